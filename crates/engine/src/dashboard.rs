@@ -1,0 +1,295 @@
+//! `dashboard`: where the licences go — activity buckets, seats per role against the tier,
+//! groups where action is needed, and external users by email domain.
+
+use crate::matcher::Matcher;
+use crate::pattern::belongs_to_any;
+use crate::plan::{role_groups, seats_used};
+use crate::policy::Policy;
+use crate::snapshot::{LastLogin, Snapshot, User};
+use crate::tier::{current_tier, next_lower_tier};
+use crate::time::{format_instant, whole_days};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Dashboard {
+    pub as_of: String,
+    pub thresholds: Thresholds,
+    pub total: usize,
+    pub buckets: Buckets,
+    pub roles: Vec<RoleUse>,
+    pub groups: Vec<GroupUse>,
+    pub external_domains: Vec<DomainUse>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Thresholds {
+    pub low_usage_days: u64,
+    pub inactive_days: u64,
+}
+
+impl Default for Thresholds {
+    /// The leading peer's defaults: active within 15 days, low usage 15-30, inactive from 30.
+    fn default() -> Self {
+        Thresholds {
+            low_usage_days: 15,
+            inactive_days: 30,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Buckets {
+    pub active: usize,
+    pub low_usage: usize,
+    pub inactive: usize,
+    pub never_logged_in: usize,
+    pub unknown: usize,
+    pub deactivated: usize,
+    pub protected: usize,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct RoleUse {
+    pub key: String,
+    pub name: String,
+    pub groups: Vec<String>,
+    pub number_of_seats: Option<i64>,
+    pub has_unlimited_seats: bool,
+    pub seats_used: usize,
+    pub user_count: Option<i64>,
+    pub remaining: Option<i64>,
+    pub used_share: Option<f64>,
+    pub idle_seats: usize,
+    pub tier: TierInfo,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct TierInfo {
+    pub current: Option<i64>,
+    pub next_lower: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct GroupUse {
+    pub group: String,
+    pub members: usize,
+    pub active_members: usize,
+    pub inactive: usize,
+    pub never_logged_in: usize,
+    pub unknown: usize,
+    pub inactive_share: f64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct DomainUse {
+    pub domain: String,
+    pub users: usize,
+    pub active_users: usize,
+    pub inactive: usize,
+    pub never_logged_in: usize,
+    pub first_login: Option<String>,
+    pub last_login: Option<String>,
+}
+
+/// Activity of one active user by the thresholds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Activity {
+    Active,
+    LowUsage,
+    Inactive,
+    Never,
+    Unknown,
+}
+
+pub fn activity(user: &User, as_of: i64, t: Thresholds) -> Activity {
+    match user.last_login {
+        LastLogin::Unknown => Activity::Unknown,
+        LastLogin::Never => Activity::Never,
+        LastLogin::At(at) => {
+            let days = whole_days(as_of, at).max(0) as u64;
+            if days < t.low_usage_days {
+                Activity::Active
+            } else if days < t.inactive_days {
+                Activity::LowUsage
+            } else {
+                Activity::Inactive
+            }
+        }
+    }
+}
+
+pub struct DashboardOptions<'a> {
+    pub as_of: i64,
+    pub actor: Option<&'a str>,
+    pub thresholds: Thresholds,
+}
+
+pub fn dashboard(
+    policy: Option<&Policy>,
+    snapshot: &Snapshot,
+    opts: &DashboardOptions,
+) -> Dashboard {
+    let empty = Policy::empty();
+    let policy_ref = policy.unwrap_or(&empty);
+    let m = Matcher::new(policy_ref, snapshot, opts.as_of, opts.actor);
+    let t = opts.thresholds;
+    let n_groups = snapshot.groups.len();
+    let mut buckets = Buckets::default();
+    let mut per_group = vec![[0usize; 5]; n_groups]; // members, active members, inactive, never, unknown
+    let mut domains: BTreeMap<&str, (usize, usize, usize, usize, Option<i64>, Option<i64>)> =
+        BTreeMap::new();
+    let activity_of: Vec<Option<Activity>> = snapshot
+        .users
+        .iter()
+        .map(|u| u.active.then(|| activity(u, opts.as_of, t)))
+        .collect();
+
+    for (user, act) in snapshot.users.iter().zip(&activity_of) {
+        for &g in &user.groups {
+            let c = &mut per_group[g as usize];
+            c[0] += 1;
+            if let Some(a) = act {
+                c[1] += 1;
+                match a {
+                    Activity::Inactive => c[2] += 1,
+                    Activity::Never => c[3] += 1,
+                    Activity::Unknown => c[4] += 1,
+                    _ => {}
+                }
+            }
+        }
+        if let Some(domain) = user.domain.as_deref() {
+            if belongs_to_any(domain, &policy_ref.internal_domains).is_none() {
+                let e = domains.entry(domain).or_default();
+                e.0 += 1;
+                if let Some(a) = act {
+                    e.1 += 1;
+                    match a {
+                        Activity::Inactive => e.2 += 1,
+                        Activity::Never => e.3 += 1,
+                        _ => {}
+                    }
+                }
+                if let LastLogin::At(at) = user.last_login {
+                    e.4 = Some(e.4.map_or(at, |x: i64| x.min(at)));
+                    e.5 = Some(e.5.map_or(at, |x: i64| x.max(at)));
+                }
+            }
+        }
+        let Some(a) = act else {
+            buckets.deactivated += 1;
+            continue;
+        };
+        if policy.is_some() || opts.actor.is_some() {
+            if m.protection(user).is_some() {
+                buckets.protected += 1;
+                continue;
+            }
+        }
+        match a {
+            Activity::Active => buckets.active += 1,
+            Activity::LowUsage => buckets.low_usage += 1,
+            Activity::Inactive => buckets.inactive += 1,
+            Activity::Never => buckets.never_logged_in += 1,
+            Activity::Unknown => buckets.unknown += 1,
+        }
+    }
+
+    let roles = snapshot
+        .roles
+        .iter()
+        .map(|role| {
+            let set = role_groups(snapshot, &role.groups);
+            let used = seats_used(snapshot, &set);
+            let idle = snapshot
+                .users
+                .iter()
+                .zip(&activity_of)
+                .filter(|(u, a)| {
+                    matches!(a, Some(Activity::Inactive | Activity::Never))
+                        && u.groups.iter().any(|g| set.contains(g))
+                })
+                .count();
+            let limited = (!role.has_unlimited_seats)
+                .then_some(role.number_of_seats)
+                .flatten()
+                .filter(|n| *n > 0);
+            RoleUse {
+                key: role.key.clone(),
+                name: role.name.clone(),
+                groups: role.groups.clone(),
+                number_of_seats: role.number_of_seats,
+                has_unlimited_seats: role.has_unlimited_seats,
+                seats_used: used,
+                user_count: role.user_count,
+                remaining: limited.map(|n| n - used as i64),
+                used_share: limited.map(|n| used as f64 / n as f64),
+                idle_seats: idle,
+                tier: TierInfo {
+                    current: limited.map(current_tier),
+                    next_lower: limited.and_then(next_lower_tier),
+                },
+            }
+        })
+        .collect();
+
+    let mut groups: Vec<GroupUse> = per_group
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c[2] + c[3] > 0)
+        .map(|(id, c)| GroupUse {
+            group: snapshot.groups.name(id as u32).to_string(),
+            members: c[0],
+            active_members: c[1],
+            inactive: c[2],
+            never_logged_in: c[3],
+            unknown: c[4],
+            inactive_share: if c[1] == 0 {
+                0.0
+            } else {
+                round3((c[2] + c[3]) as f64 / c[1] as f64)
+            },
+        })
+        .collect();
+    groups.sort_by(|a, b| {
+        (b.inactive + b.never_logged_in)
+            .cmp(&(a.inactive + a.never_logged_in))
+            .then_with(|| a.group.to_lowercase().cmp(&b.group.to_lowercase()))
+    });
+
+    let mut external_domains: Vec<DomainUse> = domains
+        .into_iter()
+        .map(|(d, e)| DomainUse {
+            domain: d.to_string(),
+            users: e.0,
+            active_users: e.1,
+            inactive: e.2,
+            never_logged_in: e.3,
+            first_login: e.4.map(format_instant),
+            last_login: e.5.map(format_instant),
+        })
+        .collect();
+    external_domains.sort_by(|a, b| b.users.cmp(&a.users).then_with(|| a.domain.cmp(&b.domain)));
+
+    Dashboard {
+        as_of: format_instant(opts.as_of),
+        thresholds: t,
+        total: snapshot.users.len(),
+        buckets,
+        roles,
+        groups,
+        external_domains,
+    }
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}

@@ -1,0 +1,239 @@
+//! User Cleanup's rules engine: decides which Jira users a cleanup policy actions, and why.
+//!
+//! Pure: no I/O, no clock (the evaluation instant `asOf` is always an input), no WebAssembly.
+//! Every entry point here takes JSON text and answers with an [`Outcome`]: a value, or the list
+//! of problems (`{code, path, message}`) that stopped it, plus warnings.
+
+pub mod dashboard;
+pub mod matcher;
+pub mod pattern;
+pub mod plan;
+pub mod policy;
+pub mod problem;
+pub mod schedule;
+pub mod snapshot;
+pub mod tier;
+pub mod time;
+
+mod checks;
+mod options;
+
+pub use dashboard::{Dashboard, DashboardOptions, Thresholds};
+pub use plan::{Plan, PlanOptions};
+pub use policy::{parse_policy, Policy};
+pub use problem::{Outcome, Problem, Severity, Source};
+pub use snapshot::{parse_snapshot, Snapshot};
+pub use tier::{Target, TierOptions, TierPlan};
+
+use serde::Serialize;
+
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// What `validate` reports on success.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Validation {
+    pub rules: usize,
+    pub schedules: usize,
+    /// Users in the snapshot, when one was given.
+    pub users: Option<usize>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct NextRuns {
+    pub schedules: Vec<ScheduleRuns>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ScheduleRuns {
+    pub id: String,
+    pub next: Vec<String>,
+}
+
+/// Parses the policy and, when given, the snapshot, collecting every problem of both.
+fn load(policy: &str, snapshot: Option<&str>) -> (Option<Policy>, Option<Snapshot>, Vec<Problem>) {
+    let (policy, mut problems) = parse_policy(policy);
+    let snapshot = snapshot.and_then(|s| match parse_snapshot(s) {
+        Ok(s) => Some(s),
+        Err(p) => {
+            problems.extend(p);
+            None
+        }
+    });
+    if let (Some(p), Some(s)) = (&policy, &snapshot) {
+        problems.extend(checks::cross_check(p, s));
+    }
+    (policy, snapshot, problems)
+}
+
+fn split(problems: Vec<Problem>) -> (Vec<Problem>, Vec<Problem>) {
+    problems.into_iter().partition(Problem::is_error)
+}
+
+/// Validates a policy, and a snapshot against it when one is given.
+pub fn validate(policy: &str, snapshot: Option<&str>) -> Outcome<Validation> {
+    let (p, s, problems) = load(policy, snapshot);
+    let (errors, warnings) = split(problems);
+    match p {
+        Some(p) if errors.is_empty() => Outcome::Success {
+            value: Validation {
+                rules: p.rules.len(),
+                schedules: p.schedules.len(),
+                users: s.map(|s| s.users.len()),
+            },
+            warnings,
+        },
+        _ => Outcome::Failure { errors, warnings },
+    }
+}
+
+/// The plan for `policy` over `snapshot`. `options`: `{"asOf": "...", "actor": "..."}`.
+pub fn plan(policy: &str, snapshot: &str, options: &str) -> Outcome<Plan> {
+    let opts = options::plan(options);
+    let (p, s, mut problems) = load(policy, Some(snapshot));
+    let opts = match opts {
+        Ok(o) => Some(o),
+        Err(e) => {
+            problems.extend(e);
+            None
+        }
+    };
+    if let (Some(p), Some(o)) = (&p, &opts) {
+        problems.extend(checks::expired_service_accounts(p, o.as_of));
+    }
+    let (errors, warnings) = split(problems);
+    match (p, s, opts) {
+        (Some(p), Some(s), Some(o)) if errors.is_empty() => {
+            let value = plan::plan(
+                &p,
+                &s,
+                &PlanOptions {
+                    as_of: o.as_of,
+                    actor: o.actor.as_deref(),
+                },
+            );
+            Outcome::Success { value, warnings }
+        }
+        _ => Outcome::Failure { errors, warnings },
+    }
+}
+
+/// The dashboard. `policy` may be `None` (no protections, every email domain external).
+/// `options`: `{"asOf", "actor"?, "lowUsageDays"?: 15, "inactiveDays"?: 30}`.
+pub fn dashboard(policy: Option<&str>, snapshot: &str, options: &str) -> Outcome<Dashboard> {
+    let opts = options::dashboard(options);
+    let (p, s, mut problems) = match policy {
+        Some(policy) => load(policy, Some(snapshot)),
+        None => match parse_snapshot(snapshot) {
+            Ok(s) => (None, Some(s), Vec::new()),
+            Err(e) => (None, None, e),
+        },
+    };
+    let opts = match opts {
+        Ok(o) => Some(o),
+        Err(e) => {
+            problems.extend(e);
+            None
+        }
+    };
+    let (errors, warnings) = split(problems);
+    if !errors.is_empty() || (policy.is_some() && p.is_none()) {
+        return Outcome::Failure { errors, warnings };
+    }
+    match (s, opts) {
+        (Some(s), Some(o)) => {
+            let value = dashboard::dashboard(
+                p.as_ref(),
+                &s,
+                &DashboardOptions {
+                    as_of: o.as_of,
+                    actor: o.actor.as_deref(),
+                    thresholds: o.thresholds,
+                },
+            );
+            Outcome::Success { value, warnings }
+        }
+        _ => Outcome::Failure { errors, warnings },
+    }
+}
+
+/// Tier planning. `options`: `{"asOf", "actor"?, "role", one of "targetSeats" | "headroom" | "nextLowerTier": true}`.
+pub fn plan_tier(policy: &str, snapshot: &str, options: &str) -> Outcome<TierPlan> {
+    let opts = options::tier(options);
+    let (p, s, mut problems) = load(policy, Some(snapshot));
+    let opts = match opts {
+        Ok(o) => Some(o),
+        Err(e) => {
+            problems.extend(e);
+            None
+        }
+    };
+    let (errors, warnings) = split(problems);
+    match (p, s, opts) {
+        (Some(p), Some(s), Some(o)) if errors.is_empty() => {
+            let t = TierOptions {
+                as_of: o.as_of,
+                actor: o.actor.as_deref(),
+                role: &o.role,
+                target: o.target,
+            };
+            match tier::plan_tier(&p, &s, &t) {
+                Ok(value) => Outcome::Success { value, warnings },
+                Err(e) => Outcome::Failure {
+                    errors: vec![options::tier_error(&e, &s)],
+                    warnings,
+                },
+            }
+        }
+        _ => Outcome::Failure { errors, warnings },
+    }
+}
+
+/// The next `count` run instants of every schedule, strictly after `from`, in UTC.
+/// `options`: `{"from": "...", "count": 5}`.
+pub fn next_runs(policy: &str, options: &str) -> Outcome<NextRuns> {
+    let opts = options::next_runs(options);
+    let (p, _, mut problems) = load(policy, None);
+    let opts = match opts {
+        Ok(o) => Some(o),
+        Err(e) => {
+            problems.extend(e);
+            None
+        }
+    };
+    let (errors, warnings) = split(problems);
+    match (p, opts) {
+        (Some(p), Some(o)) if errors.is_empty() => {
+            let from = time::to_datetime(o.from).unwrap_or_default();
+            let schedules = p
+                .schedules
+                .iter()
+                .map(|s| ScheduleRuns {
+                    id: s.id.clone(),
+                    next: match &s.spec {
+                        Some((spec, tz)) => schedule::next_runs(spec, *tz, from, o.count)
+                            .iter()
+                            .map(|t| time::format_instant(t.timestamp_millis()))
+                            .collect(),
+                        None => Vec::new(),
+                    },
+                })
+                .collect();
+            Outcome::Success {
+                value: NextRuns { schedules },
+                warnings,
+            }
+        }
+        _ => Outcome::Failure { errors, warnings },
+    }
+}
+
+/// Serialises an outcome as JSON text (the form that crosses to JavaScript).
+pub fn to_json<T: Serialize>(outcome: &Outcome<T>) -> String {
+    serde_json::to_string(outcome).unwrap_or_else(|e| {
+        format!(
+            r#"{{"type":"failure","errors":[{{"code":"internal.serialize","path":"","message":{},"source":"options","severity":"error"}}],"warnings":[]}}"#,
+            serde_json::Value::String(e.to_string())
+        )
+    })
+}

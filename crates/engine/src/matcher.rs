@@ -1,0 +1,289 @@
+//! The matching semantics of DESIGN.md, compiled once per (policy, snapshot) pair: every group
+//! pattern is resolved against the snapshot's distinct groups up front, so deciding a user costs
+//! a few table lookups per membership, not a glob per membership per rule.
+
+use crate::pattern::{belongs_to_any, Pattern};
+use crate::policy::{Action, EmailCondition, Policy, Rule, ServiceAccount};
+use crate::snapshot::{Groups, LastLogin, Snapshot, User};
+use crate::time::{format_date, whole_days, DAY_MS};
+use std::collections::{HashMap, HashSet};
+
+/// Which of the snapshot's groups a list of patterns matches.
+#[derive(Debug, Clone)]
+pub struct GroupSet {
+    mask: Vec<bool>,
+}
+
+impl GroupSet {
+    pub fn new(patterns: &[Pattern], groups: &Groups) -> Self {
+        let mask = groups
+            .lower
+            .iter()
+            .map(|g| patterns.iter().any(|p| p.matches(g)))
+            .collect();
+        GroupSet { mask }
+    }
+    pub fn contains(&self, id: u32) -> bool {
+        self.mask.get(id as usize).copied().unwrap_or(false)
+    }
+    pub fn any_of(&self, ids: &[u32]) -> bool {
+        ids.iter().any(|&g| self.contains(g))
+    }
+    pub fn filter(&self, ids: &[u32]) -> Vec<u32> {
+        ids.iter().copied().filter(|&g| self.contains(g)).collect()
+    }
+}
+
+pub struct CompiledRule<'p> {
+    pub rule: &'p Rule,
+    include: Option<GroupSet>,
+    exclude: GroupSet,
+    exclude_users: HashSet<&'p str>,
+    remove: Option<GroupSet>,
+}
+
+/// Why a user may not be actioned.
+#[derive(Debug, Clone)]
+pub struct Protection {
+    pub code: &'static str,
+    pub reason: String,
+}
+
+/// A rule's verdict on one user, with what it used.
+#[derive(Debug, Clone)]
+pub struct Selection {
+    pub matched_groups: Vec<u32>,
+    pub remove_groups: Vec<u32>,
+    /// Whole days since last login, or since creation for a user who never logged in.
+    pub days_inactive: i64,
+}
+
+pub struct Matcher<'a> {
+    pub policy: &'a Policy,
+    pub snapshot: &'a Snapshot,
+    pub as_of: i64,
+    actor: Option<String>,
+    protect_groups: GroupSet,
+    protect_users: HashSet<&'a str>,
+    service_accounts: HashMap<&'a str, &'a ServiceAccount>,
+    pub rules: Vec<CompiledRule<'a>>,
+}
+
+impl<'a> Matcher<'a> {
+    pub fn new(
+        policy: &'a Policy,
+        snapshot: &'a Snapshot,
+        as_of: i64,
+        actor: Option<&str>,
+    ) -> Self {
+        let groups = &snapshot.groups;
+        let rules = policy
+            .rules
+            .iter()
+            .map(|rule| CompiledRule {
+                rule,
+                include: (!rule.include_groups.is_empty())
+                    .then(|| GroupSet::new(&rule.include_groups, groups)),
+                exclude: GroupSet::new(&rule.exclude_groups, groups),
+                exclude_users: rule.exclude_users.iter().map(String::as_str).collect(),
+                remove: match &rule.action {
+                    Action::RemoveFromGroups(p) => Some(GroupSet::new(p, groups)),
+                    _ => None,
+                },
+            })
+            .collect();
+        Matcher {
+            policy,
+            snapshot,
+            as_of,
+            actor: actor
+                .map(|a| a.trim().to_lowercase())
+                .filter(|a| !a.is_empty()),
+            protect_groups: GroupSet::new(&policy.protect_groups, groups),
+            protect_users: policy.protect_users.iter().map(String::as_str).collect(),
+            service_accounts: policy
+                .service_accounts
+                .iter()
+                .map(|s| (s.user_lower.as_str(), s))
+                .collect(),
+            rules,
+        }
+    }
+
+    pub fn service_account(&self, user: &User) -> Option<&'a ServiceAccount> {
+        self.service_accounts.get(user.name_lower.as_str()).copied()
+    }
+
+    /// Is a service account past its expiry at `as_of`? (Protected while `expires` is after it.)
+    pub fn expired(&self, sa: &ServiceAccount) -> bool {
+        matches!(sa.expires, Some((_, t)) if t <= self.as_of)
+    }
+
+    /// Clause 7: the acting admin, protected users, protected groups, unexpired service accounts.
+    pub fn protection(&self, user: &User) -> Option<Protection> {
+        if self.actor.as_deref() == Some(user.name_lower.as_str()) {
+            return Some(Protection {
+                code: "protect.actor",
+                reason: format!("{} is the acting administrator", user.name),
+            });
+        }
+        if self.protect_users.contains(user.name_lower.as_str()) {
+            return Some(Protection {
+                code: "protect.user",
+                reason: format!("{} is listed in protect.users", user.name),
+            });
+        }
+        if let Some(&g) = user
+            .groups
+            .iter()
+            .find(|&&g| self.protect_groups.contains(g))
+        {
+            return Some(Protection {
+                code: "protect.group",
+                reason: format!("member of protected group {}", self.snapshot.groups.name(g)),
+            });
+        }
+        if let Some(sa) = self.service_account(user) {
+            if !self.expired(sa) {
+                let until = match &sa.expires {
+                    Some((raw, _)) => format!("until {raw}"),
+                    None => "with no expiry".to_string(),
+                };
+                return Some(Protection {
+                    code: "protect.serviceAccount",
+                    reason: format!("registered service account (owner {}) {until}", sa.owner),
+                });
+            }
+        }
+        None
+    }
+
+    /// Clauses 2-6 and 9 for one rule and one active user.
+    pub fn select(&self, r: &CompiledRule, user: &User) -> Option<Selection> {
+        let rule = r.rule;
+        let matched_groups = match &r.include {
+            Some(set) => {
+                let m = set.filter(&user.groups);
+                if m.is_empty() {
+                    return None;
+                }
+                m
+            }
+            None => Vec::new(),
+        };
+        if r.exclude_users.contains(user.name_lower.as_str()) || r.exclude.any_of(&user.groups) {
+            return None;
+        }
+        if let Some(cond) = &rule.email {
+            let domain = user.domain.as_deref()?;
+            let internal = &self.policy.internal_domains;
+            let ok = match cond {
+                EmailCondition::External(true) => belongs_to_any(domain, internal).is_none(),
+                EmailCondition::External(false) => belongs_to_any(domain, internal).is_some(),
+                EmailCondition::Domains(list) => belongs_to_any(domain, list).is_some(),
+            };
+            if !ok {
+                return None;
+            }
+        }
+        let days_inactive = match user.last_login {
+            LastLogin::At(t) => {
+                let days = rule.inactive_days? as i64;
+                if self.as_of - t < days * DAY_MS {
+                    return None;
+                }
+                whole_days(self.as_of, t)
+            }
+            LastLogin::Never => {
+                let days = rule.never_logged_in_created_days? as i64;
+                let created = user.created?;
+                if self.as_of - created < days * DAY_MS {
+                    return None;
+                }
+                whole_days(self.as_of, created)
+            }
+            LastLogin::Unknown => return None,
+        };
+        let remove_groups = match &r.remove {
+            Some(set) => {
+                let g = set.filter(&user.groups);
+                if g.is_empty() {
+                    return None;
+                }
+                g
+            }
+            None => Vec::new(),
+        };
+        Some(Selection {
+            matched_groups,
+            remove_groups,
+            days_inactive,
+        })
+    }
+
+    /// The reasons, in words, why `r` selected `user`.
+    pub fn reasons(&self, r: &CompiledRule, user: &User, sel: &Selection) -> Vec<String> {
+        let rule = r.rule;
+        let groups = &self.snapshot.groups;
+        let mut out = Vec::with_capacity(4);
+        if !sel.matched_groups.is_empty() {
+            out.push(format!("member of {}", names(groups, &sel.matched_groups)));
+        }
+        if let (Some(cond), Some(domain)) = (&rule.email, user.domain.as_deref()) {
+            let internal = &self.policy.internal_domains;
+            out.push(match cond {
+                EmailCondition::External(true) if internal.is_empty() => {
+                    format!("email domain {domain} is external (no internal domains are set)")
+                }
+                EmailCondition::External(true) => {
+                    format!(
+                        "email domain {domain} is external (not {})",
+                        internal.join(", ")
+                    )
+                }
+                EmailCondition::External(false) => {
+                    let d = belongs_to_any(domain, internal).unwrap_or(domain);
+                    format!("email domain {domain} is internal ({d})")
+                }
+                EmailCondition::Domains(list) => {
+                    let d = belongs_to_any(domain, list).unwrap_or(domain);
+                    format!("email domain {domain} is a listed domain ({d})")
+                }
+            });
+        }
+        match user.last_login {
+            LastLogin::At(t) => out.push(format!(
+                "last login {}, {} days ago (threshold {} days)",
+                format_date(t),
+                sel.days_inactive,
+                rule.inactive_days.unwrap_or(0)
+            )),
+            LastLogin::Never => out.push(format!(
+                "never logged in; account created {}, {} days ago (threshold {} days)",
+                user.created.map(format_date).unwrap_or_default(),
+                sel.days_inactive,
+                rule.never_logged_in_created_days.unwrap_or(0)
+            )),
+            LastLogin::Unknown => {}
+        }
+        if !sel.remove_groups.is_empty() {
+            out.push(format!("holds {}", names(groups, &sel.remove_groups)));
+        }
+        if let Some(sa) = self.service_account(user) {
+            if let Some((raw, _)) = &sa.expires {
+                out.push(format!(
+                    "service account expired {raw} (owner {})",
+                    sa.owner
+                ));
+            }
+        }
+        out
+    }
+}
+
+pub fn names(groups: &Groups, ids: &[u32]) -> String {
+    ids.iter()
+        .map(|&g| groups.name(g))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

@@ -1,0 +1,351 @@
+//! `plan`: who the policy actions, why, what stays protected, and what it does to licences.
+
+use crate::matcher::{Matcher, Selection};
+use crate::policy::{Action, Policy};
+use crate::snapshot::{LastLogin, Snapshot, User};
+use crate::time::format_instant;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Plan {
+    pub as_of: String,
+    pub actor: Option<String>,
+    pub actions: Vec<PlannedAction>,
+    pub protected: Vec<ProtectedUser>,
+    pub expired_service_accounts: Vec<ExpiredServiceAccount>,
+    pub counts: Counts,
+    pub limit: Limit,
+    pub over_limit: bool,
+    pub licence: Vec<LicenceImpact>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct PlannedAction {
+    pub user: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub rule: String,
+    pub action: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub groups: Option<Vec<String>>,
+    pub reasons: Vec<String>,
+    pub facts: Facts,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Facts {
+    pub last_login: Option<String>,
+    pub days_inactive: i64,
+    pub created: Option<String>,
+    pub matched_groups: Vec<String>,
+    pub email_domain: Option<String>,
+    pub directory: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_account: Option<ServiceAccountFact>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceAccountFact {
+    pub owner: String,
+    pub purpose: Option<String>,
+    pub expires: Option<String>,
+    pub expired: bool,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ProtectedUser {
+    pub user: String,
+    pub rule: String,
+    pub code: &'static str,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ExpiredServiceAccount {
+    pub user: String,
+    pub owner: String,
+    pub purpose: Option<String>,
+    pub expires: String,
+    /// Is the user in the snapshot at all?
+    pub present: bool,
+    pub actioned: bool,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct Counts {
+    pub users: usize,
+    pub active_users: usize,
+    pub actions: usize,
+    /// Actions that change Jira (deactivate, removeFromGroups): what `maxActionsPerRun` limits.
+    pub executable: usize,
+    pub by_action: ByAction,
+    pub by_rule: BTreeMap<String, usize>,
+    pub protected: usize,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct ByAction {
+    pub deactivate: usize,
+    pub remove_from_groups: usize,
+    pub review: usize,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Limit {
+    pub max_actions_per_run: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct LicenceImpact {
+    pub role: String,
+    pub name: String,
+    pub number_of_seats: Option<i64>,
+    pub has_unlimited_seats: bool,
+    pub seats_before: usize,
+    pub seats_after: usize,
+    pub seats_freed: usize,
+    pub remaining_before: Option<i64>,
+    pub remaining_after: Option<i64>,
+}
+
+pub struct PlanOptions<'a> {
+    pub as_of: i64,
+    pub actor: Option<&'a str>,
+}
+
+/// Users in the order plans list them: case-insensitive name, then exact name.
+pub fn sorted_users(snapshot: &Snapshot) -> Vec<&User> {
+    let mut v: Vec<&User> = snapshot.users.iter().collect();
+    v.sort_unstable_by(|a, b| {
+        a.name_lower
+            .cmp(&b.name_lower)
+            .then_with(|| a.name.cmp(&b.name))
+    });
+    v
+}
+
+pub fn plan(policy: &Policy, snapshot: &Snapshot, opts: &PlanOptions) -> Plan {
+    let m = Matcher::new(policy, snapshot, opts.as_of, opts.actor);
+    let groups = &snapshot.groups;
+    let mut actions = Vec::new();
+    let mut protected = Vec::new();
+    let mut counts = Counts {
+        users: snapshot.users.len(),
+        ..Counts::default()
+    };
+    // Licence effect, per user: which groups they keep (None = deactivated).
+    let mut changes: Vec<(&User, Option<Vec<u32>>)> = Vec::new();
+
+    for user in sorted_users(snapshot) {
+        if !user.active {
+            continue;
+        }
+        counts.active_users += 1;
+        for r in &m.rules {
+            let Some(sel) = m.select(r, user) else {
+                continue;
+            };
+            if let Some(p) = m.protection(user) {
+                protected.push(ProtectedUser {
+                    user: user.name.clone(),
+                    rule: r.rule.id.clone(),
+                    code: p.code,
+                    reason: p.reason,
+                });
+            } else {
+                let reasons = m.reasons(r, user, &sel);
+                *counts.by_rule.entry(r.rule.id.clone()).or_default() += 1;
+                match &r.rule.action {
+                    Action::Deactivate => {
+                        counts.by_action.deactivate += 1;
+                        changes.push((user, None));
+                    }
+                    Action::RemoveFromGroups(_) => {
+                        counts.by_action.remove_from_groups += 1;
+                        let kept = user
+                            .groups
+                            .iter()
+                            .copied()
+                            .filter(|g| !sel.remove_groups.contains(g))
+                            .collect();
+                        changes.push((user, Some(kept)));
+                    }
+                    Action::Review => counts.by_action.review += 1,
+                }
+                actions.push(action_entry(
+                    &m,
+                    r.rule.id.clone(),
+                    &r.rule.action,
+                    user,
+                    &sel,
+                    reasons,
+                    groups,
+                ));
+            }
+            break;
+        }
+    }
+
+    counts.actions = actions.len();
+    counts.executable = counts.by_action.deactivate + counts.by_action.remove_from_groups;
+    counts.protected = protected.len();
+    let over_limit =
+        matches!(policy.max_actions_per_run, Some(max) if counts.executable as u64 > max);
+
+    let actioned: std::collections::HashSet<&str> =
+        actions.iter().map(|a| a.user.as_str()).collect();
+    let expired_service_accounts = policy
+        .service_accounts
+        .iter()
+        .filter(|sa| m.expired(sa))
+        .map(|sa| {
+            let user = snapshot.user(&sa.user);
+            ExpiredServiceAccount {
+                user: user
+                    .map(|u| u.name.clone())
+                    .unwrap_or_else(|| sa.user.clone()),
+                owner: sa.owner.clone(),
+                purpose: sa.purpose.clone(),
+                expires: sa
+                    .expires
+                    .as_ref()
+                    .map(|(raw, _)| raw.clone())
+                    .unwrap_or_default(),
+                present: user.is_some(),
+                actioned: user.is_some_and(|u| actioned.contains(u.name.as_str())),
+            }
+        })
+        .collect();
+
+    Plan {
+        as_of: format_instant(opts.as_of),
+        actor: opts.actor.map(str::to_string),
+        actions,
+        protected,
+        expired_service_accounts,
+        counts,
+        limit: Limit {
+            max_actions_per_run: policy.max_actions_per_run,
+        },
+        over_limit,
+        licence: licence_impact(snapshot, &changes),
+    }
+}
+
+fn action_entry(
+    m: &Matcher,
+    rule: String,
+    action: &Action,
+    user: &User,
+    sel: &Selection,
+    reasons: Vec<String>,
+    groups: &crate::snapshot::Groups,
+) -> PlannedAction {
+    let service_account = m.service_account(user).map(|sa| ServiceAccountFact {
+        owner: sa.owner.clone(),
+        purpose: sa.purpose.clone(),
+        expires: sa.expires.as_ref().map(|(raw, _)| raw.clone()),
+        expired: m.expired(sa),
+    });
+    PlannedAction {
+        user: user.name.clone(),
+        display_name: user.display_name.clone(),
+        email: user.email.clone(),
+        rule,
+        action: action.type_name(),
+        groups: matches!(action, Action::RemoveFromGroups(_)).then(|| {
+            sel.remove_groups
+                .iter()
+                .map(|&g| groups.name(g).to_string())
+                .collect()
+        }),
+        reasons,
+        facts: Facts {
+            last_login: match user.last_login {
+                LastLogin::At(t) => Some(format_instant(t)),
+                _ => None,
+            },
+            days_inactive: sel.days_inactive,
+            created: user.created.map(format_instant),
+            matched_groups: sel
+                .matched_groups
+                .iter()
+                .map(|&g| groups.name(g).to_string())
+                .collect(),
+            email_domain: user.domain.clone(),
+            directory: user.directory.clone(),
+            service_account,
+        },
+    }
+}
+
+/// Seats per application role before and after: an active user holds a role's seat when in any
+/// of its groups; a deactivated user holds none; a user removed from groups keeps the seat only
+/// through a role group it still has.
+fn licence_impact(
+    snapshot: &Snapshot,
+    changes: &[(&User, Option<Vec<u32>>)],
+) -> Vec<LicenceImpact> {
+    snapshot
+        .roles
+        .iter()
+        .map(|role| {
+            let set = role_groups(snapshot, &role.groups);
+            let holds = |gs: &[u32]| gs.iter().any(|g| set.contains(g));
+            let before = seats_used(snapshot, &set);
+            let freed = changes
+                .iter()
+                .filter(|(u, kept)| {
+                    holds(&u.groups)
+                        && match kept {
+                            None => true,
+                            Some(k) => !holds(k),
+                        }
+                })
+                .count();
+            let after = before - freed;
+            let remaining = |used: usize| match (role.has_unlimited_seats, role.number_of_seats) {
+                (false, Some(n)) if n >= 0 => Some(n - used as i64),
+                _ => None,
+            };
+            LicenceImpact {
+                role: role.key.clone(),
+                name: role.name.clone(),
+                number_of_seats: role.number_of_seats,
+                has_unlimited_seats: role.has_unlimited_seats,
+                seats_before: before,
+                seats_after: after,
+                seats_freed: freed,
+                remaining_before: remaining(before),
+                remaining_after: remaining(after),
+            }
+        })
+        .collect()
+}
+
+/// The snapshot's group ids of a role's groups (case-insensitive; groups no user has are skipped).
+pub fn role_groups(snapshot: &Snapshot, names: &[String]) -> Vec<u32> {
+    let mut ids: Vec<u32> = names.iter().filter_map(|n| snapshot.groups.id(n)).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+pub fn seats_used(snapshot: &Snapshot, role_groups: &[u32]) -> usize {
+    snapshot
+        .users
+        .iter()
+        .filter(|u| u.active && u.groups.iter().any(|g| role_groups.contains(g)))
+        .count()
+}

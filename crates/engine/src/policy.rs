@@ -1,0 +1,912 @@
+//! The policy an admin writes: parsed from JSON and validated in one pass that reports every
+//! problem at once, each with a stable code and a JSON path (`rules[2].include.groups[0]`).
+//!
+//! We walk a `serde_json::Value` by hand instead of deriving `Deserialize`: serde stops at the
+//! first problem and its messages name Rust types, while an admin fixing a policy wants all of
+//! them, in their own words, with "did you mean" for typos like `inactveDays`.
+
+use crate::pattern::Pattern;
+use crate::problem::{index, key, Problem, Problems, Source};
+use crate::schedule;
+use crate::time::parse_instant_or_date;
+use serde_json::{Map, Value};
+
+pub const MAX_DAYS: u64 = 36_500;
+
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub version: u64,
+    /// Lowercased.
+    pub internal_domains: Vec<String>,
+    pub protect_groups: Vec<Pattern>,
+    /// Lowercased usernames.
+    pub protect_users: Vec<String>,
+    pub service_accounts: Vec<ServiceAccount>,
+    pub max_actions_per_run: Option<u64>,
+    pub rules: Vec<Rule>,
+    pub schedules: Vec<Schedule>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ServiceAccount {
+    pub user: String,
+    pub user_lower: String,
+    pub owner: String,
+    pub purpose: Option<String>,
+    /// As written, and as an instant (a bare date is 00:00 UTC). `None` = never expires.
+    pub expires: Option<(String, i64)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub id: String,
+    pub description: Option<String>,
+    pub include_groups: Vec<Pattern>,
+    pub exclude_groups: Vec<Pattern>,
+    /// Lowercased usernames.
+    pub exclude_users: Vec<String>,
+    pub email: Option<EmailCondition>,
+    pub inactive_days: Option<u64>,
+    pub never_logged_in_created_days: Option<u64>,
+    pub action: Action,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EmailCondition {
+    External(bool),
+    /// Lowercased.
+    Domains(Vec<String>),
+}
+
+#[derive(Debug, Clone)]
+pub enum Action {
+    Deactivate,
+    RemoveFromGroups(Vec<Pattern>),
+    Review,
+}
+
+impl Action {
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Action::Deactivate => "deactivate",
+            Action::RemoveFromGroups(_) => "removeFromGroups",
+            Action::Review => "review",
+        }
+    }
+    /// Does carrying it out change anything in Jira (and so count against the run limit)?
+    pub fn is_executable(&self) -> bool {
+        !matches!(self, Action::Review)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Schedule {
+    pub id: String,
+    pub cron: String,
+    pub timezone: String,
+    /// Rule ids; empty = every rule.
+    pub rules: Vec<String>,
+    pub spec: Option<(schedule::CronSpec, chrono_tz::Tz)>,
+}
+
+/// Parses and validates a policy. On success the problems are warnings only.
+pub fn parse_policy(text: &str) -> (Option<Policy>, Vec<Problem>) {
+    match serde_json::from_str::<Value>(text) {
+        Ok(v) => parse_policy_value(&v),
+        Err(e) => (
+            None,
+            vec![crate::problem::json_error(Source::Policy, "the policy", &e)],
+        ),
+    }
+}
+
+pub fn parse_policy_value(v: &Value) -> (Option<Policy>, Vec<Problem>) {
+    let mut w = Walker {
+        p: Problems::default(),
+    };
+    let policy = w.policy(v);
+    let failed = w.p.has_errors();
+    (if failed { None } else { policy }, w.p.list)
+}
+
+struct Walker {
+    p: Problems,
+}
+
+const TOP_FIELDS: &[&str] = &[
+    "version",
+    "internalDomains",
+    "protect",
+    "serviceAccounts",
+    "limits",
+    "rules",
+    "schedules",
+];
+const RULE_FIELDS: &[&str] = &[
+    "id",
+    "description",
+    "include",
+    "exclude",
+    "email",
+    "inactiveDays",
+    "neverLoggedIn",
+    "action",
+];
+
+impl Walker {
+    fn err(&mut self, code: &'static str, path: &str, msg: String) {
+        self.p.push(Problem::error(Source::Policy, code, path, msg));
+    }
+    fn warn(&mut self, code: &'static str, path: &str, msg: String) {
+        self.p
+            .push(Problem::warning(Source::Policy, code, path, msg));
+    }
+
+    /// An object with only `allowed` keys; unknown keys are reported with a suggestion.
+    fn object<'v>(
+        &mut self,
+        v: &'v Value,
+        path: &str,
+        what: &str,
+        allowed: &[&str],
+    ) -> Option<&'v Map<String, Value>> {
+        let Some(map) = v.as_object() else {
+            self.err(
+                "policy.invalidType",
+                path,
+                format!("{what} must be an object, found {}", kind(v)),
+            );
+            return None;
+        };
+        for k in map.keys() {
+            if !allowed.contains(&k.as_str()) {
+                let hint = match closest(k, allowed) {
+                    Some(s) => format!(" (did you mean \"{s}\"?)"),
+                    None => format!(" (allowed: {})", allowed.join(", ")),
+                };
+                self.err(
+                    "policy.unknownField",
+                    &key(path, k),
+                    format!("unknown field \"{k}\" in {what}{hint}"),
+                );
+            }
+        }
+        Some(map)
+    }
+
+    fn string(&mut self, v: &Value, path: &str, what: &str) -> Option<String> {
+        match v.as_str() {
+            Some(s) if !s.trim().is_empty() => Some(s.to_string()),
+            Some(_) => {
+                self.err(
+                    "policy.emptyValue",
+                    path,
+                    format!("{what} must not be empty"),
+                );
+                None
+            }
+            None => {
+                self.err(
+                    "policy.invalidType",
+                    path,
+                    format!("{what} must be a string, found {}", kind(v)),
+                );
+                None
+            }
+        }
+    }
+
+    fn strings(&mut self, v: Option<&Value>, path: &str, what: &str) -> Vec<String> {
+        let Some(v) = v else { return Vec::new() };
+        let Some(arr) = v.as_array() else {
+            self.err(
+                "policy.invalidType",
+                path,
+                format!("{what} must be a list of strings, found {}", kind(v)),
+            );
+            return Vec::new();
+        };
+        arr.iter()
+            .enumerate()
+            .filter_map(|(i, x)| self.string(x, &index(path, i), what))
+            .collect()
+    }
+
+    fn patterns(&mut self, v: Option<&Value>, path: &str, what: &str) -> Vec<Pattern> {
+        self.strings(v, path, what)
+            .iter()
+            .map(|s| Pattern::new(s.trim()))
+            .collect()
+    }
+
+    fn users(&mut self, v: Option<&Value>, path: &str, what: &str) -> Vec<String> {
+        self.strings(v, path, what)
+            .iter()
+            .map(|s| s.trim().to_lowercase())
+            .collect()
+    }
+
+    fn days(&mut self, v: &Value, path: &str, what: &str) -> Option<u64> {
+        match v.as_u64() {
+            Some(n) if n <= MAX_DAYS => Some(n),
+            Some(n) => {
+                self.err(
+                    "policy.outOfRange",
+                    path,
+                    format!("{what} must be at most {MAX_DAYS} days, found {n}"),
+                );
+                None
+            }
+            None => {
+                self.err(
+                    "policy.invalidType",
+                    path,
+                    format!(
+                        "{what} must be a whole number of days (0 or more), found {}",
+                        short(v)
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    fn domains(&mut self, v: Option<&Value>, path: &str, what: &str) -> Vec<String> {
+        let list = self.strings(v, path, what);
+        let mut out = Vec::new();
+        for (i, d) in list.iter().enumerate() {
+            let d = d.trim().trim_start_matches('@').to_lowercase();
+            let valid = !d.starts_with('.')
+                && !d.ends_with('.')
+                && !d.contains("..")
+                && d.chars()
+                    .all(|c| c.is_alphanumeric() || c == '.' || c == '-');
+            if valid {
+                out.push(d);
+            } else {
+                self.err(
+                    "policy.invalidDomain",
+                    &index(path, i),
+                    format!("\"{}\" is not an email domain (like acme.com)", list[i]),
+                );
+            }
+        }
+        out
+    }
+
+    fn policy(&mut self, v: &Value) -> Option<Policy> {
+        let map = self.object(v, "", "the policy", TOP_FIELDS)?;
+        let version = match map.get("version") {
+            None => {
+                self.err(
+                    "policy.missingField",
+                    "version",
+                    "the policy needs \"version\": 1".into(),
+                );
+                0
+            }
+            Some(v) if v.as_u64() == Some(1) => 1,
+            Some(v) => {
+                self.err(
+                    "policy.unsupportedVersion",
+                    "version",
+                    format!(
+                        "policy version {} is not supported; this engine reads version 1",
+                        short(v)
+                    ),
+                );
+                0
+            }
+        };
+        let internal_domains = self.domains(
+            map.get("internalDomains"),
+            "internalDomains",
+            "internalDomains",
+        );
+
+        let (mut protect_groups, mut protect_users) = (Vec::new(), Vec::new());
+        if let Some(pv) = map.get("protect") {
+            if let Some(pm) = self.object(pv, "protect", "protect", &["groups", "users"]) {
+                protect_groups =
+                    self.patterns(pm.get("groups"), "protect.groups", "a protected group");
+                protect_users =
+                    self.users(pm.get("users"), "protect.users", "a protected username");
+            }
+        }
+
+        let service_accounts = self.service_accounts(map.get("serviceAccounts"));
+
+        let mut max_actions_per_run = None;
+        match map.get("limits") {
+            Some(lv) => {
+                if let Some(lm) = self.object(lv, "limits", "limits", &["maxActionsPerRun"]) {
+                    match lm.get("maxActionsPerRun") {
+                        Some(n) => match n.as_u64() {
+                            Some(n) => max_actions_per_run = Some(n),
+                            None => self.err(
+                                "policy.invalidType",
+                                "limits.maxActionsPerRun",
+                                format!(
+                                    "maxActionsPerRun must be a whole number (0 or more), found {}",
+                                    short(n)
+                                ),
+                            ),
+                        },
+                        None => self.warn(
+                            "policy.noLimit",
+                            "limits",
+                            "limits has no maxActionsPerRun: a run may action any number of users"
+                                .into(),
+                        ),
+                    }
+                }
+            }
+            None => self.warn(
+                "policy.noLimit",
+                "limits",
+                "the policy sets no limits.maxActionsPerRun: a run may action any number of users"
+                    .into(),
+            ),
+        }
+
+        let rules = self.rules(map.get("rules"), &internal_domains);
+        let schedules = self.schedules(map.get("schedules"), &rules);
+
+        Some(Policy {
+            version,
+            internal_domains,
+            protect_groups,
+            protect_users,
+            service_accounts,
+            max_actions_per_run,
+            rules,
+            schedules,
+        })
+    }
+
+    fn service_accounts(&mut self, v: Option<&Value>) -> Vec<ServiceAccount> {
+        let Some(v) = v else { return Vec::new() };
+        let Some(arr) = v.as_array() else {
+            self.err(
+                "policy.invalidType",
+                "serviceAccounts",
+                format!("serviceAccounts must be a list, found {}", kind(v)),
+            );
+            return Vec::new();
+        };
+        let mut out: Vec<ServiceAccount> = Vec::new();
+        for (i, sv) in arr.iter().enumerate() {
+            let path = index("serviceAccounts", i);
+            let Some(m) = self.object(
+                sv,
+                &path,
+                "a service account",
+                &["user", "owner", "purpose", "expires"],
+            ) else {
+                continue;
+            };
+            let user = match m.get("user") {
+                Some(u) => self.string(u, &key(&path, "user"), "the service account's user"),
+                None => {
+                    self.err(
+                        "policy.missingField",
+                        &key(&path, "user"),
+                        "a service account needs \"user\"".into(),
+                    );
+                    None
+                }
+            };
+            let owner = match m.get("owner") {
+                Some(o) => self.string(o, &key(&path, "owner"), "the service account's owner"),
+                None => {
+                    self.err(
+                        "policy.missingField",
+                        &key(&path, "owner"),
+                        "a service account needs an \"owner\" (who answers for it)".into(),
+                    );
+                    None
+                }
+            };
+            let purpose = m
+                .get("purpose")
+                .and_then(|p| self.string(p, &key(&path, "purpose"), "purpose"));
+            let expires = match m.get("expires") {
+                None => {
+                    if let Some(u) = &user {
+                        self.warn(
+                            "policy.serviceAccountNoExpiry",
+                            &path,
+                            format!("service account {u} has no \"expires\": it stays protected until removed"),
+                        );
+                    }
+                    None
+                }
+                Some(e) => match e.as_str() {
+                    Some(s) => match parse_instant_or_date(s) {
+                        Some(ms) => Some((s.to_string(), ms)),
+                        None => {
+                            self.err(
+                                "policy.invalidDate",
+                                &key(&path, "expires"),
+                                format!(
+                                    "\"{s}\" is not a date (YYYY-MM-DD) or an RFC 3339 instant"
+                                ),
+                            );
+                            None
+                        }
+                    },
+                    None => {
+                        self.err(
+                            "policy.invalidType",
+                            &key(&path, "expires"),
+                            format!("expires must be a date string, found {}", kind(e)),
+                        );
+                        None
+                    }
+                },
+            };
+            if let (Some(user), Some(owner)) = (user, owner) {
+                let user_lower = user.trim().to_lowercase();
+                if out.iter().any(|s| s.user_lower == user_lower) {
+                    self.err(
+                        "policy.duplicateServiceAccount",
+                        &key(&path, "user"),
+                        format!("service account {user} is listed twice"),
+                    );
+                }
+                out.push(ServiceAccount {
+                    user: user.trim().to_string(),
+                    user_lower,
+                    owner,
+                    purpose,
+                    expires,
+                });
+            }
+        }
+        out
+    }
+
+    fn rules(&mut self, v: Option<&Value>, internal_domains: &[String]) -> Vec<Rule> {
+        let arr = match v {
+            None => {
+                self.err(
+                    "policy.missingField",
+                    "rules",
+                    "the policy needs \"rules\": a list of rules".into(),
+                );
+                return Vec::new();
+            }
+            Some(v) => match v.as_array() {
+                Some(a) => a,
+                None => {
+                    self.err(
+                        "policy.invalidType",
+                        "rules",
+                        format!("rules must be a list, found {}", kind(v)),
+                    );
+                    return Vec::new();
+                }
+            },
+        };
+        if arr.is_empty() {
+            self.warn(
+                "policy.noRules",
+                "rules",
+                "the policy has no rules: it never actions anyone".into(),
+            );
+        }
+        let mut out: Vec<Rule> = Vec::new();
+        for (i, rv) in arr.iter().enumerate() {
+            let path = index("rules", i);
+            if let Some(rule) = self.rule(rv, &path, internal_domains) {
+                if out.iter().any(|r| r.id.eq_ignore_ascii_case(&rule.id)) {
+                    self.err(
+                        "policy.duplicateRuleId",
+                        &key(&path, "id"),
+                        format!("rule id \"{}\" is used twice", rule.id),
+                    );
+                }
+                out.push(rule);
+            }
+        }
+        out
+    }
+
+    fn rule(&mut self, v: &Value, path: &str, internal_domains: &[String]) -> Option<Rule> {
+        let m = self.object(v, path, "a rule", RULE_FIELDS)?;
+        let errors_before = self.p.list.iter().filter(|p| p.is_error()).count();
+        let id = match m.get("id") {
+            Some(id) => self.string(id, &key(path, "id"), "a rule id"),
+            None => {
+                self.err(
+                    "policy.missingField",
+                    &key(path, "id"),
+                    "a rule needs an \"id\"".into(),
+                );
+                None
+            }
+        };
+        let name = id.clone().unwrap_or_else(|| path.to_string());
+        let description = m.get("description").and_then(|d| match d.as_str() {
+            Some(s) => Some(s.to_string()),
+            None => {
+                self.err(
+                    "policy.invalidType",
+                    &key(path, "description"),
+                    format!("description must be a string, found {}", kind(d)),
+                );
+                None
+            }
+        });
+
+        let mut include_groups = Vec::new();
+        if let Some(iv) = m.get("include") {
+            let ip = key(path, "include");
+            if let Some(im) = self.object(iv, &ip, "include", &["groups"]) {
+                include_groups =
+                    self.patterns(im.get("groups"), &key(&ip, "groups"), "an include group");
+            }
+        }
+        let (mut exclude_groups, mut exclude_users) = (Vec::new(), Vec::new());
+        if let Some(ev) = m.get("exclude") {
+            let ep = key(path, "exclude");
+            if let Some(em) = self.object(ev, &ep, "exclude", &["groups", "users"]) {
+                exclude_groups =
+                    self.patterns(em.get("groups"), &key(&ep, "groups"), "an exclude group");
+                exclude_users =
+                    self.users(em.get("users"), &key(&ep, "users"), "an excluded username");
+            }
+        }
+
+        let email = m
+            .get("email")
+            .and_then(|ev| self.email(ev, &key(path, "email"), &name, internal_domains));
+
+        let inactive_days = m
+            .get("inactiveDays")
+            .and_then(|d| self.days(d, &key(path, "inactiveDays"), "inactiveDays"));
+        let never_logged_in_created_days = m.get("neverLoggedIn").and_then(|nv| {
+            let np = key(path, "neverLoggedIn");
+            let nm = self.object(nv, &np, "neverLoggedIn", &["createdMoreThanDays"])?;
+            match nm.get("createdMoreThanDays") {
+                Some(d) => self.days(d, &key(&np, "createdMoreThanDays"), "createdMoreThanDays"),
+                None => {
+                    self.err(
+                        "policy.missingField",
+                        &key(&np, "createdMoreThanDays"),
+                        "neverLoggedIn needs \"createdMoreThanDays\" (a grace period for new accounts)".into(),
+                    );
+                    None
+                }
+            }
+        });
+        if m.get("inactiveDays").is_none() && m.get("neverLoggedIn").is_none() {
+            self.err(
+                "policy.noActivityCondition",
+                path,
+                format!("rule {name} needs \"inactiveDays\" or \"neverLoggedIn\" (or both): without one it would select active users"),
+            );
+        }
+
+        let action = match m.get("action") {
+            Some(av) => self.action(av, &key(path, "action")),
+            None => {
+                self.err(
+                    "policy.missingField",
+                    &key(path, "action"),
+                    format!("rule {name} needs an \"action\": {{\"type\": \"deactivate\" | \"removeFromGroups\" | \"review\"}}"),
+                );
+                None
+            }
+        };
+
+        let errors_after = self.p.list.iter().filter(|p| p.is_error()).count();
+        if errors_after > errors_before {
+            return None;
+        }
+        Some(Rule {
+            id: id?,
+            description,
+            include_groups,
+            exclude_groups,
+            exclude_users,
+            email,
+            inactive_days,
+            never_logged_in_created_days,
+            action: action?,
+        })
+    }
+
+    fn email(
+        &mut self,
+        v: &Value,
+        path: &str,
+        rule: &str,
+        internal_domains: &[String],
+    ) -> Option<EmailCondition> {
+        let m = self.object(v, path, "email", &["external", "domains"])?;
+        match (m.get("external"), m.get("domains")) {
+            (Some(_), Some(_)) => {
+                self.err(
+                    "policy.emailConflict",
+                    path,
+                    "email takes either \"external\" or \"domains\", not both".into(),
+                );
+                None
+            }
+            (None, None) => {
+                self.err(
+                    "policy.missingField",
+                    path,
+                    "email needs \"external\": true|false or \"domains\": [...]".into(),
+                );
+                None
+            }
+            (Some(e), None) => match e.as_bool() {
+                Some(b) => {
+                    if internal_domains.is_empty() {
+                        let (code, msg) = if b {
+                            ("rule.everyDomainExternal", format!("rule {rule} selects external email domains, but the policy lists no internalDomains: every domain counts as external"))
+                        } else {
+                            ("rule.neverSelects", format!("rule {rule} selects internal email domains, but the policy lists no internalDomains: it can never select anyone"))
+                        };
+                        self.warn(code, &key(path, "external"), msg);
+                    }
+                    Some(EmailCondition::External(b))
+                }
+                None => {
+                    self.err(
+                        "policy.invalidType",
+                        &key(path, "external"),
+                        format!("email.external must be true or false, found {}", short(e)),
+                    );
+                    None
+                }
+            },
+            (None, Some(d)) => {
+                let dp = key(path, "domains");
+                let list = self.domains(Some(d), &dp, "an email domain");
+                if d.as_array().is_some_and(|a| a.is_empty()) {
+                    self.warn(
+                        "rule.neverSelects",
+                        &dp,
+                        format!("rule {rule} lists no email domains: it can never select anyone"),
+                    );
+                }
+                Some(EmailCondition::Domains(list))
+            }
+        }
+    }
+
+    fn action(&mut self, v: &Value, path: &str) -> Option<Action> {
+        let m = self.object(v, path, "an action", &["type", "groups"])?;
+        let t = match m.get("type") {
+            Some(t) => self.string(t, &key(path, "type"), "the action type")?,
+            None => {
+                self.err(
+                    "policy.missingField",
+                    &key(path, "type"),
+                    "an action needs a \"type\"".into(),
+                );
+                return None;
+            }
+        };
+        let groups = m.get("groups");
+        match t.as_str() {
+            "deactivate" | "review" => {
+                if groups.is_some() {
+                    self.err(
+                        "policy.unexpectedField",
+                        &key(path, "groups"),
+                        format!("\"groups\" only goes with \"removeFromGroups\", not \"{t}\""),
+                    );
+                    return None;
+                }
+                Some(if t == "deactivate" {
+                    Action::Deactivate
+                } else {
+                    Action::Review
+                })
+            }
+            "removeFromGroups" => {
+                let gp = key(path, "groups");
+                let list = self.patterns(groups, &gp, "a group to remove");
+                if list.is_empty() {
+                    self.err(
+                        "policy.missingField",
+                        &gp,
+                        "removeFromGroups needs \"groups\": the groups (patterns allowed) to remove users from".into(),
+                    );
+                    return None;
+                }
+                Some(Action::RemoveFromGroups(list))
+            }
+            other => {
+                let hint = closest(other, &["deactivate", "removeFromGroups", "review"])
+                    .map(|s| format!(" (did you mean \"{s}\"?)"))
+                    .unwrap_or_default();
+                self.err(
+                    "policy.unknownAction",
+                    &key(path, "type"),
+                    format!("unknown action type \"{other}\"{hint}; use deactivate, removeFromGroups or review"),
+                );
+                None
+            }
+        }
+    }
+
+    fn schedules(&mut self, v: Option<&Value>, rules: &[Rule]) -> Vec<Schedule> {
+        let Some(v) = v else { return Vec::new() };
+        let Some(arr) = v.as_array() else {
+            self.err(
+                "policy.invalidType",
+                "schedules",
+                format!("schedules must be a list, found {}", kind(v)),
+            );
+            return Vec::new();
+        };
+        let mut out: Vec<Schedule> = Vec::new();
+        for (i, sv) in arr.iter().enumerate() {
+            let path = index("schedules", i);
+            let Some(m) = self.object(
+                sv,
+                &path,
+                "a schedule",
+                &["id", "cron", "timezone", "rules"],
+            ) else {
+                continue;
+            };
+            let id = match m.get("id") {
+                Some(x) => self.string(x, &key(&path, "id"), "a schedule id"),
+                None => {
+                    self.err(
+                        "policy.missingField",
+                        &key(&path, "id"),
+                        "a schedule needs an \"id\"".into(),
+                    );
+                    None
+                }
+            };
+            let cron = match m.get("cron") {
+                Some(x) => self.string(x, &key(&path, "cron"), "cron"),
+                None => {
+                    self.err(
+                        "policy.missingField",
+                        &key(&path, "cron"),
+                        "a schedule needs \"cron\", e.g. \"0 3 * * MON\"".into(),
+                    );
+                    None
+                }
+            };
+            let timezone = match m.get("timezone") {
+                Some(x) => self.string(x, &key(&path, "timezone"), "timezone"),
+                None => Some("UTC".to_string()),
+            };
+            let spec = cron.as_deref().and_then(|c| match schedule::parse_cron(c) {
+                Ok(s) => Some(s),
+                Err(msg) => {
+                    self.err(
+                        "cron.invalid",
+                        &key(&path, "cron"),
+                        format!("cron \"{c}\": {msg}"),
+                    );
+                    None
+                }
+            });
+            let tz = timezone
+                .as_deref()
+                .and_then(|z| match schedule::parse_zone(z.trim()) {
+                    Ok(tz) => Some(tz),
+                    Err(msg) => {
+                        self.err("timezone.unknown", &key(&path, "timezone"), msg);
+                        None
+                    }
+                });
+            let rule_ids = self.strings(m.get("rules"), &key(&path, "rules"), "a rule id");
+            for (j, r) in rule_ids.iter().enumerate() {
+                if !rules.iter().any(|x| x.id.eq_ignore_ascii_case(r)) {
+                    self.warn(
+                        "schedule.unknownRule",
+                        &index(&key(&path, "rules"), j),
+                        format!(
+                            "schedule {} names rule \"{r}\", which the policy does not have",
+                            id.as_deref().unwrap_or("?")
+                        ),
+                    );
+                }
+            }
+            if m.get("rules")
+                .and_then(Value::as_array)
+                .is_some_and(|a| a.is_empty())
+            {
+                self.warn(
+                    "schedule.noRules",
+                    &key(&path, "rules"),
+                    "an empty rules list runs no rule; leave \"rules\" out to run every rule"
+                        .into(),
+                );
+            }
+            if let (Some(id), Some(cron), Some(timezone)) = (id, cron, timezone) {
+                if out.iter().any(|s| s.id.eq_ignore_ascii_case(&id)) {
+                    self.err(
+                        "policy.duplicateScheduleId",
+                        &key(&path, "id"),
+                        format!("schedule id \"{id}\" is used twice"),
+                    );
+                }
+                let spec = spec.zip(tz);
+                out.push(Schedule {
+                    id,
+                    cron,
+                    timezone,
+                    rules: rule_ids,
+                    spec,
+                });
+            }
+        }
+        out
+    }
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// A value shown in a message, cut short.
+fn short(v: &Value) -> String {
+    let s = v.to_string();
+    if s.chars().count() > 40 {
+        format!("{}…", s.chars().take(40).collect::<String>())
+    } else {
+        s
+    }
+}
+
+/// The allowed name closest to a typo, when it is close enough to be a likely intent.
+fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    let w = word.to_lowercase();
+    candidates
+        .iter()
+        .map(|c| (levenshtein(&w, &c.to_lowercase()), *c))
+        .filter(|(d, c)| *d <= 2.max(c.len() / 4))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+impl Policy {
+    /// A policy with no rules and no protections (the dashboard without a policy).
+    pub fn empty() -> Self {
+        Policy {
+            version: 1,
+            internal_domains: Vec::new(),
+            protect_groups: Vec::new(),
+            protect_users: Vec::new(),
+            service_accounts: Vec::new(),
+            max_actions_per_run: None,
+            rules: Vec::new(),
+            schedules: Vec::new(),
+        }
+    }
+}

@@ -1,0 +1,337 @@
+//! The snapshot a host adapter produces: users with groups and last logins, and application roles.
+//!
+//! Parsed with serde straight from the JSON text (the snapshot can hold a million users, so no
+//! intermediate `Value`); strings are borrowed where the text allows. Unknown fields are ignored
+//! (hosts may add more). Timestamps are collected as text and checked in a second pass so that
+//! every bad one is reported with its path, not just the first.
+
+use crate::pattern::email_domain;
+use crate::problem::{json_error, Problem, Source};
+use crate::time::parse_instant;
+use serde::de::{Deserializer, IgnoredAny};
+use serde::Deserialize;
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+/// Three-valued on purpose: a host that cannot tell must never look like "never logged in".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LastLogin {
+    At(i64),
+    Never,
+    Unknown,
+}
+
+#[derive(Debug, Clone)]
+pub struct User {
+    pub name: String,
+    pub name_lower: String,
+    pub key: Option<String>,
+    pub display_name: String,
+    pub email: Option<String>,
+    /// Lowercased domain of `email`.
+    pub domain: Option<String>,
+    pub active: bool,
+    /// Ids into [`Snapshot::groups`], unique, in the order given.
+    pub groups: Vec<u32>,
+    pub directory: Option<String>,
+    pub created: Option<i64>,
+    pub last_login: LastLogin,
+}
+
+#[derive(Debug, Clone)]
+pub struct Role {
+    pub key: String,
+    pub name: String,
+    pub groups: Vec<String>,
+    pub number_of_seats: Option<i64>,
+    pub user_count: Option<i64>,
+    pub has_unlimited_seats: bool,
+}
+
+/// Group names, interned: users refer to them by id, and pattern matching runs once per group
+/// instead of once per membership.
+#[derive(Debug, Clone, Default)]
+pub struct Groups {
+    /// Name as first seen.
+    pub names: Vec<String>,
+    pub lower: Vec<String>,
+    ids: HashMap<String, u32>,
+}
+
+impl Groups {
+    fn intern(&mut self, name: &str) -> u32 {
+        let lower = name.to_lowercase();
+        if let Some(&id) = self.ids.get(&lower) {
+            return id;
+        }
+        let id = self.names.len() as u32;
+        self.names.push(name.to_string());
+        self.lower.push(lower.clone());
+        self.ids.insert(lower, id);
+        id
+    }
+    pub fn id(&self, name: &str) -> Option<u32> {
+        self.ids.get(&name.to_lowercase()).copied()
+    }
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+    pub fn name(&self, id: u32) -> &str {
+        &self.names[id as usize]
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    pub captured_at: Option<i64>,
+    pub users: Vec<User>,
+    pub roles: Vec<Role>,
+    pub groups: Groups,
+    /// Lowercased username → index into `users`.
+    pub by_name: HashMap<String, usize>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawSnapshot<'a> {
+    #[serde(borrow, default)]
+    captured_at: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    users: Vec<RawUser<'a>>,
+    #[serde(borrow, default)]
+    application_roles: Vec<RawRole<'a>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawUser<'a> {
+    #[serde(borrow)]
+    name: Cow<'a, str>,
+    #[serde(borrow, default)]
+    key: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    display_name: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    email: Option<Cow<'a, str>>,
+    active: bool,
+    #[serde(borrow, default)]
+    groups: Vec<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    directory: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    created: Option<Cow<'a, str>>,
+    #[serde(borrow, default, deserialize_with = "present")]
+    last_login: Option<Option<Cow<'a, str>>>,
+}
+
+/// Tells `"lastLogin": null` (Some(None)) from an absent field (None, by `default`).
+fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<Cow<'de, str>>>, D::Error> {
+    Option::<Cow<'de, str>>::deserialize(d).map(Some)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawRole<'a> {
+    #[serde(borrow)]
+    key: Cow<'a, str>,
+    #[serde(borrow, default)]
+    name: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    groups: Vec<Cow<'a, str>>,
+    #[serde(default)]
+    number_of_seats: Option<i64>,
+    #[serde(default)]
+    user_count: Option<i64>,
+    #[serde(default)]
+    has_unlimited_seats: Option<bool>,
+    #[serde(default, rename = "defaultGroups")]
+    _default_groups: Option<IgnoredAny>,
+}
+
+/// Parses a snapshot from JSON text. Errors name the JSON path (`users[17].lastLogin`).
+pub fn parse_snapshot(text: &str) -> Result<Snapshot, Vec<Problem>> {
+    let raw: RawSnapshot = match serde_json::from_str(text) {
+        Ok(r) => r,
+        Err(e) => return Err(vec![structural_error(text, &e)]),
+    };
+    build(raw)
+}
+
+/// serde stops at the first structural problem without saying where in the document it is;
+/// parse again with path tracking (only on this failure path, so the fast path stays fast).
+fn structural_error(text: &str, first: &serde_json::Error) -> Problem {
+    if first.is_syntax() || first.is_eof() {
+        return json_error(Source::Snapshot, "the snapshot", first);
+    }
+    let mut de = serde_json::Deserializer::from_str(text);
+    match serde_path_to_error::deserialize::<_, RawSnapshot>(&mut de) {
+        Err(e) => {
+            let path = e.path().to_string();
+            let path = if path == "." { String::new() } else { path };
+            let inner = e.into_inner();
+            Problem::error(
+                Source::Snapshot,
+                "snapshot.invalid",
+                path.clone(),
+                format!(
+                    "snapshot {}: {}",
+                    if path.is_empty() {
+                        "document".to_string()
+                    } else {
+                        path
+                    },
+                    plain(&inner)
+                ),
+            )
+        }
+        Ok(_) => json_error(Source::Snapshot, "the snapshot", first),
+    }
+}
+
+/// serde's message without the "at line X column Y" tail repeated, but keep the position.
+fn plain(e: &serde_json::Error) -> String {
+    e.to_string()
+}
+
+fn build(raw: RawSnapshot) -> Result<Snapshot, Vec<Problem>> {
+    let mut problems = Vec::new();
+    let captured_at = raw.captured_at.as_deref().and_then(|s| {
+        let t = parse_instant(s);
+        if t.is_none() {
+            problems.push(bad_time("capturedAt", s));
+        }
+        t
+    });
+    let mut groups = Groups::default();
+    let mut users = Vec::with_capacity(raw.users.len());
+    let mut by_name: HashMap<String, usize> = HashMap::with_capacity(raw.users.len());
+    for (i, u) in raw.users.into_iter().enumerate() {
+        let name = u.name.trim();
+        if name.is_empty() {
+            problems.push(Problem::error(
+                Source::Snapshot,
+                "snapshot.emptyName",
+                format!("users[{i}].name"),
+                format!("users[{i}] has an empty username"),
+            ));
+            continue;
+        }
+        let name_lower = name.to_lowercase();
+        if let Some(&first) = by_name.get(&name_lower) {
+            let other: &User = &users[first];
+            problems.push(Problem::error(
+                Source::Snapshot,
+                "snapshot.duplicateUser",
+                format!("users[{i}].name"),
+                format!(
+                    "username \"{name}\" appears twice (usernames are case-insensitive): also \"{}\" earlier in the list",
+                    other.name
+                ),
+            ));
+            continue;
+        }
+        let created = u.created.as_deref().and_then(|s| {
+            let t = parse_instant(s);
+            if t.is_none() {
+                problems.push(bad_time(&format!("users[{i}].created"), s));
+            }
+            t
+        });
+        let last_login = match u.last_login {
+            None => LastLogin::Unknown,
+            Some(None) => LastLogin::Never,
+            Some(Some(s)) => match parse_instant(&s) {
+                Some(t) => LastLogin::At(t),
+                None => {
+                    problems.push(bad_time(&format!("users[{i}].lastLogin"), &s));
+                    LastLogin::Unknown
+                }
+            },
+        };
+        let mut gids: Vec<u32> = Vec::with_capacity(u.groups.len());
+        for g in &u.groups {
+            let g = g.trim();
+            if g.is_empty() {
+                continue;
+            }
+            let id = groups.intern(g);
+            if !gids.contains(&id) {
+                gids.push(id);
+            }
+        }
+        let email = u
+            .email
+            .map(|e| e.trim().to_string())
+            .filter(|e| !e.is_empty());
+        let domain = email.as_deref().and_then(email_domain);
+        by_name.insert(name_lower.clone(), users.len());
+        users.push(User {
+            name: name.to_string(),
+            name_lower,
+            key: u.key.map(Cow::into_owned),
+            display_name: u.display_name.map(Cow::into_owned).unwrap_or_default(),
+            email,
+            domain,
+            active: u.active,
+            groups: gids,
+            directory: u.directory.map(Cow::into_owned),
+            created,
+            last_login,
+        });
+    }
+    let mut roles: Vec<Role> = Vec::with_capacity(raw.application_roles.len());
+    for (i, r) in raw.application_roles.into_iter().enumerate() {
+        if roles.iter().any(|x| x.key == r.key) {
+            problems.push(Problem::error(
+                Source::Snapshot,
+                "snapshot.duplicateRole",
+                format!("applicationRoles[{i}].key"),
+                format!("application role \"{}\" appears twice", r.key),
+            ));
+            continue;
+        }
+        roles.push(Role {
+            name: r
+                .name
+                .map(Cow::into_owned)
+                .unwrap_or_else(|| r.key.to_string()),
+            key: r.key.into_owned(),
+            groups: r.groups.into_iter().map(|g| g.trim().to_string()).collect(),
+            number_of_seats: r.number_of_seats,
+            user_count: r.user_count,
+            has_unlimited_seats: r.has_unlimited_seats.unwrap_or(false),
+        });
+    }
+    if problems.is_empty() {
+        Ok(Snapshot {
+            captured_at,
+            users,
+            roles,
+            groups,
+            by_name,
+        })
+    } else {
+        Err(problems)
+    }
+}
+
+fn bad_time(path: &str, s: &str) -> Problem {
+    let shown: String = s.chars().take(60).collect();
+    Problem::error(
+        Source::Snapshot,
+        "snapshot.invalidTimestamp",
+        path,
+        format!("{path}: \"{shown}\" is not a timestamp (RFC 3339 like 2026-11-27T10:00:00Z, or Jira's 2026-11-27T20:00:00+1000)"),
+    )
+}
+
+impl Snapshot {
+    pub fn user(&self, name: &str) -> Option<&User> {
+        self.by_name
+            .get(&name.to_lowercase())
+            .map(|&i| &self.users[i])
+    }
+}

@@ -1,0 +1,155 @@
+//! Instants: parsed leniently (RFC 3339 and Jira's `+1000` offsets), kept as milliseconds since
+//! the Unix epoch (cheap to compare for a million users), printed as RFC 3339 UTC.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+
+pub const DAY_MS: i64 = 86_400_000;
+
+/// Parses an instant: RFC 3339 (`2026-11-27T10:00:00Z`, `...+01:00`, fractions allowed) or Jira's
+/// `2023-08-30T16:37:01+1000` / `2023-08-30T16:37:01.123+1000`. A bare date or a time without an
+/// offset is refused (its meaning would depend on a zone we do not know).
+pub fn parse_instant(s: &str) -> Option<i64> {
+    let s = s.trim();
+    if let Some(ms) = fast_utc(s) {
+        return Some(ms);
+    }
+    if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
+        return Some(dt.timestamp_millis());
+    }
+    for fmt in [
+        "%Y-%m-%dT%H:%M:%S%.f%z",
+        "%Y-%m-%dT%H:%M:%S%z",
+        "%Y-%m-%d %H:%M:%S%.f%z",
+    ] {
+        if let Ok(dt) = DateTime::parse_from_str(s, fmt) {
+            return Some(dt.timestamp_millis());
+        }
+    }
+    None
+}
+
+/// Like [`parse_instant`], but a bare `YYYY-MM-DD` means 00:00 UTC that day (service-account expiry).
+pub fn parse_instant_or_date(s: &str) -> Option<i64> {
+    if let Some(ms) = parse_instant(s) {
+        return Some(ms);
+    }
+    let d = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()?;
+    let dt: NaiveDateTime = d.and_hms_opt(0, 0, 0)?;
+    Some(Utc.from_utc_datetime(&dt).timestamp_millis())
+}
+
+/// Fast path for the common `YYYY-MM-DDTHH:MM:SSZ` (and `.sssZ`) form: this is the bulk of a
+/// large snapshot, and chrono's general parser costs several times more.
+fn fast_utc(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    if b.len() < 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        let mut v = 0u32;
+        for &c in &b[r] {
+            if !c.is_ascii_digit() {
+                return None;
+            }
+            v = v * 10 + u32::from(c - b'0');
+        }
+        Some(v)
+    };
+    let mut millis = 0u32;
+    let rest = &b[19..];
+    match rest {
+        [b'Z'] => {}
+        [b'.', d1, d2, d3, b'Z']
+            if d1.is_ascii_digit() && d2.is_ascii_digit() && d3.is_ascii_digit() =>
+        {
+            millis = u32::from(d1 - b'0') * 100 + u32::from(d2 - b'0') * 10 + u32::from(d3 - b'0');
+        }
+        _ => return None,
+    }
+    let date = NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)?;
+    let dt = date.and_hms_milli_opt(num(11..13)?, num(14..16)?, num(17..19)?, millis)?;
+    Some(dt.and_utc().timestamp_millis())
+}
+
+/// `2026-11-27T10:00:00Z` (milliseconds only when not zero).
+pub fn format_instant(ms: i64) -> String {
+    match DateTime::<Utc>::from_timestamp_millis(ms) {
+        Some(dt) if ms % 1000 == 0 => dt.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        Some(dt) => dt.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+        None => ms.to_string(),
+    }
+}
+
+/// `2026-11-27` (UTC).
+pub fn format_date(ms: i64) -> String {
+    match DateTime::<Utc>::from_timestamp_millis(ms) {
+        Some(dt) => dt.format("%Y-%m-%d").to_string(),
+        None => ms.to_string(),
+    }
+}
+
+pub fn to_datetime(ms: i64) -> Option<DateTime<Utc>> {
+    DateTime::<Utc>::from_timestamp_millis(ms)
+}
+
+/// Whole days from `earlier` to `later` (floor; negative when `earlier` is in the future).
+pub fn whole_days(later: i64, earlier: i64) -> i64 {
+    (later - earlier).div_euclid(DAY_MS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_rfc3339_and_jira_offsets() {
+        let z = parse_instant("2023-08-30T06:37:01Z").unwrap();
+        assert_eq!(parse_instant("2023-08-30T16:37:01+1000"), Some(z));
+        assert_eq!(parse_instant("2023-08-30T16:37:01+10:00"), Some(z));
+        assert_eq!(parse_instant("2023-08-30T16:37:01.000+1000"), Some(z));
+        assert_eq!(parse_instant("2023-08-30T06:37:01.000Z"), Some(z));
+        assert_eq!(parse_instant("2023-08-29T21:37:01-0900"), Some(z));
+        assert_eq!(parse_instant(" 2023-08-30T06:37:01Z "), Some(z));
+        assert_eq!(parse_instant("2023-08-30T06:37:01.25Z"), Some(z + 250));
+    }
+
+    #[test]
+    fn refuses_ambiguous_or_broken() {
+        for bad in [
+            "",
+            "2023-08-30",
+            "2023-08-30T06:37:01",
+            "yesterday",
+            "2023-02-30T00:00:00Z",
+            "2023-08-30T25:00:00Z",
+        ] {
+            assert_eq!(parse_instant(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn dates_mean_midnight_utc() {
+        assert_eq!(
+            parse_instant_or_date("2027-06-30"),
+            parse_instant("2027-06-30T00:00:00Z")
+        );
+        assert_eq!(parse_instant_or_date("2027-06-31"), None);
+    }
+
+    #[test]
+    fn formats_and_counts_days() {
+        let t = parse_instant("2026-11-27T10:00:00Z").unwrap();
+        assert_eq!(format_instant(t), "2026-11-27T10:00:00Z");
+        assert_eq!(format_instant(t + 5), "2026-11-27T10:00:00.005Z");
+        assert_eq!(format_date(t), "2026-11-27");
+        assert_eq!(whole_days(t, t - 90 * DAY_MS), 90);
+        assert_eq!(whole_days(t, t - 90 * DAY_MS + 1), 89);
+        assert_eq!(whole_days(t, t + 1), -1);
+    }
+}

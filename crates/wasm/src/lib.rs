@@ -1,0 +1,135 @@
+//! The thin WebAssembly facade over `user-cleanup-engine` (Regorus style): big payloads cross as
+//! JSON text, answers come back as data (`{type: "success" | "failure", ...}`, Cedar style).
+//!
+//! Every argument may be JSON text or a plain object; objects are turned into text with the
+//! host's own `JSON.stringify`, so both forms take the same path through the engine and give
+//! identical results. The only thing that throws is calling a function wrongly (an argument that
+//! is neither), as a real `Error` named `UserCleanupError` with a `code`.
+
+use js_sys::{Error, Reflect, JSON};
+use user_cleanup_engine as engine;
+use wasm_bindgen::prelude::*;
+
+fn fail(code: &str, message: &str) -> JsValue {
+    let e = Error::new(message);
+    e.set_name("UserCleanupError");
+    let _ = Reflect::set(&e, &JsValue::from_str("code"), &JsValue::from_str(code));
+    e.into()
+}
+
+/// JSON text of an argument: a string as it is, an object (or array) stringified.
+fn text(v: &JsValue, what: &str) -> Result<String, JsValue> {
+    if let Some(s) = v.as_string() {
+        return Ok(s);
+    }
+    if v.is_object() {
+        return match JSON::stringify(v) {
+            Ok(s) => s.as_string().ok_or_else(|| {
+                fail(
+                    "argument.invalid",
+                    &format!("{what} could not be turned into JSON"),
+                )
+            }),
+            Err(_) => Err(fail(
+                "argument.invalid",
+                &format!("{what} could not be turned into JSON (a cycle or a BigInt?)"),
+            )),
+        };
+    }
+    Err(fail(
+        "argument.invalid",
+        &format!(
+            "{what} must be JSON text or an object, got {}",
+            type_name(v)
+        ),
+    ))
+}
+
+fn optional_text(v: &JsValue, what: &str) -> Result<Option<String>, JsValue> {
+    if v.is_undefined() || v.is_null() {
+        Ok(None)
+    } else {
+        text(v, what).map(Some)
+    }
+}
+
+fn options_text(v: &JsValue) -> Result<String, JsValue> {
+    Ok(optional_text(v, "options")?.unwrap_or_else(|| "{}".to_string()))
+}
+
+fn type_name(v: &JsValue) -> String {
+    v.js_typeof()
+        .as_string()
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn to_js(json: String) -> Result<JsValue, JsValue> {
+    JSON::parse(&json).map_err(|_| {
+        fail(
+            "internal.json",
+            "the engine produced JSON the host could not read",
+        )
+    })
+}
+
+#[wasm_bindgen]
+pub fn version() -> String {
+    engine::VERSION.to_string()
+}
+
+/// `validate(policy, snapshot?)` → `{type, value: {rules, schedules, users}, warnings}` or `{type: "failure", errors, warnings}`.
+#[wasm_bindgen]
+pub fn validate(policy: JsValue, snapshot: JsValue) -> Result<JsValue, JsValue> {
+    let p = text(&policy, "policy")?;
+    let s = optional_text(&snapshot, "snapshot")?;
+    to_js(engine::to_json(&engine::validate(&p, s.as_deref())))
+}
+
+/// `plan(policy, snapshot, {asOf, actor?})` → Result<Plan> as an object.
+#[wasm_bindgen]
+pub fn plan(policy: JsValue, snapshot: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+    to_js(plan_json_inner(&policy, &snapshot, &options)?)
+}
+
+/// `planJson(policyText, snapshotText, optionsText)` → the same Result<Plan>, as JSON text.
+#[wasm_bindgen(js_name = planJson)]
+pub fn plan_json(policy: JsValue, snapshot: JsValue, options: JsValue) -> Result<String, JsValue> {
+    plan_json_inner(&policy, &snapshot, &options)
+}
+
+fn plan_json_inner(
+    policy: &JsValue,
+    snapshot: &JsValue,
+    options: &JsValue,
+) -> Result<String, JsValue> {
+    let p = text(policy, "policy")?;
+    let s = text(snapshot, "snapshot")?;
+    let o = options_text(options)?;
+    Ok(engine::to_json(&engine::plan(&p, &s, &o)))
+}
+
+/// `dashboard(policy | null, snapshot, {asOf, actor?, lowUsageDays?, inactiveDays?})`.
+#[wasm_bindgen]
+pub fn dashboard(policy: JsValue, snapshot: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+    let p = optional_text(&policy, "policy")?;
+    let s = text(&snapshot, "snapshot")?;
+    let o = options_text(&options)?;
+    to_js(engine::to_json(&engine::dashboard(p.as_deref(), &s, &o)))
+}
+
+/// `planTier(policy, snapshot, {asOf, actor?, role, targetSeats | headroom | nextLowerTier})`.
+#[wasm_bindgen(js_name = planTier)]
+pub fn plan_tier(policy: JsValue, snapshot: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+    let p = text(&policy, "policy")?;
+    let s = text(&snapshot, "snapshot")?;
+    let o = options_text(&options)?;
+    to_js(engine::to_json(&engine::plan_tier(&p, &s, &o)))
+}
+
+/// `nextRuns(policy, {from, count})` → `{schedules: [{id, next: [...]}]}`.
+#[wasm_bindgen(js_name = nextRuns)]
+pub fn next_runs(policy: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+    let p = text(&policy, "policy")?;
+    let o = options_text(&options)?;
+    to_js(engine::to_json(&engine::next_runs(&p, &o)))
+}

@@ -1,0 +1,795 @@
+#!/usr/bin/env node
+// User Cleanup — built-in sample and synthetic snapshot generator.
+//
+//   node samples/generate.mjs --kind sample --out samples/snapshot.json
+//   node samples/generate.mjs --kind synthetic --users 1000000 --seed 7 --out /tmp/s.json
+//
+// Node 20, no dependencies, fully deterministic: a seeded PRNG (sfc32) and a fixed
+// `capturedAt`; every date is computed relative to `capturedAt`. Never Math.random, never the clock.
+//
+// Library use (benchmarks):
+//   import { generateSnapshot, writeSnapshot, snapshotChunks } from "./samples/generate.mjs";
+//   const snap = generateSnapshot({ kind: "synthetic", users: 10000, seed: 7 });     // plain object
+//   await writeSnapshot("/tmp/s.json", { kind: "synthetic", users: 1e6, seed: 7 });  // streamed
+//   for (const chunk of snapshotChunks({ ... })) { ... }                              // JSON text pieces
+//
+// The snapshot follows the Snapshot contract in DESIGN.md.
+
+import { createWriteStream } from "node:fs";
+import { parseArgs } from "node:util";
+import { fileURLToPath } from "node:url";
+
+export const DEFAULT_CAPTURED_AT = "2026-11-27T10:00:00Z";
+export const SAMPLE_USERS = 3000;
+export const SAMPLE_SEED = 20261127;
+export const DEFAULT_SYNTHETIC_SEED = 7;
+
+const DAY = 86_400_000;
+const LDAP = "Corporate LDAP (read-only)";
+const INTERNAL = "Jira Internal Directory";
+const HOOLI_DIR = "Hooli Entra ID (first sync 2026-11-26)";
+const JIRA8_UPGRADE = Date.UTC(2019, 1, 4); // accounts created before Jira 8 keep their legacy key (= username)
+const JIRA_INSTALLED = Date.UTC(2014, 2, 3); // the instance went live; no account is older
+
+// ---------------------------------------------------------------------------------------------
+// PRNG: sfc32 seeded through splitmix32 (good quality, fast, 32-bit state words).
+
+function splitmix32(seed) {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x9e3779b9) >>> 0;
+    let z = s;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+    return (z ^ (z >>> 16)) >>> 0;
+  };
+}
+
+export function createRng(seed) {
+  const sm = splitmix32(seed);
+  let a = sm(), b = sm(), c = sm(), d = sm();
+  const next = () => {
+    a >>>= 0; b >>>= 0; c >>>= 0; d >>>= 0;
+    let t = (a + b) | 0;
+    a = b ^ (b >>> 9);
+    b = (c + (c << 3)) | 0;
+    c = (c << 21) | (c >>> 11);
+    d = (d + 1) | 0;
+    t = (t + d) | 0;
+    c = (c + t) | 0;
+    return (t >>> 0) / 4294967296;
+  };
+  for (let i = 0; i < 12; i++) next();
+  const rng = {
+    next,
+    int: (lo, hi) => lo + Math.floor(next() * (hi - lo + 1)), // inclusive
+    chance: (p) => next() < p,
+    pick: (arr) => arr[Math.floor(next() * arr.length)],
+    // weighted pick over [[value, weight], ...] with precomputed cumulative table
+    weighted: (table) => {
+      const r = next() * table.total;
+      const cum = table.cum;
+      for (let i = 0; i < cum.length; i++) if (r < cum[i]) return table.values[i];
+      return table.values[table.values.length - 1];
+    },
+  };
+  return rng;
+}
+
+function table(pairs) {
+  const values = [], cum = [];
+  let total = 0;
+  for (const [v, w] of pairs) { total += w; values.push(v); cum.push(total); }
+  return { values, cum, total };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Time: civil dates, a few time zones with their real DST rules, RFC 3339 and Jira "+1000" forms.
+
+function civilFromDays(z) {
+  // Howard Hinnant's algorithm; z = days since 1970-01-01
+  z += 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  return [yoe + era * 400 + (m <= 2 ? 1 : 0), m, d];
+}
+
+const dayCache = new Map();
+function dayString(days) {
+  let s = dayCache.get(days);
+  if (s === undefined) {
+    const [y, m, d] = civilFromDays(days);
+    s = `${y}-${m < 10 ? "0" : ""}${m}-${d < 10 ? "0" : ""}${d}`;
+    dayCache.set(days, s);
+  }
+  return s;
+}
+const TWO = Array.from({ length: 100 }, (_, i) => (i < 10 ? "0" : "") + i);
+const THREE = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, "0"));
+
+// nth (1-based, or -1 = last) Sunday of month m (1-12) of year y, at `utcHour`, as epoch ms
+function sunday(y, m, nth, utcHour) {
+  if (nth === -1) {
+    const last = Date.UTC(y, m, 0); // last day of month m
+    const dow = new Date(last).getUTCDay();
+    return last - dow * DAY + utcHour * 3_600_000;
+  }
+  const first = Date.UTC(y, m - 1, 1);
+  const dow = new Date(first).getUTCDay();
+  return first + (((7 - dow) % 7) + (nth - 1) * 7) * DAY + utcHour * 3_600_000;
+}
+
+// zone: { std: minutes, dst: minutes, rule: "eu"|"us"|"au"|null }
+const ZONES = {
+  oslo: { std: 60, dst: 120, rule: "eu" },
+  berlin: { std: 60, dst: 120, rule: "eu" },
+  london: { std: 0, dst: 60, rule: "eu" },
+  newyork: { std: -300, dst: -240, rule: "us" },
+  sydney: { std: 600, dst: 660, rule: "au" },
+  tokyo: { std: 540, dst: 540, rule: null },
+  utc: { std: 0, dst: 0, rule: null },
+};
+const transitionCache = new Map();
+function transitions(rule, y) {
+  const k = rule + y;
+  let t = transitionCache.get(k);
+  if (!t) {
+    if (rule === "eu") t = [sunday(y, 3, -1, 1), sunday(y, 10, -1, 1)]; // 01:00 UTC
+    else if (rule === "us") t = [sunday(y, 3, 2, 7), sunday(y, 11, 1, 6)]; // 02:00 local
+    else t = [sunday(y, 4, 1, 16) - DAY, sunday(y, 10, 1, 16) - DAY]; // au: 03:00 AEDT / 02:00 AEST (prev. UTC day)
+    transitionCache.set(k, t);
+  }
+  return t;
+}
+function offsetMinutes(zone, ms) {
+  if (!zone.rule) return zone.std;
+  const y = civilFromDays(Math.floor(ms / DAY))[0];
+  const [a, b] = transitions(zone.rule, y);
+  if (zone.rule === "au") return ms >= a && ms < b ? zone.std : zone.dst; // southern hemisphere
+  return ms >= a && ms < b ? zone.dst : zone.std;
+}
+
+// style: "Z" (RFC 3339, UTC), "Zms" (RFC 3339 with milliseconds), "jira" (Jira's +HHMM offset form)
+function formatInstant(ms, style, zone) {
+  let off = 0;
+  if (style === "jira") off = offsetMinutes(zone, ms);
+  const local = ms + off * 60_000;
+  const days = Math.floor(local / DAY);
+  const msOfDay = local - days * DAY;
+  const secs = Math.floor(msOfDay / 1000);
+  const hms = `${TWO[Math.floor(secs / 3600)]}:${TWO[Math.floor(secs / 60) % 60]}:${TWO[secs % 60]}`;
+  const date = dayString(days);
+  if (style === "Z") return `${date}T${hms}Z`;
+  if (style === "Zms") return `${date}T${hms}.${THREE[msOfDay % 1000]}Z`;
+  const sign = off < 0 ? "-" : "+";
+  const a = Math.abs(off);
+  return `${date}T${hms}${sign}${TWO[Math.floor(a / 60)]}${TWO[a % 60]}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Names
+
+const FOLD = { "ø": "o", "Ø": "O", "å": "a", "Å": "A", "æ": "ae", "Æ": "Ae", "ß": "ss", "ł": "l", "Ł": "L", "'": "", " ": "", "-": "" };
+function ascii(s) {
+  let out = "";
+  for (const ch of s) out += FOLD[ch] ?? ch;
+  return out.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+}
+
+function person(first, last, display) {
+  return { first, last, display: display ?? `${first} ${last}`, f: ascii(first), l: ascii(last) };
+}
+
+const NAMES = {
+  no: {
+    first: "Kari Ole Ingrid Lars Øystein Åse Bjørn Sølvi Ragnhild Knut Sigrid Eirik Ørjan Marit Håkon Tone Jørgen Liv Torbjørn Silje Anders Hanne Magnus Nora Henrik Ida Sindre Kjersti Stian Ane Vegard Thea Espen Guro Trond Maren Per Randi Geir Solveig Ådne Mathias Emilie Jonas Synnøve".split(" "),
+    last: "Nordmann Hansen Johansen Olsen Larsen Andersen Pedersen Nilsen Kristiansen Jensen Karlsen Johnsen Pettersen Eriksen Berg Haugen Hagen Johannessen Andreassen Jacobsen Dahl Jørgensen Halvorsen Henriksen Lund Sørensen Jakobsen Moen Gundersen Iversen Strand Solberg Svendsen Eide Knutsen Martinsen Paulsen Bakken Kristoffersen Mathisen Lie Amundsen Rasmussen Lunde Solheim Berge Moe Nygård Bakke Fredriksen Holm Lien Hauge Evensen Sæther Aas Myhre Ødegård Østby Bråthen Løvås Hæreid Tveit Vik".split(" "),
+  },
+  eu: {
+    first: "Jürgen Jörg Anna Lukas Sophie Maximilian Lena Felix Marie Jonas Hélène Zoé Éric Jérôme André Céline Amélie Léa Théo François Giulia Marco Sofia Luca Łukasz Agnieszka Piotr Katarzyna Sven Emma Björn Inès Mateusz Zofia Pieter Sanne Ahmet Elif".split(" "),
+    last: "Müller Schmidt Schneider Fischer Weber Meyer Wagner Becker Schulz Hoffmann Schröder Groß Köhler Lefèvre Martin Bernard Dubois Thomas Robert Richard Petit Durand Dupré Bélanger Moreau Laurent Rossi Russo Ferrari Esposito Kowalski Wójcik Nowak Lewandowski Zieliński Novák Svoboda de Vries Jansen van Dijk Yılmaz Kaya".split(" "),
+  },
+  us: {
+    first: "James Mary Robert Patricia John Jennifer Michael Linda David Elizabeth William Barbara Richard Susan Joseph Jessica Thomas Sarah Christopher Karen Daniel Nancy Matthew Lisa Anthony Betty Mark Sandra José María Carlos Sofía Priya Rahul Ananya Arjun Wei Mei Kwame Aisha Tyrone Keisha".split(" "),
+    last: "Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez Martinez Hernandez Lopez Gonzalez Wilson Anderson Thomas Taylor Moore Jackson Martin Lee Perez Thompson White Harris Sanchez Clark Ramirez Lewis Robinson Walker Young Allen King Wright Scott Torres Nguyen Hill Flores Patel Sharma Kumar Singh Chen Wang Kim Okafor O'Brien Núñez".split(" "),
+  },
+  au: {
+    first: "Jack Olivia Noah Charlotte Oliver Amelia William Isla Thomas Mia Lachlan Chloe Liam Grace Ethan Ruby Ming Jun Siddharth Matilda Cooper Harper Riley Zara".split(" "),
+    last: "Smith Jones Williams Brown Wilson Taylor Nguyen Johnson Martin White Anderson Walker Thompson Thomas Kelly Ryan Tran Li Chen Wong Murphy O'Connor Campbell Stewart McDonald Fraser".split(" "),
+  },
+  jp: {
+    // [romaji, kanji]
+    first: [["Taro", "太郎"], ["Hanako", "花子"], ["Yuki", "由紀"], ["Haruto", "陽翔"], ["Sakura", "さくら"], ["Kenji", "健二"], ["Yui", "結衣"], ["Hiroshi", "博"], ["Aoi", "葵"], ["Ren", "蓮"], ["Mei", "芽衣"], ["Sota", "蒼太"]],
+    last: [["Yamamoto", "山本"], ["Sato", "佐藤"], ["Suzuki", "鈴木"], ["Takahashi", "高橋"], ["Tanaka", "田中"], ["Watanabe", "渡辺"], ["Ito", "伊藤"], ["Nakamura", "中村"], ["Kobayashi", "小林"], ["Kato", "加藤"], ["Nihon", "日本"], ["Yoshida", "吉田"]],
+  },
+};
+// Precompute the people so the hot loop does no string folding.
+const PEOPLE = {};
+for (const c of ["no", "eu", "us", "au"]) {
+  PEOPLE[c] = { first: NAMES[c].first.map((f) => [f, ascii(f)]), last: NAMES[c].last.map((l) => [l, ascii(l)]) };
+}
+PEOPLE.jp = {
+  first: NAMES.jp.first.map(([r, k]) => [r, r.toLowerCase(), k]),
+  last: NAMES.jp.last.map(([r, k]) => [r, r.toLowerCase(), k]),
+};
+
+function randomPerson(rng, culture) {
+  const p = PEOPLE[culture];
+  const fi = p.first[Math.floor(rng.next() * p.first.length)];
+  const la = p.last[Math.floor(rng.next() * p.last.length)];
+  if (culture === "jp") {
+    // Japanese display names: family name first in kanji, sometimes romaji with kanji in brackets
+    const display = rng.chance(0.6) ? `${la[2]} ${fi[2]}` : `${fi[0]} ${la[0]} (${la[2]} ${fi[2]})`;
+    return { first: fi[0], last: la[0], display, f: fi[1], l: la[1] };
+  }
+  return { first: fi[0], last: la[0], display: `${fi[0]} ${la[0]}`, f: fi[1], l: la[1] };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Organisation: offices, domains, groups
+
+const OFFICES = {
+  oslo: { domain: "acme.com", zone: ZONES.oslo, group: "office-oslo", cultures: table([["no", 75], ["eu", 10], ["us", 5], ["au", 5], ["jp", 5]]) },
+  london: { domain: "acme.com", zone: ZONES.london, group: "office-london", cultures: table([["us", 40], ["eu", 30], ["au", 20], ["no", 10]]) },
+  sydney: { domain: "acme.com", zone: ZONES.sydney, group: "office-sydney", cultures: table([["au", 70], ["jp", 15], ["us", 15]]) },
+  tokyo: { domain: "acme.com", zone: ZONES.tokyo, group: "office-tokyo", cultures: table([["jp", 85], ["us", 15]]) },
+  berlin: { domain: "eu.acme.com", zone: ZONES.berlin, group: "office-berlin", cultures: table([["eu", 85], ["no", 10], ["us", 5]]) },
+  paris: { domain: "eu.acme.com", zone: ZONES.berlin, group: "office-paris", cultures: table([["eu", 95], ["us", 5]]) },
+  newyork: { domain: "us.acme.com", zone: ZONES.newyork, group: "office-new-york", cultures: table([["us", 90], ["eu", 5], ["jp", 5]]) },
+};
+const OFFICE_TABLE = table([["oslo", 38], ["london", 9], ["sydney", 8], ["tokyo", 5], ["berlin", 12], ["paris", 8], ["newyork", 20]]);
+
+// [name, share of staff, licence profile]
+const DEPTS = [
+  ["Dept-Engineering", 42, "dev"], ["Dept-Product", 7, "dev"], ["Dept-Operations", 6, "dev"],
+  ["Dept-Support", 12, "agent"], ["Dept-Sales", 10, "business"], ["Dept-Marketing", 6, "business"],
+  ["Dept-Finance", 6, "business"], ["Dept-HR", 5, "business"], ["Dept-Legal", 4, "business"], ["Dept-Executive", 2, "exec"],
+];
+const DEPT_TABLE = table(DEPTS.map((d, i) => [i, d[1]]));
+
+const CONTRACTOR_DOMAINS = table([
+  [["contractor-one.com", "no"], 30], [["dev.contractor-one.com", "eu"], 5], [["ext.consulting.io", "us"], 25],
+  [["acme-consulting.com", "no"], 15], [["nearshore-dev.pl", "eu"], 15], [["gmail.com", "us"], 6], [["outlook.com", "eu"], 4],
+]);
+const PARTNERS = [
+  // [org, domain(s), culture, weight]
+  ["globex", ["globex.com"], "us", 30], ["initech", ["initech.io", "mail.initech.io"], "us", 20],
+  ["umbrella", ["umbrella-corp.de"], "eu", 18], ["wayne", ["wayne-enterprises.com"], "us", 12],
+  ["stark", ["stark.industries"], "au", 10], ["cyberdyne", ["cyberdyne.systems"], "jp", 10],
+];
+const PARTNER_TABLE = table(PARTNERS.map((p, i) => [i, p[3]]));
+
+const TEAM_AREAS = "payments checkout platform mobile data search identity billing web api infra sre security analytics growth onboarding catalog pricing logistics warehouse crm erp integrations reporting qa devex observability network storage ml recommendations notifications messaging mobile-ios mobile-android design-system frontend backend tooling release compliance fraud risk ledger treasury hr-systems itsm servicedesk field-service partner-portal".split(" ");
+const TEAM_SUFFIXES = ["", "-eu", "-us", "-apac", "-core", "-ops", "-2", "-next", "-legacy", "-emea"];
+
+function buildTeams(n) {
+  const teams = [];
+  outer: for (const suf of TEAM_SUFFIXES) {
+    for (const area of TEAM_AREAS) {
+      if (teams.length >= n) break outer;
+      teams.push(`team-${area}${suf}`);
+    }
+  }
+  for (let i = teams.length; i < n; i++) teams.push(`team-squad-${i}`);
+  return teams;
+}
+
+export const LICENSING = {
+  software: "jira-software-users",
+  servicedesk: "jira-servicemanagement-users",
+  core: "jira-core-users",
+  admins: "jira-administrators",
+};
+
+// Application roles (Jira DC keys). The seat counts are filled in from the generated users.
+function roleDefs(kind) {
+  return [
+    { key: "jira-software", name: "Jira Software", groups: [LICENSING.software, LICENSING.admins], defaultGroups: [LICENSING.software], unlimited: false },
+    { key: "jira-servicedesk", name: "Jira Service Management", groups: [LICENSING.servicedesk], defaultGroups: [LICENSING.servicedesk], unlimited: false },
+    { key: "jira-core", name: "Jira Core", groups: [LICENSING.core], defaultGroups: [LICENSING.core], unlimited: kind === "sample" },
+  ];
+}
+
+// Licence tiers (users) for Jira DC / JSM agents: the smallest tier at or above the used count.
+const TIERS = [1, 3, 5, 10, 15, 20, 25, 35, 50, 100, 150, 200, 250, 300, 400, 500, 750, 1000, 1500, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 9000, 10000, 15000, 20000, 25000, 30000, 35000, 40000, 45000, 50000];
+function tierFor(used) {
+  for (const t of TIERS) if (t >= used) return t;
+  return Math.ceil(used / 50000) * 50000;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fixtures: named accounts the sample policy refers to. Dates are given as "days before capturedAt"
+// (`login`: number | null = never | undefined = not known; `created`: days, or an ISO date string).
+
+function fixtures() {
+  const A = LICENSING.admins, S = LICENSING.software, J = LICENSING.servicedesk, C = LICENSING.core;
+  const staff = ["acme-all-staff", "confluence-users"];
+  return [
+    // administrators (protected by group)
+    { name: "admin", displayName: "Jira Administrator", email: "jira-admin@acme.com", dir: INTERNAL, groups: [A, S, "jira-system-administrators"], created: "2014-03-03T08:00:00Z", login: 1, zone: "oslo", style: "Z" },
+    { name: "ohansen", displayName: "Ole Hansen", email: "ole.hansen@acme.com", dir: LDAP, groups: [A, S, ...staff, "Dept-Operations", "team-itsm", "office-oslo"], created: 2900, login: 0, zone: "oslo", style: "jira" },
+    { name: "mgarcia", displayName: "María García", email: "maria.garcia@us.acme.com", dir: LDAP, groups: [A, S, J, ...staff, "Dept-Operations", "team-itsm", "office-new-york"], created: 1800, login: 3, zone: "newyork", style: "jira" },
+    { name: "obrathen", displayName: "Øystein Bråthen", email: "oystein.brathen@acme.com", dir: LDAP, groups: [A, S, ...staff, "Dept-Engineering", "team-platform", "office-oslo"], created: 3100, login: 12, zone: "oslo", style: "jira" },
+    { name: "tyamamoto", displayName: "山本 太郎", email: "taro.yamamoto@acme.com", dir: LDAP, groups: [A, S, ...staff, "Dept-Engineering", "team-platform-apac", "office-tokyo"], created: 1200, login: 2, zone: "tokyo", style: "jira" },
+    { name: "sysadmin-legacy", displayName: "Legacy Sysadmin (do not use)", email: "sysadmin@acme.com", dir: INTERNAL, groups: [A, S], created: "2014-03-03T08:05:00Z", login: 820, zone: "oslo", style: "Z" },
+    { name: "hlefevre", displayName: "Hélène Lefèvre", email: "helene.lefevre@eu.acme.com", dir: LDAP, groups: [A, S, J, ...staff, "Dept-Support", "team-servicedesk", "office-paris"], created: 2200, login: 0, zone: "berlin", style: "jira" },
+
+    // service and integration accounts
+    { name: "svc-ci", displayName: "CI (Bamboo/Jenkins)", email: "svc-ci@acme.com", dir: INTERNAL, groups: [S, "service-accounts"], created: "2018-04-11T12:00:00Z", login: null, style: "Z" },
+    { name: "svc-backup", displayName: "Backup service", dir: INTERNAL, groups: [S, "service-accounts"], created: "2016-09-01T07:30:00Z", login: null, style: "Z" }, // no email at all
+    { name: "jira-integration", displayName: "Jira Integration", email: "jira-integration@acme.com", dir: INTERNAL, groups: [S, J, "service-accounts"], created: "2015-06-15T10:00:00Z", login: 0, zone: "utc", style: "Z" },
+    { name: "svc-confluence-link", displayName: "Confluence application link", email: "svc-confluence@acme.com", dir: INTERNAL, groups: [S, "service-accounts"], created: "2015-02-10T09:00:00Z", login: 400, style: "Z" },
+    { name: "svc-reporting", displayName: "eazyBI reporting", email: "svc-reporting@acme.com", dir: INTERNAL, groups: [S, "service-accounts"], created: "2020-01-20T09:00:00Z", login: 3, zone: "oslo", style: "jira" },
+    { name: "svc-legacy-import", displayName: "Legacy tracker import", email: "svc-legacy-import@acme.com", dir: INTERNAL, groups: [S, "service-accounts"], created: "2019-05-02T09:00:00Z", login: 1010, zone: "oslo", style: "jira" },
+    { name: "bot-release-notes", displayName: "Release notes bot", email: "release-bot@acme.com", dir: INTERNAL, groups: [S, "service-accounts"], created: "2021-08-19T13:00:00Z", login: 5, style: "Z" },
+    { name: "bot-slack", displayName: "Slack for Jira", email: "slack-bot@acme.com", dir: INTERNAL, groups: [S, "service-accounts"], created: "2019-11-05T10:00:00Z", login: null, style: "Z" },
+    { name: "svc-monitoring", displayName: "Monitoring probe", email: "svc-monitoring@acme.com", dir: INTERNAL, groups: [C, "service-accounts"], created: "2017-03-14T10:00:00Z", login: 0, style: "Zms" },
+    { name: "svc-salesforce-sync", displayName: "Salesforce sync", email: "crm-sync@acme.com", dir: INTERNAL, groups: [J, "service-accounts"], created: "2022-02-01T10:00:00Z", login: null, style: "Z" },
+    { name: "svc-jsm-mail", displayName: "JSM mail handler", email: "support@acme.com", dir: INTERNAL, groups: [J, "service-accounts"], created: "2018-10-01T10:00:00Z", login: null, style: "Z" },
+    { name: "bot-teams", displayName: "MS Teams connector", email: "", dir: INTERNAL, groups: [S], created: "2023-03-01T10:00:00Z", login: null, style: "Z" }, // unregistered, empty email
+    { name: "bot-hipchat", displayName: "HipChat bot", email: "hipchat-bot@acme.com", dir: INTERNAL, groups: [S], created: "2015-01-12T10:00:00Z", login: 2600, zone: "oslo", style: "jira" }, // unregistered, long dead
+    { name: "bot-renovate", displayName: "Renovate bot", email: "renovate-bot@acme.com", dir: INTERNAL, groups: [S], created: 400, login: null, style: "Z" }, // unregistered, REST only
+    { name: "svc-ldap-sync-old", displayName: "Old LDAP sync", email: "ldap-sync@acme.com", dir: INTERNAL, groups: [A, S, "service-accounts"], created: "2014-03-05T10:00:00Z", login: 2200, active: false, style: "Z" },
+
+    // executives and other special staff
+    { name: "iodegard", displayName: "Ingrid Ødegård", email: "ingrid.odegard@acme.com", dir: LDAP, groups: [S, ...staff, "Dept-Executive", "keep-forever", "office-oslo"], created: 3000, login: 210, zone: "oslo", style: "jira" }, // CEO, rarely logs in
+    { name: "jwilson", displayName: "John Wilson", email: "john.wilson@us.acme.com", dir: LDAP, groups: [C, ...staff, "Dept-Executive", "keep-forever", "office-new-york"], created: 2400, login: 120, zone: "newyork", style: "jira" },
+    { name: "hnakamura", displayName: "Hanako Nakamura (中村 花子)", email: "hanako.nakamura@acme.com", dir: LDAP, groups: [S, ...staff, "Dept-Engineering", "team-mobile", "office-tokyo"], created: 1500, login: 200, zone: "tokyo", style: "jira" }, // parental leave
+    { name: "hnihon", displayName: "日本 花子", email: "hanako.nihon@acme.com", dir: LDAP, groups: [S, ...staff, "Dept-Engineering", "team-data", "office-tokyo"], created: 900, login: 7, zone: "tokyo", style: "jira" },
+    { name: "KNordmann", displayName: "Kari Nordmann", email: "Kari.Nordmann@ACME.COM", dir: LDAP, groups: [S, ...staff, "Dept-Product", "team-payments", "office-oslo"], created: 2000, login: 95, zone: "oslo", style: "jira" },
+    { name: "PSCHRODER", displayName: "Peter Schröder", email: "peter.schroder@EU.Acme.com", dir: LDAP, groups: [S, ...staff, "Dept-Engineering", "team-checkout-eu", "office-berlin"], created: 2600, login: 400, zone: "berlin", style: "jira" },
+    { name: "esorensen", displayName: "Eva Sørensen", email: "eva.sorensen@acme.com", dir: LDAP, groups: [S, ...staff, "Dept-Legal", "team-legal-hold", "office-oslo"], created: 3300, login: 700, zone: "oslo", style: "jira" }, // under legal hold
+    { name: "rkowalski", displayName: "Robert Kowalski", email: "robert.kowalski@eu.acme.com", dir: LDAP, groups: [C, ...staff, "Dept-Finance", "team-legal-hold", "office-berlin"], created: 2800, login: 560, zone: "berlin", style: "jira" },
+    { name: "achen", displayName: "Alice Chen", email: "alice.chen@us.acme.com", dir: LDAP, groups: [S, J, ...staff, "Dept-Support", "team-servicedesk", "office-new-york"], created: 1400, login: 260, zone: "newyork", style: "jira" }, // seasonal support agent
+
+    // new hires who never logged in
+    { name: "new.hire.recent", displayName: "Nora Nyansatt", email: "nora.nyansatt@acme.com", dir: LDAP, groups: [S, ...staff, "Dept-Engineering", "team-search", "office-oslo"], created: 6, login: null, style: "jira", zone: "oslo" },
+    { name: "new.hire.old", displayName: "Theo Tidligere", email: "theo.tidligere@acme.com", dir: LDAP, groups: [S, ...staff, "Dept-Engineering", "team-search", "office-oslo"], created: 75, login: null, style: "Z" },
+
+    // contractors and partners the policy names
+    { name: "lukasz.wojcik@contractor-one.com", displayName: "Łukasz Wójcik", email: "lukasz.wojcik@contractor-one.com", dir: INTERNAL, groups: [S, "contractors", "bitbucket-users", "team-mobile-android"], created: 500, login: 75, zone: "berlin", style: "Z" }, // seasonal, expected back
+    { name: "x-jdoe", displayName: "Jane Doe (Ext. Consulting)", email: "jane.doe@ext.consulting.io", dir: INTERNAL, groups: [S, "contractors", "keep-forever", "team-data"], created: 900, login: 150, zone: "newyork", style: "jira" },
+    { name: "globex-integration", displayName: "Globex integration user", email: "integration@globex.com", dir: INTERNAL, groups: [S, "ext-partner-globex"], created: "2020-06-01T10:00:00Z", login: 40, style: "Z" },
+    { name: "initech-pm", displayName: "Bill Lumbergh", email: "bill.lumbergh@initech.io", dir: INTERNAL, groups: [C, "ext-partner-initech", "keep-forever"], created: 1300, login: 330, zone: "newyork", style: "jira" },
+
+    // no email, read-only directory, unknown created
+    { name: "kiosk-oslo", displayName: "Meeting room kiosk", email: "", dir: LDAP, groups: [C, "office-oslo"], login: 45, zone: "oslo", style: "jira" },
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Populations (share of the generated, non-fixture users)
+
+export const POPULATIONS = [
+  ["staff", 0.708],       // employees on acme.com / eu.acme.com / us.acme.com
+  ["newHire", 0.022],     // employees created recently (or not so recently) who never logged in
+  ["contractor", 0.115],  // contractors on contractor domains
+  ["partner", 0.055],     // partner staff on partner domains
+  ["deactivated", 0.095], // already deactivated (active:false), of every kind
+  ["acquired", 0.005],    // just-synchronised directory: lastLogin not known
+];
+
+// activity bands: [label, minDays, maxDays] (null = never logged in)
+const BANDS = {
+  staff: table([[[0, 15], 62], [[15, 30], 14], [[30, 90], 11], [[90, 180], 5.5], [[180, 365], 3.5], [[365, 1095], 3], [null, 1]]),
+  contractor: table([[[0, 15], 46], [[15, 30], 13], [[30, 90], 16], [[90, 180], 9], [[180, 365], 7], [[365, 1095], 7], [null, 2]]),
+  partner: table([[[0, 15], 34], [[15, 30], 15], [[30, 90], 21], [[90, 365], 17], [[365, 1095], 10], [null, 3]]),
+  deactivated: table([[[14, 90], 12], [[90, 365], 38], [[365, 1095], 38], [[1095, 2400], 12]]),
+};
+const DEACT_ORIGIN = table([["staff", 68], ["contractor", 22], ["partner", 10]]);
+
+function counts(total) {
+  const out = {};
+  let used = 0;
+  for (const [k, share] of POPULATIONS.slice(1)) { out[k] = Math.round(total * share); used += out[k]; }
+  out.staff = total - used;
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The generator
+
+function makeContext(opts) {
+  const kind = opts.kind ?? "sample";
+  if (kind !== "sample" && kind !== "synthetic") throw new Error(`unknown kind ${kind} (sample | synthetic)`);
+  const total = opts.users ?? (kind === "sample" ? SAMPLE_USERS : 10_000);
+  if (!Number.isInteger(total) || total < 1) throw new Error(`--users must be a positive integer, got ${opts.users}`);
+  const seed = (opts.seed ?? (kind === "sample" ? SAMPLE_SEED : DEFAULT_SYNTHETIC_SEED)) >>> 0;
+  const capturedAt = opts.capturedAt ?? DEFAULT_CAPTURED_AT;
+  const C = Date.parse(capturedAt);
+  if (Number.isNaN(C)) throw new Error(`capturedAt is not a date: ${capturedAt}`);
+  // ~80 groups in the sample, ~300 in a synthetic snapshot
+  const teams = buildTeams(kind === "sample" ? 48 : 262);
+  return { kind, total, seed, capturedAt, C, teams };
+}
+
+// Yields the user objects (contract shape, key order fixed) in generation order.
+export function* userRecords(opts = {}) {
+  const ctx = typeof opts.C === "number" ? opts : makeContext(opts);
+  const { total, seed, C, teams } = ctx;
+  const rng = createRng(seed);
+  const todayDays = Math.floor(C / DAY);
+
+  const taken = new Map(); // lowercased username base -> times used
+  const emailsTaken = new Map();
+  const unique = (base) => {
+    const k = base.toLowerCase();
+    const n = taken.get(k);
+    if (n === undefined) { taken.set(k, 1); return base; }
+    taken.set(k, n + 1);
+    const at = base.indexOf("@");
+    return at < 0 ? `${base}${n + 1}` : `${base.slice(0, at)}${n + 1}${base.slice(at)}`;
+  };
+  const uniqueEmail = (local, domain) => {
+    const k = `${local}@${domain}`;
+    const n = emailsTaken.get(k);
+    emailsTaken.set(k, (n ?? 0) + 1);
+    return n === undefined ? k : `${local}${n + 1}@${domain}`;
+  };
+
+  let keySeq = 10100;
+  const keyFor = (name, createdMs) => (createdMs !== undefined && createdMs < JIRA8_UPGRADE ? name.toLowerCase() : `JIRAUSER${keySeq++}`);
+
+  // an instant `days` before capturedAt, at a working-hours local time in `zone`
+  const instant = (days, zone) => {
+    const localSecs = 7 * 3600 + Math.floor(rng.next() * 12 * 3600);
+    let ms = (todayDays - days) * DAY + localSecs * 1000 - zone.std * 60_000 + Math.floor(rng.next() * 1000);
+    while (ms > C) ms -= DAY;
+    return ms;
+  };
+  const fmt = (ms, style, zone) => formatInstant(ms, style, zone);
+
+  // --- fixtures (only when there is room for them)
+  const fx = total >= 200 ? fixtures() : [];
+  for (const f of fx) taken.set(f.name.toLowerCase(), 1);
+  for (const f of fx) {
+    const zone = ZONES[f.zone ?? "utc"];
+    let createdMs;
+    if (typeof f.created === "string") createdMs = Date.parse(f.created);
+    else if (typeof f.created === "number") createdMs = instant(f.created, zone);
+    const u = { name: f.name };
+    u.key = keyFor(f.name, createdMs);
+    u.displayName = f.displayName;
+    if (f.email !== undefined) u.email = f.email;
+    u.active = f.active ?? true;
+    u.groups = f.groups;
+    u.directory = f.dir;
+    if (createdMs !== undefined) u.created = fmt(createdMs, f.style, zone);
+    if (f.login === null) u.lastLogin = null;
+    else if (f.login !== undefined) {
+      let ms = instant(f.login, zone);
+      if (createdMs !== undefined && ms < createdMs) ms = createdMs + 3_600_000;
+      u.lastLogin = fmt(ms, f.style, zone);
+    }
+    yield u;
+  }
+
+  // --- population sequence: exact quotas, deterministically shuffled
+  const bulk = Math.max(0, total - fx.length);
+  const quota = counts(bulk);
+  const popNames = POPULATIONS.map((p) => p[0]);
+  const seq = new Uint8Array(bulk);
+  let at = 0;
+  popNames.forEach((p, i) => { seq.fill(i, at, at + quota[p]); at += quota[p]; });
+  const shuffleRng = createRng(seed ^ 0x5eed5eed);
+  for (let i = bulk - 1; i > 0; i--) {
+    const j = Math.floor(shuffleRng.next() * (i + 1));
+    const t = seq[i]; seq[i] = seq[j]; seq[j] = t;
+  }
+
+  const teamPick = () => teams[Math.floor(Math.pow(rng.next(), 1.6) * teams.length)]; // some teams are big
+  const styleFor = (dir) => {
+    const r = rng.next();
+    if (dir === LDAP) return r < 0.7 ? "jira" : r < 0.98 ? "Z" : "Zms";
+    return r < 0.25 ? "jira" : r < 0.97 ? "Z" : "Zms";
+  };
+
+  for (let i = 0; i < bulk; i++) {
+    let pop = popNames[seq[i]];
+    let active = true;
+    if (pop === "deactivated") { active = false; pop = rng.weighted(DEACT_ORIGIN); }
+
+    let person, office, zone, domain, dir, name, email, groups, culture;
+    let band;
+    let tenureMax = 3650, tenureMin = 20;
+
+    if (pop === "staff" || pop === "newHire") {
+      office = OFFICES[rng.weighted(OFFICE_TABLE)];
+      zone = office.zone;
+      domain = office.domain;
+      culture = rng.weighted(office.cultures);
+      person = randomPerson(rng, culture);
+      dir = rng.chance(0.8) ? LDAP : INTERNAL;
+      if (dir === LDAP) {
+        let base = person.f[0] + person.l;
+        const r = rng.next();
+        if (r < 0.015) base = person.f[0].toUpperCase() + person.l[0].toUpperCase() + person.l.slice(1); // "KNordmann"
+        else if (r < 0.02) base = base.toUpperCase(); // "KNORDMANN"
+        name = unique(base);
+      } else {
+        name = unique(`${person.f}.${person.l}`);
+      }
+      email = uniqueEmail(`${person.f}.${person.l}`, domain);
+      const r = rng.next();
+      if (r < 0.008) email = email.replace(/@.*/, (d) => d.toUpperCase()); // "kari.nordmann@ACME.COM"
+      else if (r < 0.016) email = person.f[0].toUpperCase() + email.slice(1); // "Kari.nordmann@…" (display-cased local part)
+      else if (r < 0.019) email = "";
+      else if (r < 0.021) email = undefined;
+
+      const dept = DEPTS[rng.weighted(DEPT_TABLE)];
+      groups = [];
+      const prof = dept[2];
+      if (prof === "dev") {
+        if (rng.chance(0.96)) groups.push(LICENSING.software);
+        if (rng.chance(0.05)) groups.push(LICENSING.servicedesk);
+      } else if (prof === "agent") {
+        if (rng.chance(0.92)) groups.push(LICENSING.servicedesk);
+        if (rng.chance(0.3)) groups.push(LICENSING.software);
+      } else if (prof === "business") {
+        const r2 = rng.next();
+        if (r2 < 0.55) groups.push(LICENSING.core);
+        else if (r2 < 0.92) groups.push(LICENSING.software);
+        // else: no Jira licence (confluence-only person visible through the shared directory)
+      } else {
+        groups.push(rng.chance(0.5) ? LICENSING.software : LICENSING.core);
+        groups.push("keep-forever");
+      }
+      groups.push("acme-all-staff");
+      if (rng.chance(0.85)) groups.push("confluence-users");
+      if (prof === "dev" && rng.chance(0.8)) groups.push("bitbucket-users");
+      groups.push(dept[0], office.group);
+      const nTeams = prof === "business" ? (rng.chance(0.5) ? 1 : 0) : rng.chance(0.3) ? 2 : 1;
+      for (let t = 0; t < nTeams; t++) { const tm = teamPick(); if (!groups.includes(tm)) groups.push(tm); }
+      if (prof !== "exec" && rng.chance(0.004)) groups.push("keep-forever");
+      if (rng.chance(0.03)) groups.push("jira-project-leads");
+      band = pop === "newHire" ? "newHire" : rng.weighted(active ? BANDS.staff : BANDS.deactivated);
+      if (!active && rng.chance(0.004)) groups.push("team-legal-hold");
+    } else if (pop === "contractor") {
+      const [dom, cult] = rng.weighted(CONTRACTOR_DOMAINS);
+      domain = dom; culture = cult;
+      person = randomPerson(rng, culture);
+      zone = culture === "us" ? ZONES.newyork : culture === "au" ? ZONES.sydney : ZONES.oslo;
+      dir = rng.chance(0.93) ? INTERNAL : LDAP; // some contractors were put into AD
+      email = uniqueEmail(`${person.f}.${person.l}`, domain);
+      const r = rng.next();
+      if (r < 0.45) name = unique(email); // email as username
+      else if (r < 0.8) name = unique(`x-${person.f[0]}${person.l}`);
+      else name = unique(`${person.f}.${person.l}.ext`);
+      if (name.includes("@")) email = name;
+      groups = [];
+      if (rng.chance(0.88)) groups.push(LICENSING.software);
+      else groups.push(rng.chance(0.5) ? LICENSING.servicedesk : LICENSING.core);
+      groups.push("contractors");
+      if (rng.chance(0.5)) groups.push("confluence-users");
+      if (rng.chance(0.6)) groups.push("bitbucket-users");
+      groups.push(teamPick());
+      if (rng.chance(0.01)) groups.push("keep-forever");
+      band = rng.weighted(active ? BANDS.contractor : BANDS.deactivated);
+      tenureMax = 1100;
+    } else if (pop === "partner") {
+      const p = PARTNERS[rng.weighted(PARTNER_TABLE)];
+      domain = p[1][Math.floor(rng.next() * p[1].length)];
+      culture = p[2];
+      person = randomPerson(rng, culture);
+      zone = culture === "us" ? ZONES.newyork : culture === "au" ? ZONES.sydney : culture === "jp" ? ZONES.tokyo : ZONES.berlin;
+      dir = INTERNAL;
+      name = unique(`${p[0]}-${person.f[0]}${person.l}`);
+      email = uniqueEmail(`${person.f}.${person.l}`, domain);
+      if (rng.chance(0.01)) email = "";
+      groups = [rng.chance(0.55) ? LICENSING.software : LICENSING.core, `ext-partner-${p[0]}`];
+      if (rng.chance(0.3)) groups.push("confluence-users");
+      if (rng.chance(0.5)) groups.push(teamPick());
+      if (rng.chance(0.02)) groups.push("keep-forever");
+      band = rng.weighted(active ? BANDS.partner : BANDS.deactivated);
+      tenureMax = 2000;
+    } else {
+      // acquired company, directory synchronised yesterday: last login not known, created = sync time
+      culture = rng.chance(0.8) ? "us" : "eu";
+      person = randomPerson(rng, culture);
+      zone = ZONES.newyork;
+      domain = "hooli.com";
+      dir = HOOLI_DIR;
+      name = unique(`${person.f}.${person.l}@hooli.com`);
+      email = name;
+      groups = [rng.chance(0.8) ? LICENSING.software : LICENSING.core, "hooli-staff"];
+      if (rng.chance(0.5)) groups.push(teamPick());
+      band = "unknown";
+    }
+
+    // dates
+    let createdMs, loginMs, loginNull = false;
+    if (band === "newHire") {
+      // half within the last 30 days, half older (30-150 days): the "new hire" exemption matters
+      const days = rng.chance(0.5) ? rng.int(0, 29) : rng.int(30, 150);
+      createdMs = instant(days, zone);
+      loginNull = true;
+    } else if (band === "unknown") {
+      createdMs = C - DAY + 3_600_000 * 2 + rng.int(0, 3_600_000); // 2026-11-26 ~12:00Z sync
+    } else if (band === null) {
+      // never logged in, account is old (provisioned but never used; API-only users)
+      createdMs = instant(rng.int(31, 2000), zone);
+      loginNull = true;
+    } else {
+      const [lo, hi] = band;
+      const d = lo === 0 ? Math.floor(Math.pow(rng.next(), 2) * hi) : lo + Math.floor(rng.next() * (hi - lo));
+      loginMs = instant(d, zone);
+      const tenure = tenureMin + Math.floor(Math.pow(rng.next(), 1.3) * (tenureMax - tenureMin));
+      createdMs = loginMs - tenure * DAY - rng.int(0, DAY - 1);
+      if (createdMs < JIRA_INSTALLED) createdMs = JIRA_INSTALLED + rng.int(0, 400) * DAY + rng.int(0, DAY - 1);
+      if (createdMs > loginMs) createdMs = loginMs - rng.int(60_000, 3_600_000);
+    }
+
+    const style = styleFor(dir);
+    const u = { name };
+    if (!rng.chance(0.005)) u.key = keyFor(name, createdMs);
+    u.displayName = person.display;
+    if (email !== undefined) u.email = email;
+    u.active = active;
+    u.groups = groups;
+    if (!rng.chance(0.01)) u.directory = dir;
+    if (band === "unknown" || !rng.chance(0.01)) u.created = fmt(createdMs, style, zone);
+    if (loginNull) u.lastLogin = null;
+    else if (loginMs !== undefined) u.lastLogin = fmt(loginMs, style, zone);
+    yield u;
+  }
+}
+
+// Computes the application roles from per-role active user counts.
+function applicationRoles(ctx, roleUsed) {
+  return roleDefs(ctx.kind).map((r, i) => {
+    const used = roleUsed[i];
+    const seats = r.unlimited ? -1 : tierFor(used);
+    return {
+      key: r.key,
+      name: r.name,
+      groups: r.groups,
+      defaultGroups: r.defaultGroups,
+      numberOfSeats: seats,
+      remainingSeats: r.unlimited ? -1 : seats - used,
+      userCount: used,
+      userCountDescription: `${used} users`,
+      hasUnlimitedSeats: r.unlimited,
+    };
+  });
+}
+
+function roleCounter(ctx) {
+  const defs = roleDefs(ctx.kind).map((r) => new Set(r.groups.map((g) => g.toLowerCase())));
+  const used = defs.map(() => 0);
+  const add = (u) => {
+    if (u.active !== true) return;
+    for (let i = 0; i < defs.length; i++) {
+      const s = defs[i];
+      for (const g of u.groups) if (s.has(g.toLowerCase())) { used[i]++; break; }
+    }
+  };
+  return { add, used };
+}
+
+const byName = (a, b) => {
+  const x = a.name.toLowerCase(), y = b.name.toLowerCase();
+  return x < y ? -1 : x > y ? 1 : 0;
+};
+
+/** Builds the whole snapshot in memory: `{ capturedAt, users, applicationRoles }`. */
+export function generateSnapshot(opts = {}) {
+  const ctx = makeContext(opts);
+  const rc = roleCounter(ctx);
+  const users = [];
+  for (const u of userRecords(ctx)) { rc.add(u); users.push(u); }
+  if (ctx.kind === "sample") users.sort(byName);
+  return { capturedAt: ctx.capturedAt, users, applicationRoles: applicationRoles(ctx, rc.used) };
+}
+
+/**
+ * Yields the snapshot as JSON text in chunks of about `chunkSize` characters: one user per line.
+ * The sample is sorted by username (it is small); a synthetic snapshot streams in generation order.
+ */
+export function* snapshotChunks(opts = {}) {
+  const ctx = makeContext(opts);
+  const chunkSize = opts.chunkSize ?? 1 << 20;
+  const rc = roleCounter(ctx);
+  let buf = `{"capturedAt":${JSON.stringify(ctx.capturedAt)},"users":[\n`;
+  let first = true;
+  const source = ctx.kind === "sample" ? [...userRecords(ctx)].sort(byName) : userRecords(ctx);
+  for (const u of source) {
+    rc.add(u);
+    buf += (first ? "" : ",\n") + JSON.stringify(u);
+    first = false;
+    if (buf.length >= chunkSize) { yield buf; buf = ""; }
+  }
+  const roles = applicationRoles(ctx, rc.used).map((r) => JSON.stringify(r)).join(",\n");
+  yield `${buf}\n],\n"applicationRoles":[\n${roles}\n]}\n`;
+}
+
+/**
+ * Streams the snapshot to `target` (a file path or a Writable) with backpressure.
+ * Resolves to `{ users, bytes }`.
+ */
+export async function writeSnapshot(target, opts = {}) {
+  const ownStream = typeof target === "string";
+  const out = ownStream ? createWriteStream(target) : target;
+  let bytes = 0;
+  const ctx = makeContext(opts);
+  const errored = new Promise((_, reject) => out.once("error", reject));
+  errored.catch(() => {});
+  for (const chunk of snapshotChunks({ ...opts, kind: ctx.kind })) {
+    bytes += Buffer.byteLength(chunk);
+    if (!out.write(chunk)) await Promise.race([new Promise((r) => out.once("drain", r)), errored]);
+  }
+  if (ownStream) await Promise.race([new Promise((r) => out.end(r)), errored]);
+  return { users: ctx.total, bytes };
+}
+
+// ---------------------------------------------------------------------------------------------
+// CLI
+
+const USAGE = `Usage: node samples/generate.mjs [options]
+
+Writes a User Cleanup snapshot (DESIGN.md "Snapshot" contract).
+
+Options:
+  --kind sample|synthetic   sample: the built-in ~${SAMPLE_USERS}-user sample (default)
+                            synthetic: N users with the same populations, ~300 groups
+  --users N                 number of users (synthetic default 10000; sample default ${SAMPLE_USERS})
+  --seed N                  PRNG seed (sample default ${SAMPLE_SEED}, synthetic default ${DEFAULT_SYNTHETIC_SEED})
+  --captured-at ISO         capturedAt; all dates are relative to it (default ${DEFAULT_CAPTURED_AT})
+  --out FILE                write to FILE (streamed)
+  --stdout                  write to standard output
+  -h, --help                show this help
+
+Examples:
+  node samples/generate.mjs --kind sample --out samples/snapshot.json
+  node samples/generate.mjs --kind synthetic --users 1000000 --seed 7 --out /tmp/s.json
+`;
+
+async function main(argv) {
+  let args;
+  try {
+    args = parseArgs({
+      args: argv,
+      options: {
+        kind: { type: "string", default: "sample" },
+        users: { type: "string" },
+        seed: { type: "string" },
+        "captured-at": { type: "string" },
+        out: { type: "string" },
+        stdout: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+      strict: true,
+    }).values;
+  } catch (e) {
+    process.stderr.write(`${e.message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (args.help) { process.stdout.write(USAGE); return 0; }
+  const num = (s, what) => {
+    if (s === undefined) return undefined;
+    if (!/^\d+(_\d+)*$/.test(s)) throw new Error(`${what} must be a non-negative integer, got ${s}`);
+    return Number(s.replace(/_/g, ""));
+  };
+  let opts;
+  try {
+    opts = { kind: args.kind, users: num(args.users, "--users"), seed: num(args.seed, "--seed"), capturedAt: args["captured-at"] };
+    makeContext(opts); // validate
+  } catch (e) {
+    process.stderr.write(`${e.message}\n`);
+    return 2;
+  }
+  if (!args.out && !args.stdout) { process.stderr.write(`give --out FILE or --stdout\n\n${USAGE}`); return 2; }
+  const t0 = process.hrtime.bigint();
+  const res = await writeSnapshot(args.stdout ? process.stdout : args.out, opts);
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  process.stderr.write(`${opts.kind}: ${res.users} users, ${res.bytes} bytes${args.out ? ` -> ${args.out}` : ""} in ${ms.toFixed(0)} ms\n`);
+  return 0;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e) => { process.stderr.write(`${e.stack}\n`); process.exitCode = 1; });
+}
