@@ -154,10 +154,11 @@ function offsetMinutes(zone, ms) {
   return ms >= a && ms < b ? zone.dst : zone.std;
 }
 
-// style: "Z" (RFC 3339, UTC), "Zms" (RFC 3339 with milliseconds), "jira" (Jira's +HHMM offset form)
+// style: "Z" (RFC 3339, UTC), "Zms" (RFC 3339 with milliseconds), "rfc" (RFC 3339 with a +HH:MM offset),
+// "jira" (Jira's +HHMM offset form, e.g. "2026-08-30T16:37:01+1000")
 function formatInstant(ms, style, zone) {
   let off = 0;
-  if (style === "jira") off = offsetMinutes(zone, ms);
+  if (style === "jira" || style === "rfc") off = offsetMinutes(zone, ms);
   const local = ms + off * 60_000;
   const days = Math.floor(local / DAY);
   const msOfDay = local - days * DAY;
@@ -168,6 +169,7 @@ function formatInstant(ms, style, zone) {
   if (style === "Zms") return `${date}T${hms}.${THREE[msOfDay % 1000]}Z`;
   const sign = off < 0 ? "-" : "+";
   const a = Math.abs(off);
+  if (style === "rfc") return `${date}T${hms}${sign}${TWO[Math.floor(a / 60)]}:${TWO[a % 60]}`;
   return `${date}T${hms}${sign}${TWO[Math.floor(a / 60)]}${TWO[a % 60]}`;
 }
 
@@ -246,8 +248,8 @@ const OFFICE_TABLE = table([["oslo", 38], ["london", 9], ["sydney", 8], ["tokyo"
 
 // [name, share of staff, licence profile]
 const DEPTS = [
-  ["Dept-Engineering", 42, "dev"], ["Dept-Product", 7, "dev"], ["Dept-Operations", 6, "dev"],
-  ["Dept-Support", 12, "agent"], ["Dept-Sales", 10, "business"], ["Dept-Marketing", 6, "business"],
+  ["Dept-Engineering", 43, "dev"], ["Dept-Product", 7, "dev"], ["Dept-Operations", 6, "dev"],
+  ["Dept-Support", 9, "agent"], ["Dept-Sales", 10, "business"], ["Dept-Marketing", 6, "business"],
   ["Dept-Finance", 6, "business"], ["Dept-HR", 5, "business"], ["Dept-Legal", 4, "business"], ["Dept-Executive", 2, "exec"],
 ];
 const DEPT_TABLE = table(DEPTS.map((d, i) => [i, d[1]]));
@@ -321,7 +323,7 @@ function fixtures() {
 
     // service and integration accounts
     { name: "svc-ci", displayName: "CI (Bamboo/Jenkins)", email: "svc-ci@acme.com", dir: INTERNAL, groups: [S, "service-accounts"], created: "2018-04-11T12:00:00Z", login: null, style: "Z" },
-    { name: "svc-backup", displayName: "Backup service", dir: INTERNAL, groups: [S, "service-accounts"], created: "2016-09-01T07:30:00Z", login: null, style: "Z" }, // no email at all
+    { name: "svc-backup", displayName: "Backup service", email: "backup@acme.com", dir: INTERNAL, groups: [S, "service-accounts"], created: "2016-09-01T07:30:00Z", login: null, style: "Z" },
     { name: "jira-integration", displayName: "Jira Integration", email: "jira-integration@acme.com", dir: INTERNAL, groups: [S, J, "service-accounts"], created: "2015-06-15T10:00:00Z", login: 0, zone: "utc", style: "Z" },
     { name: "svc-confluence-link", displayName: "Confluence application link", email: "svc-confluence@acme.com", dir: INTERNAL, groups: [S, "service-accounts"], created: "2015-02-10T09:00:00Z", login: 400, style: "Z" },
     { name: "svc-reporting", displayName: "eazyBI reporting", email: "svc-reporting@acme.com", dir: INTERNAL, groups: [S, "service-accounts"], created: "2020-01-20T09:00:00Z", login: 3, zone: "oslo", style: "jira" },
@@ -358,7 +360,7 @@ function fixtures() {
     { name: "initech-pm", displayName: "Bill Lumbergh", email: "bill.lumbergh@initech.io", dir: INTERNAL, groups: [C, "ext-partner-initech", "keep-forever"], created: 1300, login: 330, zone: "newyork", style: "jira" },
 
     // no email, read-only directory, unknown created
-    { name: "kiosk-oslo", displayName: "Meeting room kiosk", email: "", dir: LDAP, groups: [C, "office-oslo"], login: 45, zone: "oslo", style: "jira" },
+    { name: "kiosk-oslo", displayName: "Meeting room kiosk", email: "", dir: LDAP, groups: [C, "office-oslo"], login: 120, zone: "oslo", style: "jira" },
   ];
 }
 
@@ -486,7 +488,7 @@ export function* userRecords(opts = {}) {
   const styleFor = (dir) => {
     const r = rng.next();
     if (dir === LDAP) return r < 0.7 ? "jira" : r < 0.98 ? "Z" : "Zms";
-    return r < 0.25 ? "jira" : r < 0.97 ? "Z" : "Zms";
+    return r < 0.25 ? "jira" : r < 0.95 ? "Z" : r < 0.97 ? "rfc" : "Zms";
   };
 
   for (let i = 0; i < bulk; i++) {
@@ -526,7 +528,7 @@ export function* userRecords(opts = {}) {
       const prof = dept[2];
       if (prof === "dev") {
         if (rng.chance(0.96)) groups.push(LICENSING.software);
-        if (rng.chance(0.05)) groups.push(LICENSING.servicedesk);
+        if (rng.chance(0.025)) groups.push(LICENSING.servicedesk);
       } else if (prof === "agent") {
         if (rng.chance(0.92)) groups.push(LICENSING.servicedesk);
         if (rng.chance(0.3)) groups.push(LICENSING.software);
@@ -563,7 +565,7 @@ export function* userRecords(opts = {}) {
       if (name.includes("@")) email = name;
       groups = [];
       if (rng.chance(0.88)) groups.push(LICENSING.software);
-      else groups.push(rng.chance(0.5) ? LICENSING.servicedesk : LICENSING.core);
+      else groups.push(rng.chance(0.3) ? LICENSING.servicedesk : LICENSING.core);
       groups.push("contractors");
       if (rng.chance(0.5)) groups.push("confluence-users");
       if (rng.chance(0.6)) groups.push("bitbucket-users");
@@ -619,8 +621,8 @@ export function* userRecords(opts = {}) {
       const d = lo === 0 ? Math.floor(Math.pow(rng.next(), 2) * hi) : lo + Math.floor(rng.next() * (hi - lo));
       loginMs = instant(d, zone);
       const tenure = tenureMin + Math.floor(Math.pow(rng.next(), 1.3) * (tenureMax - tenureMin));
-      createdMs = loginMs - tenure * DAY - rng.int(0, DAY - 1);
-      if (createdMs < JIRA_INSTALLED) createdMs = JIRA_INSTALLED + rng.int(0, 400) * DAY + rng.int(0, DAY - 1);
+      createdMs = instant(d + tenure, zone);
+      if (createdMs < JIRA_INSTALLED) createdMs = JIRA_INSTALLED + rng.int(0, 400) * DAY + rng.int(6, 16) * 3_600_000;
       if (createdMs > loginMs) createdMs = loginMs - rng.int(60_000, 3_600_000);
     }
 

@@ -191,9 +191,8 @@ fn structural_error(text: &str, first: &serde_json::Error) -> Problem {
     }
 }
 
-/// serde's message without the "at line X column Y" tail repeated, but keep the position.
-fn plain(e: &serde_json::Error) -> String {
-    e.to_string()
+fn position(e: &serde_json::Error) -> String {
+    format!("line {} column {}", e.line(), e.column())
 }
 
 fn build(raw: RawSnapshot) -> Result<Snapshot, Vec<Problem>> {

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# The one entry point: ./build.sh [build|test|demo|bench|fuzz|clean]
+# Installs what a new machine lacks (idempotently; see ../shared/TOOLCHAIN.md for why each step
+# is the way it is), then does the job.
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$PWD
+WASM_BINDGEN_VERSION=0.2.130   # must equal the wasm-bindgen pin in crates/wasm/Cargo.toml
+WASM_PACK_VERSION=0.15.1
+export PATH="$HOME/.cargo/bin:$ROOT/node_modules/.bin:$PATH"
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+ensure_tools() {
+  if ! rustup target list --installed 2>/dev/null | grep -q '^wasm32-unknown-unknown$'; then
+    log "installing the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+  fi
+  if ! command -v wasm-pack >/dev/null || [[ "$(wasm-pack --version)" != *"$WASM_PACK_VERSION"* ]]; then
+    log "installing wasm-pack $WASM_PACK_VERSION (once, ~2 min)"
+    cargo install wasm-pack --version "$WASM_PACK_VERSION" --locked
+  fi
+  # Without --locked: with it the resolution fails on these machines (TOOLCHAIN.md).
+  if ! command -v wasm-bindgen >/dev/null || [[ "$(wasm-bindgen --version)" != *"$WASM_BINDGEN_VERSION"* ]]; then
+    log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (once, ~4 min)"
+    cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+  fi
+  if ! cargo clippy --version >/dev/null 2>&1; then rustup component add clippy; fi
+  if ! cargo fmt --version >/dev/null 2>&1; then rustup component add rustfmt; fi
+  if [[ ! -x node_modules/.bin/wasm-opt || package.json -nt node_modules/.package-lock.json ]]; then
+    log "installing npm packages"
+    if [[ -f package-lock.json ]]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+  fi
+}
+
+# wasm-pack once per target, then npm binaryen's wasm-opt (Debian's is too old, TOOLCHAIN.md).
+build_wasm() {
+  local target
+  for target in nodejs web; do
+    local out=pkg/$([[ $target == nodejs ]] && echo node || echo web)
+    log "wasm-pack build --target $target -> $out"
+    wasm-pack build crates/wasm --release --mode no-install --target "$target" --out-dir "$ROOT/$out" --no-pack >&2
+    local wasm=$out/user_cleanup_wasm_bg.wasm
+    wasm-opt -Oz --strip-debug --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+      --enable-mutable-globals --enable-reference-types --enable-multivalue \
+      "$wasm" -o "$wasm.opt" && mv "$wasm.opt" "$wasm"
+  done
+  printf '{"type":"commonjs"}\n' > pkg/node/package.json
+  log "wasm: $(stat -c %s pkg/web/user_cleanup_wasm_bg.wasm) bytes, $(gzip -9c pkg/web/user_cleanup_wasm_bg.wasm | wc -c) gzipped"
+}
+
+build() {
+  ensure_tools
+  log "cargo build"
+  cargo build --workspace --all-targets
+  build_wasm
+}
+
+node_tests() {
+  log "node tests"
+  node --test --test-reporter=spec tests/node/
+}
+
+rust_tests() {
+  log "cargo fmt --check"
+  cargo fmt --all -- --check
+  log "cargo clippy -D warnings"
+  cargo clippy --workspace --all-targets -- -D warnings
+  log "engine dependency guard (wasm32): no wasm-bindgen or js-sys in the core crate"
+  if cargo tree -p user-cleanup-engine --target wasm32-unknown-unknown -e normal,build | grep -E 'wasm-bindgen|js-sys'; then
+    echo "FAIL: the engine crate must not depend on wasm-bindgen or js-sys" >&2
+    exit 1
+  fi
+  log "cargo test"
+  cargo test --workspace
+}
+
+type_check() {
+  log "tsc --noEmit on the typed API usage"
+  tsc -p tests/types/tsconfig.json
+}
+
+case "${1:-build}" in
+  build) build ;;
+  test)
+    build
+    rust_tests
+    type_check
+    node_tests
+    ;;
+  demo)
+    ensure_tools
+    [[ -f pkg/node/user_cleanup_wasm.js ]] || build_wasm
+    log "preview of samples/policy.json over samples/snapshot.json"
+    node plugin-shim/bin/user-cleanup.mjs preview --policy samples/policy.json --snapshot samples/snapshot.json --as-of 2026-11-27T10:00:00Z --actor admin
+    log "dashboard"
+    node plugin-shim/bin/user-cleanup.mjs dashboard --policy samples/policy.json --snapshot samples/snapshot.json --as-of 2026-11-27T10:00:00Z
+    log "schedules"
+    node plugin-shim/bin/user-cleanup.mjs schedules --policy samples/policy.json --from 2026-11-27T10:00:00Z --count 3
+    ;;
+  bench)
+    build
+    node tests/bench/bench.mjs "${@:2}"
+    ;;
+  fuzz)
+    # cargo-fuzz needs nightly; see README "Fuzzing".
+    cargo +nightly fuzz run "${2:-parse_policy}" -- -max_total_time="${3:-60}"
+    ;;
+  clean) cargo clean; rm -rf pkg dist ;;
+  *) echo "usage: ./build.sh [build|test|demo|bench|fuzz TARGET SECONDS|clean]" >&2; exit 2 ;;
+esac
