@@ -172,20 +172,17 @@ fn structural_error(text: &str, first: &serde_json::Error) -> Problem {
             let path = e.path().to_string();
             let path = if path == "." { String::new() } else { path };
             let inner = e.into_inner();
-            Problem::error(
-                Source::Snapshot,
-                "snapshot.invalid",
-                path.clone(),
+            let message = if path.is_empty() && !inner.to_string().starts_with("missing field") {
                 format!(
-                    "snapshot {}: {}",
-                    if path.is_empty() {
-                        "document".to_string()
-                    } else {
-                        path
-                    },
-                    plain(&inner)
-                ),
-            )
+                    "the snapshot must be an object {{\"capturedAt\", \"users\": [...], \"applicationRoles\": [...]}} ({})",
+                    position(&inner)
+                )
+            } else if path.is_empty() {
+                format!("the snapshot: {inner}")
+            } else {
+                format!("{path}: {inner}")
+            };
+            Problem::error(Source::Snapshot, "snapshot.invalid", path, message)
         }
         Ok(_) => json_error(Source::Snapshot, "the snapshot", first),
     }
