@@ -210,26 +210,44 @@ const NAMES = {
     last: [["Yamamoto", "山本"], ["Sato", "佐藤"], ["Suzuki", "鈴木"], ["Takahashi", "高橋"], ["Tanaka", "田中"], ["Watanabe", "渡辺"], ["Ito", "伊藤"], ["Nakamura", "中村"], ["Kobayashi", "小林"], ["Kato", "加藤"], ["Nihon", "日本"], ["Yoshida", "吉田"]],
   },
 };
-// Precompute the people so the hot loop does no string folding.
-const PEOPLE = {};
-for (const c of ["no", "eu", "us", "au"]) {
-  PEOPLE[c] = { first: NAMES[c].first.map((f) => [f, ascii(f)]), last: NAMES[c].last.map((l) => [l, ascii(l)]) };
-}
-PEOPLE.jp = {
-  first: NAMES.jp.first.map(([r, k]) => [r, r.toLowerCase(), k]),
-  last: NAMES.jp.last.map(([r, k]) => [r, r.toLowerCase(), k]),
+// Every (culture, first name, last name) combination is precomputed once: display names, the
+// LDAP-style base ("knordmann"), its capitalised variant ("KNordmann") and the dotted base
+// ("kari.nordmann"). Bases are interned to small integers so uniqueness bookkeeping in the hot
+// loop uses integer Map keys (fast for 1M users) instead of hashing fresh strings.
+const CULTURES = ["no", "eu", "us", "au", "jp"];
+const internIds = new Map();
+const intern = (s) => {
+  let id = internIds.get(s);
+  if (id === undefined) { id = internIds.size; internIds.set(s, id); }
+  return id;
 };
+const PEOPLE = {}; // culture -> { F, L, base }
+const P_DISPLAY = [], P_DISPLAY_ALT = [], P_FIRST_ASCII = [], P_LDAP = [], P_LDAP_CAP = [], P_DOT = [], P_LDAP_ID = [], P_DOT_ID = [];
+for (const c of CULTURES) {
+  const jp = c === "jp";
+  const firsts = jp ? NAMES.jp.first : NAMES[c].first.map((f) => [f]);
+  const lasts = jp ? NAMES.jp.last : NAMES[c].last.map((l) => [l]);
+  PEOPLE[c] = { F: firsts.length, L: lasts.length, base: P_DISPLAY.length };
+  for (const [fr, fk] of firsts) {
+    for (const [lr, lk] of lasts) {
+      const f = ascii(fr), l = ascii(lr);
+      // Japanese display names: family name first in kanji, sometimes romaji with the kanji in brackets
+      P_DISPLAY.push(jp ? `${lk} ${fk}` : `${fr} ${lr}`);
+      P_DISPLAY_ALT.push(jp ? `${fr} ${lr} (${lk} ${fk})` : null);
+      P_FIRST_ASCII.push(f);
+      P_LDAP.push(f[0] + l);
+      P_LDAP_CAP.push(f[0].toUpperCase() + l[0].toUpperCase() + l.slice(1));
+      P_DOT.push(`${f}.${l}`);
+      P_LDAP_ID.push(intern(f[0] + l));
+      P_DOT_ID.push(intern(`${f}.${l}`));
+    }
+  }
+}
+if (internIds.size >= 65536) throw new Error("name pools too large for the uniqueness keys");
 
 function randomPerson(rng, culture) {
   const p = PEOPLE[culture];
-  const fi = p.first[Math.floor(rng.next() * p.first.length)];
-  const la = p.last[Math.floor(rng.next() * p.last.length)];
-  if (culture === "jp") {
-    // Japanese display names: family name first in kanji, sometimes romaji with kanji in brackets
-    const display = rng.chance(0.6) ? `${la[2]} ${fi[2]}` : `${fi[0]} ${la[0]} (${la[2]} ${fi[2]})`;
-    return { first: fi[0], last: la[0], display, f: fi[1], l: la[1] };
-  }
-  return { first: fi[0], last: la[0], display: `${fi[0]} ${la[0]}`, f: fi[1], l: la[1] };
+  return p.base + Math.floor(rng.next() * p.F) * p.L + Math.floor(rng.next() * p.L);
 }
 
 // ---------------------------------------------------------------------------------------------

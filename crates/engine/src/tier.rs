@@ -77,10 +77,13 @@ pub struct Excluded {
 }
 
 /// Why a tier plan cannot be made (reported as a problem on the options).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TierError {
+    #[error("the snapshot has no application role \"{0}\"")]
     UnknownRole(String),
+    #[error("role {0} has no seat limit (unlimited or not reported): give targetSeats instead")]
     NoSeatLimit(String),
+    #[error("role {0} is already on the lowest tier")]
     NoLowerTier(String),
 }
 
