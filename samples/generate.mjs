@@ -428,6 +428,18 @@ function makeContext(opts) {
   return { kind, total, seed, capturedAt, C, teams };
 }
 
+// All domains in one table, so (namespace, domain, base) uniqueness keys stay integers.
+const DOMAINS = [...new Set([
+  ...Object.values(OFFICES).map((o) => o.domain),
+  ...CONTRACTOR_DOMAINS.values.map((v) => v[0]),
+  ...PARTNERS.flatMap((p) => p[1]),
+  "hooli.com",
+])];
+const DOMAIN_IDX = new Map(DOMAINS.map((d, i) => [d, i]));
+const CONTRACTOR_CHOICES = table(CONTRACTOR_DOMAINS.values.map((v, i) => [{ domain: v[0], culture: v[1], idx: DOMAIN_IDX.get(v[0]) }, CONTRACTOR_DOMAINS.cum[i] - (CONTRACTOR_DOMAINS.cum[i - 1] ?? 0)]));
+// username namespaces (each produces strings no other namespace can produce)
+const NS_LDAP = 0, NS_DOT = 1, NS_X = 2, NS_EXT = 3, NS_PARTNER = 4, NS_EMAIL = 16;
+
 // Yields the user objects (contract shape, key order fixed) in generation order.
 export function* userRecords(opts = {}) {
   const ctx = typeof opts.C === "number" ? opts : makeContext(opts);
@@ -435,21 +447,25 @@ export function* userRecords(opts = {}) {
   const rng = createRng(seed);
   const todayDays = Math.floor(C / DAY);
 
-  const taken = new Map(); // lowercased username base -> times used
-  const emailsTaken = new Map();
-  const unique = (base) => {
-    const k = base.toLowerCase();
-    const n = taken.get(k);
-    if (n === undefined) { taken.set(k, 1); return base; }
-    taken.set(k, n + 1);
+  // --- uniqueness: usernames are unique case-insensitively (bases never end in a digit, so
+  // "base" + n never equals another base); e-mail addresses are made unique per domain too.
+  const nameCount = new Map(); // ns * 65536 + base id -> times used
+  const emailCount = new Map(); // domain * 65536 + base id -> times used
+  const fixtureNames = new Set();
+  const takeName = (ns, id, base) => {
+    const k = ns * 65536 + id;
+    let n = nameCount.get(k);
+    if (n === undefined) n = fixtureNames.has(base.toLowerCase()) ? 1 : 0;
+    nameCount.set(k, n + 1);
+    if (n === 0) return base;
     const at = base.indexOf("@");
-    return at < 0 ? `${base}${n + 1}` : `${base.slice(0, at)}${n + 1}${base.slice(at)}`;
+    return at < 0 ? base + (n + 1) : base.slice(0, at) + (n + 1) + base.slice(at);
   };
-  const uniqueEmail = (local, domain) => {
-    const k = `${local}@${domain}`;
-    const n = emailsTaken.get(k);
-    emailsTaken.set(k, (n ?? 0) + 1);
-    return n === undefined ? k : `${local}${n + 1}@${domain}`;
+  const takeEmail = (domainIdx, p) => {
+    const k = domainIdx * 65536 + P_DOT_ID[p];
+    const n = emailCount.get(k) ?? 0;
+    emailCount.set(k, n + 1);
+    return n === 0 ? `${P_DOT[p]}@${DOMAINS[domainIdx]}` : `${P_DOT[p]}${n + 1}@${DOMAINS[domainIdx]}`;
   };
 
   let keySeq = 10100;
@@ -462,11 +478,10 @@ export function* userRecords(opts = {}) {
     while (ms > C) ms -= DAY;
     return ms;
   };
-  const fmt = (ms, style, zone) => formatInstant(ms, style, zone);
 
   // --- fixtures (only when there is room for them)
   const fx = total >= 200 ? fixtures() : [];
-  for (const f of fx) taken.set(f.name.toLowerCase(), 1);
+  for (const f of fx) fixtureNames.add(f.name.toLowerCase());
   for (const f of fx) {
     const zone = ZONES[f.zone ?? "utc"];
     let createdMs;
@@ -479,12 +494,12 @@ export function* userRecords(opts = {}) {
     u.active = f.active ?? true;
     u.groups = f.groups;
     u.directory = f.dir;
-    if (createdMs !== undefined) u.created = fmt(createdMs, f.style, zone);
+    if (createdMs !== undefined) u.created = formatInstant(createdMs, f.style, zone);
     if (f.login === null) u.lastLogin = null;
     else if (f.login !== undefined) {
       let ms = instant(f.login, zone);
       if (createdMs !== undefined && ms < createdMs) ms = createdMs + 3_600_000;
-      u.lastLogin = fmt(ms, f.style, zone);
+      u.lastLogin = formatInstant(ms, f.style, zone);
     }
     yield u;
   }
@@ -508,42 +523,41 @@ export function* userRecords(opts = {}) {
     if (dir === LDAP) return r < 0.7 ? "jira" : r < 0.98 ? "Z" : "Zms";
     return r < 0.25 ? "jira" : r < 0.95 ? "Z" : r < 0.97 ? "rfc" : "Zms";
   };
+  const hooliIdx = DOMAIN_IDX.get("hooli.com");
 
   for (let i = 0; i < bulk; i++) {
     let pop = popNames[seq[i]];
     let active = true;
     if (pop === "deactivated") { active = false; pop = rng.weighted(DEACT_ORIGIN); }
 
-    let person, office, zone, domain, dir, name, email, groups, culture;
-    let band;
-    let tenureMax = 3650, tenureMin = 20;
+    let p, zone, dir, name, email, groups, culture, band;
+    let tenureMax = 3650;
+    const tenureMin = 20;
 
     if (pop === "staff" || pop === "newHire") {
-      office = OFFICES[rng.weighted(OFFICE_TABLE)];
+      const office = OFFICES[rng.weighted(OFFICE_TABLE)];
       zone = office.zone;
-      domain = office.domain;
       culture = rng.weighted(office.cultures);
-      person = randomPerson(rng, culture);
+      p = randomPerson(rng, culture);
       dir = rng.chance(0.8) ? LDAP : INTERNAL;
       if (dir === LDAP) {
-        let base = person.f[0] + person.l;
         const r = rng.next();
-        if (r < 0.015) base = person.f[0].toUpperCase() + person.l[0].toUpperCase() + person.l.slice(1); // "KNordmann"
-        else if (r < 0.02) base = base.toUpperCase(); // "KNORDMANN"
-        name = unique(base);
+        // a few LDAP accounts keep AD's capitalisation: "KNordmann", "KNORDMANN"
+        const base = r < 0.015 ? P_LDAP_CAP[p] : r < 0.02 ? P_LDAP[p].toUpperCase() : P_LDAP[p];
+        name = takeName(NS_LDAP, P_LDAP_ID[p], base);
       } else {
-        name = unique(`${person.f}.${person.l}`);
+        name = takeName(NS_DOT, P_DOT_ID[p], P_DOT[p]);
       }
-      email = uniqueEmail(`${person.f}.${person.l}`, domain);
+      email = takeEmail(DOMAIN_IDX.get(office.domain), p);
       const r = rng.next();
       if (r < 0.008) email = email.replace(/@.*/, (d) => d.toUpperCase()); // "kari.nordmann@ACME.COM"
-      else if (r < 0.016) email = person.f[0].toUpperCase() + email.slice(1); // "Kari.nordmann@…" (display-cased local part)
+      else if (r < 0.016) email = email[0].toUpperCase() + email.slice(1); // "Kari.nordmann@acme.com"
       else if (r < 0.019) email = "";
       else if (r < 0.021) email = undefined;
 
       const dept = DEPTS[rng.weighted(DEPT_TABLE)];
-      groups = [];
       const prof = dept[2];
+      groups = [];
       if (prof === "dev") {
         if (rng.chance(0.96)) groups.push(LICENSING.software);
         if (rng.chance(0.025)) groups.push(LICENSING.servicedesk);
@@ -554,33 +568,35 @@ export function* userRecords(opts = {}) {
         const r2 = rng.next();
         if (r2 < 0.55) groups.push(LICENSING.core);
         else if (r2 < 0.92) groups.push(LICENSING.software);
-        // else: no Jira licence (confluence-only person visible through the shared directory)
+        // else: no Jira licence (a Confluence-only person visible through the shared directory)
       } else {
         groups.push(rng.chance(0.5) ? LICENSING.software : LICENSING.core);
         groups.push("keep-forever");
       }
       groups.push("acme-all-staff");
-      if (rng.chance(0.85)) groups.push("confluence-users");
-      if (prof === "dev" && rng.chance(0.8)) groups.push("bitbucket-users");
+      if (rng.chance(0.75)) groups.push("confluence-users");
+      if (prof === "dev" && rng.chance(0.65)) groups.push("bitbucket-users");
       groups.push(dept[0], office.group);
-      const nTeams = prof === "business" ? (rng.chance(0.5) ? 1 : 0) : rng.chance(0.3) ? 2 : 1;
+      const nTeams = prof === "business" ? (rng.chance(0.5) ? 1 : 0) : rng.chance(0.2) ? 2 : 1;
       for (let t = 0; t < nTeams; t++) { const tm = teamPick(); if (!groups.includes(tm)) groups.push(tm); }
       if (prof !== "exec" && rng.chance(0.004)) groups.push("keep-forever");
       if (rng.chance(0.03)) groups.push("jira-project-leads");
       band = pop === "newHire" ? "newHire" : rng.weighted(active ? BANDS.staff : BANDS.deactivated);
       if (!active && rng.chance(0.004)) groups.push("team-legal-hold");
     } else if (pop === "contractor") {
-      const [dom, cult] = rng.weighted(CONTRACTOR_DOMAINS);
-      domain = dom; culture = cult;
-      person = randomPerson(rng, culture);
+      const d = rng.weighted(CONTRACTOR_CHOICES);
+      culture = d.culture;
+      p = randomPerson(rng, culture);
       zone = culture === "us" ? ZONES.newyork : culture === "au" ? ZONES.sydney : ZONES.oslo;
       dir = rng.chance(0.93) ? INTERNAL : LDAP; // some contractors were put into AD
-      email = uniqueEmail(`${person.f}.${person.l}`, domain);
       const r = rng.next();
-      if (r < 0.45) name = unique(email); // email as username
-      else if (r < 0.8) name = unique(`x-${person.f[0]}${person.l}`);
-      else name = unique(`${person.f}.${person.l}.ext`);
-      if (name.includes("@")) email = name;
+      if (r < 0.45) { // the e-mail address as username
+        name = takeName(NS_EMAIL + d.idx, P_DOT_ID[p], `${P_DOT[p]}@${d.domain}`);
+        email = name;
+      } else {
+        name = r < 0.8 ? takeName(NS_X, P_LDAP_ID[p], `x-${P_LDAP[p]}`) : takeName(NS_EXT, P_DOT_ID[p], `${P_DOT[p]}.ext`);
+        email = takeEmail(d.idx, p);
+      }
       groups = [];
       if (rng.chance(0.88)) groups.push(LICENSING.software);
       else groups.push(rng.chance(0.3) ? LICENSING.servicedesk : LICENSING.core);
@@ -592,16 +608,16 @@ export function* userRecords(opts = {}) {
       band = rng.weighted(active ? BANDS.contractor : BANDS.deactivated);
       tenureMax = 1100;
     } else if (pop === "partner") {
-      const p = PARTNERS[rng.weighted(PARTNER_TABLE)];
-      domain = p[1][Math.floor(rng.next() * p[1].length)];
-      culture = p[2];
-      person = randomPerson(rng, culture);
+      const pi = rng.weighted(PARTNER_TABLE);
+      const org = PARTNERS[pi];
+      const domain = org[1][Math.floor(rng.next() * org[1].length)];
+      culture = org[2];
+      p = randomPerson(rng, culture);
       zone = culture === "us" ? ZONES.newyork : culture === "au" ? ZONES.sydney : culture === "jp" ? ZONES.tokyo : ZONES.berlin;
       dir = INTERNAL;
-      name = unique(`${p[0]}-${person.f[0]}${person.l}`);
-      email = uniqueEmail(`${person.f}.${person.l}`, domain);
-      if (rng.chance(0.01)) email = "";
-      groups = [rng.chance(0.55) ? LICENSING.software : LICENSING.core, `ext-partner-${p[0]}`];
+      name = takeName(NS_PARTNER + pi, P_LDAP_ID[p], `${org[0]}-${P_LDAP[p]}`);
+      email = rng.chance(0.01) ? "" : takeEmail(DOMAIN_IDX.get(domain), p);
+      groups = [rng.chance(0.55) ? LICENSING.software : LICENSING.core, `ext-partner-${org[0]}`];
       if (rng.chance(0.3)) groups.push("confluence-users");
       if (rng.chance(0.5)) groups.push(teamPick());
       if (rng.chance(0.02)) groups.push("keep-forever");
@@ -610,11 +626,10 @@ export function* userRecords(opts = {}) {
     } else {
       // acquired company, directory synchronised yesterday: last login not known, created = sync time
       culture = rng.chance(0.8) ? "us" : "eu";
-      person = randomPerson(rng, culture);
+      p = randomPerson(rng, culture);
       zone = ZONES.newyork;
-      domain = "hooli.com";
       dir = HOOLI_DIR;
-      name = unique(`${person.f}.${person.l}@hooli.com`);
+      name = takeName(NS_EMAIL + hooliIdx, P_DOT_ID[p], `${P_DOT[p]}@hooli.com`);
       email = name;
       groups = [rng.chance(0.8) ? LICENSING.software : LICENSING.core, "hooli-staff"];
       if (rng.chance(0.5)) groups.push(teamPick());
@@ -629,9 +644,9 @@ export function* userRecords(opts = {}) {
       createdMs = instant(days, zone);
       loginNull = true;
     } else if (band === "unknown") {
-      createdMs = C - DAY + 3_600_000 * 2 + rng.int(0, 3_600_000); // 2026-11-26 ~12:00Z sync
+      createdMs = C - DAY + 2 * 3_600_000 + rng.int(0, 3_600_000); // the sync, 2026-11-26 ~12:00Z by default
     } else if (band === null) {
-      // never logged in, account is old (provisioned but never used; API-only users)
+      // never logged in, old account (provisioned but never used, or API-only)
       createdMs = instant(rng.int(31, 2000), zone);
       loginNull = true;
     } else {
@@ -647,14 +662,14 @@ export function* userRecords(opts = {}) {
     const style = styleFor(dir);
     const u = { name };
     if (!rng.chance(0.005)) u.key = keyFor(name, createdMs);
-    u.displayName = person.display;
+    u.displayName = P_DISPLAY_ALT[p] !== null && rng.chance(0.4) ? P_DISPLAY_ALT[p] : P_DISPLAY[p];
     if (email !== undefined) u.email = email;
     u.active = active;
     u.groups = groups;
     if (!rng.chance(0.01)) u.directory = dir;
-    if (band === "unknown" || !rng.chance(0.01)) u.created = fmt(createdMs, style, zone);
+    if (band === "unknown" || !rng.chance(0.01)) u.created = formatInstant(createdMs, style, zone);
     if (loginNull) u.lastLogin = null;
-    else if (loginMs !== undefined) u.lastLogin = fmt(loginMs, style, zone);
+    else if (loginMs !== undefined) u.lastLogin = formatInstant(loginMs, style, zone);
     yield u;
   }
 }
@@ -691,6 +706,32 @@ function roleCounter(ctx) {
   return { add, used };
 }
 
+// JSON for one user, same text as JSON.stringify(u). Generated strings come from fixed pools that are
+// checked once (assertPoolsSafe) to need no escaping, so plain concatenation is exact and fast;
+// anything else (e.g. a caller-made object) falls back to JSON.stringify.
+const NEEDS_ESCAPE = /["\\\u0000-\u001f]/;
+let poolsChecked = false;
+function assertPoolsSafe(ctx) {
+  if (poolsChecked) return;
+  const all = [...P_DISPLAY, ...P_DISPLAY_ALT.filter(Boolean), ...P_DOT, ...P_LDAP, ...P_LDAP_CAP, ...DOMAINS, ...ctx.teams,
+    ...DEPTS.map((d) => d[0]), ...Object.values(OFFICES).map((o) => o.group), ...PARTNERS.map((p) => p[0]),
+    ...fixtures().flatMap((f) => [f.name, f.displayName, f.email ?? "", f.dir, ...f.groups]), LDAP, INTERNAL, HOOLI_DIR];
+  for (const x of all) if (NEEDS_ESCAPE.test(x)) throw new Error(`pool string needs JSON escaping: ${x}`);
+  poolsChecked = true;
+}
+export function userJson(u, trusted = false) {
+  if (!trusted) return JSON.stringify(u);
+  let s = `{"name":"${u.name}"`;
+  if (u.key !== undefined) s += `,"key":"${u.key}"`;
+  s += `,"displayName":"${u.displayName}"`;
+  if (u.email !== undefined) s += `,"email":"${u.email}"`;
+  s += `,"active":${u.active},"groups":[${u.groups.length ? `"${u.groups.join('","')}"` : ""}]`;
+  if (u.directory !== undefined) s += `,"directory":"${u.directory}"`;
+  if (u.created !== undefined) s += `,"created":"${u.created}"`;
+  if (u.lastLogin !== undefined) s += u.lastLogin === null ? `,"lastLogin":null` : `,"lastLogin":"${u.lastLogin}"`;
+  return `${s}}`;
+}
+
 const byName = (a, b) => {
   const x = a.name.toLowerCase(), y = b.name.toLowerCase();
   return x < y ? -1 : x > y ? 1 : 0;
@@ -717,9 +758,10 @@ export function* snapshotChunks(opts = {}) {
   let buf = `{"capturedAt":${JSON.stringify(ctx.capturedAt)},"users":[\n`;
   let first = true;
   const source = ctx.kind === "sample" ? [...userRecords(ctx)].sort(byName) : userRecords(ctx);
+  assertPoolsSafe(ctx);
   for (const u of source) {
     rc.add(u);
-    buf += (first ? "" : ",\n") + JSON.stringify(u);
+    buf += (first ? "" : ",\n") + userJson(u, true);
     first = false;
     if (buf.length >= chunkSize) { yield buf; buf = ""; }
   }

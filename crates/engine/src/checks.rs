@@ -38,36 +38,22 @@ pub fn cross_check(policy: &Policy, s: &Snapshot) -> Vec<Problem> {
     groups(&policy.protect_groups, "protect.groups".into(), &mut out);
     for (ri, rule) in policy.rules.iter().enumerate() {
         let rp = index("rules", ri);
-        let missing = groups(
-            &rule.include_groups,
-            key(&key(&rp, "include"), "groups"),
-            &mut out,
-        );
+        let missing = groups(&rule.include_groups, key(&key(&rp, "include"), "groups"), &mut out);
         if !rule.include_groups.is_empty() && missing == rule.include_groups.len() {
             out.push(warn(
                 "rule.neverSelects",
                 key(&rp, "include"),
-                format!(
-                    "rule {} includes only groups no user has: it selects no one",
-                    rule.id
-                ),
+                format!("rule {} includes only groups no user has: it selects no one", rule.id),
             ));
         }
-        groups(
-            &rule.exclude_groups,
-            key(&key(&rp, "exclude"), "groups"),
-            &mut out,
-        );
+        groups(&rule.exclude_groups, key(&key(&rp, "exclude"), "groups"), &mut out);
         if let Action::RemoveFromGroups(list) = &rule.action {
             let missing = groups(list, key(&key(&rp, "action"), "groups"), &mut out);
             if missing == list.len() {
                 out.push(warn(
                     "rule.neverSelects",
                     key(&rp, "action"),
-                    format!(
-                        "rule {} removes only groups no user has: it selects no one",
-                        rule.id
-                    ),
+                    format!("rule {} removes only groups no user has: it selects no one", rule.id),
                 ));
             }
         }

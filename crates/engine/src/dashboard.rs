@@ -132,11 +132,7 @@ pub struct DashboardOptions<'a> {
     pub thresholds: Thresholds,
 }
 
-pub fn dashboard(
-    policy: Option<&Policy>,
-    snapshot: &Snapshot,
-    opts: &DashboardOptions,
-) -> Dashboard {
+pub fn dashboard(policy: Option<&Policy>, snapshot: &Snapshot, opts: &DashboardOptions) -> Dashboard {
     let empty = Policy::empty();
     let policy_ref = policy.unwrap_or(&empty);
     let m = Matcher::new(policy_ref, snapshot, opts.as_of, opts.actor);
@@ -144,8 +140,7 @@ pub fn dashboard(
     let n_groups = snapshot.groups.len();
     let mut buckets = Buckets::default();
     let mut per_group = vec![[0usize; 5]; n_groups]; // members, active members, inactive, never, unknown
-    let mut domains: BTreeMap<&str, (usize, usize, usize, usize, Option<i64>, Option<i64>)> =
-        BTreeMap::new();
+    let mut domains: BTreeMap<&str, (usize, usize, usize, usize, Option<i64>, Option<i64>)> = BTreeMap::new();
     let activity_of: Vec<Option<Activity>> = snapshot
         .users
         .iter()
@@ -214,8 +209,7 @@ pub fn dashboard(
                 .iter()
                 .zip(&activity_of)
                 .filter(|(u, a)| {
-                    matches!(a, Some(Activity::Inactive | Activity::Never))
-                        && u.groups.iter().any(|g| set.contains(g))
+                    matches!(a, Some(Activity::Inactive | Activity::Never)) && u.groups.iter().any(|g| set.contains(g))
                 })
                 .count();
             let limited = (!role.has_unlimited_seats)

@@ -70,20 +70,14 @@ pub struct Matcher<'a> {
 }
 
 impl<'a> Matcher<'a> {
-    pub fn new(
-        policy: &'a Policy,
-        snapshot: &'a Snapshot,
-        as_of: i64,
-        actor: Option<&str>,
-    ) -> Self {
+    pub fn new(policy: &'a Policy, snapshot: &'a Snapshot, as_of: i64, actor: Option<&str>) -> Self {
         let groups = &snapshot.groups;
         let rules = policy
             .rules
             .iter()
             .map(|rule| CompiledRule {
                 rule,
-                include: (!rule.include_groups.is_empty())
-                    .then(|| GroupSet::new(&rule.include_groups, groups)),
+                include: (!rule.include_groups.is_empty()).then(|| GroupSet::new(&rule.include_groups, groups)),
                 exclude: GroupSet::new(&rule.exclude_groups, groups),
                 exclude_users: rule.exclude_users.iter().map(String::as_str).collect(),
                 remove: match &rule.action {
@@ -96,9 +90,7 @@ impl<'a> Matcher<'a> {
             policy,
             snapshot,
             as_of,
-            actor: actor
-                .map(|a| a.trim().to_lowercase())
-                .filter(|a| !a.is_empty()),
+            actor: actor.map(|a| a.trim().to_lowercase()).filter(|a| !a.is_empty()),
             protect_groups: GroupSet::new(&policy.protect_groups, groups),
             protect_users: policy.protect_users.iter().map(String::as_str).collect(),
             service_accounts: policy
@@ -133,11 +125,7 @@ impl<'a> Matcher<'a> {
                 reason: format!("{} is listed in protect.users", user.name),
             });
         }
-        if let Some(&g) = user
-            .groups
-            .iter()
-            .find(|&&g| self.protect_groups.contains(g))
-        {
+        if let Some(&g) = user.groups.iter().find(|&&g| self.protect_groups.contains(g)) {
             return Some(Protection {
                 code: "protect.group",
                 reason: format!("member of protected group {}", self.snapshot.groups.name(g)),
@@ -236,10 +224,7 @@ impl<'a> Matcher<'a> {
                     format!("email domain {domain} is external (no internal domains are set)")
                 }
                 EmailCondition::External(true) => {
-                    format!(
-                        "email domain {domain} is external (not {})",
-                        internal.join(", ")
-                    )
+                    format!("email domain {domain} is external (not {})", internal.join(", "))
                 }
                 EmailCondition::External(false) => {
                     let d = belongs_to_any(domain, internal).unwrap_or(domain);
@@ -271,10 +256,7 @@ impl<'a> Matcher<'a> {
         }
         if let Some(sa) = self.service_account(user) {
             if let Some((raw, _)) = &sa.expires {
-                out.push(format!(
-                    "service account expired {raw} (owner {})",
-                    sa.owner
-                ));
+                out.push(format!("service account expired {raw} (owner {})", sa.owner));
             }
         }
         out
@@ -282,8 +264,5 @@ impl<'a> Matcher<'a> {
 }
 
 pub fn names(groups: &Groups, ids: &[u32]) -> String {
-    ids.iter()
-        .map(|&g| groups.name(g))
-        .collect::<Vec<_>>()
-        .join(", ")
+    ids.iter().map(|&g| groups.name(g)).collect::<Vec<_>>().join(", ")
 }

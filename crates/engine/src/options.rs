@@ -86,11 +86,7 @@ fn parse<T: DeserializeOwned>(text: &str) -> Result<T, Vec<Problem>> {
     serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
         let path = if path == "." { String::new() } else { path };
-        vec![err(
-            "options.invalid",
-            &path,
-            format!("options: {}", e.into_inner()),
-        )]
+        vec![err("options.invalid", &path, format!("options: {}", e.into_inner()))]
     })
 }
 
@@ -179,19 +175,11 @@ pub fn tier(text: &str) -> Result<TierOpts, Vec<Problem>> {
             None
         }
         (Some(n), _, _) if n < 0 => {
-            problems.push(err(
-                "options.invalid",
-                "targetSeats",
-                "targetSeats must be 0 or more",
-            ));
+            problems.push(err("options.invalid", "targetSeats", "targetSeats must be 0 or more"));
             None
         }
         (_, Some(h), _) if h < 0 => {
-            problems.push(err(
-                "options.invalid",
-                "headroom",
-                "headroom must be 0 or more",
-            ));
+            problems.push(err("options.invalid", "headroom", "headroom must be 0 or more"));
             None
         }
         (Some(n), _, _) => Some(Target::Seats(n)),
@@ -216,19 +204,13 @@ pub fn tier_error(e: &TierError, s: &Snapshot) -> Problem {
             "role",
             format!(
                 "the snapshot has no application role \"{r}\" (it has: {})",
-                s.roles
-                    .iter()
-                    .map(|r| r.key.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                s.roles.iter().map(|r| r.key.as_str()).collect::<Vec<_>>().join(", ")
             ),
         ),
         TierError::NoSeatLimit(r) => err(
             "options.noSeatLimit",
             "role",
-            format!(
-                "role {r} has no seat limit (unlimited or not reported): give targetSeats instead"
-            ),
+            format!("role {r} has no seat limit (unlimited or not reported): give targetSeats instead"),
         ),
         TierError::NoLowerTier(r) => err(
             "options.noLowerTier",

@@ -124,17 +124,6 @@ pub struct PlanOptions<'a> {
     pub actor: Option<&'a str>,
 }
 
-/// Users in the order plans list them: case-insensitive name, then exact name.
-pub fn sorted_users(snapshot: &Snapshot) -> Vec<&User> {
-    let mut v: Vec<&User> = snapshot.users.iter().collect();
-    v.sort_unstable_by(|a, b| {
-        a.name_lower
-            .cmp(&b.name_lower)
-            .then_with(|| a.name.cmp(&b.name))
-    });
-    v
-}
-
 pub fn plan(policy: &Policy, snapshot: &Snapshot, opts: &PlanOptions) -> Plan {
     let m = Matcher::new(policy, snapshot, opts.as_of, opts.actor);
     let groups = &snapshot.groups;
@@ -147,7 +136,7 @@ pub fn plan(policy: &Policy, snapshot: &Snapshot, opts: &PlanOptions) -> Plan {
     // Licence effect, per user: which groups they keep (None = deactivated).
     let mut changes: Vec<(&User, Option<Vec<u32>>)> = Vec::new();
 
-    for user in sorted_users(snapshot) {
+    for user in &snapshot.users {
         if !user.active {
             continue;
         }
@@ -200,11 +189,9 @@ pub fn plan(policy: &Policy, snapshot: &Snapshot, opts: &PlanOptions) -> Plan {
     counts.actions = actions.len();
     counts.executable = counts.by_action.deactivate + counts.by_action.remove_from_groups;
     counts.protected = protected.len();
-    let over_limit =
-        matches!(policy.max_actions_per_run, Some(max) if counts.executable as u64 > max);
+    let over_limit = matches!(policy.max_actions_per_run, Some(max) if counts.executable as u64 > max);
 
-    let actioned: std::collections::HashSet<&str> =
-        actions.iter().map(|a| a.user.as_str()).collect();
+    let actioned: std::collections::HashSet<&str> = actions.iter().map(|a| a.user.as_str()).collect();
     let expired_service_accounts = policy
         .service_accounts
         .iter()
@@ -212,16 +199,10 @@ pub fn plan(policy: &Policy, snapshot: &Snapshot, opts: &PlanOptions) -> Plan {
         .map(|sa| {
             let user = snapshot.user(&sa.user);
             ExpiredServiceAccount {
-                user: user
-                    .map(|u| u.name.clone())
-                    .unwrap_or_else(|| sa.user.clone()),
+                user: user.map(|u| u.name.clone()).unwrap_or_else(|| sa.user.clone()),
                 owner: sa.owner.clone(),
                 purpose: sa.purpose.clone(),
-                expires: sa
-                    .expires
-                    .as_ref()
-                    .map(|(raw, _)| raw.clone())
-                    .unwrap_or_default(),
+                expires: sa.expires.as_ref().map(|(raw, _)| raw.clone()).unwrap_or_default(),
                 present: user.is_some(),
                 actioned: user.is_some_and(|u| actioned.contains(u.name.as_str())),
             }
@@ -264,12 +245,8 @@ fn action_entry(
         email: user.email.clone(),
         rule,
         action: action.type_name(),
-        groups: matches!(action, Action::RemoveFromGroups(_)).then(|| {
-            sel.remove_groups
-                .iter()
-                .map(|&g| groups.name(g).to_string())
-                .collect()
-        }),
+        groups: matches!(action, Action::RemoveFromGroups(_))
+            .then(|| sel.remove_groups.iter().map(|&g| groups.name(g).to_string()).collect()),
         reasons,
         facts: Facts {
             last_login: match user.last_login {
@@ -278,11 +255,7 @@ fn action_entry(
             },
             days_inactive: sel.days_inactive,
             created: user.created.map(format_instant),
-            matched_groups: sel
-                .matched_groups
-                .iter()
-                .map(|&g| groups.name(g).to_string())
-                .collect(),
+            matched_groups: sel.matched_groups.iter().map(|&g| groups.name(g).to_string()).collect(),
             email_domain: user.domain.clone(),
             directory: user.directory.clone(),
             service_account,
@@ -293,10 +266,7 @@ fn action_entry(
 /// Seats per application role before and after: an active user holds a role's seat when in any
 /// of its groups; a deactivated user holds none; a user removed from groups keeps the seat only
 /// through a role group it still has.
-fn licence_impact(
-    snapshot: &Snapshot,
-    changes: &[(&User, Option<Vec<u32>>)],
-) -> Vec<LicenceImpact> {
+fn licence_impact(snapshot: &Snapshot, changes: &[(&User, Option<Vec<u32>>)]) -> Vec<LicenceImpact> {
     snapshot
         .roles
         .iter()

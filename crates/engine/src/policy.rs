@@ -93,17 +93,12 @@ pub struct Schedule {
 pub fn parse_policy(text: &str) -> (Option<Policy>, Vec<Problem>) {
     match serde_json::from_str::<Value>(text) {
         Ok(v) => parse_policy_value(&v),
-        Err(e) => (
-            None,
-            vec![crate::problem::json_error(Source::Policy, "the policy", &e)],
-        ),
+        Err(e) => (None, vec![crate::problem::json_error(Source::Policy, "the policy", &e)]),
     }
 }
 
 pub fn parse_policy_value(v: &Value) -> (Option<Policy>, Vec<Problem>) {
-    let mut w = Walker {
-        p: Problems::default(),
-    };
+    let mut w = Walker { p: Problems::default() };
     let policy = w.policy(v);
     let failed = w.p.has_errors();
     (if failed { None } else { policy }, w.p.list)
@@ -138,18 +133,11 @@ impl Walker {
         self.p.push(Problem::error(Source::Policy, code, path, msg));
     }
     fn warn(&mut self, code: &'static str, path: &str, msg: String) {
-        self.p
-            .push(Problem::warning(Source::Policy, code, path, msg));
+        self.p.push(Problem::warning(Source::Policy, code, path, msg));
     }
 
     /// An object with only `allowed` keys; unknown keys are reported with a suggestion.
-    fn object<'v>(
-        &mut self,
-        v: &'v Value,
-        path: &str,
-        what: &str,
-        allowed: &[&str],
-    ) -> Option<&'v Map<String, Value>> {
+    fn object<'v>(&mut self, v: &'v Value, path: &str, what: &str, allowed: &[&str]) -> Option<&'v Map<String, Value>> {
         let Some(map) = v.as_object() else {
             self.err(
                 "policy.invalidType",
@@ -178,11 +166,7 @@ impl Walker {
         match v.as_str() {
             Some(s) if !s.trim().is_empty() => Some(s.to_string()),
             Some(_) => {
-                self.err(
-                    "policy.emptyValue",
-                    path,
-                    format!("{what} must not be empty"),
-                );
+                self.err("policy.emptyValue", path, format!("{what} must not be empty"));
                 None
             }
             None => {
@@ -241,10 +225,7 @@ impl Walker {
                 self.err(
                     "policy.invalidType",
                     path,
-                    format!(
-                        "{what} must be a whole number of days (0 or more), found {}",
-                        short(v)
-                    ),
+                    format!("{what} must be a whole number of days (0 or more), found {}", short(v)),
                 );
                 None
             }
@@ -259,8 +240,7 @@ impl Walker {
             let valid = !d.starts_with('.')
                 && !d.ends_with('.')
                 && !d.contains("..")
-                && d.chars()
-                    .all(|c| c.is_alphanumeric() || c == '.' || c == '-');
+                && d.chars().all(|c| c.is_alphanumeric() || c == '.' || c == '-');
             if valid {
                 out.push(d);
             } else {
@@ -298,19 +278,13 @@ impl Walker {
                 0
             }
         };
-        let internal_domains = self.domains(
-            map.get("internalDomains"),
-            "internalDomains",
-            "internalDomains",
-        );
+        let internal_domains = self.domains(map.get("internalDomains"), "internalDomains", "internalDomains");
 
         let (mut protect_groups, mut protect_users) = (Vec::new(), Vec::new());
         if let Some(pv) = map.get("protect") {
             if let Some(pm) = self.object(pv, "protect", "protect", &["groups", "users"]) {
-                protect_groups =
-                    self.patterns(pm.get("groups"), "protect.groups", "a protected group");
-                protect_users =
-                    self.users(pm.get("users"), "protect.users", "a protected username");
+                protect_groups = self.patterns(pm.get("groups"), "protect.groups", "a protected group");
+                protect_users = self.users(pm.get("users"), "protect.users", "a protected username");
             }
         }
 
@@ -335,8 +309,7 @@ impl Walker {
                         None => self.warn(
                             "policy.noLimit",
                             "limits",
-                            "limits has no maxActionsPerRun: a run may action any number of users"
-                                .into(),
+                            "limits has no maxActionsPerRun: a run may action any number of users".into(),
                         ),
                     }
                 }
@@ -344,8 +317,7 @@ impl Walker {
             None => self.warn(
                 "policy.noLimit",
                 "limits",
-                "the policy sets no limits.maxActionsPerRun: a run may action any number of users"
-                    .into(),
+                "the policy sets no limits.maxActionsPerRun: a run may action any number of users".into(),
             ),
         }
 
@@ -377,12 +349,7 @@ impl Walker {
         let mut out: Vec<ServiceAccount> = Vec::new();
         for (i, sv) in arr.iter().enumerate() {
             let path = index("serviceAccounts", i);
-            let Some(m) = self.object(
-                sv,
-                &path,
-                "a service account",
-                &["user", "owner", "purpose", "expires"],
-            ) else {
+            let Some(m) = self.object(sv, &path, "a service account", &["user", "owner", "purpose", "expires"]) else {
                 continue;
             };
             let user = match m.get("user") {
@@ -428,9 +395,7 @@ impl Walker {
                             self.err(
                                 "policy.invalidDate",
                                 &key(&path, "expires"),
-                                format!(
-                                    "\"{s}\" is not a date (YYYY-MM-DD) or an RFC 3339 instant"
-                                ),
+                                format!("\"{s}\" is not a date (YYYY-MM-DD) or an RFC 3339 instant"),
                             );
                             None
                         }
@@ -518,11 +483,7 @@ impl Walker {
         let id = match m.get("id") {
             Some(id) => self.string(id, &key(path, "id"), "a rule id"),
             None => {
-                self.err(
-                    "policy.missingField",
-                    &key(path, "id"),
-                    "a rule needs an \"id\"".into(),
-                );
+                self.err("policy.missingField", &key(path, "id"), "a rule needs an \"id\"".into());
                 None
             }
         };
@@ -543,18 +504,15 @@ impl Walker {
         if let Some(iv) = m.get("include") {
             let ip = key(path, "include");
             if let Some(im) = self.object(iv, &ip, "include", &["groups"]) {
-                include_groups =
-                    self.patterns(im.get("groups"), &key(&ip, "groups"), "an include group");
+                include_groups = self.patterns(im.get("groups"), &key(&ip, "groups"), "an include group");
             }
         }
         let (mut exclude_groups, mut exclude_users) = (Vec::new(), Vec::new());
         if let Some(ev) = m.get("exclude") {
             let ep = key(path, "exclude");
             if let Some(em) = self.object(ev, &ep, "exclude", &["groups", "users"]) {
-                exclude_groups =
-                    self.patterns(em.get("groups"), &key(&ep, "groups"), "an exclude group");
-                exclude_users =
-                    self.users(em.get("users"), &key(&ep, "users"), "an excluded username");
+                exclude_groups = self.patterns(em.get("groups"), &key(&ep, "groups"), "an exclude group");
+                exclude_users = self.users(em.get("users"), &key(&ep, "users"), "an excluded username");
             }
         }
 
@@ -617,13 +575,7 @@ impl Walker {
         })
     }
 
-    fn email(
-        &mut self,
-        v: &Value,
-        path: &str,
-        rule: &str,
-        internal_domains: &[String],
-    ) -> Option<EmailCondition> {
+    fn email(&mut self, v: &Value, path: &str, rule: &str, internal_domains: &[String]) -> Option<EmailCondition> {
         let m = self.object(v, path, "email", &["external", "domains"])?;
         match (m.get("external"), m.get("domains")) {
             (Some(_), Some(_)) => {
@@ -748,12 +700,7 @@ impl Walker {
         let mut out: Vec<Schedule> = Vec::new();
         for (i, sv) in arr.iter().enumerate() {
             let path = index("schedules", i);
-            let Some(m) = self.object(
-                sv,
-                &path,
-                "a schedule",
-                &["id", "cron", "timezone", "rules"],
-            ) else {
+            let Some(m) = self.object(sv, &path, "a schedule", &["id", "cron", "timezone", "rules"]) else {
                 continue;
             };
             let id = match m.get("id") {
@@ -785,23 +732,17 @@ impl Walker {
             let spec = cron.as_deref().and_then(|c| match schedule::parse_cron(c) {
                 Ok(s) => Some(s),
                 Err(msg) => {
-                    self.err(
-                        "cron.invalid",
-                        &key(&path, "cron"),
-                        format!("cron \"{c}\": {msg}"),
-                    );
+                    self.err("cron.invalid", &key(&path, "cron"), format!("cron \"{c}\": {msg}"));
                     None
                 }
             });
-            let tz = timezone
-                .as_deref()
-                .and_then(|z| match schedule::parse_zone(z.trim()) {
-                    Ok(tz) => Some(tz),
-                    Err(msg) => {
-                        self.err("timezone.unknown", &key(&path, "timezone"), msg);
-                        None
-                    }
-                });
+            let tz = timezone.as_deref().and_then(|z| match schedule::parse_zone(z.trim()) {
+                Ok(tz) => Some(tz),
+                Err(msg) => {
+                    self.err("timezone.unknown", &key(&path, "timezone"), msg);
+                    None
+                }
+            });
             let rule_ids = self.strings(m.get("rules"), &key(&path, "rules"), "a rule id");
             for (j, r) in rule_ids.iter().enumerate() {
                 if !rules.iter().any(|x| x.id.eq_ignore_ascii_case(r)) {
@@ -815,15 +756,11 @@ impl Walker {
                     );
                 }
             }
-            if m.get("rules")
-                .and_then(Value::as_array)
-                .is_some_and(|a| a.is_empty())
-            {
+            if m.get("rules").and_then(Value::as_array).is_some_and(|a| a.is_empty()) {
                 self.warn(
                     "schedule.noRules",
                     &key(&path, "rules"),
-                    "an empty rules list runs no rule; leave \"rules\" out to run every rule"
-                        .into(),
+                    "an empty rules list runs no rule; leave \"rules\" out to run every rule".into(),
                 );
             }
             if let (Some(id), Some(cron), Some(timezone)) = (id, cron, timezone) {
@@ -886,9 +823,7 @@ fn levenshtein(a: &str, b: &str) -> usize {
     for (i, ca) in a.chars().enumerate() {
         let mut cur = vec![i + 1; b.len() + 1];
         for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
         }
         prev = cur;
     }

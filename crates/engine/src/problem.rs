@@ -31,12 +31,7 @@ pub struct Problem {
 }
 
 impl Problem {
-    pub fn error(
-        source: Source,
-        code: &'static str,
-        path: impl Into<String>,
-        message: impl Into<String>,
-    ) -> Self {
+    pub fn error(source: Source, code: &'static str, path: impl Into<String>, message: impl Into<String>) -> Self {
         Problem {
             code,
             path: path.into(),
@@ -45,12 +40,7 @@ impl Problem {
             severity: Severity::Error,
         }
     }
-    pub fn warning(
-        source: Source,
-        code: &'static str,
-        path: impl Into<String>,
-        message: impl Into<String>,
-    ) -> Self {
+    pub fn warning(source: Source, code: &'static str, path: impl Into<String>, message: impl Into<String>) -> Self {
         Problem {
             code,
             path: path.into(),

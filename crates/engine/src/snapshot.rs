@@ -8,10 +8,10 @@
 use crate::pattern::email_domain;
 use crate::problem::{json_error, Problem, Source};
 use crate::time::parse_instant;
+use rustc_hash::FxHashMap;
 use serde::de::{Deserializer, IgnoredAny};
 use serde::Deserialize;
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 /// Three-valued on purpose: a host that cannot tell must never look like "never logged in".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,19 +55,30 @@ pub struct Groups {
     /// Name as first seen.
     pub names: Vec<String>,
     pub lower: Vec<String>,
-    ids: HashMap<String, u32>,
+    /// Lowercased name → id.
+    ids: FxHashMap<String, u32>,
+    /// Exact spelling → id: memberships repeat the same few hundred spellings millions of
+    /// times, so this skips lowercasing on the hot path.
+    exact: FxHashMap<String, u32>,
 }
 
 impl Groups {
     fn intern(&mut self, name: &str) -> u32 {
-        let lower = name.to_lowercase();
-        if let Some(&id) = self.ids.get(&lower) {
+        if let Some(&id) = self.exact.get(name) {
             return id;
         }
-        let id = self.names.len() as u32;
-        self.names.push(name.to_string());
-        self.lower.push(lower.clone());
-        self.ids.insert(lower, id);
+        let lower = name.to_lowercase();
+        let id = match self.ids.get(&lower) {
+            Some(&id) => id,
+            None => {
+                let id = self.names.len() as u32;
+                self.names.push(name.to_string());
+                self.lower.push(lower.clone());
+                self.ids.insert(lower, id);
+                id
+            }
+        };
+        self.exact.insert(name.to_string(), id);
         id
     }
     pub fn id(&self, name: &str) -> Option<u32> {
@@ -84,14 +95,13 @@ impl Groups {
     }
 }
 
+/// Users are sorted by lowercased username (then exact spelling): the order plans list them in.
 #[derive(Debug, Clone, Default)]
 pub struct Snapshot {
     pub captured_at: Option<i64>,
     pub users: Vec<User>,
     pub roles: Vec<Role>,
     pub groups: Groups,
-    /// Lowercased username → index into `users`.
-    pub by_name: HashMap<String, usize>,
 }
 
 #[derive(Deserialize)]
@@ -202,8 +212,7 @@ fn build(raw: RawSnapshot) -> Result<Snapshot, Vec<Problem>> {
         t
     });
     let mut groups = Groups::default();
-    let mut users = Vec::with_capacity(raw.users.len());
-    let mut by_name: HashMap<String, usize> = HashMap::with_capacity(raw.users.len());
+    let mut users: Vec<(usize, User)> = Vec::with_capacity(raw.users.len());
     for (i, u) in raw.users.into_iter().enumerate() {
         let name = u.name.trim();
         if name.is_empty() {
@@ -216,19 +225,6 @@ fn build(raw: RawSnapshot) -> Result<Snapshot, Vec<Problem>> {
             continue;
         }
         let name_lower = name.to_lowercase();
-        if let Some(&first) = by_name.get(&name_lower) {
-            let other: &User = &users[first];
-            problems.push(Problem::error(
-                Source::Snapshot,
-                "snapshot.duplicateUser",
-                format!("users[{i}].name"),
-                format!(
-                    "username \"{name}\" appears twice (usernames are case-insensitive): also \"{}\" earlier in the list",
-                    other.name
-                ),
-            ));
-            continue;
-        }
         let created = u.created.as_deref().and_then(|s| {
             let t = parse_instant(s);
             if t.is_none() {
@@ -258,26 +254,54 @@ fn build(raw: RawSnapshot) -> Result<Snapshot, Vec<Problem>> {
                 gids.push(id);
             }
         }
-        let email = u
-            .email
-            .map(|e| e.trim().to_string())
-            .filter(|e| !e.is_empty());
+        let email = u.email.map(|e| e.trim().to_string()).filter(|e| !e.is_empty());
         let domain = email.as_deref().and_then(email_domain);
-        by_name.insert(name_lower.clone(), users.len());
-        users.push(User {
-            name: name.to_string(),
-            name_lower,
-            key: u.key.map(Cow::into_owned),
-            display_name: u.display_name.map(Cow::into_owned).unwrap_or_default(),
-            email,
-            domain,
-            active: u.active,
-            groups: gids,
-            directory: u.directory.map(Cow::into_owned),
-            created,
-            last_login,
-        });
+        users.push((
+            i,
+            User {
+                name: name.to_string(),
+                name_lower,
+                key: u.key.map(Cow::into_owned),
+                display_name: u.display_name.map(Cow::into_owned).unwrap_or_default(),
+                email,
+                domain,
+                active: u.active,
+                groups: gids,
+                directory: u.directory.map(Cow::into_owned),
+                created,
+                last_login,
+            },
+        ));
     }
+    // Sorted by (lowercased, exact) name: the order plans list users in, duplicates side by side,
+    // and `user()` a binary search — no hash map over a million names.
+    users.sort_unstable_by(|a, b| {
+        a.1.name_lower
+            .cmp(&b.1.name_lower)
+            .then_with(|| a.1.name.cmp(&b.1.name))
+    });
+    let mut dups: Vec<Problem> = Vec::new();
+    for w in users.windows(2) {
+        if w[0].1.name_lower == w[1].1.name_lower {
+            let (first, second) = if w[0].0 < w[1].0 {
+                (&w[0], &w[1])
+            } else {
+                (&w[1], &w[0])
+            };
+            dups.push(Problem::error(
+                Source::Snapshot,
+                "snapshot.duplicateUser",
+                format!("users[{}].name", second.0),
+                format!(
+                    "username \"{}\" appears twice (usernames are case-insensitive): also \"{}\" at users[{}]",
+                    second.1.name, first.1.name, first.0
+                ),
+            ));
+        }
+    }
+    dups.sort_by(|a, b| a.path.cmp(&b.path));
+    problems.extend(dups);
+    let users: Vec<User> = users.into_iter().map(|(_, u)| u).collect();
     let mut roles: Vec<Role> = Vec::with_capacity(raw.application_roles.len());
     for (i, r) in raw.application_roles.into_iter().enumerate() {
         if roles.iter().any(|x| x.key == r.key) {
@@ -290,10 +314,7 @@ fn build(raw: RawSnapshot) -> Result<Snapshot, Vec<Problem>> {
             continue;
         }
         roles.push(Role {
-            name: r
-                .name
-                .map(Cow::into_owned)
-                .unwrap_or_else(|| r.key.to_string()),
+            name: r.name.map(Cow::into_owned).unwrap_or_else(|| r.key.to_string()),
             key: r.key.into_owned(),
             groups: r.groups.into_iter().map(|g| g.trim().to_string()).collect(),
             number_of_seats: r.number_of_seats,
@@ -307,7 +328,6 @@ fn build(raw: RawSnapshot) -> Result<Snapshot, Vec<Problem>> {
             users,
             roles,
             groups,
-            by_name,
         })
     } else {
         Err(problems)
@@ -325,9 +345,10 @@ fn bad_time(path: &str, s: &str) -> Problem {
 }
 
 impl Snapshot {
+    /// Users are kept sorted by lowercased name (see `build`).
     pub fn user(&self, name: &str) -> Option<&User> {
-        self.by_name
-            .get(&name.to_lowercase())
-            .map(|&i| &self.users[i])
+        let lower = name.trim().to_lowercase();
+        let i = self.users.partition_point(|u| u.name_lower < lower);
+        self.users.get(i).filter(|u| u.name_lower == lower)
     }
 }

@@ -12,8 +12,8 @@ use serde::Serialize;
 /// Data Center user tiers as Atlassian sells them (Jira Software / JSM agents). A licence's
 /// `numberOfSeats` is normally one of these; pass `targetSeats` when yours differs.
 pub const TIERS: &[i64] = &[
-    25, 50, 100, 250, 500, 750, 1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 9000, 10000, 15000,
-    20000, 25000, 30000, 35000, 40000, 45000, 50000, 60000, 70000, 80000, 90000, 100000,
+    25, 50, 100, 250, 500, 750, 1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 9000, 10000, 15000, 20000, 25000,
+    30000, 35000, 40000, 45000, 50000, 60000, 70000, 80000, 90000, 100000,
 ];
 
 /// The tier a licence of `seats` is on: the smallest tier that holds it.
@@ -87,11 +87,7 @@ pub enum TierError {
     NoLowerTier(String),
 }
 
-pub fn plan_tier(
-    policy: &Policy,
-    snapshot: &Snapshot,
-    opts: &TierOptions,
-) -> Result<TierPlan, TierError> {
+pub fn plan_tier(policy: &Policy, snapshot: &Snapshot, opts: &TierOptions) -> Result<TierPlan, TierError> {
     let role = snapshot
         .roles
         .iter()
@@ -143,10 +139,7 @@ pub fn plan_tier(
         };
         pool.push((days, u));
     }
-    pool.sort_unstable_by(|a, b| {
-        b.0.cmp(&a.0)
-            .then_with(|| a.1.name_lower.cmp(&b.1.name_lower))
-    });
+    pool.sort_unstable_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.name_lower.cmp(&b.1.name_lower)));
     let candidates: Vec<Candidate> = pool
         .iter()
         .take(needed)
@@ -158,14 +151,8 @@ pub fn plan_tier(
                 .map(|&g| snapshot.groups.name(g).to_string())
                 .collect();
             let (last_login, reason) = match u.last_login {
-                LastLogin::At(t) => (
-                    Some(format_instant(t)),
-                    format!("last login {days} days ago"),
-                ),
-                _ if *days == i64::MAX => (
-                    None,
-                    "never logged in (creation date not known)".to_string(),
-                ),
+                LastLogin::At(t) => (Some(format_instant(t)), format!("last login {days} days ago")),
+                _ if *days == i64::MAX => (None, "never logged in (creation date not known)".to_string()),
                 _ => (None, format!("never logged in; created {days} days ago")),
             };
             Candidate {

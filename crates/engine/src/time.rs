@@ -42,13 +42,7 @@ pub fn parse_instant_or_date(s: &str) -> Option<i64> {
 /// large snapshot, and chrono's general parser costs several times more.
 fn fast_utc(s: &str) -> Option<i64> {
     let b = s.as_bytes();
-    if b.len() < 20
-        || b[4] != b'-'
-        || b[7] != b'-'
-        || b[10] != b'T'
-        || b[13] != b':'
-        || b[16] != b':'
-    {
+    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
         return None;
     }
     let num = |r: std::ops::Range<usize>| -> Option<u32> {
@@ -65,9 +59,7 @@ fn fast_utc(s: &str) -> Option<i64> {
     let rest = &b[19..];
     match rest {
         [b'Z'] => {}
-        [b'.', d1, d2, d3, b'Z']
-            if d1.is_ascii_digit() && d2.is_ascii_digit() && d3.is_ascii_digit() =>
-        {
+        [b'.', d1, d2, d3, b'Z'] if d1.is_ascii_digit() && d2.is_ascii_digit() && d3.is_ascii_digit() => {
             millis = u32::from(d1 - b'0') * 100 + u32::from(d2 - b'0') * 10 + u32::from(d3 - b'0');
         }
         _ => return None,

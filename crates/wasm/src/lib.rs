@@ -24,12 +24,9 @@ fn text(v: &JsValue, what: &str) -> Result<String, JsValue> {
     }
     if v.is_object() {
         return match JSON::stringify(v) {
-            Ok(s) => s.as_string().ok_or_else(|| {
-                fail(
-                    "argument.invalid",
-                    &format!("{what} could not be turned into JSON"),
-                )
-            }),
+            Ok(s) => s
+                .as_string()
+                .ok_or_else(|| fail("argument.invalid", &format!("{what} could not be turned into JSON"))),
             Err(_) => Err(fail(
                 "argument.invalid",
                 &format!("{what} could not be turned into JSON (a cycle or a BigInt?)"),
@@ -38,10 +35,7 @@ fn text(v: &JsValue, what: &str) -> Result<String, JsValue> {
     }
     Err(fail(
         "argument.invalid",
-        &format!(
-            "{what} must be JSON text or an object, got {}",
-            type_name(v)
-        ),
+        &format!("{what} must be JSON text or an object, got {}", type_name(v)),
     ))
 }
 
@@ -58,18 +52,11 @@ fn options_text(v: &JsValue) -> Result<String, JsValue> {
 }
 
 fn type_name(v: &JsValue) -> String {
-    v.js_typeof()
-        .as_string()
-        .unwrap_or_else(|| "unknown".into())
+    v.js_typeof().as_string().unwrap_or_else(|| "unknown".into())
 }
 
 fn to_js(json: String) -> Result<JsValue, JsValue> {
-    JSON::parse(&json).map_err(|_| {
-        fail(
-            "internal.json",
-            "the engine produced JSON the host could not read",
-        )
-    })
+    JSON::parse(&json).map_err(|_| fail("internal.json", "the engine produced JSON the host could not read"))
 }
 
 #[wasm_bindgen]
@@ -97,11 +84,7 @@ pub fn plan_json(policy: JsValue, snapshot: JsValue, options: JsValue) -> Result
     plan_json_inner(&policy, &snapshot, &options)
 }
 
-fn plan_json_inner(
-    policy: &JsValue,
-    snapshot: &JsValue,
-    options: &JsValue,
-) -> Result<String, JsValue> {
+fn plan_json_inner(policy: &JsValue, snapshot: &JsValue, options: &JsValue) -> Result<String, JsValue> {
     let p = text(policy, "policy")?;
     let s = text(snapshot, "snapshot")?;
     let o = options_text(options)?;

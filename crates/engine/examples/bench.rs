@@ -1,0 +1,51 @@
+//! Native benchmark of the engine: `cargo run --profile bench-native --example bench -- POLICY SNAPSHOT [ASOF]`.
+//! Prints one JSON line of timings (ms) so `tests/bench/bench.mjs` can tabulate it beside the WASM numbers.
+
+use std::time::Instant;
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.len() < 3 {
+        eprintln!("usage: bench POLICY.json SNAPSHOT.json [AS_OF]");
+        std::process::exit(2);
+    }
+    let read = |p: &str| {
+        std::fs::read_to_string(p).unwrap_or_else(|e| {
+            eprintln!("{p}: {e}");
+            std::process::exit(2)
+        })
+    };
+    let policy = read(&args[1]);
+    let snapshot = read(&args[2]);
+    let as_of = args.get(3).map(String::as_str).unwrap_or("2026-11-27T10:00:00Z");
+    let options = format!(r#"{{"asOf":"{as_of}"}}"#);
+
+    let t = Instant::now();
+    let parsed = user_cleanup_engine::parse_snapshot(&snapshot);
+    let parse_ms = t.elapsed().as_secs_f64() * 1e3;
+    let users = parsed.as_ref().map(|s| s.users.len()).unwrap_or(0);
+    drop(parsed);
+
+    let mut best = f64::MAX;
+    let mut out_len = 0;
+    for _ in 0..3 {
+        let t = Instant::now();
+        let outcome = user_cleanup_engine::plan(&policy, &snapshot, &options);
+        let json = user_cleanup_engine::to_json(&outcome);
+        best = best.min(t.elapsed().as_secs_f64() * 1e3);
+        out_len = json.len();
+        if !outcome.is_success() {
+            eprintln!("plan failed: {json}");
+            std::process::exit(1);
+        }
+    }
+    let t = Instant::now();
+    let d = user_cleanup_engine::dashboard(Some(&policy), &snapshot, &options);
+    let dash_ms = t.elapsed().as_secs_f64() * 1e3;
+    assert!(d.is_success());
+    println!(
+        r#"{{"users":{users},"bytes":{},"parseMs":{parse_ms:.1},"planMs":{best:.1},"planNsPerUser":{:.0},"dashboardMs":{dash_ms:.1},"outBytes":{out_len}}}"#,
+        snapshot.len(),
+        best * 1e6 / users.max(1) as f64
+    );
+}
