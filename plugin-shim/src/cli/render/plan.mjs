@@ -1,0 +1,200 @@
+// The readable preview of a Plan (docs/engine-api.md "Plan").
+import { table } from '../table.mjs';
+import { safe, sanitize, pad } from '../text.mjs';
+
+const EXECUTABLE = new Set(['deactivate', 'removeFromGroups']);
+const PROTECTION = {
+  'protect.actor': 'acting admin',
+  'protect.user': 'protected user',
+  'protect.group': 'protected group',
+  'protect.serviceAccount': 'service account',
+};
+
+export function overLimitLine(plan) {
+  const max = plan.limit?.maxActionsPerRun;
+  return `!! OVER LIMIT: ${plan.counts.executable} executable actions > maxActionsPerRun ${max} — a run would refuse`;
+}
+
+/** The reason a reader needs first: the activity one (last login / never logged in), else the first. */
+export function mainReason(action) {
+  const reasons = action.reasons ?? [];
+  return reasons.find((r) => /last login|never logged in|created/i.test(r)) ?? reasons[0] ?? '';
+}
+
+/**
+ * @param {object} plan        the engine's Plan
+ * @param {object} o
+ * @param {string} o.asOfSource  how the instant was chosen ("--as-of" | "now")
+ * @param {string[]} [o.ruleOrder] rule ids in policy order
+ * @param {number} o.limit      rows per table (Infinity for all)
+ * @param {number} o.width      terminal columns
+ * @param {object} o.c          colours
+ */
+export function renderPlan(plan, { asOfSource, ruleOrder = [], limit, width, c }) {
+  const out = [];
+  const counts = plan.counts;
+  const max = plan.limit?.maxActionsPerRun ?? null;
+  const loud = (s) => c.bold(c.red(s));
+
+  out.push(c.bold('User Cleanup preview') + c.dim(' — nothing is changed'));
+  out.push(
+    safe`  as of     ${plan.asOf}` +
+      (asOfSource === 'now' ? c.dim(' (the current time; pass --as-of to pin it)') : c.dim(' (--as-of)')),
+  );
+  out.push(
+    plan.actor
+      ? safe`  actor     ${plan.actor} (never actioned)`
+      : `  actor     none${c.dim(' (pass --actor NAME to protect the acting admin)')}`,
+  );
+  out.push(`  users     ${counts.users} in the snapshot, ${counts.activeUsers} active`);
+  const ba = counts.byAction ?? {};
+  out.push(
+    `  actions   ${counts.actions}: ${counts.executable} executable ` +
+      `(${ba.deactivate ?? 0} deactivate, ${ba.removeFromGroups ?? 0} removeFromGroups), ${ba.review ?? 0} review only`,
+  );
+  out.push(
+    max === null
+      ? `  limit     none${c.dim(' (the policy sets no limits.maxActionsPerRun)')}`
+      : `  limit     ${max} executable actions per run`,
+  );
+  if (plan.overLimit) out.push('', loud(overLimitLine(plan)));
+
+  // Actions
+  out.push('', c.bold(`Actions (${counts.actions})`));
+  const actions = plan.actions ?? [];
+  if (actions.length === 0) {
+    out.push('  none: no active user is selected by a rule');
+  } else {
+    const shown = actions.slice(0, limit);
+    out.push(
+      ...table({
+        columns: [
+          { header: 'USER', min: 12, give: 2 },
+          { header: 'NAME', min: 10, give: 4 },
+          { header: 'RULE', min: 12 },
+          { header: 'ACTION', shrink: false, style: (s, row) => (EXECUTABLE.has(row[3]) ? c.yellow(s) : c.cyan(s)) },
+          { header: 'GROUPS', min: 12, give: 4 },
+          { header: 'DAYS', align: 'right', shrink: false },
+          { header: 'REASON', min: 20, give: 3 },
+        ],
+        rows: shown.map((a) => [
+          a.user,
+          a.displayName,
+          a.rule,
+          a.action,
+          (a.action === 'removeFromGroups' ? a.groups : a.facts?.matchedGroups)?.join(', ') ?? '',
+          a.facts?.daysInactive ?? '',
+          mainReason(a),
+        ]),
+        width,
+        c,
+      }),
+    );
+    if (actions.length > shown.length) {
+      out.push(c.dim(`  ... and ${actions.length - shown.length} more (--all lists every action, --json gives the full plan)`));
+    }
+  }
+
+  // Counts
+  out.push('', c.bold('By action'));
+  const byAction = ['deactivate', 'removeFromGroups', 'review'].map((k) => [k, ba[k] ?? 0]);
+  out.push(...countLines(byAction, (k) => (EXECUTABLE.has(k) ? 'executable' : 'listed only')));
+  out.push('', c.bold('By rule'));
+  const byRule = counts.byRule ?? {};
+  const ids = [...ruleOrder, ...Object.keys(byRule).filter((k) => !ruleOrder.includes(k))];
+  out.push(...(ids.length ? countLines(ids.map((id) => [id, byRule[id] ?? 0])) : ['  (no rules)']));
+
+  // Protected
+  const prot = plan.protected ?? [];
+  out.push('', c.bold(`Protected (${prot.length})`) + c.dim(' — a rule selected them, protection kept them'));
+  if (prot.length) {
+    const shown = prot.slice(0, limit);
+    out.push(
+      ...table({
+        columns: [{ header: 'USER', min: 8 }, { header: 'RULE', min: 8 }, { header: 'REASON', min: 12, give: 2 }],
+        rows: shown.map((p) => [p.user, p.rule, p.reason]),
+        width,
+        c,
+      }),
+    );
+    const byCode = {};
+    for (const p of prot) byCode[p.code] = (byCode[p.code] ?? 0) + 1;
+    if (prot.length > shown.length) out.push(c.dim(`  ... and ${prot.length - shown.length} more`));
+    out.push(
+      c.dim(
+        `  by reason: ${Object.entries(byCode)
+          .map(([code, n]) => safe`${PROTECTION[code] ?? code} ${n}`)
+          .join(', ')}`,
+      ),
+    );
+  } else {
+    out.push('  none');
+  }
+
+  // Expired service accounts
+  const expired = plan.expiredServiceAccounts ?? [];
+  if (expired.length) {
+    out.push('', c.bold(`Expired service accounts (${expired.length})`) + c.dim(' — no longer protected'));
+    out.push(
+      ...table({
+        columns: [
+          { header: 'USER', min: 8 },
+          { header: 'EXPIRED', shrink: false },
+          { header: 'OWNER', min: 8 },
+          { header: 'IN PLAN', shrink: false },
+          { header: 'PURPOSE', min: 8, give: 2 },
+        ],
+        rows: expired.map((s) => [
+          s.user,
+          s.expires,
+          s.owner,
+          s.present === false ? 'not in snapshot' : s.actioned ? 'actioned' : 'not selected',
+          s.purpose,
+        ]),
+        width,
+        c,
+      }),
+    );
+  }
+
+  // Licence impact
+  const licence = plan.licence ?? [];
+  out.push('', c.bold('Licence impact'));
+  if (licence.length) {
+    out.push(
+      ...table({
+        columns: [
+          { header: 'ROLE', min: 10 },
+          { header: 'SEATS BEFORE → AFTER', shrink: false },
+          { header: 'FREED', align: 'right', shrink: false },
+          { header: 'REMAINING BEFORE → AFTER', shrink: false },
+          { header: 'LIMIT', align: 'right', shrink: false },
+        ],
+        rows: licence.map((l) => [
+          l.name && l.name !== l.role ? `${l.name} (${l.role})` : l.role,
+          `${l.seatsBefore} → ${l.seatsAfter}`,
+          l.seatsFreed,
+          l.hasUnlimitedSeats ? 'unlimited' : `${l.remainingBefore} → ${l.remainingAfter}`,
+          l.hasUnlimitedSeats ? 'unlimited' : l.numberOfSeats,
+        ]),
+        width,
+        c,
+      }),
+    );
+    if (counts.byAction?.review) out.push(c.dim('  review actions free no seats until someone acts on them'));
+  } else {
+    out.push('  the snapshot lists no application roles');
+  }
+
+  if (plan.overLimit) out.push('', loud(overLimitLine(plan)));
+  return out;
+}
+
+function countLines(pairs, note) {
+  pairs = pairs.map(([k, n]) => [sanitize(k), n]);
+  const w = Math.max(...pairs.map(([k]) => k.length));
+  const nw = Math.max(...pairs.map(([, n]) => String(n).length));
+  return pairs.map(
+    ([k, n]) => `  ${pad(k, w)}  ${String(n).padStart(nw)}` + (note ? `  ${note(k)}` : ''),
+  );
+}
