@@ -21,11 +21,13 @@ const { values: args } = parseArgs({
     policy: { type: "string", default: join(here, "policy.json") },
     "as-of": { type: "string" },
     json: { type: "boolean", default: false },
+    show: { type: "string" },
+    "no-generator": { type: "boolean", default: false }, // skip the generator self-tests // comma-separated usernames: print the estimated decision for each
     help: { type: "boolean", short: "h", default: false },
   },
 });
 if (args.help) {
-  console.log("Usage: node samples/check.mjs [--snapshot FILE] [--policy FILE] [--as-of ISO] [--json]");
+  console.log("Usage: node samples/check.mjs [--snapshot FILE] [--policy FILE] [--as-of ISO] [--json] [--show user1,user2]");
   process.exit(0);
 }
 
@@ -196,9 +198,11 @@ const rules = (policy.rules ?? []).map((r) => ({
   exu: new Set((r.exclude?.users ?? []).map((u) => u.toLowerCase())),
   act: (r.action?.groups ?? []).map(patternRe),
 }));
+const decisions = new Map();
 const plan = { actions: 0, executable: 0, byRule: {}, byAction: {}, protected: {}, seatsFreed: {} };
 for (const u of snap.users) {
-  if (!u.active) continue;
+  if (!u.active) { decisions.set(u.name.toLowerCase(), "inactive"); continue; }
+  decisions.set(u.name.toLowerCase(), "not selected");
   const gs = u.groups.map((g) => g.toLowerCase());
   const dom = u.email ? u.email.slice(u.email.lastIndexOf("@") + 1).toLowerCase() : null;
   for (const r of rules) {
@@ -224,7 +228,8 @@ for (const u of snap.users) {
     const why = gs.some((g) => protectGroups.some((re) => re.test(g))) ? "protect.group"
       : protectUsers.has(u.name.toLowerCase()) ? "protect.user"
       : saLive.get(u.name.toLowerCase()) === true ? "protect.serviceAccount" : null;
-    if (why) { inc(plan.protected, `${why}:${r.id}`); break; }
+    if (why) { inc(plan.protected, `${why}:${r.id}`); decisions.set(u.name.toLowerCase(), `${r.id} -> protected (${why})`); break; }
+    decisions.set(u.name.toLowerCase(), `${r.id} -> ${r.action.type}${groups ? ` ${groups.join(",")}` : ""}`);
     plan.actions++;
     inc(plan.byRule, r.id);
     inc(plan.byAction, r.action.type);
@@ -245,6 +250,27 @@ plan.limit = limit ?? null;
 plan.overLimit = limit !== undefined && plan.executable > limit;
 plan.expiredServiceAccounts = saExpired;
 
+// ------------------------------------------------------------------ generator self-tests
+if (!args["no-generator"]) {
+  const gen = await import("./generate.mjs");
+  // the committed sample is what the generator makes now
+  if (args.snapshot === join(here, "snapshot.json") && gen.snapshotText({ kind: "sample" }) !== snapText) {
+    fail("samples/snapshot.json is out of date: run node samples/generate.mjs --kind sample --out samples/snapshot.json");
+  }
+  // the streamed bytes equal JSON.stringify of generateSnapshot, and runs are deterministic
+  for (const o of [{ kind: "synthetic", users: 20000, seed: 11 }, { kind: "synthetic", users: 50, seed: 1 }, { kind: "sample", capturedAt: "2027-03-31T22:30:00Z" }]) {
+    const a = JSON.stringify(gen.generateSnapshot(o));
+    const t = gen.snapshotText(o);
+    if (JSON.stringify(JSON.parse(t)) !== a) fail(`generator: streamed text differs from generateSnapshot for ${JSON.stringify(o)}`);
+    if (gen.snapshotText(o) !== t) fail(`generator: not deterministic for ${JSON.stringify(o)}`);
+    const s2 = JSON.parse(t);
+    const seen = new Set();
+    for (const u of s2.users) { const k = u.name.toLowerCase(); if (seen.has(k)) fail(`generator: duplicate ${u.name} for ${JSON.stringify(o)}`); seen.add(k); }
+    if (s2.users.length !== (o.users ?? 3000)) fail(`generator: ${s2.users.length} users for ${JSON.stringify(o)}`);
+  }
+}
+
+if (args.show) for (const n of args.show.split(",")) console.log(`${n}: ${decisions.get(n.toLowerCase()) ?? "no such user"}`);
 const report = { ok: errors.length === 0, errors, stats, roles: roleReport, planEstimate: plan };
 if (args.json) console.log(JSON.stringify(report, null, 2));
 else {

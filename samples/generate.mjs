@@ -8,10 +8,11 @@
 // `capturedAt`; every date is computed relative to `capturedAt`. Never Math.random, never the clock.
 //
 // Library use (benchmarks):
-//   import { generateSnapshot, writeSnapshot, snapshotChunks } from "./samples/generate.mjs";
+//   import { generateSnapshot, writeSnapshot, snapshotChunks, snapshotText } from "./samples/generate.mjs";
 //   const snap = generateSnapshot({ kind: "synthetic", users: 10000, seed: 7 });     // plain object
 //   await writeSnapshot("/tmp/s.json", { kind: "synthetic", users: 1e6, seed: 7 });  // streamed
-//   for (const chunk of snapshotChunks({ ... })) { ... }                              // JSON text pieces
+//   for (const buf of snapshotChunks({ ... })) { ... }                                // UTF-8 Buffer chunks
+//   const text = snapshotText({ kind: "sample" });                                     // small ones as a string
 //
 // The snapshot follows the Snapshot contract in DESIGN.md.
 
@@ -27,7 +28,7 @@ export const DEFAULT_SYNTHETIC_SEED = 7;
 const DAY = 86_400_000;
 const LDAP = "Corporate LDAP (read-only)";
 const INTERNAL = "Jira Internal Directory";
-const HOOLI_DIR = "Hooli Entra ID (first sync 2026-11-26)";
+const HOOLI_DIR = "Hooli Entra ID (first sync DATE)"; // DATE: the day before capturedAt
 const JIRA8_UPGRADE = Date.UTC(2019, 1, 4); // accounts created before Jira 8 keep their legacy key (= username)
 const JIRA_INSTALLED = Date.UTC(2014, 2, 3); // the instance went live; no account is older
 
@@ -47,9 +48,8 @@ function splitmix32(seed) {
 
 export function createRng(seed) {
   const sm = splitmix32(seed);
-  let a = sm(), b = sm(), c = sm(), d = sm();
+  let a = sm() | 0, b = sm() | 0, c = sm() | 0, d = sm() | 0; // int32 state words
   const next = () => {
-    a >>>= 0; b >>>= 0; c >>>= 0; d >>>= 0;
     let t = (a + b) | 0;
     a = b ^ (b >>> 9);
     b = (c + (c << 3)) | 0;
@@ -99,13 +99,13 @@ function civilFromDays(z) {
   return [yoe + era * 400 + (m <= 2 ? 1 : 0), m, d];
 }
 
-const dayCache = new Map();
+const dayCache = new Array(80_000).fill(undefined); // days since 1970 -> "YYYY-MM-DD" (packed array)
 function dayString(days) {
-  let s = dayCache.get(days);
+  let s = dayCache[days];
   if (s === undefined) {
     const [y, m, d] = civilFromDays(days);
     s = `${y}-${m < 10 ? "0" : ""}${m}-${d < 10 ? "0" : ""}${d}`;
-    dayCache.set(days, s);
+    if (days >= 0 && days < 80_000) dayCache[days] = s;
   }
   return s;
 }
@@ -134,21 +134,22 @@ const ZONES = {
   tokyo: { std: 540, dst: 540, rule: null },
   utc: { std: 0, dst: 0, rule: null },
 };
-const transitionCache = new Map();
+const transitionCache = { eu: [], us: [], au: [] }; // rule -> [year - 1900] -> [start, end]
 function transitions(rule, y) {
-  const k = rule + y;
-  let t = transitionCache.get(k);
+  const cache = transitionCache[rule];
+  let t = cache[y - 1900];
   if (!t) {
     if (rule === "eu") t = [sunday(y, 3, -1, 1), sunday(y, 10, -1, 1)]; // 01:00 UTC
     else if (rule === "us") t = [sunday(y, 3, 2, 7), sunday(y, 11, 1, 6)]; // 02:00 local
     else t = [sunday(y, 4, 1, 16) - DAY, sunday(y, 10, 1, 16) - DAY]; // au: 03:00 AEDT / 02:00 AEST (prev. UTC day)
-    transitionCache.set(k, t);
+    cache[y - 1900] = t;
   }
   return t;
 }
 function offsetMinutes(zone, ms) {
   if (!zone.rule) return zone.std;
-  const y = civilFromDays(Math.floor(ms / DAY))[0];
+  // The year may be off by one around New Year; harmless, as no transition is near 1 January.
+  const y = 1970 + Math.floor(ms / (DAY * 365.2425));
   const [a, b] = transitions(zone.rule, y);
   if (zone.rule === "au") return ms >= a && ms < b ? zone.std : zone.dst; // southern hemisphere
   return ms >= a && ms < b ? zone.dst : zone.std;
@@ -194,7 +195,7 @@ const NAMES = {
   },
   eu: {
     first: "Jürgen Jörg Anna Lukas Sophie Maximilian Lena Felix Marie Jonas Hélène Zoé Éric Jérôme André Céline Amélie Léa Théo François Giulia Marco Sofia Luca Łukasz Agnieszka Piotr Katarzyna Sven Emma Björn Inès Mateusz Zofia Pieter Sanne Ahmet Elif".split(" "),
-    last: "Müller Schmidt Schneider Fischer Weber Meyer Wagner Becker Schulz Hoffmann Schröder Groß Köhler Lefèvre Martin Bernard Dubois Thomas Robert Richard Petit Durand Dupré Bélanger Moreau Laurent Rossi Russo Ferrari Esposito Kowalski Wójcik Nowak Lewandowski Zieliński Novák Svoboda de Vries Jansen van Dijk Yılmaz Kaya".split(" "),
+    last: "Müller Schmidt Schneider Fischer Weber Meyer Wagner Becker Schulz Hoffmann Schröder Groß Köhler Lefèvre Martin Bernard Dubois Thomas Robert Richard Petit Durand Dupré Bélanger Moreau Laurent Rossi Russo Ferrari Esposito Kowalski Wójcik Nowak Lewandowski Zieliński Novák Svoboda de_Vries Jansen van_Dijk Yılmaz Kaya".split(" "),
   },
   us: {
     first: "James Mary Robert Patricia John Jennifer Michael Linda David Elizabeth William Barbara Richard Susan Joseph Jessica Thomas Sarah Christopher Karen Daniel Nancy Matthew Lisa Anthony Betty Mark Sandra José María Carlos Sofía Priya Rahul Ananya Arjun Wei Mei Kwame Aisha Tyrone Keisha".split(" "),
@@ -222,11 +223,12 @@ const intern = (s) => {
   return id;
 };
 const PEOPLE = {}; // culture -> { F, L, base }
-const P_DISPLAY = [], P_DISPLAY_ALT = [], P_FIRST_ASCII = [], P_LDAP = [], P_LDAP_CAP = [], P_DOT = [], P_LDAP_ID = [], P_DOT_ID = [];
+const words = (a) => a.map((w) => (typeof w === "string" ? w.replace(/_/g, " ") : w)); // "de_Vries" -> "de Vries"
+const P_DISPLAY = [], P_DISPLAY_ALT = [], P_DISPLAY_UTF8 = [], P_DISPLAY_ALT_UTF8 = [], P_LDAP = [], P_LDAP_CAP = [], P_DOT = [], P_LDAP_ID = [], P_DOT_ID = [];
 for (const c of CULTURES) {
   const jp = c === "jp";
-  const firsts = jp ? NAMES.jp.first : NAMES[c].first.map((f) => [f]);
-  const lasts = jp ? NAMES.jp.last : NAMES[c].last.map((l) => [l]);
+  const firsts = jp ? NAMES.jp.first : words(NAMES[c].first).map((f) => [f]);
+  const lasts = jp ? NAMES.jp.last : words(NAMES[c].last).map((l) => [l]);
   PEOPLE[c] = { F: firsts.length, L: lasts.length, base: P_DISPLAY.length };
   for (const [fr, fk] of firsts) {
     for (const [lr, lk] of lasts) {
@@ -234,7 +236,8 @@ for (const c of CULTURES) {
       // Japanese display names: family name first in kanji, sometimes romaji with the kanji in brackets
       P_DISPLAY.push(jp ? `${lk} ${fk}` : `${fr} ${lr}`);
       P_DISPLAY_ALT.push(jp ? `${fr} ${lr} (${lk} ${fk})` : null);
-      P_FIRST_ASCII.push(f);
+      P_DISPLAY_UTF8.push(Buffer.from(P_DISPLAY.at(-1), "utf8"));
+      P_DISPLAY_ALT_UTF8.push(jp ? Buffer.from(P_DISPLAY_ALT.at(-1), "utf8") : null);
       P_LDAP.push(f[0] + l);
       P_LDAP_CAP.push(f[0].toUpperCase() + l[0].toUpperCase() + l.slice(1));
       P_DOT.push(`${f}.${l}`);
@@ -243,7 +246,6 @@ for (const c of CULTURES) {
     }
   }
 }
-if (internIds.size >= 65536) throw new Error("name pools too large for the uniqueness keys");
 
 function randomPerson(rng, culture) {
   const p = PEOPLE[culture];
@@ -299,19 +301,46 @@ function buildTeams(n) {
   return teams;
 }
 
+export // Group registry: users carry group ids; names and their JSON bytes are looked up by id.
+const GROUP_NAMES = [];
+const GROUP_JSON = []; // '"name"' as UTF-8
+const groupIds = new Map();
+function gid(name) {
+  let id = groupIds.get(name);
+  if (id === undefined) {
+    id = GROUP_NAMES.length;
+    groupIds.set(name, id);
+    GROUP_NAMES.push(name);
+    GROUP_JSON.push(Buffer.from(JSON.stringify(name), "utf8"));
+  }
+  return id;
+}
+
 export const LICENSING = {
   software: "jira-software-users",
   servicedesk: "jira-servicemanagement-users",
   core: "jira-core-users",
   admins: "jira-administrators",
 };
+const G_SOFTWARE = gid(LICENSING.software), G_SERVICEDESK = gid(LICENSING.servicedesk), G_CORE = gid(LICENSING.core);
+const G_ACME_ALL_STAFF = gid("acme-all-staff");
+const G_BITBUCKET_USERS = gid("bitbucket-users");
+const G_CONFLUENCE_USERS = gid("confluence-users");
+const G_CONTRACTORS = gid("contractors");
+const G_HOOLI_STAFF = gid("hooli-staff");
+const G_JIRA_PROJECT_LEADS = gid("jira-project-leads");
+const G_KEEP_FOREVER = gid("keep-forever");
+const G_TEAM_LEGAL_HOLD = gid("team-legal-hold");
+for (const o of Object.values(OFFICES)) o.groupId = gid(o.group);
+const deptIds = DEPTS.map((d) => gid(d[0]));
+const partnerGroupIds = PARTNERS.map((p) => gid(`ext-partner-${p[0]}`));
 
 // Application roles (Jira DC keys). The seat counts are filled in from the generated users.
 function roleDefs(kind) {
   return [
-    { key: "jira-software", name: "Jira Software", groups: [LICENSING.software, LICENSING.admins], defaultGroups: [LICENSING.software], unlimited: false },
-    { key: "jira-servicedesk", name: "Jira Service Management", groups: [LICENSING.servicedesk], defaultGroups: [LICENSING.servicedesk], unlimited: false },
-    { key: "jira-core", name: "Jira Core", groups: [LICENSING.core], defaultGroups: [LICENSING.core], unlimited: kind === "sample" },
+    { key: "jira-software", name: "Jira Software", groups: [LICENSING.software, LICENSING.admins], unlimited: false },
+    { key: "jira-servicedesk", name: "Jira Service Management", groups: [LICENSING.servicedesk], unlimited: false },
+    { key: "jira-core", name: "Jira Core", groups: [LICENSING.core], unlimited: kind === "sample" },
   ];
 }
 
@@ -373,6 +402,7 @@ function fixtures() {
 
     // contractors and partners the policy names
     { name: "lukasz.wojcik@contractor-one.com", displayName: "Łukasz Wójcik", email: "lukasz.wojcik@contractor-one.com", dir: INTERNAL, groups: [S, "contractors", "bitbucket-users", "team-mobile-android"], created: 500, login: 75, zone: "berlin", style: "Z" }, // seasonal, expected back
+    { name: "x-mjensen", displayName: "Mette Jensen (Contractor One)", email: "mette.jensen@contractor-one.com", dir: INTERNAL, groups: [S, "contractors", "team-legal-hold", "team-ledger"], created: 1500, login: 230, zone: "oslo", style: "jira" }, // contractor under legal hold
     { name: "x-jdoe", displayName: "Jane Doe (Ext. Consulting)", email: "jane.doe@ext.consulting.io", dir: INTERNAL, groups: [S, "contractors", "keep-forever", "team-data"], created: 900, login: 150, zone: "newyork", style: "jira" },
     { name: "globex-integration", displayName: "Globex integration user", email: "integration@globex.com", dir: INTERNAL, groups: [S, "ext-partner-globex"], created: "2020-06-01T10:00:00Z", login: 40, style: "Z" },
     { name: "initech-pm", displayName: "Bill Lumbergh", email: "bill.lumbergh@initech.io", dir: INTERNAL, groups: [C, "ext-partner-initech", "keep-forever"], created: 1300, login: 330, zone: "newyork", style: "jira" },
@@ -421,11 +451,12 @@ function makeContext(opts) {
   if (!Number.isInteger(total) || total < 1) throw new Error(`--users must be a positive integer, got ${opts.users}`);
   const seed = (opts.seed ?? (kind === "sample" ? SAMPLE_SEED : DEFAULT_SYNTHETIC_SEED)) >>> 0;
   const capturedAt = opts.capturedAt ?? DEFAULT_CAPTURED_AT;
-  const C = Date.parse(capturedAt);
-  if (Number.isNaN(C)) throw new Error(`capturedAt is not a date: ${capturedAt}`);
+  const C = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(capturedAt) ? Date.parse(capturedAt) : NaN;
+  if (Number.isNaN(C)) throw new Error(`capturedAt must be an RFC 3339 instant such as ${DEFAULT_CAPTURED_AT}, got ${capturedAt}`);
   // ~80 groups in the sample, ~300 in a synthetic snapshot
   const teams = buildTeams(kind === "sample" ? 48 : 262);
-  return { kind, total, seed, capturedAt, C, teams };
+  const hooliDir = HOOLI_DIR.replace("DATE", dayString(Math.floor(C / DAY) - 1));
+  return { kind, total, seed, capturedAt, C, teams, hooliDir };
 }
 
 // All domains in one table, so (namespace, domain, base) uniqueness keys stay integers.
@@ -440,8 +471,36 @@ const CONTRACTOR_CHOICES = table(CONTRACTOR_DOMAINS.values.map((v, i) => [{ doma
 // username namespaces (each produces strings no other namespace can produce)
 const NS_LDAP = 0, NS_DOT = 1, NS_X = 2, NS_EXT = 3, NS_PARTNER = 4, NS_EMAIL = 16;
 
-// Yields the user objects (contract shape, key order fixed) in generation order.
+// A generated user before formatting: dates are epoch ms (created: undefined = not known;
+// login: undefined = not known, null = never) with the timestamp style and zone to print them in.
+class Raw {
+  constructor(name, key, displayName, email, active, groups, directory, created, login, style, zone) {
+    this.name = name; this.key = key; this.displayName = displayName; this.email = email; this.active = active;
+    this.groups = groups; this.directory = directory; this.created = created; this.login = login; this.style = style; this.zone = zone;
+    this.displayUtf8 = null; // the display name pre-encoded, when it comes from the name pools
+  }
+}
+
+// The contract object for a raw user (key order fixed; absent fields left out).
+function toUser(r) {
+  const u = { name: r.name };
+  if (r.key !== undefined) u.key = r.key;
+  u.displayName = r.displayName;
+  if (r.email !== undefined) u.email = r.email;
+  u.active = r.active;
+  u.groups = r.groups.map((id) => GROUP_NAMES[id]);
+  if (r.directory !== undefined) u.directory = r.directory;
+  if (r.created !== undefined) u.created = formatInstant(r.created, r.style, r.zone);
+  if (r.login !== undefined) u.lastLogin = r.login === null ? null : formatInstant(r.login, r.style, r.zone);
+  return u;
+}
+
+/** Yields the users (Snapshot contract objects) in generation order. */
 export function* userRecords(opts = {}) {
+  for (const r of rawUsers(opts)) yield toUser(r);
+}
+
+function* rawUsers(opts = {}) {
   const ctx = typeof opts.C === "number" ? opts : makeContext(opts);
   const { total, seed, C, teams } = ctx;
   const rng = createRng(seed);
@@ -449,22 +508,23 @@ export function* userRecords(opts = {}) {
 
   // --- uniqueness: usernames are unique case-insensitively (bases never end in a digit, so
   // "base" + n never equals another base); e-mail addresses are made unique per domain too.
-  const nameCount = new Map(); // ns * 65536 + base id -> times used
-  const emailCount = new Map(); // domain * 65536 + base id -> times used
+  const stride = internIds.size;
+  const nameCount = new Int32Array((NS_EMAIL + DOMAINS.length) * stride); // [ns][base id] -> times used
+  const emailCount = new Int32Array(DOMAINS.length * stride); // [domain][base id] -> times used
   const fixtureNames = new Set();
   const takeName = (ns, id, base) => {
-    const k = ns * 65536 + id;
-    let n = nameCount.get(k);
-    if (n === undefined) n = fixtureNames.has(base.toLowerCase()) ? 1 : 0;
-    nameCount.set(k, n + 1);
+    const k = ns * stride + id;
+    let n = nameCount[k];
+    if (n === 0 && fixtureNames.has(base.toLowerCase())) n = 1;
+    nameCount[k] = n + 1;
     if (n === 0) return base;
     const at = base.indexOf("@");
     return at < 0 ? base + (n + 1) : base.slice(0, at) + (n + 1) + base.slice(at);
   };
   const takeEmail = (domainIdx, p) => {
-    const k = domainIdx * 65536 + P_DOT_ID[p];
-    const n = emailCount.get(k) ?? 0;
-    emailCount.set(k, n + 1);
+    const k = domainIdx * stride + P_DOT_ID[p];
+    const n = emailCount[k];
+    emailCount[k] = n + 1;
     return n === 0 ? `${P_DOT[p]}@${DOMAINS[domainIdx]}` : `${P_DOT[p]}${n + 1}@${DOMAINS[domainIdx]}`;
   };
 
@@ -487,21 +547,12 @@ export function* userRecords(opts = {}) {
     let createdMs;
     if (typeof f.created === "string") createdMs = Date.parse(f.created);
     else if (typeof f.created === "number") createdMs = instant(f.created, zone);
-    const u = { name: f.name };
-    u.key = keyFor(f.name, createdMs);
-    u.displayName = f.displayName;
-    if (f.email !== undefined) u.email = f.email;
-    u.active = f.active ?? true;
-    u.groups = f.groups;
-    u.directory = f.dir;
-    if (createdMs !== undefined) u.created = formatInstant(createdMs, f.style, zone);
-    if (f.login === null) u.lastLogin = null;
-    else if (f.login !== undefined) {
-      let ms = instant(f.login, zone);
-      if (createdMs !== undefined && ms < createdMs) ms = createdMs + 3_600_000;
-      u.lastLogin = formatInstant(ms, f.style, zone);
+    let login = f.login === null ? null : undefined;
+    if (typeof f.login === "number") {
+      login = instant(f.login, zone);
+      if (createdMs !== undefined && login < createdMs) login = createdMs + 3_600_000;
     }
-    yield u;
+    yield new Raw(f.name, keyFor(f.name, createdMs), f.displayName, f.email, f.active ?? true, f.groups.map(gid), f.dir, createdMs, login, f.style, zone);
   }
 
   // --- population sequence: exact quotas, deterministically shuffled
@@ -517,7 +568,8 @@ export function* userRecords(opts = {}) {
     const t = seq[i]; seq[i] = seq[j]; seq[j] = t;
   }
 
-  const teamPick = () => teams[Math.floor(Math.pow(rng.next(), 1.6) * teams.length)]; // some teams are big
+  const teamIds = teams.map(gid);
+  const teamPick = () => teamIds[Math.floor(Math.pow(rng.next(), 1.6) * teamIds.length)]; // some teams are big
   const styleFor = (dir) => {
     const r = rng.next();
     if (dir === LDAP) return r < 0.7 ? "jira" : r < 0.98 ? "Z" : "Zms";
@@ -555,34 +607,35 @@ export function* userRecords(opts = {}) {
       else if (r < 0.019) email = "";
       else if (r < 0.021) email = undefined;
 
-      const dept = DEPTS[rng.weighted(DEPT_TABLE)];
+      const deptIdx = rng.weighted(DEPT_TABLE);
+      const dept = DEPTS[deptIdx];
       const prof = dept[2];
       groups = [];
       if (prof === "dev") {
-        if (rng.chance(0.96)) groups.push(LICENSING.software);
-        if (rng.chance(0.025)) groups.push(LICENSING.servicedesk);
+        if (rng.chance(0.96)) groups.push(G_SOFTWARE);
+        if (rng.chance(0.025)) groups.push(G_SERVICEDESK);
       } else if (prof === "agent") {
-        if (rng.chance(0.92)) groups.push(LICENSING.servicedesk);
-        if (rng.chance(0.3)) groups.push(LICENSING.software);
+        if (rng.chance(0.92)) groups.push(G_SERVICEDESK);
+        if (rng.chance(0.3)) groups.push(G_SOFTWARE);
       } else if (prof === "business") {
         const r2 = rng.next();
-        if (r2 < 0.55) groups.push(LICENSING.core);
-        else if (r2 < 0.92) groups.push(LICENSING.software);
+        if (r2 < 0.55) groups.push(G_CORE);
+        else if (r2 < 0.92) groups.push(G_SOFTWARE);
         // else: no Jira licence (a Confluence-only person visible through the shared directory)
       } else {
-        groups.push(rng.chance(0.5) ? LICENSING.software : LICENSING.core);
-        groups.push("keep-forever");
+        groups.push(rng.chance(0.5) ? G_SOFTWARE : G_CORE);
+        groups.push(G_KEEP_FOREVER);
       }
-      groups.push("acme-all-staff");
-      if (rng.chance(0.75)) groups.push("confluence-users");
-      if (prof === "dev" && rng.chance(0.65)) groups.push("bitbucket-users");
-      groups.push(dept[0], office.group);
-      const nTeams = prof === "business" ? (rng.chance(0.5) ? 1 : 0) : rng.chance(0.2) ? 2 : 1;
+      groups.push(G_ACME_ALL_STAFF);
+      if (rng.chance(0.7)) groups.push(G_CONFLUENCE_USERS);
+      if (prof === "dev" && rng.chance(0.65)) groups.push(G_BITBUCKET_USERS);
+      groups.push(deptIds[deptIdx], office.groupId);
+      const nTeams = prof === "business" ? (rng.chance(0.5) ? 1 : 0) : rng.chance(0.12) ? 2 : 1;
       for (let t = 0; t < nTeams; t++) { const tm = teamPick(); if (!groups.includes(tm)) groups.push(tm); }
-      if (prof !== "exec" && rng.chance(0.004)) groups.push("keep-forever");
-      if (rng.chance(0.03)) groups.push("jira-project-leads");
+      if (prof !== "exec" && rng.chance(0.004)) groups.push(G_KEEP_FOREVER);
+      if (rng.chance(0.03)) groups.push(G_JIRA_PROJECT_LEADS);
       band = pop === "newHire" ? "newHire" : rng.weighted(active ? BANDS.staff : BANDS.deactivated);
-      if (!active && rng.chance(0.004)) groups.push("team-legal-hold");
+      if (!active && rng.chance(0.004)) groups.push(G_TEAM_LEGAL_HOLD);
     } else if (pop === "contractor") {
       const d = rng.weighted(CONTRACTOR_CHOICES);
       culture = d.culture;
@@ -598,13 +651,13 @@ export function* userRecords(opts = {}) {
         email = takeEmail(d.idx, p);
       }
       groups = [];
-      if (rng.chance(0.88)) groups.push(LICENSING.software);
-      else groups.push(rng.chance(0.3) ? LICENSING.servicedesk : LICENSING.core);
-      groups.push("contractors");
-      if (rng.chance(0.5)) groups.push("confluence-users");
-      if (rng.chance(0.6)) groups.push("bitbucket-users");
+      if (rng.chance(0.88)) groups.push(G_SOFTWARE);
+      else groups.push(rng.chance(0.3) ? G_SERVICEDESK : G_CORE);
+      groups.push(G_CONTRACTORS);
+      if (rng.chance(0.5)) groups.push(G_CONFLUENCE_USERS);
+      if (rng.chance(0.6)) groups.push(G_BITBUCKET_USERS);
       groups.push(teamPick());
-      if (rng.chance(0.01)) groups.push("keep-forever");
+      if (rng.chance(0.01)) groups.push(G_KEEP_FOREVER);
       band = rng.weighted(active ? BANDS.contractor : BANDS.deactivated);
       tenureMax = 1100;
     } else if (pop === "partner") {
@@ -617,10 +670,10 @@ export function* userRecords(opts = {}) {
       dir = INTERNAL;
       name = takeName(NS_PARTNER + pi, P_LDAP_ID[p], `${org[0]}-${P_LDAP[p]}`);
       email = rng.chance(0.01) ? "" : takeEmail(DOMAIN_IDX.get(domain), p);
-      groups = [rng.chance(0.55) ? LICENSING.software : LICENSING.core, `ext-partner-${org[0]}`];
-      if (rng.chance(0.3)) groups.push("confluence-users");
+      groups = [rng.chance(0.55) ? G_SOFTWARE : G_CORE, partnerGroupIds[pi]];
+      if (rng.chance(0.3)) groups.push(G_CONFLUENCE_USERS);
       if (rng.chance(0.5)) groups.push(teamPick());
-      if (rng.chance(0.02)) groups.push("keep-forever");
+      if (rng.chance(0.02)) groups.push(G_KEEP_FOREVER);
       band = rng.weighted(active ? BANDS.partner : BANDS.deactivated);
       tenureMax = 2000;
     } else {
@@ -628,10 +681,10 @@ export function* userRecords(opts = {}) {
       culture = rng.chance(0.8) ? "us" : "eu";
       p = randomPerson(rng, culture);
       zone = ZONES.newyork;
-      dir = HOOLI_DIR;
+      dir = ctx.hooliDir;
       name = takeName(NS_EMAIL + hooliIdx, P_DOT_ID[p], `${P_DOT[p]}@hooli.com`);
       email = name;
-      groups = [rng.chance(0.8) ? LICENSING.software : LICENSING.core, "hooli-staff"];
+      groups = [rng.chance(0.8) ? G_SOFTWARE : G_CORE, G_HOOLI_STAFF];
       if (rng.chance(0.5)) groups.push(teamPick());
       band = "unknown";
     }
@@ -660,55 +713,58 @@ export function* userRecords(opts = {}) {
     }
 
     const style = styleFor(dir);
-    const u = { name };
-    if (!rng.chance(0.005)) u.key = keyFor(name, createdMs);
-    u.displayName = P_DISPLAY_ALT[p] !== null && rng.chance(0.4) ? P_DISPLAY_ALT[p] : P_DISPLAY[p];
-    if (email !== undefined) u.email = email;
-    u.active = active;
-    u.groups = groups;
-    if (!rng.chance(0.01)) u.directory = dir;
-    if (band === "unknown" || !rng.chance(0.01)) u.created = formatInstant(createdMs, style, zone);
-    if (loginNull) u.lastLogin = null;
-    else if (loginMs !== undefined) u.lastLogin = formatInstant(loginMs, style, zone);
-    yield u;
+    const key = rng.chance(0.005) ? undefined : keyFor(name, createdMs);
+    const alt = P_DISPLAY_ALT[p] !== null && rng.chance(0.4);
+    const display = alt ? P_DISPLAY_ALT[p] : P_DISPLAY[p];
+    const directory = rng.chance(0.01) ? undefined : dir;
+    if (band !== "unknown" && rng.chance(0.01)) createdMs = undefined;
+    const raw = new Raw(name, key, display, email, active, groups, directory, createdMs, loginNull ? null : loginMs, style, zone);
+    raw.displayUtf8 = alt ? P_DISPLAY_ALT_UTF8[p] : P_DISPLAY_UTF8[p];
+    yield raw;
   }
 }
 
-// Computes the application roles from per-role active user counts.
+// Application roles in the Snapshot contract shape (Jira's /rest/api/2/applicationrole, reduced to the
+// contract fields). userCount = active users in any of the role's groups; seats = the smallest licence
+// tier at or above it; an unlimited role reports numberOfSeats -1, as Jira does.
 function applicationRoles(ctx, roleUsed) {
-  return roleDefs(ctx.kind).map((r, i) => {
-    const used = roleUsed[i];
-    const seats = r.unlimited ? -1 : tierFor(used);
-    return {
-      key: r.key,
-      name: r.name,
-      groups: r.groups,
-      defaultGroups: r.defaultGroups,
-      numberOfSeats: seats,
-      remainingSeats: r.unlimited ? -1 : seats - used,
-      userCount: used,
-      userCountDescription: `${used} users`,
-      hasUnlimitedSeats: r.unlimited,
-    };
-  });
+  return roleDefs(ctx.kind).map((r, i) => ({
+    key: r.key,
+    name: r.name,
+    groups: r.groups,
+    numberOfSeats: r.unlimited ? -1 : tierFor(roleUsed[i]),
+    userCount: roleUsed[i],
+    hasUnlimitedSeats: r.unlimited,
+  }));
 }
 
 function roleCounter(ctx) {
   const defs = roleDefs(ctx.kind).map((r) => new Set(r.groups.map((g) => g.toLowerCase())));
   const used = defs.map(() => 0);
-  const add = (u) => {
-    if (u.active !== true) return;
-    for (let i = 0; i < defs.length; i++) {
-      const s = defs[i];
-      for (const g of u.groups) if (s.has(g.toLowerCase())) { used[i]++; break; }
+  const maskOf = []; // group id -> bit mask of the roles it grants
+  const add = (r) => { // r: a raw user (group ids)
+    if (r.active !== true) return;
+    let mask = 0;
+    for (const id of r.groups) {
+      let m = maskOf[id];
+      if (m === undefined) {
+        m = 0;
+        defs.forEach((set, i) => { if (set.has(GROUP_NAMES[id].toLowerCase())) m |= 1 << i; });
+        maskOf[id] = m;
+      }
+      mask |= m;
     }
+    for (let i = 0; i < defs.length; i++) if (mask & (1 << i)) used[i]++;
   };
   return { add, used };
 }
 
-// JSON for one user, same text as JSON.stringify(u). Generated strings come from fixed pools that are
-// checked once (assertPoolsSafe) to need no escaping, so plain concatenation is exact and fast;
-// anything else (e.g. a caller-made object) falls back to JSON.stringify.
+// ---------------------------------------------------------------------------------------------
+// Byte encoder: writes the JSON of raw users straight into UTF-8 buffers, with no intermediate
+// strings (dates are printed from epoch ms digit by digit; pooled display names are pre-encoded).
+// The output is byte-identical to JSON.stringify of the contract objects (see samples/check.mjs).
+// Generated strings come from fixed pools checked once to need no JSON escaping.
+
 const NEEDS_ESCAPE = /["\\\u0000-\u001f]/;
 let poolsChecked = false;
 function assertPoolsSafe(ctx) {
@@ -719,17 +775,95 @@ function assertPoolsSafe(ctx) {
   for (const x of all) if (NEEDS_ESCAPE.test(x)) throw new Error(`pool string needs JSON escaping: ${x}`);
   poolsChecked = true;
 }
-export function userJson(u, trusted = false) {
-  if (!trusted) return JSON.stringify(u);
-  let s = `{"name":"${u.name}"`;
-  if (u.key !== undefined) s += `,"key":"${u.key}"`;
-  s += `,"displayName":"${u.displayName}"`;
-  if (u.email !== undefined) s += `,"email":"${u.email}"`;
-  s += `,"active":${u.active},"groups":[${u.groups.length ? `"${u.groups.join('","')}"` : ""}]`;
-  if (u.directory !== undefined) s += `,"directory":"${u.directory}"`;
-  if (u.created !== undefined) s += `,"created":"${u.created}"`;
-  if (u.lastLogin !== undefined) s += u.lastLogin === null ? `,"lastLogin":null` : `,"lastLogin":"${u.lastLogin}"`;
-  return `${s}}`;
+
+const lit = (s) => Buffer.from(s, "utf8");
+const L_NAME = lit('{"name":"'), L_KEY = lit('","key":"'), L_DISPLAY = lit('","displayName":"'), L_EMAIL = lit('","email":"');
+const L_ACTIVE_T = lit('","active":true,"groups":['), L_ACTIVE_F = lit('","active":false,"groups":[');
+const U_LDAP = lit(LDAP), U_INTERNAL = lit(INTERNAL);
+const L_DIR = lit(',"directory":"'), L_CREATED = lit(',"created":"'), L_LOGIN = lit(',"lastLogin":"'), L_LOGIN_NULL = lit(',"lastLogin":null');
+
+class Encoder {
+  constructor(chunkSize) {
+    this.chunkSize = chunkSize;
+    this.buf = Buffer.allocUnsafe(chunkSize + 65_536); // one user is far below 64 KiB
+    this.pos = 0;
+  }
+  take() {
+    const out = this.buf.subarray(0, this.pos);
+    this.buf = Buffer.allocUnsafe(this.chunkSize + 65_536);
+    this.pos = 0;
+    return out;
+  }
+  bytes(b) {
+    const buf = this.buf;
+    let pos = this.pos;
+    for (let i = 0; i < b.length; i++) buf[pos++] = b[i];
+    this.pos = pos;
+  }
+  ascii(s) { // any string; ASCII fast path, UTF-8 otherwise
+    const buf = this.buf, n = s.length;
+    let pos = this.pos;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 128) { this.pos += buf.write(s, this.pos, "utf8"); return; }
+      buf[pos++] = c;
+    }
+    this.pos = pos;
+  }
+  instant(ms, style, zone) { // same text as formatInstant
+    let off = 0;
+    if (style === "jira" || style === "rfc") off = offsetMinutes(zone, ms);
+    const local = ms + off * 60_000;
+    const days = Math.floor(local / DAY);
+    const msOfDay = local - days * DAY;
+    const secs = Math.floor(msOfDay / 1000);
+    this.ascii(dayString(days));
+    const buf = this.buf;
+    let pos = this.pos;
+    const h = Math.floor(secs / 3600), m = Math.floor(secs / 60) % 60, sec = secs % 60;
+    buf[pos++] = 84; // T
+    buf[pos++] = 48 + ((h / 10) | 0); buf[pos++] = 48 + (h % 10); buf[pos++] = 58;
+    buf[pos++] = 48 + ((m / 10) | 0); buf[pos++] = 48 + (m % 10); buf[pos++] = 58;
+    buf[pos++] = 48 + ((sec / 10) | 0); buf[pos++] = 48 + (sec % 10);
+    if (style === "Z" || style === "Zms") {
+      if (style === "Zms") {
+        const f = msOfDay % 1000;
+        buf[pos++] = 46; buf[pos++] = 48 + ((f / 100) | 0); buf[pos++] = 48 + (((f / 10) | 0) % 10); buf[pos++] = 48 + (f % 10);
+      }
+      buf[pos++] = 90; // Z
+    } else {
+      const a = Math.abs(off), oh = Math.floor(a / 60), om = a % 60;
+      buf[pos++] = off < 0 ? 45 : 43;
+      buf[pos++] = 48 + ((oh / 10) | 0); buf[pos++] = 48 + (oh % 10);
+      if (style === "rfc") buf[pos++] = 58;
+      buf[pos++] = 48 + ((om / 10) | 0); buf[pos++] = 48 + (om % 10);
+    }
+    this.pos = pos;
+  }
+  user(r) {
+    this.bytes(L_NAME); this.ascii(r.name);
+    if (r.key !== undefined) { this.bytes(L_KEY); this.ascii(r.key); }
+    this.bytes(L_DISPLAY);
+    if (r.displayUtf8 !== null) this.bytes(r.displayUtf8); else this.ascii(r.displayName);
+    if (r.email !== undefined) { this.bytes(L_EMAIL); this.ascii(r.email); }
+    this.bytes(r.active ? L_ACTIVE_T : L_ACTIVE_F);
+    const g = r.groups;
+    for (let i = 0; i < g.length; i++) {
+      if (i > 0) this.buf[this.pos++] = 44; // ,
+      this.bytes(GROUP_JSON[g[i]]);
+    }
+    this.buf[this.pos++] = 93; // ]
+    if (r.directory !== undefined) {
+      this.bytes(L_DIR);
+      const d = r.directory;
+      if (d === LDAP) this.bytes(U_LDAP); else if (d === INTERNAL) this.bytes(U_INTERNAL); else this.ascii(d);
+      this.buf[this.pos++] = 34;
+    }
+    if (r.created !== undefined) { this.bytes(L_CREATED); this.instant(r.created, r.style, r.zone); this.buf[this.pos++] = 34; }
+    if (r.login === null) this.bytes(L_LOGIN_NULL);
+    else if (r.login !== undefined) { this.bytes(L_LOGIN); this.instant(r.login, r.style, r.zone); this.buf[this.pos++] = 34; }
+    this.buf[this.pos++] = 125; // }
+  }
 }
 
 const byName = (a, b) => {
@@ -742,31 +876,39 @@ export function generateSnapshot(opts = {}) {
   const ctx = makeContext(opts);
   const rc = roleCounter(ctx);
   const users = [];
-  for (const u of userRecords(ctx)) { rc.add(u); users.push(u); }
+  for (const r of rawUsers(ctx)) { rc.add(r); users.push(toUser(r)); }
   if (ctx.kind === "sample") users.sort(byName);
   return { capturedAt: ctx.capturedAt, users, applicationRoles: applicationRoles(ctx, rc.used) };
 }
 
 /**
- * Yields the snapshot as JSON text in chunks of about `chunkSize` characters: one user per line.
- * The sample is sorted by username (it is small); a synthetic snapshot streams in generation order.
+ * Yields the snapshot as UTF-8 JSON in Buffer chunks of about `chunkSize` bytes (default 1 MiB),
+ * one user per line. The sample is sorted by username (it is small); a synthetic snapshot streams
+ * in generation order, so memory stays flat for any number of users.
  */
 export function* snapshotChunks(opts = {}) {
   const ctx = makeContext(opts);
-  const chunkSize = opts.chunkSize ?? 1 << 20;
   const rc = roleCounter(ctx);
-  let buf = `{"capturedAt":${JSON.stringify(ctx.capturedAt)},"users":[\n`;
-  let first = true;
-  const source = ctx.kind === "sample" ? [...userRecords(ctx)].sort(byName) : userRecords(ctx);
   assertPoolsSafe(ctx);
-  for (const u of source) {
-    rc.add(u);
-    buf += (first ? "" : ",\n") + userJson(u, true);
+  const enc = new Encoder(opts.chunkSize ?? 1 << 20);
+  enc.ascii(`{"capturedAt":${JSON.stringify(ctx.capturedAt)},"users":[\n`);
+  const source = ctx.kind === "sample" ? [...rawUsers(ctx)].sort(byName) : rawUsers(ctx);
+  let first = true;
+  for (const r of source) {
+    rc.add(r);
+    if (!first) { enc.buf[enc.pos++] = 44; enc.buf[enc.pos++] = 10; } // ",\n"
     first = false;
-    if (buf.length >= chunkSize) { yield buf; buf = ""; }
+    enc.user(r);
+    if (enc.pos >= enc.chunkSize) yield enc.take();
   }
   const roles = applicationRoles(ctx, rc.used).map((r) => JSON.stringify(r)).join(",\n");
-  yield `${buf}\n],\n"applicationRoles":[\n${roles}\n]}\n`;
+  enc.ascii(`\n],\n"applicationRoles":[\n${roles}\n]}\n`);
+  yield enc.take();
+}
+
+/** The whole snapshot as JSON text (small snapshots only). */
+export function snapshotText(opts = {}) {
+  return Buffer.concat([...snapshotChunks(opts)]).toString("utf8");
 }
 
 /**
@@ -781,7 +923,7 @@ export async function writeSnapshot(target, opts = {}) {
   const errored = new Promise((_, reject) => out.once("error", reject));
   errored.catch(() => {});
   for (const chunk of snapshotChunks({ ...opts, kind: ctx.kind })) {
-    bytes += Buffer.byteLength(chunk);
+    bytes += chunk.length;
     if (!out.write(chunk)) await Promise.race([new Promise((r) => out.once("drain", r)), errored]);
   }
   if (ownStream) await Promise.race([new Promise((r) => out.end(r)), errored]);
