@@ -44,8 +44,18 @@ fn main() {
     let dash_ms = t.elapsed().as_secs_f64() * 1e3;
     assert!(d.is_success());
     println!(
-        r#"{{"users":{users},"bytes":{},"parseMs":{parse_ms:.1},"planMs":{best:.1},"planNsPerUser":{:.0},"dashboardMs":{dash_ms:.1},"outBytes":{out_len}}}"#,
+        r#"{{"users":{users},"bytes":{},"parseMs":{parse_ms:.1},"planMs":{best:.1},"planNsPerUser":{:.0},"dashboardMs":{dash_ms:.1},"outBytes":{out_len},"peakMiB":{}}}"#,
         snapshot.len(),
-        best * 1e6 / users.max(1) as f64
+        best * 1e6 / users.max(1) as f64,
+        peak_mib()
     );
+}
+
+/// Peak resident memory (VmHWM) in MiB, Linux only; 0 elsewhere.
+fn peak_mib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(str::to_string))
+        .and_then(|l| l.split_whitespace().nth(1).and_then(|k| k.parse::<u64>().ok()))
+        .map_or(0, |kb| kb / 1024)
 }

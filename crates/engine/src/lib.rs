@@ -51,7 +51,7 @@ pub struct ScheduleRuns {
 }
 
 /// Parses the policy and, when given, the snapshot, collecting every problem of both.
-fn load(policy: &str, snapshot: Option<&str>) -> (Option<Policy>, Option<Snapshot>, Vec<Problem>) {
+fn load<'a>(policy: &str, snapshot: Option<&'a str>) -> (Option<Policy>, Option<Snapshot<'a>>, Vec<Problem>) {
     let (policy, mut problems) = parse_policy(policy);
     let snapshot = snapshot.and_then(|s| match parse_snapshot(s) {
         Ok(s) => Some(s),

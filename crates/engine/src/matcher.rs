@@ -60,7 +60,7 @@ pub struct Selection {
 
 pub struct Matcher<'a> {
     pub policy: &'a Policy,
-    pub snapshot: &'a Snapshot,
+    pub snapshot: &'a Snapshot<'a>,
     pub as_of: i64,
     actor: Option<String>,
     protect_groups: GroupSet,
@@ -70,7 +70,7 @@ pub struct Matcher<'a> {
 }
 
 impl<'a> Matcher<'a> {
-    pub fn new(policy: &'a Policy, snapshot: &'a Snapshot, as_of: i64, actor: Option<&str>) -> Self {
+    pub fn new(policy: &'a Policy, snapshot: &'a Snapshot<'a>, as_of: i64, actor: Option<&str>) -> Self {
         let groups = &snapshot.groups;
         let rules = policy
             .rules
@@ -103,7 +103,7 @@ impl<'a> Matcher<'a> {
     }
 
     pub fn service_account(&self, user: &User) -> Option<&'a ServiceAccount> {
-        self.service_accounts.get(user.name_lower.as_str()).copied()
+        self.service_accounts.get(user.name_lower.as_ref()).copied()
     }
 
     /// Is a service account past its expiry at `as_of`? (Protected while `expires` is after it.)
@@ -113,13 +113,13 @@ impl<'a> Matcher<'a> {
 
     /// Clause 7: the acting admin, protected users, protected groups, unexpired service accounts.
     pub fn protection(&self, user: &User) -> Option<Protection> {
-        if self.actor.as_deref() == Some(user.name_lower.as_str()) {
+        if self.actor.as_deref() == Some(user.name_lower.as_ref()) {
             return Some(Protection {
                 code: "protect.actor",
                 reason: format!("{} is the acting administrator", user.name),
             });
         }
-        if self.protect_users.contains(user.name_lower.as_str()) {
+        if self.protect_users.contains(user.name_lower.as_ref()) {
             return Some(Protection {
                 code: "protect.user",
                 reason: format!("{} is listed in protect.users", user.name),
@@ -159,7 +159,7 @@ impl<'a> Matcher<'a> {
             }
             None => Vec::new(),
         };
-        if r.exclude_users.contains(user.name_lower.as_str()) || r.exclude.any_of(&user.groups) {
+        if r.exclude_users.contains(user.name_lower.as_ref()) || r.exclude.any_of(&user.groups) {
             return None;
         }
         if let Some(cond) = &rule.email {

@@ -147,7 +147,7 @@ pub fn plan(policy: &Policy, snapshot: &Snapshot, opts: &PlanOptions) -> Plan {
             };
             if let Some(p) = m.protection(user) {
                 protected.push(ProtectedUser {
-                    user: user.name.clone(),
+                    user: user.name.to_string(),
                     rule: r.rule.id.clone(),
                     code: p.code,
                     reason: p.reason,
@@ -199,12 +199,12 @@ pub fn plan(policy: &Policy, snapshot: &Snapshot, opts: &PlanOptions) -> Plan {
         .map(|sa| {
             let user = snapshot.user(&sa.user);
             ExpiredServiceAccount {
-                user: user.map(|u| u.name.clone()).unwrap_or_else(|| sa.user.clone()),
+                user: user.map(|u| u.name.to_string()).unwrap_or_else(|| sa.user.clone()),
                 owner: sa.owner.clone(),
                 purpose: sa.purpose.clone(),
                 expires: sa.expires.as_ref().map(|(raw, _)| raw.clone()).unwrap_or_default(),
                 present: user.is_some(),
-                actioned: user.is_some_and(|u| actioned.contains(u.name.as_str())),
+                actioned: user.is_some_and(|u| actioned.contains(u.name.as_ref())),
             }
         })
         .collect();
@@ -240,9 +240,9 @@ fn action_entry(
         expired: m.expired(sa),
     });
     PlannedAction {
-        user: user.name.clone(),
-        display_name: user.display_name.clone(),
-        email: user.email.clone(),
+        user: user.name.to_string(),
+        display_name: user.display_name.to_string(),
+        email: user.email.as_deref().map(str::to_string),
         rule,
         action: action.type_name(),
         groups: matches!(action, Action::RemoveFromGroups(_))
@@ -256,8 +256,8 @@ fn action_entry(
             days_inactive: sel.days_inactive,
             created: user.created.map(format_instant),
             matched_groups: sel.matched_groups.iter().map(|&g| groups.name(g).to_string()).collect(),
-            email_domain: user.domain.clone(),
-            directory: user.directory.clone(),
+            email_domain: user.domain.as_deref().map(str::to_string),
+            directory: user.directory.as_deref().map(str::to_string),
             service_account,
         },
     }

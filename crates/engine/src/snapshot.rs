@@ -22,18 +22,18 @@ pub enum LastLogin {
 }
 
 #[derive(Debug, Clone)]
-pub struct User {
-    pub name: String,
-    pub name_lower: String,
-    pub key: Option<String>,
-    pub display_name: String,
-    pub email: Option<String>,
+pub struct User<'a> {
+    pub name: Cow<'a, str>,
+    pub name_lower: Cow<'a, str>,
+    pub key: Option<Cow<'a, str>>,
+    pub display_name: Cow<'a, str>,
+    pub email: Option<Cow<'a, str>>,
     /// Lowercased domain of `email`.
-    pub domain: Option<String>,
+    pub domain: Option<Cow<'a, str>>,
     pub active: bool,
     /// Ids into [`Snapshot::groups`], unique, in the order given.
     pub groups: Vec<u32>,
-    pub directory: Option<String>,
+    pub directory: Option<Cow<'a, str>>,
     pub created: Option<i64>,
     pub last_login: LastLogin,
 }
@@ -97,9 +97,9 @@ impl Groups {
 
 /// Users are sorted by lowercased username (then exact spelling): the order plans list them in.
 #[derive(Debug, Clone, Default)]
-pub struct Snapshot {
+pub struct Snapshot<'a> {
     pub captured_at: Option<i64>,
-    pub users: Vec<User>,
+    pub users: Vec<User<'a>>,
     pub roles: Vec<Role>,
     pub groups: Groups,
 }
@@ -162,7 +162,9 @@ struct RawRole<'a> {
 }
 
 /// Parses a snapshot from JSON text. Errors name the JSON path (`users[17].lastLogin`).
-pub fn parse_snapshot(text: &str) -> Result<Snapshot, Vec<Problem>> {
+/// The snapshot borrows its strings from `text` where it can (most of a large snapshot), which
+/// saves millions of allocations.
+pub fn parse_snapshot(text: &str) -> Result<Snapshot<'_>, Vec<Problem>> {
     let raw: RawSnapshot = match serde_json::from_str(text) {
         Ok(r) => r,
         Err(e) => return Err(vec![structural_error(text, &e)]),
@@ -202,7 +204,7 @@ fn position(e: &serde_json::Error) -> String {
     format!("line {} column {}", e.line(), e.column())
 }
 
-fn build(raw: RawSnapshot) -> Result<Snapshot, Vec<Problem>> {
+fn build(raw: RawSnapshot<'_>) -> Result<Snapshot<'_>, Vec<Problem>> {
     let mut problems = Vec::new();
     let captured_at = raw.captured_at.as_deref().and_then(|s| {
         let t = parse_instant(s);
@@ -212,9 +214,9 @@ fn build(raw: RawSnapshot) -> Result<Snapshot, Vec<Problem>> {
         t
     });
     let mut groups = Groups::default();
-    let mut users: Vec<(usize, User)> = Vec::with_capacity(raw.users.len());
+    let mut users: Vec<(usize, User<'_>)> = Vec::with_capacity(raw.users.len());
     for (i, u) in raw.users.into_iter().enumerate() {
-        let name = u.name.trim();
+        let name = trim(u.name);
         if name.is_empty() {
             problems.push(Problem::error(
                 Source::Snapshot,
@@ -224,7 +226,7 @@ fn build(raw: RawSnapshot) -> Result<Snapshot, Vec<Problem>> {
             ));
             continue;
         }
-        let name_lower = name.to_lowercase();
+        let name_lower = lower(&name);
         let created = u.created.as_deref().and_then(|s| {
             let t = parse_instant(s);
             if t.is_none() {
@@ -254,20 +256,20 @@ fn build(raw: RawSnapshot) -> Result<Snapshot, Vec<Problem>> {
                 gids.push(id);
             }
         }
-        let email = u.email.map(|e| e.trim().to_string()).filter(|e| !e.is_empty());
-        let domain = email.as_deref().and_then(email_domain);
+        let email = u.email.map(trim).filter(|e| !e.is_empty());
+        let domain = email.as_ref().and_then(domain_of);
         users.push((
             i,
             User {
-                name: name.to_string(),
+                name,
                 name_lower,
-                key: u.key.map(Cow::into_owned),
-                display_name: u.display_name.map(Cow::into_owned).unwrap_or_default(),
+                key: u.key,
+                display_name: u.display_name.unwrap_or_default(),
                 email,
                 domain,
                 active: u.active,
                 groups: gids,
-                directory: u.directory.map(Cow::into_owned),
+                directory: u.directory,
                 created,
                 last_login,
             },
@@ -301,7 +303,7 @@ fn build(raw: RawSnapshot) -> Result<Snapshot, Vec<Problem>> {
     }
     dups.sort_by(|a, b| a.path.cmp(&b.path));
     problems.extend(dups);
-    let users: Vec<User> = users.into_iter().map(|(_, u)| u).collect();
+    let users: Vec<User<'_>> = users.into_iter().map(|(_, u)| u).collect();
     let mut roles: Vec<Role> = Vec::with_capacity(raw.application_roles.len());
     for (i, r) in raw.application_roles.into_iter().enumerate() {
         if roles.iter().any(|x| x.key == r.key) {
@@ -334,6 +336,38 @@ fn build(raw: RawSnapshot) -> Result<Snapshot, Vec<Problem>> {
     }
 }
 
+/// Trims without copying a borrowed string.
+fn trim(c: Cow<'_, str>) -> Cow<'_, str> {
+    match c {
+        Cow::Borrowed(b) => Cow::Borrowed(b.trim()),
+        Cow::Owned(o) if o.trim().len() == o.len() => Cow::Owned(o),
+        Cow::Owned(o) => Cow::Owned(o.trim().to_string()),
+    }
+}
+
+/// Lowercases, copying only when something changes (most usernames are lowercase already).
+fn lower<'a>(c: &Cow<'a, str>) -> Cow<'a, str> {
+    let unchanged = if c.is_ascii() {
+        !c.bytes().any(|b| b.is_ascii_uppercase())
+    } else {
+        c.to_lowercase() == **c
+    };
+    if unchanged {
+        c.clone()
+    } else {
+        Cow::Owned(c.to_lowercase())
+    }
+}
+
+/// The lowercased email domain, borrowed from the email when it is lowercase already.
+fn domain_of<'a>(email: &Cow<'a, str>) -> Option<Cow<'a, str>> {
+    let d = email_domain(email)?;
+    Some(match email {
+        Cow::Borrowed(b) if b.ends_with(d.as_str()) => Cow::Borrowed(&b[b.len() - d.len()..]),
+        _ => Cow::Owned(d),
+    })
+}
+
 fn bad_time(path: &str, s: &str) -> Problem {
     let shown: String = s.chars().take(60).collect();
     Problem::error(
@@ -344,11 +378,11 @@ fn bad_time(path: &str, s: &str) -> Problem {
     )
 }
 
-impl Snapshot {
+impl<'a> Snapshot<'a> {
     /// Users are kept sorted by lowercased name (see `build`).
-    pub fn user(&self, name: &str) -> Option<&User> {
+    pub fn user(&self, name: &str) -> Option<&User<'a>> {
         let lower = name.trim().to_lowercase();
-        let i = self.users.partition_point(|u| u.name_lower < lower);
-        self.users.get(i).filter(|u| u.name_lower == lower)
+        let i = self.users.partition_point(|u| *u.name_lower < *lower);
+        self.users.get(i).filter(|u| *u.name_lower == *lower)
     }
 }

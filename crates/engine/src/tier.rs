@@ -156,8 +156,8 @@ pub fn plan_tier(policy: &Policy, snapshot: &Snapshot, opts: &TierOptions) -> Re
                 _ => (None, format!("never logged in; created {days} days ago")),
             };
             Candidate {
-                user: u.name.clone(),
-                display_name: u.display_name.clone(),
+                user: u.name.to_string(),
+                display_name: u.display_name.to_string(),
                 last_login,
                 days_inactive: if *days == i64::MAX { -1 } else { *days },
                 groups,

@@ -1,7 +1,7 @@
 //! Instants: parsed leniently (RFC 3339 and Jira's `+1000` offsets), kept as milliseconds since
 //! the Unix epoch (cheap to compare for a million users), printed as RFC 3339 UTC.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc};
 
 pub const DAY_MS: i64 = 86_400_000;
 
@@ -69,20 +69,35 @@ fn fast_utc(s: &str) -> Option<i64> {
     Some(dt.and_utc().timestamp_millis())
 }
 
-/// `2026-11-27T10:00:00Z` (milliseconds only when not zero).
+/// `2026-11-27T10:00:00Z` (milliseconds only when not zero). Written out by hand: chrono's
+/// `format` re-parses its pattern on every call, which showed up at a million users.
 pub fn format_instant(ms: i64) -> String {
     match DateTime::<Utc>::from_timestamp_millis(ms) {
-        Some(dt) if ms % 1000 == 0 => dt.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
-        Some(dt) => dt.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
-        None => ms.to_string(),
+        Some(dt) if (0..=9999).contains(&dt.year()) => {
+            let (d, t) = (dt.date_naive(), dt.time());
+            let base = format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+                d.year(),
+                d.month(),
+                d.day(),
+                t.hour(),
+                t.minute(),
+                t.second()
+            );
+            match ms.rem_euclid(1000) {
+                0 => base + "Z",
+                frac => format!("{base}.{frac:03}Z"),
+            }
+        }
+        _ => ms.to_string(),
     }
 }
 
 /// `2026-11-27` (UTC).
 pub fn format_date(ms: i64) -> String {
     match DateTime::<Utc>::from_timestamp_millis(ms) {
-        Some(dt) => dt.format("%Y-%m-%d").to_string(),
-        None => ms.to_string(),
+        Some(dt) if (0..=9999).contains(&dt.year()) => format!("{:04}-{:02}-{:02}", dt.year(), dt.month(), dt.day()),
+        _ => ms.to_string(),
     }
 }
 
