@@ -6,7 +6,7 @@ use crate::pattern::{belongs_to_any, Pattern};
 use crate::policy::{Action, EmailCondition, Policy, Rule, ServiceAccount};
 use crate::snapshot::{Groups, LastLogin, Snapshot, User};
 use crate::time::{format_date, whole_days, DAY_MS};
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 /// Which of the snapshot's groups a list of patterns matches.
 #[derive(Debug, Clone)]
@@ -103,6 +103,9 @@ impl<'a> Matcher<'a> {
     }
 
     pub fn service_account(&self, user: &User) -> Option<&'a ServiceAccount> {
+        if self.service_accounts.is_empty() {
+            return None;
+        }
         self.service_accounts.get(user.name_lower.as_ref()).copied()
     }
 
@@ -119,7 +122,7 @@ impl<'a> Matcher<'a> {
                 reason: format!("{} is the acting administrator", user.name),
             });
         }
-        if self.protect_users.contains(user.name_lower.as_ref()) {
+        if !self.protect_users.is_empty() && self.protect_users.contains(user.name_lower.as_ref()) {
             return Some(Protection {
                 code: "protect.user",
                 reason: format!("{} is listed in protect.users", user.name),
@@ -159,7 +162,9 @@ impl<'a> Matcher<'a> {
             }
             None => Vec::new(),
         };
-        if r.exclude_users.contains(user.name_lower.as_ref()) || r.exclude.any_of(&user.groups) {
+        if (!r.exclude_users.is_empty() && r.exclude_users.contains(user.name_lower.as_ref()))
+            || r.exclude.any_of(&user.groups)
+        {
             return None;
         }
         if let Some(cond) = &rule.email {

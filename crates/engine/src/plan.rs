@@ -191,7 +191,7 @@ pub fn plan(policy: &Policy, snapshot: &Snapshot, opts: &PlanOptions) -> Plan {
     counts.protected = protected.len();
     let over_limit = matches!(policy.max_actions_per_run, Some(max) if counts.executable as u64 > max);
 
-    let actioned: std::collections::HashSet<&str> = actions.iter().map(|a| a.user.as_str()).collect();
+    let actioned: rustc_hash::FxHashSet<&str> = actions.iter().map(|a| a.user.as_str()).collect();
     let expired_service_accounts = policy
         .service_accounts
         .iter()

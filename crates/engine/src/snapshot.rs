@@ -9,9 +9,10 @@ use crate::pattern::email_domain;
 use crate::problem::{json_error, Problem, Source};
 use crate::time::parse_instant;
 use rustc_hash::FxHashMap;
-use serde::de::{Deserializer, IgnoredAny};
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use std::borrow::Cow;
+use std::fmt;
 
 /// Three-valued on purpose: a host that cannot tell must never look like "never logged in".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,9 +64,14 @@ pub struct Groups {
 }
 
 impl Groups {
-    fn intern(&mut self, name: &str) -> u32 {
-        if let Some(&id) = self.exact.get(name) {
-            return id;
+    /// The id of a group name as a user lists it (untrimmed); `None` for a blank name.
+    fn intern(&mut self, raw: &str) -> Option<u32> {
+        if let Some(&id) = self.exact.get(raw) {
+            return Some(id);
+        }
+        let name = raw.trim();
+        if name.is_empty() {
+            return None;
         }
         let lower = name.to_lowercase();
         let id = match self.ids.get(&lower) {
@@ -78,8 +84,8 @@ impl Groups {
                 id
             }
         };
-        self.exact.insert(name.to_string(), id);
-        id
+        self.exact.insert(raw.to_string(), id);
+        Some(id)
     }
     pub fn id(&self, name: &str) -> Option<u32> {
         self.ids.get(&name.to_lowercase()).copied()
@@ -104,42 +110,116 @@ pub struct Snapshot<'a> {
     pub groups: Groups,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawSnapshot<'a> {
-    #[serde(borrow, default)]
+/// One pass over the text: users are converted as they stream by (no intermediate list of a
+/// million raw users), groups interned on the way, problems collected.
+#[derive(Default)]
+struct Parsed<'a> {
     captured_at: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    users: Vec<RawUser<'a>>,
-    #[serde(borrow, default)]
-    application_roles: Vec<RawRole<'a>>,
+    users: Vec<(usize, User<'a>)>,
+    groups: Groups,
+    roles: Vec<RawRole<'a>>,
+    problems: Vec<Problem>,
 }
 
+/// A string borrowed from the text when it has no escapes.
+#[derive(Deserialize)]
+struct Text<'a>(#[serde(borrow)] Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for Parsed<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(ParsedVisitor)
+    }
+}
+
+struct ParsedVisitor;
+
+impl<'de> Visitor<'de> for ParsedVisitor {
+    type Value = Parsed<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object {\"capturedAt\", \"users\": [...], \"applicationRoles\": [...]}")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Parsed<'de>, A::Error> {
+        let mut p = Parsed::default();
+        let mut seen_users = false;
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            match key.as_ref() {
+                "capturedAt" => p.captured_at = map.next_value::<Option<Text<'de>>>()?.map(|t| t.0),
+                "users" => {
+                    map.next_value_seed(UsersSeed(&mut p))?;
+                    seen_users = true;
+                }
+                "applicationRoles" => p.roles = map.next_value::<Option<Vec<RawRole<'de>>>>()?.unwrap_or_default(),
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        if !seen_users {
+            return Err(de::Error::missing_field("users"));
+        }
+        Ok(p)
+    }
+}
+
+struct UsersSeed<'p, 'de>(&'p mut Parsed<'de>);
+
+impl<'de> DeserializeSeed<'de> for UsersSeed<'_, 'de> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for UsersSeed<'_, 'de> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list of users")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut i = 0;
+        while let Some(u) = seq.next_element::<RawUser<'de>>()? {
+            self.0.add(i, u);
+            i += 1;
+        }
+        Ok(())
+    }
+}
+
+// `#[serde(borrow)]` borrows only a bare `Cow<str>`: inside `Option` or `Vec` serde would
+// allocate every string. `Text` (a borrowing newtype) and the `opt` helper keep them borrowed.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct RawUser<'a> {
     #[serde(borrow)]
     name: Cow<'a, str>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "opt")]
     key: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "opt")]
     display_name: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "opt")]
     email: Option<Cow<'a, str>>,
     active: bool,
     #[serde(borrow, default)]
-    groups: Vec<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    groups: Vec<Text<'a>>,
+    #[serde(borrow, default, deserialize_with = "opt")]
     directory: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "opt")]
     created: Option<Cow<'a, str>>,
     #[serde(borrow, default, deserialize_with = "present")]
     last_login: Option<Option<Cow<'a, str>>>,
 }
 
+fn opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Cow<'de, str>>, D::Error> {
+    Option::<Text<'de>>::deserialize(d).map(|o| o.map(|t| t.0))
+}
+
 /// Tells `"lastLogin": null` (Some(None)) from an absent field (None, by `default`).
 fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<Cow<'de, str>>>, D::Error> {
-    Option::<Cow<'de, str>>::deserialize(d).map(Some)
+    opt(d).map(Some)
 }
 
 #[derive(Deserialize)]
@@ -165,7 +245,7 @@ struct RawRole<'a> {
 /// The snapshot borrows its strings from `text` where it can (most of a large snapshot), which
 /// saves millions of allocations.
 pub fn parse_snapshot(text: &str) -> Result<Snapshot<'_>, Vec<Problem>> {
-    let raw: RawSnapshot = match serde_json::from_str(text) {
+    let raw: Parsed = match serde_json::from_str(text) {
         Ok(r) => r,
         Err(e) => return Err(vec![structural_error(text, &e)]),
     };
@@ -179,7 +259,7 @@ fn structural_error(text: &str, first: &serde_json::Error) -> Problem {
         return json_error(Source::Snapshot, "the snapshot", first);
     }
     let mut de = serde_json::Deserializer::from_str(text);
-    match serde_path_to_error::deserialize::<_, RawSnapshot>(&mut de) {
+    match serde_path_to_error::deserialize::<_, Parsed>(&mut de) {
         Err(e) => {
             let path = e.path().to_string();
             let path = if path == "." { String::new() } else { path };
@@ -204,18 +284,12 @@ fn position(e: &serde_json::Error) -> String {
     format!("line {} column {}", e.line(), e.column())
 }
 
-fn build(raw: RawSnapshot<'_>) -> Result<Snapshot<'_>, Vec<Problem>> {
-    let mut problems = Vec::new();
-    let captured_at = raw.captured_at.as_deref().and_then(|s| {
-        let t = parse_instant(s);
-        if t.is_none() {
-            problems.push(bad_time("capturedAt", s));
-        }
-        t
-    });
-    let mut groups = Groups::default();
-    let mut users: Vec<(usize, User<'_>)> = Vec::with_capacity(raw.users.len());
-    for (i, u) in raw.users.into_iter().enumerate() {
+impl<'a> Parsed<'a> {
+    /// Converts one raw user (`users[i]`) as it is read.
+    fn add(&mut self, i: usize, u: RawUser<'a>) {
+        let problems = &mut self.problems;
+        let groups = &mut self.groups;
+        let users = &mut self.users;
         let name = trim(u.name);
         if name.is_empty() {
             problems.push(Problem::error(
@@ -224,7 +298,7 @@ fn build(raw: RawSnapshot<'_>) -> Result<Snapshot<'_>, Vec<Problem>> {
                 format!("users[{i}].name"),
                 format!("users[{i}] has an empty username"),
             ));
-            continue;
+            return;
         }
         let name_lower = lower(&name);
         let created = u.created.as_deref().and_then(|s| {
@@ -247,13 +321,10 @@ fn build(raw: RawSnapshot<'_>) -> Result<Snapshot<'_>, Vec<Problem>> {
         };
         let mut gids: Vec<u32> = Vec::with_capacity(u.groups.len());
         for g in &u.groups {
-            let g = g.trim();
-            if g.is_empty() {
-                continue;
-            }
-            let id = groups.intern(g);
-            if !gids.contains(&id) {
-                gids.push(id);
+            if let Some(id) = groups.intern(&g.0) {
+                if !gids.contains(&id) {
+                    gids.push(id);
+                }
             }
         }
         let email = u.email.map(trim).filter(|e| !e.is_empty());
@@ -275,6 +346,23 @@ fn build(raw: RawSnapshot<'_>) -> Result<Snapshot<'_>, Vec<Problem>> {
             },
         ));
     }
+}
+
+fn build(raw: Parsed<'_>) -> Result<Snapshot<'_>, Vec<Problem>> {
+    let Parsed {
+        captured_at,
+        mut users,
+        groups,
+        roles: raw_roles,
+        mut problems,
+    } = raw;
+    let captured_at = captured_at.as_deref().and_then(|s| {
+        let t = parse_instant(s);
+        if t.is_none() {
+            problems.insert(0, bad_time("capturedAt", s));
+        }
+        t
+    });
     // Sorted by (lowercased, exact) name: the order plans list users in, duplicates side by side,
     // and `user()` a binary search — no hash map over a million names.
     users.sort_unstable_by(|a, b| {
@@ -304,8 +392,8 @@ fn build(raw: RawSnapshot<'_>) -> Result<Snapshot<'_>, Vec<Problem>> {
     dups.sort_by(|a, b| a.path.cmp(&b.path));
     problems.extend(dups);
     let users: Vec<User<'_>> = users.into_iter().map(|(_, u)| u).collect();
-    let mut roles: Vec<Role> = Vec::with_capacity(raw.application_roles.len());
-    for (i, r) in raw.application_roles.into_iter().enumerate() {
+    let mut roles: Vec<Role> = Vec::with_capacity(raw_roles.len());
+    for (i, r) in raw_roles.into_iter().enumerate() {
         if roles.iter().any(|x| x.key == r.key) {
             problems.push(Problem::error(
                 Source::Snapshot,

@@ -38,8 +38,9 @@ pub fn parse_instant_or_date(s: &str) -> Option<i64> {
     Some(Utc.from_utc_datetime(&dt).timestamp_millis())
 }
 
-/// Fast path for the common `YYYY-MM-DDTHH:MM:SSZ` (and `.sssZ`) form: this is the bulk of a
-/// large snapshot, and chrono's general parser costs several times more.
+/// Fast path for the forms hosts send (`2026-11-27T10:00:00Z`, `...T20:00:00+1000`,
+/// `...T11:00:00.123+01:00`): this is the bulk of a large snapshot, and chrono's general parser
+/// costs several times more. Anything else falls through to chrono.
 fn fast_utc(s: &str) -> Option<i64> {
     let b = s.as_bytes();
     if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
@@ -47,7 +48,7 @@ fn fast_utc(s: &str) -> Option<i64> {
     }
     let num = |r: std::ops::Range<usize>| -> Option<u32> {
         let mut v = 0u32;
-        for &c in &b[r] {
+        for &c in b.get(r)? {
             if !c.is_ascii_digit() {
                 return None;
             }
@@ -55,18 +56,49 @@ fn fast_utc(s: &str) -> Option<i64> {
         }
         Some(v)
     };
+    let mut i = 19;
     let mut millis = 0u32;
-    let rest = &b[19..];
-    match rest {
-        [b'Z'] => {}
-        [b'.', d1, d2, d3, b'Z'] if d1.is_ascii_digit() && d2.is_ascii_digit() && d3.is_ascii_digit() => {
-            millis = u32::from(d1 - b'0') * 100 + u32::from(d2 - b'0') * 10 + u32::from(d3 - b'0');
+    if b[i] == b'.' {
+        let start = i + 1;
+        i = start;
+        while i < b.len() && b[i].is_ascii_digit() {
+            if i - start < 3 {
+                millis = millis * 10 + u32::from(b[i] - b'0');
+            }
+            i += 1;
+        }
+        let digits = i - start;
+        if digits == 0 {
+            return None;
+        }
+        for _ in digits..3 {
+            millis *= 10;
+        }
+    }
+    let offset_secs: i64 = match &b[i..] {
+        [b'Z'] | [b'z'] => 0,
+        [sign @ (b'+' | b'-'), ..] => {
+            let rest = &b[i + 1..];
+            let (h, m) = match rest.len() {
+                4 => (num(i + 1..i + 3)?, num(i + 3..i + 5)?),
+                5 if rest[2] == b':' => (num(i + 1..i + 3)?, num(i + 4..i + 6)?),
+                _ => return None,
+            };
+            if h > 23 || m > 59 {
+                return None;
+            }
+            let o = i64::from(h * 3600 + m * 60);
+            if *sign == b'-' {
+                -o
+            } else {
+                o
+            }
         }
         _ => return None,
-    }
+    };
     let date = NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)?;
     let dt = date.and_hms_milli_opt(num(11..13)?, num(14..16)?, num(17..19)?, millis)?;
-    Some(dt.and_utc().timestamp_millis())
+    Some(dt.and_utc().timestamp_millis() - offset_secs * 1000)
 }
 
 /// `2026-11-27T10:00:00Z` (milliseconds only when not zero). Written out by hand: chrono's
@@ -124,6 +156,10 @@ mod tests {
         assert_eq!(parse_instant("2023-08-29T21:37:01-0900"), Some(z));
         assert_eq!(parse_instant(" 2023-08-30T06:37:01Z "), Some(z));
         assert_eq!(parse_instant("2023-08-30T06:37:01.25Z"), Some(z + 250));
+        assert_eq!(parse_instant("2023-08-30T06:37:01.123456Z"), Some(z + 123));
+        assert_eq!(parse_instant("2023-08-30T07:37:01+01"), None);
+        assert_eq!(parse_instant("2023-08-30T16:37:01+2400"), None);
+        assert_eq!(parse_instant("2023-08-30T16:37:01.+1000"), None);
     }
 
     #[test]
