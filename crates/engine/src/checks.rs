@@ -16,6 +16,18 @@ fn matches_any_group(p: &Pattern, s: &Snapshot) -> bool {
 
 pub fn cross_check(policy: &Policy, s: &Snapshot) -> Vec<Problem> {
     let mut out = Vec::new();
+    // Jira 9 over REST cannot tell last logins; a snapshot without them makes every rule idle.
+    let mut active = s.users.iter().filter(|u| u.active).peekable();
+    if active.peek().is_some() && active.all(|u| u.last_login == crate::snapshot::LastLogin::Unknown) {
+        out.push(Problem::warning(
+            Source::Snapshot,
+            "snapshot.noLastLogin",
+            "users",
+            "no active user in the snapshot has a known last login (Jira 9 does not report it over REST): \
+             no rule can select anyone until last logins are supplied (see the last-login export)"
+                .to_string(),
+        ));
+    }
     let groups = |list: &[Pattern], path: String, out: &mut Vec<Problem>| -> usize {
         let mut missing = 0;
         for (i, p) in list.iter().enumerate() {
