@@ -140,7 +140,7 @@ pub fn dashboard(policy: Option<&Policy>, snapshot: &Snapshot, opts: &DashboardO
     let n_groups = snapshot.groups.len();
     let mut buckets = Buckets::default();
     let mut per_group = vec![[0usize; 5]; n_groups]; // members, active members, inactive, never, unknown
-    let mut domains: BTreeMap<&str, (usize, usize, usize, usize, Option<i64>, Option<i64>)> = BTreeMap::new();
+    let mut domains: BTreeMap<&str, DomainAcc> = BTreeMap::new();
     let activity_of: Vec<Option<Activity>> = snapshot
         .users
         .iter()
@@ -164,18 +164,18 @@ pub fn dashboard(policy: Option<&Policy>, snapshot: &Snapshot, opts: &DashboardO
         if let Some(domain) = user.domain.as_deref() {
             if belongs_to_any(domain, &policy_ref.internal_domains).is_none() {
                 let e = domains.entry(domain).or_default();
-                e.0 += 1;
+                e.users += 1;
                 if let Some(a) = act {
-                    e.1 += 1;
+                    e.active += 1;
                     match a {
-                        Activity::Inactive => e.2 += 1,
-                        Activity::Never => e.3 += 1,
+                        Activity::Inactive => e.inactive += 1,
+                        Activity::Never => e.never += 1,
                         _ => {}
                     }
                 }
                 if let LastLogin::At(at) = user.last_login {
-                    e.4 = Some(e.4.map_or(at, |x: i64| x.min(at)));
-                    e.5 = Some(e.5.map_or(at, |x: i64| x.max(at)));
+                    e.first = Some(e.first.map_or(at, |x: i64| x.min(at)));
+                    e.last = Some(e.last.map_or(at, |x: i64| x.max(at)));
                 }
             }
         }
@@ -183,11 +183,9 @@ pub fn dashboard(policy: Option<&Policy>, snapshot: &Snapshot, opts: &DashboardO
             buckets.deactivated += 1;
             continue;
         };
-        if policy.is_some() || opts.actor.is_some() {
-            if m.protection(user).is_some() {
-                buckets.protected += 1;
-                continue;
-            }
+        if (policy.is_some() || opts.actor.is_some()) && m.protection(user).is_some() {
+            buckets.protected += 1;
+            continue;
         }
         match a {
             Activity::Active => buckets.active += 1,
@@ -263,12 +261,12 @@ pub fn dashboard(policy: Option<&Policy>, snapshot: &Snapshot, opts: &DashboardO
         .into_iter()
         .map(|(d, e)| DomainUse {
             domain: d.to_string(),
-            users: e.0,
-            active_users: e.1,
-            inactive: e.2,
-            never_logged_in: e.3,
-            first_login: e.4.map(format_instant),
-            last_login: e.5.map(format_instant),
+            users: e.users,
+            active_users: e.active,
+            inactive: e.inactive,
+            never_logged_in: e.never,
+            first_login: e.first.map(format_instant),
+            last_login: e.last.map(format_instant),
         })
         .collect();
     external_domains.sort_by(|a, b| b.users.cmp(&a.users).then_with(|| a.domain.cmp(&b.domain)));
@@ -282,6 +280,16 @@ pub fn dashboard(policy: Option<&Policy>, snapshot: &Snapshot, opts: &DashboardO
         groups,
         external_domains,
     }
+}
+
+#[derive(Default)]
+struct DomainAcc {
+    users: usize,
+    active: usize,
+    inactive: usize,
+    never: usize,
+    first: Option<i64>,
+    last: Option<i64>,
 }
 
 fn round3(x: f64) -> f64 {

@@ -14,6 +14,7 @@ pub mod schedule;
 pub mod snapshot;
 pub mod tier;
 pub mod time;
+pub mod zone;
 
 mod checks;
 mod options;

@@ -86,7 +86,7 @@ pub struct Schedule {
     pub timezone: String,
     /// Rule ids; empty = every rule.
     pub rules: Vec<String>,
-    pub spec: Option<(schedule::CronSpec, chrono_tz::Tz)>,
+    pub spec: Option<(schedule::CronSpec, crate::zone::Zone)>,
 }
 
 /// Parses and validates a policy. On success the problems are warnings only.

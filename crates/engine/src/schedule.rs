@@ -1,13 +1,14 @@
 //! Cron schedules: parses classic five-field cron expressions and lists their next run instants
 //! in an IANA time zone.
 //!
-//! **Why hand-written.** Time zones come from `chrono-tz` (the IANA database compiled in). The
+//! **Why hand-written.** Time zones come from [`crate::zone`]: a compact table of UTC-offset
+//! changes from 2000 to 2099 that `build.rs` generates from `chrono-tz` (the IANA database). The
 //! cron part is a small strict parser rather than the `croner` crate: croner accepts extras that
 //! this contract must reject (seconds and year fields, `L`, `W`, `#`, `?`, a `+` prefix), treats
 //! only a literal `*` as an unrestricted day field where cronie treats any field that starts with
 //! `*` so (`*/2`), and pulls in `derive_builder` and `strum`; a pre-validator would have been a
 //! full parser anyway. Its DST rules match ours. Measured in a wasm32 release build, croner adds
-//! about 28 KB gzipped where this module adds about 11 KB. Dependencies: `chrono`, `chrono-tz`.
+//! about 28 KB gzipped where this module adds about 11 KB. Dependencies: `chrono`.
 //!
 //! **Syntax** (as cronie): `minute hour day-of-month month day-of-week`, fields separated by
 //! blanks. Each field is a comma list of `*`, `N`, `A-B`, `*/S`, `A-B/S` or `A/S` (= `A-max/S`).
@@ -39,13 +40,12 @@
 //!
 //! `next_runs` stops when it finds no run in [`HORIZON_DAYS`] days (just over 9 years, more than
 //! the 8-year gap between two 29 Februaries across 2100), so `0 0 30 FEB *` returns nothing
-//! quickly. chrono-tz 0.10 holds DST transitions up to 2099; later years keep the last offset.
+//! quickly. The zone table (like chrono-tz 0.10) holds offset changes up to 2099; later years
+//! keep the last offset, and instants before 2000 take the offset in force at 2000-01-01.
 
-use chrono::{
-    DateTime, Datelike, Days, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeDelta, TimeZone, Utc,
-};
-use chrono_tz::{GapInfo, Tz};
-use std::str::FromStr;
+pub use crate::zone::parse_zone;
+use crate::zone::{LocalResolution, Zone};
+use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveTime, TimeDelta, Utc};
 
 /// A search gives up after this many days without a run.
 pub const HORIZON_DAYS: u64 = 9 * 366;
@@ -324,103 +324,6 @@ fn parse_value(f: &Field, s: &str, item: &str, text: &str) -> Result<u32, String
     Err(format!("{}: \"{s}\" is not {kind} in \"{text}\"", f.name))
 }
 
-/// Resolves an IANA zone name ("Europe/Oslo", "UTC"), exactly as spelled in the database
-/// (links such as "US/Eastern" included). The error names the zone and, where one exists,
-/// suggests the database spelling ("europe/oslo", "New York") or the area of a bare city
-/// ("Oslo" -> "Europe/Oslo").
-pub fn parse_zone(name: &str) -> Result<Tz, String> {
-    if name.trim().is_empty() {
-        return Err("time zone: empty name (expected an IANA name such as \"Europe/Oslo\" or \"UTC\")".into());
-    }
-    if let Ok(tz) = Tz::from_str(name) {
-        return Ok(tz);
-    }
-    let suggestions = near_zones(name);
-    if suggestions.is_empty() {
-        Err(format!(
-            "unknown time zone \"{name}\" (expected an IANA name such as \"Europe/Oslo\" or \
-             \"UTC\")"
-        ))
-    } else {
-        Err(format!(
-            "unknown time zone \"{name}\"; did you mean {}?",
-            suggestions
-                .iter()
-                .map(|s| format!("\"{s}\""))
-                .collect::<Vec<_>>()
-                .join(" or ")
-        ))
-    }
-}
-
-/// Zone names that `name` may have meant: the same name in the database's spelling (case,
-/// underscores for blanks) or a bare city with its area added. Built from lookups in the map
-/// chrono-tz already has, so it adds no table of names to the module.
-fn near_zones(name: &str) -> Vec<String> {
-    const AREAS: &[&str] = &[
-        "Europe",
-        "America",
-        "Asia",
-        "Africa",
-        "Australia",
-        "Pacific",
-        "Atlantic",
-        "Indian",
-        "Antarctica",
-        "Arctic",
-        "Etc",
-        "US",
-        "Canada",
-        "Brazil",
-        "Mexico",
-        "Chile",
-    ];
-    let cleaned = name.trim().replace(' ', "_");
-    let mut candidates = vec![cleaned.clone(), cleaned.to_ascii_uppercase(), database_case(&cleaned)];
-    match cleaned.split_once('/') {
-        Some((area, rest)) => {
-            candidates.push(format!("{}/{}", area.to_ascii_uppercase(), database_case(rest)));
-            candidates.push(format!("{}/{}", database_case(area), rest.to_ascii_uppercase()));
-        }
-        None => {
-            let city = database_case(&cleaned);
-            candidates.extend(AREAS.iter().map(|area| format!("{area}/{city}")));
-        }
-    }
-    let mut found: Vec<String> = Vec::new();
-    for candidate in candidates {
-        if candidate != name && Tz::from_str(&candidate).is_ok() && !found.contains(&candidate) {
-            found.push(candidate);
-        }
-    }
-    found.truncate(3);
-    found
-}
-
-/// `america/port-au-prince` -> `America/Port-au-Prince`: each word capitalised, except the
-/// few joining words the database writes in lower case.
-fn database_case(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for (i, part) in s.split_inclusive(['/', '_', '-']).enumerate() {
-        let (word, sep) = match part.strip_suffix(['/', '_', '-']) {
-            Some(word) => (word, &part[word.len()..]),
-            None => (part, ""),
-        };
-        let lower = word.to_ascii_lowercase();
-        if i > 0 && matches!(lower.as_str(), "es" | "au" | "of") {
-            out.push_str(&lower);
-        } else {
-            let mut chars = lower.chars();
-            if let Some(first) = chars.next() {
-                out.push(first.to_ascii_uppercase());
-                out.push_str(chars.as_str());
-            }
-        }
-        out.push_str(sep);
-    }
-    out
-}
-
 impl CronSpec {
     /// Does the cron run on this local calendar day (month and the Vixie day rule)?
     fn runs_on_day(&self, day: NaiveDate) -> bool {
@@ -437,7 +340,7 @@ impl CronSpec {
     }
 
     /// Appends the run instants of a matching local day to `out` (unsorted).
-    fn runs_of_day(&self, tz: Tz, day: NaiveDate, out: &mut Vec<DateTime<Utc>>) {
+    fn runs_of_day(&self, tz: Zone, day: NaiveDate, out: &mut Vec<DateTime<Utc>>) {
         let mut hours = self.hours;
         while hours != 0 {
             let h = hours.trailing_zeros();
@@ -449,21 +352,19 @@ impl CronSpec {
                 let Some(time) = NaiveTime::from_hms_opt(h, m, 0) else {
                     continue;
                 };
-                let local = day.and_time(time);
-                match tz.from_local_datetime(&local) {
-                    LocalResult::Single(t) => out.push(t.with_timezone(&Utc)),
-                    LocalResult::Ambiguous(a, b) => {
-                        let (a, b) = (a.with_timezone(&Utc), b.with_timezone(&Utc));
-                        out.push(a.min(b));
+                let local = day.and_time(time).and_utc().timestamp();
+                let instant = |t: i64| DateTime::from_timestamp(t, 0);
+                match tz.resolve_local(local) {
+                    LocalResolution::Single(t) => out.extend(instant(t)),
+                    LocalResolution::Ambiguous(earlier, later) => {
+                        out.extend(instant(earlier));
                         if !self.fixed_time {
-                            out.push(a.max(b));
+                            out.extend(instant(later));
                         }
                     }
-                    LocalResult::None => {
+                    LocalResolution::Gap { after_gap_instant } => {
                         if self.fixed_time {
-                            if let Some(end) = gap_end(tz, &local) {
-                                out.push(end);
-                            }
+                            out.extend(instant(after_gap_instant));
                         }
                     }
                 }
@@ -472,26 +373,19 @@ impl CronSpec {
     }
 }
 
-/// The first instant after the DST gap that contains `local`.
-fn gap_end(tz: Tz, local: &NaiveDateTime) -> Option<DateTime<Utc>> {
-    GapInfo::new(local, &tz)
-        .and_then(|g| g.end)
-        .map(|t| t.with_timezone(&Utc))
-}
-
 /// The next `count` run instants strictly after `from`, in UTC, in increasing order. Fewer (or
 /// none) when the cron finds no run within [`HORIZON_DAYS`] days of the last one found.
-pub fn next_runs(spec: &CronSpec, tz: Tz, from: DateTime<Utc>, count: usize) -> Vec<DateTime<Utc>> {
+pub fn next_runs(spec: &CronSpec, tz: Zone, from: DateTime<Utc>, count: usize) -> Vec<DateTime<Utc>> {
     let mut out = Vec::with_capacity(count.min(1024));
     if count == 0 {
         return out;
     }
     // Start a day before `from`'s local date: after a fall back, or a gap that crosses
     // midnight, a run of the previous local day can still come after `from`.
-    let offset = tz.offset_from_utc_datetime(&from.naive_utc()).fix();
+    let offset = tz.offset_at_utc(from.timestamp());
     let from_local = from
         .naive_utc()
-        .checked_add_signed(TimeDelta::seconds(i64::from(offset.local_minus_utc())))
+        .checked_add_signed(TimeDelta::seconds(i64::from(offset)))
         .map_or_else(|| from.date_naive(), |t| t.date());
     let mut day = from_local.pred_opt().unwrap_or(from_local);
     let horizon_after = |d: NaiveDate| d.checked_add_days(Days::new(HORIZON_DAYS)).unwrap_or(NaiveDate::MAX);
@@ -525,7 +419,7 @@ pub fn next_runs(spec: &CronSpec, tz: Tz, from: DateTime<Utc>, count: usize) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::Timelike;
+    use chrono::{NaiveDateTime, Timelike};
 
     fn at(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s)
@@ -540,6 +434,10 @@ mod tests {
             .iter()
             .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
             .collect()
+    }
+
+    fn zone(name: &str) -> Zone {
+        parse_zone(name).unwrap_or_else(|e| panic!("{name}: {e}"))
     }
 
     fn err(expr: &str) -> String {
@@ -857,7 +755,7 @@ mod tests {
         for expr in ["0 0 30 FEB *", "0 0 31 4,6,9,11 *", "0 0 31 2 *"] {
             let spec = parse_cron(expr).unwrap_or_else(|e| panic!("{e}"));
             let start = std::time::Instant::now();
-            let got = next_runs(&spec, Tz::Europe__Oslo, at("2026-11-27T00:00:00Z"), 1000);
+            let got = next_runs(&spec, zone("Europe/Oslo"), at("2026-11-27T00:00:00Z"), 1000);
             assert!(got.is_empty(), "{expr}: {got:?}");
             assert!(start.elapsed().as_secs() < 2, "{expr} took {:?}", start.elapsed());
         }
@@ -871,7 +769,7 @@ mod tests {
     #[test]
     fn many_runs_are_increasing_and_fast() {
         let spec = parse_cron("* * * * *").unwrap_or_else(|e| panic!("{e}"));
-        let got = next_runs(&spec, Tz::America__New_York, at("2026-11-27T00:00:00Z"), 1000);
+        let got = next_runs(&spec, zone("America/New_York"), at("2026-11-27T00:00:00Z"), 1000);
         assert_eq!(got.len(), 1000);
         assert!(got.windows(2).all(|w| w[0] < w[1]));
         assert_eq!(got[0], at("2026-11-27T00:01:00Z"));
@@ -879,7 +777,7 @@ mod tests {
         // Across a whole year with DST both ways: every real minute once for a wildcard job.
         let got = next_runs(
             &parse_cron("*/15 * * * *").unwrap_or_else(|e| panic!("{e}")),
-            Tz::Europe__Oslo,
+            zone("Europe/Oslo"),
             at("2026-10-24T00:00:00Z"),
             1000,
         );
@@ -968,11 +866,11 @@ mod tests {
 
     #[test]
     fn zones() {
-        assert_eq!(parse_zone("Europe/Oslo"), Ok(Tz::Europe__Oslo));
-        assert_eq!(parse_zone("UTC"), Ok(Tz::UTC));
+        assert_eq!(parse_zone("Europe/Oslo").map(Zone::name), Ok("Europe/Oslo"));
+        assert_eq!(parse_zone("UTC").map(Zone::name), Ok("UTC"));
         assert_eq!(
-            parse_zone("America/Argentina/Buenos_Aires"),
-            Ok(Tz::America__Argentina__Buenos_Aires)
+            parse_zone("America/Argentina/Buenos_Aires").map(Zone::name),
+            Ok("America/Argentina/Buenos_Aires")
         );
         let e = parse_zone("europe/oslo").err().unwrap_or_default();
         assert!(
@@ -1005,8 +903,8 @@ mod tests {
     /// cronie's loop, minute by minute in UTC: a wildcard job runs whenever the wall clock
     /// matches; a fixed-time job runs when the wall clock matches for the first time, and once
     /// after a jump forward if any skipped wall minute matched.
-    fn simulate(spec: &CronSpec, tz: Tz, from: DateTime<Utc>, count: usize) -> Vec<DateTime<Utc>> {
-        let wall = |u: DateTime<Utc>| u.with_timezone(&tz).naive_local();
+    fn simulate(spec: &CronSpec, tz: Zone, from: DateTime<Utc>, count: usize) -> Vec<DateTime<Utc>> {
+        let wall = |u: DateTime<Utc>| u.naive_utc() + TimeDelta::seconds(i64::from(tz.offset_at_utc(u.timestamp())));
         let matches = |w: NaiveDateTime| {
             spec.runs_on_day(w.date()) && spec.hours & (1 << w.hour()) != 0 && spec.minutes & (1 << w.minute()) != 0
         };
