@@ -64,6 +64,35 @@ pub struct Groups {
 }
 
 impl Groups {
+    /// Renumbers groups in name order (lowercased, then spelling) and sorts every user's groups
+    /// by it, so that nothing in a plan depends on the order users or memberships came in.
+    fn renumbered(self, users: &mut [User<'_>]) -> Groups {
+        let mut order: Vec<u32> = (0..self.names.len() as u32).collect();
+        order.sort_unstable_by(|&a, &b| {
+            let (a, b) = (a as usize, b as usize);
+            self.lower[a].cmp(&self.lower[b]).then_with(|| self.names[a].cmp(&self.names[b]))
+        });
+        let mut new_id = vec![0u32; order.len()];
+        for (new, &old) in order.iter().enumerate() {
+            new_id[old as usize] = new as u32;
+        }
+        for u in users.iter_mut() {
+            for g in u.groups.iter_mut() {
+                *g = new_id[*g as usize];
+            }
+            u.groups.sort_unstable();
+        }
+        let mut out = Groups::default();
+        for &old in &order {
+            let (name, lower) = (&self.names[old as usize], &self.lower[old as usize]);
+            let id = out.names.len() as u32;
+            out.names.push(name.clone());
+            out.lower.push(lower.clone());
+            out.ids.insert(lower.clone(), id);
+        }
+        out
+    }
+
     /// The id of a group name as a user lists it (untrimmed); `None` for a blank name.
     fn intern(&mut self, raw: &str) -> Option<u32> {
         if let Some(&id) = self.exact.get(raw) {
@@ -75,7 +104,13 @@ impl Groups {
         }
         let lower = name.to_lowercase();
         let id = match self.ids.get(&lower) {
-            Some(&id) => id,
+            Some(&id) => {
+                // One spelling per group whatever the user order: the smallest one seen.
+                if name < self.names[id as usize].as_str() {
+                    self.names[id as usize] = name.to_string();
+                }
+                id
+            }
             None => {
                 let id = self.names.len() as u32;
                 self.names.push(name.to_string());
@@ -391,7 +426,8 @@ fn build(raw: Parsed<'_>) -> Result<Snapshot<'_>, Vec<Problem>> {
     }
     dups.sort_by(|a, b| a.path.cmp(&b.path));
     problems.extend(dups);
-    let users: Vec<User<'_>> = users.into_iter().map(|(_, u)| u).collect();
+    let mut users: Vec<User<'_>> = users.into_iter().map(|(_, u)| u).collect();
+    let groups = groups.renumbered(&mut users);
     let mut roles: Vec<Role> = Vec::with_capacity(raw_roles.len());
     for (i, r) in raw_roles.into_iter().enumerate() {
         if roles.iter().any(|x| x.key == r.key) {

@@ -848,8 +848,6 @@ proptest! {
 
     /// (d), strictly: shuffling each user's groups gives byte-for-byte the same plan.
     #[test]
-    #[ignore = "engine bug: facts.matchedGroups, groups and the protect.group reason follow each \
-                user's membership order"]
     fn independent_of_group_order_strict(c in case()) {
         let c = canonical(&c);
         let mut seed = c.shuffle_seed | 1;
@@ -862,8 +860,6 @@ proptest! {
 
     /// (d), strictly, with group names spelled differently by different users (or twice by one).
     #[test]
-    #[ignore = "engine bug: a group is named in the plan by the spelling first seen in the \
-                snapshot, so the plan depends on user order when spellings differ"]
     fn independent_of_order_strict_mixed_spelling(c in case()) {
         prop_assert_eq!(run(&c, &c.users), run(&c, &shuffled_users(&c)));
     }
