@@ -3,7 +3,7 @@
 
 use crate::matcher::Matcher;
 use crate::pattern::belongs_to_any;
-use crate::plan::{role_groups, seats_used};
+use crate::plan::{group_role_masks, role_mask, seats_per_role};
 use crate::policy::Policy;
 use crate::snapshot::{LastLogin, Snapshot, User};
 use crate::tier::{current_tier, next_lower_tier};
@@ -196,20 +196,24 @@ pub fn dashboard(policy: Option<&Policy>, snapshot: &Snapshot, opts: &DashboardO
         }
     }
 
+    let masks = group_role_masks(snapshot);
+    let seats = seats_per_role(snapshot, &masks);
+    let mut idle_seats = vec![0usize; snapshot.roles.len()];
+    for (u, a) in snapshot.users.iter().zip(&activity_of) {
+        if matches!(a, Some(Activity::Inactive | Activity::Never)) {
+            let mut m = role_mask(&masks, &u.groups);
+            while m != 0 {
+                idle_seats[m.trailing_zeros() as usize] += 1;
+                m &= m - 1;
+            }
+        }
+    }
     let roles = snapshot
         .roles
         .iter()
-        .map(|role| {
-            let set = role_groups(snapshot, &role.groups);
-            let used = seats_used(snapshot, &set);
-            let idle = snapshot
-                .users
-                .iter()
-                .zip(&activity_of)
-                .filter(|(u, a)| {
-                    matches!(a, Some(Activity::Inactive | Activity::Never)) && u.groups.iter().any(|g| set.contains(g))
-                })
-                .count();
+        .enumerate()
+        .map(|(r, role)| {
+            let (used, idle) = (seats[r], idle_seats[r]);
             let limited = (!role.has_unlimited_seats)
                 .then_some(role.number_of_seats)
                 .flatten()

@@ -267,23 +267,21 @@ fn action_entry(
 /// of its groups; a deactivated user holds none; a user removed from groups keeps the seat only
 /// through a role group it still has.
 fn licence_impact(snapshot: &Snapshot, changes: &[(&User, Option<Vec<u32>>)]) -> Vec<LicenceImpact> {
+    let masks = group_role_masks(snapshot);
+    let before = seats_per_role(snapshot, &masks);
+    let mut freed = vec![0usize; snapshot.roles.len()];
+    for (user, kept) in changes {
+        let lost = role_mask(&masks, &user.groups) & !kept.as_deref().map_or(0, |k| role_mask(&masks, k));
+        for (r, f) in freed.iter_mut().enumerate() {
+            *f += usize::from(lost & (1 << r) != 0);
+        }
+    }
     snapshot
         .roles
         .iter()
-        .map(|role| {
-            let set = role_groups(snapshot, &role.groups);
-            let holds = |gs: &[u32]| gs.iter().any(|g| set.contains(g));
-            let before = seats_used(snapshot, &set);
-            let freed = changes
-                .iter()
-                .filter(|(u, kept)| {
-                    holds(&u.groups)
-                        && match kept {
-                            None => true,
-                            Some(k) => !holds(k),
-                        }
-                })
-                .count();
+        .enumerate()
+        .map(|(r, role)| {
+            let (before, freed) = (before[r], freed[r]);
             let after = before - freed;
             let remaining = |used: usize| match (role.has_unlimited_seats, role.number_of_seats) {
                 (false, Some(n)) if n >= 0 => Some(n - used as i64),
@@ -312,10 +310,32 @@ pub fn role_groups(snapshot: &Snapshot, names: &[String]) -> Vec<u32> {
     ids
 }
 
-pub fn seats_used(snapshot: &Snapshot, role_groups: &[u32]) -> usize {
-    snapshot
-        .users
-        .iter()
-        .filter(|u| u.active && u.groups.iter().any(|g| role_groups.contains(g)))
-        .count()
+/// Per group id, a bit per application role (bit `r` = `snapshot.roles[r]`) that membership in
+/// the group gives a seat of. The snapshot parser refuses more than 64 roles (Jira has four).
+pub fn group_role_masks(snapshot: &Snapshot) -> Vec<u64> {
+    let mut masks = vec![0u64; snapshot.groups.len()];
+    for (r, role) in snapshot.roles.iter().enumerate().take(64) {
+        for g in role_groups(snapshot, &role.groups) {
+            masks[g as usize] |= 1 << r;
+        }
+    }
+    masks
+}
+
+/// The roles a set of groups gives seats of.
+pub fn role_mask(masks: &[u64], groups: &[u32]) -> u64 {
+    groups.iter().fold(0, |m, &g| m | masks.get(g as usize).copied().unwrap_or(0))
+}
+
+/// Active users holding each role's seat, in one pass over the users.
+pub fn seats_per_role(snapshot: &Snapshot, masks: &[u64]) -> Vec<usize> {
+    let mut used = vec![0usize; snapshot.roles.len()];
+    for u in snapshot.users.iter().filter(|u| u.active) {
+        let mut m = role_mask(masks, &u.groups);
+        while m != 0 {
+            used[m.trailing_zeros() as usize] += 1;
+            m &= m - 1;
+        }
+    }
+    used
 }

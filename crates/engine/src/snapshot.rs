@@ -136,6 +136,9 @@ impl Groups {
     }
 }
 
+/// More application roles than any Jira has; seat counting keeps one bit per role.
+pub const MAX_ROLES: usize = 64;
+
 /// Users are sorted by lowercased username (then exact spelling): the order plans list them in.
 #[derive(Debug, Clone, Default)]
 pub struct Snapshot<'a> {
@@ -162,11 +165,22 @@ struct Text<'a>(#[serde(borrow)] Cow<'a, str>);
 
 impl<'de> Deserialize<'de> for Parsed<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_map(ParsedVisitor)
+        d.deserialize_map(ParsedVisitor { users_hint: 0 })
     }
 }
 
-struct ParsedVisitor;
+/// `users_hint`: how many users to make room for up front (growing a vector of a million users
+/// by doubling copies it twenty times).
+struct ParsedVisitor {
+    users_hint: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for ParsedVisitor {
+    type Value = Parsed<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Parsed<'de>, D::Error> {
+        d.deserialize_map(self)
+    }
+}
 
 impl<'de> Visitor<'de> for ParsedVisitor {
     type Value = Parsed<'de>;
@@ -177,6 +191,7 @@ impl<'de> Visitor<'de> for ParsedVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Parsed<'de>, A::Error> {
         let mut p = Parsed::default();
+        p.users.reserve(self.users_hint);
         let mut seen_users = false;
         while let Some(key) = map.next_key::<Cow<'de, str>>()? {
             match key.as_ref() {
@@ -280,7 +295,10 @@ struct RawRole<'a> {
 /// The snapshot borrows its strings from `text` where it can (most of a large snapshot), which
 /// saves millions of allocations.
 pub fn parse_snapshot(text: &str) -> Result<Snapshot<'_>, Vec<Problem>> {
-    let raw: Parsed = match serde_json::from_str(text) {
+    // A user takes 250-350 bytes of JSON in practice; a smaller guess only costs a regrowth.
+    let seed = ParsedVisitor { users_hint: text.len() / 300 };
+    let mut de = serde_json::Deserializer::from_str(text);
+    let raw: Parsed = match seed.deserialize(&mut de).and_then(|p| de.end().map(|()| p)) {
         Ok(r) => r,
         Err(e) => return Err(vec![structural_error(text, &e)]),
     };
@@ -386,7 +404,7 @@ impl<'a> Parsed<'a> {
 fn build(raw: Parsed<'_>) -> Result<Snapshot<'_>, Vec<Problem>> {
     let Parsed {
         captured_at,
-        mut users,
+        users,
         groups,
         roles: raw_roles,
         mut problems,
@@ -400,20 +418,30 @@ fn build(raw: Parsed<'_>) -> Result<Snapshot<'_>, Vec<Problem>> {
     });
     // Sorted by (lowercased, exact) name: the order plans list users in, duplicates side by side,
     // and `user()` a binary search — no hash map over a million names.
-    users.sort_unstable_by(|a, b| {
-        a.1.name_lower
-            .cmp(&b.1.name_lower)
-            .then_with(|| a.1.name.cmp(&b.1.name))
+    // Sort a small key (the first 16 bytes of the lowercased name, big-endian, so it orders
+    // like the string) with the index, not the users themselves: moving 200-byte users and
+    // comparing whole strings dominated a million-user parse. Ties fall back to full names.
+    let prefix = |s: &str| {
+        let b = s.as_bytes();
+        let mut k = [0u8; 16];
+        let n = b.len().min(16);
+        k[..n].copy_from_slice(&b[..n]);
+        u128::from_be_bytes(k)
+    };
+    let mut keys: Vec<(u128, u32)> =
+        users.iter().enumerate().map(|(i, (_, u))| (prefix(&u.name_lower), i as u32)).collect();
+    keys.sort_unstable_by(|a, b| {
+        a.0.cmp(&b.0).then_with(|| {
+            let (x, y) = (&users[a.1 as usize].1, &users[b.1 as usize].1);
+            x.name_lower.cmp(&y.name_lower).then_with(|| x.name.cmp(&y.name))
+        })
     });
-    let mut dups: Vec<Problem> = Vec::new();
-    for w in users.windows(2) {
-        if w[0].1.name_lower == w[1].1.name_lower {
-            let (first, second) = if w[0].0 < w[1].0 {
-                (&w[0], &w[1])
-            } else {
-                (&w[1], &w[0])
-            };
-            dups.push(Problem::error(
+    let mut dups: Vec<(usize, Problem)> = Vec::new();
+    for w in keys.windows(2) {
+        let (x, y) = (&users[w[0].1 as usize], &users[w[1].1 as usize]);
+        if x.1.name_lower == y.1.name_lower {
+            let (first, second) = if x.0 < y.0 { (x, y) } else { (y, x) };
+            dups.push((second.0, Problem::error(
                 Source::Snapshot,
                 "snapshot.duplicateUser",
                 format!("users[{}].name", second.0),
@@ -421,13 +449,23 @@ fn build(raw: Parsed<'_>) -> Result<Snapshot<'_>, Vec<Problem>> {
                     "username \"{}\" appears twice (usernames are case-insensitive): also \"{}\" at users[{}]",
                     second.1.name, first.1.name, first.0
                 ),
-            ));
+            )));
         }
     }
-    dups.sort_by(|a, b| a.path.cmp(&b.path));
-    problems.extend(dups);
-    let mut users: Vec<User<'_>> = users.into_iter().map(|(_, u)| u).collect();
+    dups.sort_by_key(|d| d.0);
+    problems.extend(dups.into_iter().map(|d| d.1));
+    let mut slots: Vec<Option<User<'_>>> = users.into_iter().map(|(_, u)| Some(u)).collect();
+    let mut users: Vec<User<'_>> = keys.iter().filter_map(|&(_, i)| slots[i as usize].take()).collect();
+    drop(slots);
     let groups = groups.renumbered(&mut users);
+    if raw_roles.len() > MAX_ROLES {
+        problems.push(Problem::error(
+            Source::Snapshot,
+            "snapshot.tooManyRoles",
+            "applicationRoles",
+            format!("{} application roles: at most {MAX_ROLES} are supported (Jira has four)", raw_roles.len()),
+        ));
+    }
     let mut roles: Vec<Role> = Vec::with_capacity(raw_roles.len());
     for (i, r) in raw_roles.into_iter().enumerate() {
         if roles.iter().any(|x| x.key == r.key) {

@@ -3,7 +3,7 @@
 //! inactive first, never touching protected users.
 
 use crate::matcher::Matcher;
-use crate::plan::{role_groups, seats_used};
+use crate::plan::{group_role_masks, role_groups, seats_per_role};
 use crate::policy::Policy;
 use crate::snapshot::{LastLogin, Snapshot};
 use crate::time::{format_instant, whole_days};
@@ -112,7 +112,8 @@ pub fn plan_tier(policy: &Policy, snapshot: &Snapshot, opts: &TierOptions) -> Re
         }
     };
     let set = role_groups(snapshot, &role.groups);
-    let used = seats_used(snapshot, &set);
+    let r = snapshot.roles.iter().position(|x| std::ptr::eq(x, role)).unwrap_or(0);
+    let used = seats_per_role(snapshot, &group_role_masks(snapshot)).get(r).copied().unwrap_or(0);
     let needed = (used as i64 - target.max(0)).max(0) as usize;
     let m = Matcher::new(policy, snapshot, opts.as_of, opts.actor);
 

@@ -763,8 +763,8 @@ proptest! {
     }
 
     /// (d) the plan does not depend on the order of users, nor on the order of each user's
-    /// groups, up to the spelling and order of group names inside the facts (see the strict
-    /// variant below, ignored as an engine bug).
+    /// groups, up to the spelling and order of group names inside the facts (the strict
+    /// variants below check those too).
     #[test]
     fn independent_of_user_and_group_order(c in case()) {
         let a = plan_value(&run(&c, &c.users));

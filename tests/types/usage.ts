@@ -1,0 +1,203 @@
+// Type-level usage of plugin-shim/src/engine.mjs (checked by `tsc -p tests/types/tsconfig.json`,
+// never run). It exercises the declarations in plugin-shim/src/engine.d.ts against
+// docs/engine-api.md, including narrowing on `result.type` and `action.action`.
+import * as engine from '../../plugin-shim/src/engine.mjs';
+import type {
+  Dashboard, ExecutableAction, Failure, NextRuns, Plan, PlannedAction, Policy, Problem,
+  ProtectionCode, Result, Snapshot, TierOptions, TierPlan, UserCleanupError,
+} from '../../plugin-shim/src/engine.mjs';
+
+declare function show(...xs: unknown[]): void;
+
+// `@ts-expect-error` lines are checked too: each must be an error.
+type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
+function assertType<T extends true>(_: T): void {}
+
+const policy: Policy = {
+  version: 1,
+  internalDomains: ['acme.com'],
+  protect: { groups: ['jira-administrators'], users: ['svc-backup'] },
+  serviceAccounts: [{ user: 'svc-ci', owner: 'ops@acme.com', purpose: 'CI', expires: '2027-06-30' }],
+  limits: { maxActionsPerRun: 100 },
+  rules: [
+    {
+      id: 'contractors-90d',
+      include: { groups: ['contractors', 'ext-*'] },
+      exclude: { groups: ['keep-forever'], users: ['alice'] },
+      email: { external: true },
+      inactiveDays: 90,
+      neverLoggedIn: { createdMoreThanDays: 30 },
+      action: { type: 'deactivate' },
+    },
+    { id: 'licence', inactiveDays: 180, action: { type: 'removeFromGroups', groups: ['jira-*-users'] } },
+    { id: 'review', inactiveDays: 60, email: { domains: ['partner.io'] }, action: { type: 'review' } },
+  ],
+  schedules: [{ id: 'weekly', cron: '0 3 * * MON', timezone: 'Europe/Oslo', rules: ['contractors-90d'] }],
+};
+
+const snapshot: Snapshot = {
+  capturedAt: '2026-11-27T10:00:00Z',
+  users: [
+    { name: 'fred', displayName: 'Fred', email: 'fred@partner.io', active: true, groups: ['contractors'], lastLogin: '2026-08-01T09:00:00Z' },
+    { name: 'never', active: true, groups: [], lastLogin: null, created: '2026-01-01T00:00:00Z' },
+    { name: 'unknown', active: true, groups: [] },
+  ],
+  applicationRoles: [{ key: 'jira-software', name: 'Jira Software', groups: ['jira-software-users'], numberOfSeats: 500, userCount: 480, hasUnlimitedSeats: false }],
+};
+
+// @ts-expect-error removeFromGroups needs groups
+const badAction: Policy['rules'][number]['action'] = { type: 'removeFromGroups' };
+// @ts-expect-error unknown action type
+const badType: Policy['rules'][number]['action'] = { type: 'delete' };
+show(badAction, badType);
+
+// ---- version / validate ----------------------------------------------------------------------
+const v: string = engine.version();
+show(v);
+
+const validation = engine.validate(policy, snapshot);
+if (validation.type === 'failure') {
+  for (const e of validation.errors) {
+    const severity: 'error' = e.severity;
+    show(e.code, e.path, e.message, e.source, severity);
+  }
+} else {
+  // @ts-expect-error a success has no errors
+  show(validation.errors);
+}
+engine.validate(JSON.stringify(policy));
+engine.validate('{"version":1,"rules":[]}', null);
+
+// ---- plan --------------------------------------------------------------------------------------
+function describeProblem(p: Problem): string {
+  const where = p.path === '' ? 'the whole document' : p.path;
+  switch (p.source) {
+    case 'policy':
+    case 'snapshot':
+    case 'options':
+      return `${p.severity} ${p.code} at ${where}: ${p.message}`;
+  }
+}
+
+function handle(result: Result<Plan>): Plan | undefined {
+  if (result.type === 'success') {
+    const plan: Plan = result.value;
+    for (const w of result.warnings) show(w.code === 'policy.groupNotInSnapshot', describeProblem(w));
+    return plan;
+  }
+  const failure: Failure = result;
+  // @ts-expect-error a failure has no value
+  show(result.value);
+  failure.errors.forEach((e) => show(describeProblem(e)));
+  return undefined;
+}
+
+const planned = handle(engine.plan(policy, snapshot, { asOf: '2026-11-27T00:00:00Z', actor: 'admin' }));
+handle(engine.plan(JSON.stringify(policy), JSON.stringify(snapshot), JSON.stringify({ asOf: '2026-11-27T00:00:00Z' })));
+const text: string = engine.planJson(JSON.stringify(policy), JSON.stringify(snapshot), '{"asOf":"2026-11-27T00:00:00Z"}');
+handle(JSON.parse(text) as Result<Plan>);
+
+// @ts-expect-error asOf is required
+engine.plan(policy, snapshot, { actor: 'admin' });
+// @ts-expect-error the policy must be text or a policy object
+engine.plan(42, snapshot, { asOf: '2026-11-27T00:00:00Z' });
+
+function describeAction(a: PlannedAction): string {
+  switch (a.action) {
+    case 'deactivate':
+      return `deactivate ${a.user} (${a.rule})`;
+    case 'removeFromGroups':
+      return `remove ${a.user} from ${a.groups.join(', ')}`;
+    case 'review':
+      // @ts-expect-error only removeFromGroups actions carry groups
+      return `review ${a.user} ${a.groups}`;
+  }
+}
+
+if (planned) {
+  const executable: ExecutableAction[] = planned.actions.filter(
+    (a): a is ExecutableAction => a.action === 'deactivate' || a.action === 'removeFromGroups',
+  );
+  show(executable.length === planned.counts.executable, planned.overLimit, planned.limit?.maxActionsPerRun);
+  for (const a of planned.actions) {
+    show(describeAction(a), a.reasons.join('; '), a.email ?? '(no email)');
+    const f = a.facts;
+    const last: string | null = f.lastLogin;
+    const days: number = f.daysInactive;
+    show(last, days, f.created, f.matchedGroups, f.emailDomain, f.directory);
+    if (f.serviceAccount) {
+      const expired: true = f.serviceAccount.expired;
+      show(f.serviceAccount.owner, f.serviceAccount.expires, expired);
+    }
+  }
+  for (const p of planned.protected) {
+    const code: ProtectionCode = p.code;
+    // @ts-expect-error not a protection code
+    const wrong: ProtectionCode = 'protect.everyone';
+    show(p.user, p.rule, p.reason, code, wrong);
+  }
+  for (const e of planned.expiredServiceAccounts) show(e.user, e.owner, e.expires, e.actioned);
+  const byAction: number = planned.counts.byAction.deactivate + planned.counts.byAction.removeFromGroups + planned.counts.byAction.review;
+  const byRule: number | undefined = planned.counts.byRule['contractors-90d'];
+  show(byAction, byRule, planned.counts.protected, planned.counts.users, planned.counts.activeUsers);
+  for (const l of planned.licence) {
+    const remaining: number | null = l.remainingAfter;
+    show(l.role, l.name, l.seatsBefore - l.seatsAfter === l.seatsFreed, remaining, l.hasUnlimitedSeats);
+  }
+  const actor: string | null = planned.actor;
+  show(actor, planned.asOf);
+}
+
+// ---- dashboard -------------------------------------------------------------------------------
+const dash = engine.dashboard(null, snapshot, { asOf: '2026-11-27T00:00:00Z', lowUsageDays: 15, inactiveDays: 30 });
+if (dash.type === 'success') {
+  const d: Dashboard = dash.value;
+  const total: number = Object.values(d.buckets).reduce((a, b) => a + b, 0);
+  show(total === d.total, d.thresholds.lowUsageDays, d.buckets.neverLoggedIn, d.buckets.protected);
+  for (const r of d.roles) show(r.key, r.seatsUsed, r.userCount ?? 'n/a', r.remaining, r.usedShare, r.idleSeats, r.tier.nextLower);
+  for (const g of d.groups) show(g.group, g.inactiveShare);
+  for (const x of d.externalDomains) show(x.domain, x.firstLogin ?? 'never', x.lastLogin);
+  // @ts-expect-error no such bucket
+  show(d.buckets.dormant);
+}
+engine.dashboard(policy, JSON.stringify(snapshot), { asOf: '2026-11-27T00:00:00Z', actor: 'admin' });
+
+// ---- planTier --------------------------------------------------------------------------------
+const tierOptions: TierOptions[] = [
+  { asOf: '2026-11-27T00:00:00Z', role: 'jira-software', nextLowerTier: true },
+  { asOf: '2026-11-27T00:00:00Z', role: 'jira-software', targetSeats: 250 },
+  { asOf: '2026-11-27T00:00:00Z', role: 'jira-software', headroom: 10, actor: 'admin' },
+];
+// @ts-expect-error exactly one target
+const twoTargets: TierOptions = { asOf: '2026-11-27T00:00:00Z', role: 'jira-software', targetSeats: 250, headroom: 10 };
+show(twoTargets);
+for (const o of tierOptions) {
+  const r: Result<TierPlan> = engine.planTier(policy, snapshot, o);
+  if (r.type === 'failure') {
+    show(r.errors.some((e) => e.code === 'options.unknownRole'));
+    continue;
+  }
+  const t = r.value;
+  show(t.target, t.targetSource === 'nextLowerTier', t.needed, t.reachable, t.shortfall, t.excluded.protected);
+  for (const c of t.candidates) show(c.user, c.displayName, c.lastLogin ?? 'never', c.daysInactive, c.groups, c.reason);
+}
+
+// ---- nextRuns --------------------------------------------------------------------------------
+const runs: Result<NextRuns> = engine.nextRuns(policy, { from: '2026-11-27T00:00:00Z', count: 5 });
+if (runs.type === 'success') {
+  for (const s of runs.value.schedules) show(s.id, s.timezone, s.cron, s.next[0]);
+}
+
+// ---- errors ----------------------------------------------------------------------------------
+try {
+  engine.validate(JSON.stringify(policy));
+} catch (e) {
+  const err = e as UserCleanupError;
+  if (err.name === 'UserCleanupError' && err.code === 'argument.invalid') show(err.message);
+}
+
+// ---- type equalities -------------------------------------------------------------------------
+assertType<Equal<PlannedAction['action'], 'deactivate' | 'removeFromGroups' | 'review'>>(true);
+assertType<Equal<ProtectionCode, 'protect.actor' | 'protect.user' | 'protect.group' | 'protect.serviceAccount'>>(true);
+assertType<Equal<Problem['source'], 'policy' | 'snapshot' | 'options'>>(true);
+assertType<Equal<Result<Plan>['type'], 'success' | 'failure'>>(true);
