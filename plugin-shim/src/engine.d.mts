@@ -1,0 +1,414 @@
+// Types for plugin-shim/src/engine.mjs (the Node wrapper over pkg/node), following
+// docs/engine-api.md and the data contracts in DESIGN.md. Named .d.mts so that TypeScript with
+// `moduleResolution: "nodenext"` finds it beside engine.mjs on its own.
+
+// ---------------------------------------------------------------------------------------------
+// Result envelope
+
+/** Which input a problem is about. */
+export type ProblemSource = 'policy' | 'snapshot' | 'options';
+export type Severity = 'error' | 'warning';
+
+/** Problem codes the engine documents or is known to use. Codes are stable; new ones may be added. */
+export type KnownProblemCode =
+  | 'json.syntax'
+  | 'json.invalid'
+  | 'policy.unknownField'
+  | 'policy.invalidType'
+  | 'policy.missingField'
+  | 'policy.emptyValue'
+  | 'policy.outOfRange'
+  | 'policy.unsupportedVersion'
+  | 'policy.unknownAction'
+  | 'policy.unexpectedField'
+  | 'policy.invalidDomain'
+  | 'policy.invalidDate'
+  | 'policy.emailConflict'
+  | 'policy.duplicateRuleId'
+  | 'policy.duplicateScheduleId'
+  | 'policy.duplicateServiceAccount'
+  | 'policy.noActivityCondition'
+  | 'policy.noRules'
+  | 'policy.noLimit'
+  | 'policy.serviceAccountNoExpiry'
+  | 'policy.groupNotInSnapshot'
+  | 'policy.userNotInSnapshot'
+  | 'rule.neverSelects'
+  | 'rule.everyDomainExternal'
+  | 'serviceAccount.expired'
+  | 'schedule.unknownRule'
+  | 'schedule.noRules'
+  | 'cron.invalid'
+  | 'timezone.unknown'
+  | 'snapshot.invalid'
+  | 'snapshot.duplicateUser'
+  | 'snapshot.duplicateRole'
+  | 'snapshot.emptyName'
+  | 'snapshot.invalidTimestamp'
+  | 'options.invalid'
+  | 'options.missing'
+  | 'options.invalidTimestamp'
+  | 'options.invalidThresholds'
+  | 'options.target'
+  | 'options.unknownRole'
+  | 'options.noSeatLimit'
+  | 'options.noLowerTier';
+/** A problem code: one of the known ones, or one added later (still a string). */
+export type ProblemCode = KnownProblemCode | (string & {});
+
+export interface Problem {
+  /** Stable, e.g. "policy.unknownField", "snapshot.duplicateUser", "cron.invalid". */
+  code: ProblemCode;
+  /** JSON path into the document: "rules[2].include.groups[0]", "users[17].lastLogin"; "" = the whole document. */
+  path: string;
+  /** A readable sentence naming the value. */
+  message: string;
+  source: ProblemSource;
+  severity: Severity;
+}
+export interface ErrorProblem extends Problem { severity: 'error' }
+export interface WarningProblem extends Problem { severity: 'warning' }
+
+export interface Success<T> {
+  type: 'success';
+  value: T;
+  warnings: WarningProblem[];
+}
+export interface Failure {
+  type: 'failure';
+  errors: ErrorProblem[];
+  warnings: WarningProblem[];
+}
+/** Every engine answer: narrow on `type`. */
+export type Result<T> = Success<T> | Failure;
+
+/** What the engine throws when called wrongly (an argument that is neither JSON text nor an object). */
+export interface UserCleanupError extends Error {
+  name: 'UserCleanupError';
+  code: 'argument.invalid' | 'engine.notBuilt' | 'internal.json' | (string & {});
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inputs (DESIGN.md "Data contracts"). Every function also takes the same documents as JSON text.
+
+/** An RFC 3339 instant ("2026-11-27T00:00:00Z"); snapshots also accept Jira's "+1000" offsets. */
+export type Instant = string;
+
+export interface SnapshotUser {
+  /** Jira username, unique (case-insensitive). */
+  name: string;
+  key?: string;
+  displayName?: string;
+  /** May be empty. */
+  email?: string;
+  active: boolean;
+  /** Effective memberships. */
+  groups: string[];
+  directory?: string;
+  /** Absent = not known. */
+  created?: Instant;
+  /** An instant; `null` = never logged in; absent = not known. */
+  lastLogin?: Instant | null;
+}
+export interface ApplicationRole {
+  key: string;
+  name: string;
+  groups: string[];
+  numberOfSeats?: number | null;
+  userCount?: number | null;
+  hasUnlimitedSeats?: boolean;
+}
+export interface Snapshot {
+  capturedAt?: Instant;
+  users: SnapshotUser[];
+  applicationRoles?: ApplicationRole[];
+}
+
+export type ActionType = 'deactivate' | 'removeFromGroups' | 'review';
+export type RuleAction =
+  | { type: 'deactivate' }
+  | { type: 'review' }
+  | { type: 'removeFromGroups'; groups: string[] };
+export type EmailCondition = { external: boolean } | { domains: string[] };
+export interface Rule {
+  id: string;
+  description?: string;
+  include?: { groups?: string[] };
+  exclude?: { groups?: string[]; users?: string[] };
+  email?: EmailCondition;
+  inactiveDays?: number;
+  neverLoggedIn?: { createdMoreThanDays: number };
+  action: RuleAction;
+}
+export interface ServiceAccount {
+  user: string;
+  owner: string;
+  purpose?: string;
+  /** "2027-06-30" (00:00 UTC that day) or an instant; absent = protected until removed. */
+  expires?: string;
+}
+export interface Schedule {
+  id: string;
+  /** Classic five fields (minute hour day-of-month month day-of-week). */
+  cron: string;
+  /** IANA time zone, e.g. "Europe/Oslo". */
+  timezone: string;
+  /** Rule ids to run; absent = every rule. */
+  rules?: string[];
+}
+export interface Policy {
+  version: 1;
+  internalDomains?: string[];
+  protect?: { groups?: string[]; users?: string[] };
+  serviceAccounts?: ServiceAccount[];
+  limits?: { maxActionsPerRun?: number };
+  rules: Rule[];
+  schedules?: Schedule[];
+}
+
+/** A document as JSON text or as a plain object. */
+export type PolicyInput = string | Policy;
+export type SnapshotInput = string | Snapshot;
+
+export interface PlanOptions {
+  /** The evaluation instant (never the clock). */
+  asOf: Instant;
+  /** The acting admin: protected. */
+  actor?: string | null;
+}
+export interface ValidateOptions {
+  asOf?: Instant;
+  actor?: string | null;
+}
+export interface DashboardOptions extends PlanOptions {
+  /** Default 15. */
+  lowUsageDays?: number;
+  /** Default 30. */
+  inactiveDays?: number;
+}
+interface TierOptionsBase extends PlanOptions {
+  /** Application role key, e.g. "jira-software". */
+  role: string;
+}
+/** Exactly one target: a seat count, a headroom under the licence limit, or the next lower tier. */
+export type TierOptions =
+  | (TierOptionsBase & { targetSeats: number; headroom?: undefined; nextLowerTier?: false })
+  | (TierOptionsBase & { headroom: number; targetSeats?: undefined; nextLowerTier?: false })
+  | (TierOptionsBase & { nextLowerTier: true; targetSeats?: undefined; headroom?: undefined });
+export interface NextRunsOptions {
+  from: Instant;
+  count?: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Plan
+
+/** Output instants are UTC: "YYYY-MM-DDTHH:MM:SSZ". */
+export type UtcInstant = string;
+
+export interface ServiceAccountFacts {
+  owner: string;
+  purpose: string | null;
+  expires: string;
+  expired: true;
+}
+export interface Facts {
+  /** `null` = never logged in. */
+  lastLogin: UtcInstant | null;
+  /** Whole days since last login (or since created when never logged in). */
+  daysInactive: number;
+  /** `null` when not known. */
+  created: UtcInstant | null;
+  /** The user's groups that matched include.groups (empty when include is absent). */
+  matchedGroups: string[];
+  emailDomain: string | null;
+  directory: string | null;
+  /** Only for expired service accounts. */
+  serviceAccount?: ServiceAccountFacts;
+}
+interface PlannedActionBase {
+  user: string;
+  displayName: string;
+  email: string | null;
+  /** Id of the rule that decided. */
+  rule: string;
+  /** The reasons in words. */
+  reasons: string[];
+  facts: Facts;
+}
+export interface DeactivateAction extends PlannedActionBase { action: 'deactivate' }
+export interface ReviewAction extends PlannedActionBase { action: 'review' }
+export interface RemoveFromGroupsAction extends PlannedActionBase {
+  action: 'removeFromGroups';
+  /** The groups the user is actually in. */
+  groups: string[];
+}
+/** Narrow on `action`. */
+export type PlannedAction = DeactivateAction | RemoveFromGroupsAction | ReviewAction;
+/** The actions a runner carries out (review is listed only). */
+export type ExecutableAction = DeactivateAction | RemoveFromGroupsAction;
+
+export type ProtectionCode = 'protect.actor' | 'protect.user' | 'protect.group' | 'protect.serviceAccount';
+export interface ProtectedUser {
+  user: string;
+  /** The rule that would have selected the user. */
+  rule: string;
+  code: ProtectionCode;
+  reason: string;
+}
+export interface ExpiredServiceAccount {
+  user: string;
+  owner: string;
+  purpose: string | null;
+  expires: string;
+  /** Whether a rule actions the account in this plan. */
+  actioned: boolean;
+  /** Whether the account is in the snapshot. */
+  present?: boolean;
+}
+export interface PlanCounts {
+  users: number;
+  activeUsers: number;
+  actions: number;
+  /** deactivate + removeFromGroups. */
+  executable: number;
+  byAction: Record<ActionType, number>;
+  byRule: Record<string, number>;
+  protected: number;
+}
+export interface LicenceImpact {
+  role: string;
+  name: string;
+  numberOfSeats: number | null;
+  hasUnlimitedSeats: boolean;
+  seatsBefore: number;
+  seatsAfter: number;
+  seatsFreed: number;
+  /** `null` when unlimited. */
+  remainingBefore: number | null;
+  remainingAfter: number | null;
+}
+export interface Plan {
+  asOf: UtcInstant;
+  actor: string | null;
+  /** Sorted by username (case-insensitive, then exact). */
+  actions: PlannedAction[];
+  protected: ProtectedUser[];
+  expiredServiceAccounts: ExpiredServiceAccount[];
+  counts: PlanCounts;
+  /** `null` (or a null maxActionsPerRun) when the policy sets no limit. */
+  limit: { maxActionsPerRun: number | null } | null;
+  /** Executable actions > maxActionsPerRun: the runner and the UI refuse to execute. */
+  overLimit: boolean;
+  licence: LicenceImpact[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dashboard
+
+export type BucketName = 'active' | 'lowUsage' | 'inactive' | 'neverLoggedIn' | 'unknown' | 'deactivated' | 'protected';
+export type Buckets = Record<BucketName, number>;
+export interface DashboardRole {
+  key: string;
+  name: string;
+  groups: string[];
+  numberOfSeats: number | null;
+  hasUnlimitedSeats: boolean;
+  /** Active users in any of the role's groups (computed from the snapshot). */
+  seatsUsed: number;
+  /** What the host reported, or null. */
+  userCount: number | null;
+  remaining: number | null;
+  usedShare: number | null;
+  /** Seats held by inactive / never-logged-in users. */
+  idleSeats: number;
+  tier: { current: number | null; nextLower: number | null };
+}
+export interface GroupUse {
+  group: string;
+  members: number;
+  activeMembers: number;
+  inactive: number;
+  neverLoggedIn: number;
+  unknown: number;
+  inactiveShare: number;
+}
+export interface DomainUse {
+  domain: string;
+  users: number;
+  activeUsers: number;
+  inactive: number;
+  neverLoggedIn: number;
+  /** Oldest last login; null when none. */
+  firstLogin: UtcInstant | null;
+  /** Newest last login; null when none. */
+  lastLogin: UtcInstant | null;
+}
+export interface Dashboard {
+  asOf: UtcInstant;
+  thresholds: { lowUsageDays: number; inactiveDays: number };
+  total: number;
+  /** Each user in exactly one bucket. */
+  buckets: Buckets;
+  roles: DashboardRole[];
+  /** Sorted by inactive + neverLoggedIn, descending. */
+  groups: GroupUse[];
+  externalDomains: DomainUse[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// TierPlan
+
+export type TargetSource = 'targetSeats' | 'headroom' | 'nextLowerTier';
+export interface TierCandidate {
+  user: string;
+  displayName: string;
+  lastLogin: UtcInstant | null;
+  daysInactive: number;
+  /** The role's groups the user is in. */
+  groups: string[];
+  reason: string;
+}
+export interface TierPlan {
+  role: string;
+  name: string;
+  numberOfSeats: number | null;
+  seatsUsed: number;
+  target: number;
+  targetSource: TargetSource;
+  needed: number;
+  reachable: boolean;
+  shortfall: number;
+  /** Longest inactive first; ties by username. */
+  candidates: TierCandidate[];
+  excluded: { protected: number; unknownLastLogin: number };
+}
+
+// ---------------------------------------------------------------------------------------------
+// nextRuns
+
+export interface ScheduleRuns {
+  id: string;
+  timezone: string;
+  cron: string;
+  /** UTC instants. */
+  next: UtcInstant[];
+}
+export interface NextRuns {
+  schedules: ScheduleRuns[];
+}
+
+/** What validate returns on success (docs: `{}`; the engine may add a summary). */
+export type Validation = { readonly [key: string]: unknown };
+
+// ---------------------------------------------------------------------------------------------
+// Functions
+
+export function version(): string;
+export function validate(policy: PolicyInput, snapshot?: SnapshotInput | null, options?: string | ValidateOptions | null): Result<Validation>;
+export function plan(policy: PolicyInput, snapshot: SnapshotInput, options: string | PlanOptions): Result<Plan>;
+/** The same Result<Plan> as `plan`, as JSON text (big payloads). */
+export function planJson(policyText: PolicyInput, snapshotText: SnapshotInput, optionsText: string | PlanOptions): string;
+export function dashboard(policy: PolicyInput | null | undefined, snapshot: SnapshotInput, options: string | DashboardOptions): Result<Dashboard>;
+export function planTier(policy: PolicyInput, snapshot: SnapshotInput, options: string | TierOptions): Result<TierPlan>;
+export function nextRuns(policy: PolicyInput, options: string | NextRunsOptions): Result<NextRuns>;
