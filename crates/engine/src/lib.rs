@@ -26,6 +26,7 @@ pub use problem::{Outcome, Problem, Severity, Source};
 pub use snapshot::{parse_snapshot, Snapshot};
 pub use tier::{Target, TierOptions, TierPlan};
 
+use chrono::Datelike;
 use serde::Serialize;
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -214,6 +215,7 @@ pub fn next_runs(policy: &str, options: &str) -> Outcome<NextRuns> {
                     next: match &s.spec {
                         Some((spec, tz)) => schedule::next_runs(spec, *tz, from, o.count)
                             .iter()
+                            .filter(|t| t.year() <= 9999)
                             .map(|t| time::format_instant(t.timestamp_millis()))
                             .collect(),
                         None => Vec::new(),

@@ -324,7 +324,9 @@ pub fn group_role_masks(snapshot: &Snapshot) -> Vec<u64> {
 
 /// The roles a set of groups gives seats of.
 pub fn role_mask(masks: &[u64], groups: &[u32]) -> u64 {
-    groups.iter().fold(0, |m, &g| m | masks.get(g as usize).copied().unwrap_or(0))
+    groups
+        .iter()
+        .fold(0, |m, &g| m | masks.get(g as usize).copied().unwrap_or(0))
 }
 
 /// Active users holding each role's seat, in one pass over the users.

@@ -237,7 +237,8 @@ impl Walker {
         let mut out = Vec::new();
         for (i, d) in list.iter().enumerate() {
             let d = d.trim().trim_start_matches('@').to_lowercase();
-            let valid = !d.starts_with('.')
+            let valid = !d.is_empty()
+                && !d.starts_with('.')
                 && !d.ends_with('.')
                 && !d.contains("..")
                 && d.chars().all(|c| c.is_alphanumeric() || c == '.' || c == '-');
@@ -266,6 +267,14 @@ impl Walker {
                 0
             }
             Some(v) if v.as_u64() == Some(1) => 1,
+            Some(v) if !v.is_number() => {
+                self.err(
+                    "policy.invalidType",
+                    "version",
+                    format!("version must be the number 1, found {}", short(v)),
+                );
+                0
+            }
             Some(v) => {
                 self.err(
                     "policy.unsupportedVersion",

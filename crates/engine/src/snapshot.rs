@@ -70,7 +70,9 @@ impl Groups {
         let mut order: Vec<u32> = (0..self.names.len() as u32).collect();
         order.sort_unstable_by(|&a, &b| {
             let (a, b) = (a as usize, b as usize);
-            self.lower[a].cmp(&self.lower[b]).then_with(|| self.names[a].cmp(&self.names[b]))
+            self.lower[a]
+                .cmp(&self.lower[b])
+                .then_with(|| self.names[a].cmp(&self.names[b]))
         });
         let mut new_id = vec![0u32; order.len()];
         for (new, &old) in order.iter().enumerate() {
@@ -296,7 +298,9 @@ struct RawRole<'a> {
 /// saves millions of allocations.
 pub fn parse_snapshot(text: &str) -> Result<Snapshot<'_>, Vec<Problem>> {
     // A user takes 250-350 bytes of JSON in practice; a smaller guess only costs a regrowth.
-    let seed = ParsedVisitor { users_hint: text.len() / 300 };
+    let seed = ParsedVisitor {
+        users_hint: text.len() / 300,
+    };
     let mut de = serde_json::Deserializer::from_str(text);
     let raw: Parsed = match seed.deserialize(&mut de).and_then(|p| de.end().map(|()| p)) {
         Ok(r) => r,
@@ -317,6 +321,15 @@ fn structural_error(text: &str, first: &serde_json::Error) -> Problem {
             let path = e.path().to_string();
             let path = if path == "." { String::new() } else { path };
             let inner = e.into_inner();
+            // serde names a missing field at its object; point at the field itself.
+            let missing = inner
+                .to_string()
+                .strip_prefix("missing field `")
+                .and_then(|r| r.split('`').next().map(str::to_string));
+            let path = match (&missing, path.is_empty()) {
+                (Some(f), false) => format!("{path}.{f}"),
+                _ => path,
+            };
             let message = if path.is_empty() && !inner.to_string().starts_with("missing field") {
                 format!(
                     "the snapshot must be an object {{\"capturedAt\", \"users\": [...], \"applicationRoles\": [...]}} ({})",
@@ -325,7 +338,11 @@ fn structural_error(text: &str, first: &serde_json::Error) -> Problem {
             } else if path.is_empty() {
                 format!("the snapshot: {inner}")
             } else {
-                format!("{path}: {inner}")
+                // The path says where; serde's "at line 1 column 373" would only confuse when the
+                // snapshot came as an object (it was stringified for us).
+                let msg = inner.to_string();
+                let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+                format!("{path}: {msg}")
             };
             Problem::error(Source::Snapshot, "snapshot.invalid", path, message)
         }
@@ -428,8 +445,11 @@ fn build(raw: Parsed<'_>) -> Result<Snapshot<'_>, Vec<Problem>> {
         k[..n].copy_from_slice(&b[..n]);
         u128::from_be_bytes(k)
     };
-    let mut keys: Vec<(u128, u32)> =
-        users.iter().enumerate().map(|(i, (_, u))| (prefix(&u.name_lower), i as u32)).collect();
+    let mut keys: Vec<(u128, u32)> = users
+        .iter()
+        .enumerate()
+        .map(|(i, (_, u))| (prefix(&u.name_lower), i as u32))
+        .collect();
     keys.sort_unstable_by(|a, b| {
         a.0.cmp(&b.0).then_with(|| {
             let (x, y) = (&users[a.1 as usize].1, &users[b.1 as usize].1);
@@ -441,15 +461,18 @@ fn build(raw: Parsed<'_>) -> Result<Snapshot<'_>, Vec<Problem>> {
         let (x, y) = (&users[w[0].1 as usize], &users[w[1].1 as usize]);
         if x.1.name_lower == y.1.name_lower {
             let (first, second) = if x.0 < y.0 { (x, y) } else { (y, x) };
-            dups.push((second.0, Problem::error(
-                Source::Snapshot,
-                "snapshot.duplicateUser",
-                format!("users[{}].name", second.0),
-                format!(
-                    "username \"{}\" appears twice (usernames are case-insensitive): also \"{}\" at users[{}]",
-                    second.1.name, first.1.name, first.0
+            dups.push((
+                second.0,
+                Problem::error(
+                    Source::Snapshot,
+                    "snapshot.duplicateUser",
+                    format!("users[{}].name", second.0),
+                    format!(
+                        "username \"{}\" appears twice (usernames are case-insensitive): also \"{}\" at users[{}]",
+                        second.1.name, first.1.name, first.0
+                    ),
                 ),
-            )));
+            ));
         }
     }
     dups.sort_by_key(|d| d.0);
@@ -463,7 +486,10 @@ fn build(raw: Parsed<'_>) -> Result<Snapshot<'_>, Vec<Problem>> {
             Source::Snapshot,
             "snapshot.tooManyRoles",
             "applicationRoles",
-            format!("{} application roles: at most {MAX_ROLES} are supported (Jira has four)", raw_roles.len()),
+            format!(
+                "{} application roles: at most {MAX_ROLES} are supported (Jira has four)",
+                raw_roles.len()
+            ),
         ));
     }
     let mut roles: Vec<Role> = Vec::with_capacity(raw_roles.len());

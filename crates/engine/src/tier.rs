@@ -113,7 +113,10 @@ pub fn plan_tier(policy: &Policy, snapshot: &Snapshot, opts: &TierOptions) -> Re
     };
     let set = role_groups(snapshot, &role.groups);
     let r = snapshot.roles.iter().position(|x| std::ptr::eq(x, role)).unwrap_or(0);
-    let used = seats_per_role(snapshot, &group_role_masks(snapshot)).get(r).copied().unwrap_or(0);
+    let used = seats_per_role(snapshot, &group_role_masks(snapshot))
+        .get(r)
+        .copied()
+        .unwrap_or(0);
     let needed = (used as i64 - target.max(0)).max(0) as usize;
     let m = Matcher::new(policy, snapshot, opts.as_of, opts.actor);
 
