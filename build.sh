@@ -95,6 +95,8 @@ case "${1:-build}" in
     node plugin-shim/bin/user-cleanup.mjs preview --policy samples/policy.json --snapshot samples/snapshot.json --as-of 2026-11-27T10:00:00Z --actor admin
     log "dashboard"
     node plugin-shim/bin/user-cleanup.mjs dashboard --policy samples/policy.json --snapshot samples/snapshot.json --as-of 2026-11-27T10:00:00Z
+    log "tier planning: keep 50 Jira Service Management seats free"
+    node plugin-shim/bin/user-cleanup.mjs tier --policy samples/policy.json --snapshot samples/snapshot.json --as-of 2026-11-27T10:00:00Z --role jira-servicedesk --headroom 50
     log "schedules"
     node plugin-shim/bin/user-cleanup.mjs schedules --policy samples/policy.json --from 2026-11-27T10:00:00Z --count 3
     ;;

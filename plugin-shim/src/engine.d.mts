@@ -381,7 +381,7 @@ export interface TierPlan {
   shortfall: number;
   /** Longest inactive first; ties by username. */
   candidates: TierCandidate[];
-  excluded: { protected: number; unknownLastLogin: number };
+  excluded: { protected: number; unknownLastLogin: number; unknownCreated: number };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -184,6 +184,19 @@ const TIER_POLICY = policy([rule('r1')], { protect: { users: ['x4'] } });
 // longest inactive first: x2 (500, from created), x1 (400), x7 (300), x8 (300), x3 (200), f000, ...
 
 describe('planTier', () => {
+  test('never logged in with no creation date is never a candidate (it may be a new account)', () => {
+    const roles = [{ key: 'jira-software', name: 'Jira Software', groups: ['jira-software-users'], numberOfSeats: 3, hasUnlimitedSeats: false }];
+    const s = snapshot([
+      user('new', { lastLogin: null, created: undefined, groups: ['jira-software-users'] }),
+      user('old', { lastLogin: ago(400), groups: ['jira-software-users'] }),
+      user('mid', { lastLogin: ago(40), groups: ['jira-software-users'] }),
+    ], roles);
+    const t = ok(engine.planTier(policy([rule('r1')]), s, { asOf: AS_OF, role: 'jira-software', targetSeats: 0 }));
+    assert.deepEqual(t.candidates.map((c) => c.user), ['old', 'mid']);
+    assert.deepEqual(t.excluded, { protected: 0, unknownLastLogin: 0, unknownCreated: 1 });
+    assert.equal(t.shortfall, 1);
+    assert.equal(t.reachable, false);
+  });
   test('nextLowerTier: 500 → 250, candidates longest inactive first, protected and unknown excluded', () => {
     const t = ok(engine.planTier(TIER_POLICY, TIER_SNAPSHOT, { asOf: AS_OF, role: 'jira-software', nextLowerTier: true }));
     assert.equal(t.role, 'jira-software');
@@ -196,7 +209,7 @@ describe('planTier', () => {
     assert.equal(t.reachable, true);
     assert.equal(t.shortfall, 0);
     assert.deepEqual(t.candidates.map((c) => c.user), ['x2', 'x1', 'x7', 'x8', 'x3']);
-    assert.deepEqual(t.excluded, { protected: 1, unknownLastLogin: 1 });
+    assert.deepEqual(t.excluded, { protected: 1, unknownLastLogin: 1, unknownCreated: 0 });
     const [x2, x1, , , x3] = t.candidates;
     assert.equal(x2.lastLogin, null);
     assert.equal(x2.daysInactive, 500);
@@ -241,7 +254,7 @@ describe('planTier', () => {
   test('the actor is protected', () => {
     const t = ok(engine.planTier(TIER_POLICY, TIER_SNAPSHOT, { asOf: AS_OF, actor: 'X2', role: 'jira-software', nextLowerTier: true }));
     assert.deepEqual(t.candidates.map((c) => c.user), ['x1', 'x7', 'x8', 'x3', 'f000']);
-    assert.deepEqual(t.excluded, { protected: 2, unknownLastLogin: 1 });
+    assert.deepEqual(t.excluded, { protected: 2, unknownLastLogin: 1, unknownCreated: 0 });
   });
 
   test('unknown role → options.unknownRole', () => {

@@ -74,6 +74,8 @@ pub struct Candidate {
 pub struct Excluded {
     pub protected: usize,
     pub unknown_last_login: usize,
+    /// Never logged in, creation date not known (could be a new account).
+    pub unknown_created: usize,
 }
 
 /// Why a tier plan cannot be made (reported as a problem on the options).
@@ -135,7 +137,14 @@ pub fn plan_tier(policy: &Policy, snapshot: &Snapshot, opts: &TierOptions) -> Re
         }
         let days = match u.last_login {
             LastLogin::At(t) => whole_days(opts.as_of, t),
-            LastLogin::Never => u.created.map_or(i64::MAX, |c| whole_days(opts.as_of, c)),
+            // Never logged in and created who knows when: maybe yesterday. Not a candidate.
+            LastLogin::Never => match u.created {
+                Some(c) => whole_days(opts.as_of, c),
+                None => {
+                    excluded.unknown_created += 1;
+                    continue;
+                }
+            },
             LastLogin::Unknown => {
                 excluded.unknown_last_login += 1;
                 continue;
@@ -156,14 +165,13 @@ pub fn plan_tier(policy: &Policy, snapshot: &Snapshot, opts: &TierOptions) -> Re
                 .collect();
             let (last_login, reason) = match u.last_login {
                 LastLogin::At(t) => (Some(format_instant(t)), format!("last login {days} days ago")),
-                _ if *days == i64::MAX => (None, "never logged in (creation date not known)".to_string()),
                 _ => (None, format!("never logged in; created {days} days ago")),
             };
             Candidate {
                 user: u.name.to_string(),
                 display_name: u.display_name.to_string(),
                 last_login,
-                days_inactive: if *days == i64::MAX { -1 } else { *days },
+                days_inactive: *days,
                 groups,
                 reason,
             }

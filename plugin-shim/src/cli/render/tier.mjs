@@ -20,7 +20,7 @@ export function renderTier(t, { asOf, asOfSource, limit, width, c }) {
       : `  reachable   ${c.bold(c.red('NO'))} — ${t.candidates.length} candidates, ${t.shortfall} seats short`,
   );
   const ex = t.excluded ?? {};
-  out.push(`  excluded    ${ex.protected ?? 0} protected, ${ex.unknownLastLogin ?? 0} with last login not known`);
+  out.push(`  excluded    ${ex.protected ?? 0} protected, ${ex.unknownLastLogin ?? 0} with last login not known, ${ex.unknownCreated ?? 0} never logged in with creation date not known`);
 
   out.push('', c.bold('Candidates') + c.dim(' — the fewest users that reach the target, longest inactive first'));
   if (!t.candidates.length) {
