@@ -105,8 +105,13 @@ case "${1:-build}" in
     node tests/bench/bench.mjs "${@:2}"
     ;;
   fuzz)
-    # cargo-fuzz needs nightly; see README "Fuzzing".
-    cargo +nightly fuzz run "${2:-parse_policy}" -- -max_total_time="${3:-60}"
+    # cargo-fuzz needs nightly (fuzz/README.md). Targets: parse_policy parse_snapshot plan next_runs.
+    rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
+    command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+    t="${2:-parse_policy}"
+    mkdir -p "fuzz/corpus/$t"
+    (cd fuzz && cargo +nightly fuzz run "$t" "corpus/$t" "seeds/$t" -- \
+      -max_total_time="${3:-60}" -rss_limit_mb=2048 -max_len=65536 -timeout=10 -dict=dict/engine.dict)
     ;;
   clean) cargo clean; rm -rf pkg dist ;;
   *) echo "usage: ./build.sh [build|test|demo|bench|fuzz TARGET SECONDS|clean]" >&2; exit 2 ;;
