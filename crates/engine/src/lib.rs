@@ -89,23 +89,71 @@ pub fn validate(policy: &str, snapshot: Option<&str>) -> Outcome<Validation> {
     }
 }
 
-/// The plan for `policy` over `snapshot`. `options`: `{"asOf": "...", "actor": "..."}`.
-pub fn plan(policy: &str, snapshot: &str, options: &str) -> Outcome<Plan> {
-    let opts = options::plan(options);
-    let (p, s, mut problems) = load(policy, Some(snapshot));
-    let opts = match opts {
+/// What an entry point works on once every input parsed: the policy and snapshot it asked for,
+/// its options, and the warnings so far.
+type Gathered<'a, O> = (Option<Policy>, Option<Snapshot<'a>>, O, Vec<Problem>);
+
+/// Parses every input an entry point needs and collects all their problems before deciding, so
+/// that the caller sees every problem at once. `extra` adds checks that need the policy and the
+/// options together (e.g. service accounts expired at `asOf`).
+fn gather<'a, O>(
+    policy: Option<&str>,
+    snapshot: Option<&'a str>,
+    options: Result<O, Vec<Problem>>,
+    extra: impl FnOnce(&Policy, &O) -> Vec<Problem>,
+) -> Result<Gathered<'a, O>, Outcome<std::convert::Infallible>> {
+    let (p, s, mut problems) = match policy {
+        Some(policy) => load(policy, snapshot),
+        None => match snapshot.map(parse_snapshot) {
+            Some(Ok(s)) => (None, Some(s), Vec::new()),
+            Some(Err(e)) => (None, None, e),
+            None => (None, None, Vec::new()),
+        },
+    };
+    let o = match options {
         Ok(o) => Some(o),
         Err(e) => {
             problems.extend(e);
             None
         }
     };
-    if let (Some(p), Some(o)) = (&p, &opts) {
-        problems.extend(checks::expired_service_accounts(p, o.as_of));
+    if let (Some(p), Some(o)) = (&p, &o) {
+        problems.extend(extra(p, o));
     }
     let (errors, warnings) = split(problems);
-    match (p, s, opts) {
-        (Some(p), Some(s), Some(o)) if errors.is_empty() => {
+    match o {
+        Some(o) if errors.is_empty() => Ok((p, s, o, warnings)),
+        _ => Err(Outcome::Failure { errors, warnings }),
+    }
+}
+
+/// Re-types a failure (it carries no value).
+fn failed<T>(o: Outcome<std::convert::Infallible>) -> Outcome<T> {
+    match o {
+        Outcome::Failure { errors, warnings } => Outcome::Failure { errors, warnings },
+        Outcome::Success { value, .. } => match value {},
+    }
+}
+
+/// An input the entry point needs went missing without a reported problem: cannot happen (a
+/// parser that returns nothing always says why), but answered as data, never a panic.
+fn missing<T>(warnings: Vec<Problem>) -> Outcome<T> {
+    Outcome::Failure {
+        errors: vec![Problem::error(
+            Source::Options,
+            "internal.missingInput",
+            "",
+            "an input could not be read",
+        )],
+        warnings,
+    }
+}
+
+/// The plan for `policy` over `snapshot`. `options`: `{"asOf": "...", "actor": "..."}`.
+pub fn plan(policy: &str, snapshot: &str, options: &str) -> Outcome<Plan> {
+    let expired = |p: &Policy, o: &options::PlanOpts| checks::expired_service_accounts(p, o.as_of);
+    match gather(Some(policy), Some(snapshot), options::plan(options), expired) {
+        Ok((Some(p), Some(s), o, warnings)) => {
             let value = plan::plan(
                 &p,
                 &s,
@@ -116,63 +164,35 @@ pub fn plan(policy: &str, snapshot: &str, options: &str) -> Outcome<Plan> {
             );
             Outcome::Success { value, warnings }
         }
-        _ => Outcome::Failure { errors, warnings },
+        Ok((.., warnings)) => missing(warnings),
+        Err(f) => failed(f),
     }
 }
 
 /// The dashboard. `policy` may be `None` (no protections, every email domain external).
 /// `options`: `{"asOf", "actor"?, "lowUsageDays"?: 15, "inactiveDays"?: 30}`.
 pub fn dashboard(policy: Option<&str>, snapshot: &str, options: &str) -> Outcome<Dashboard> {
-    let opts = options::dashboard(options);
-    let (p, s, mut problems) = match policy {
-        Some(policy) => load(policy, Some(snapshot)),
-        None => match parse_snapshot(snapshot) {
-            Ok(s) => (None, Some(s), Vec::new()),
-            Err(e) => (None, None, e),
-        },
-    };
-    let opts = match opts {
-        Ok(o) => Some(o),
-        Err(e) => {
-            problems.extend(e);
-            None
+    match gather(policy, Some(snapshot), options::dashboard(options), |_, _| Vec::new()) {
+        Ok((p, Some(s), o, warnings)) if p.is_some() || policy.is_none() => {
+            let opts = DashboardOptions {
+                as_of: o.as_of,
+                actor: o.actor.as_deref(),
+                thresholds: o.thresholds,
+            };
+            Outcome::Success {
+                value: dashboard::dashboard(p.as_ref(), &s, &opts),
+                warnings,
+            }
         }
-    };
-    let (errors, warnings) = split(problems);
-    if !errors.is_empty() || (policy.is_some() && p.is_none()) {
-        return Outcome::Failure { errors, warnings };
-    }
-    match (s, opts) {
-        (Some(s), Some(o)) => {
-            let value = dashboard::dashboard(
-                p.as_ref(),
-                &s,
-                &DashboardOptions {
-                    as_of: o.as_of,
-                    actor: o.actor.as_deref(),
-                    thresholds: o.thresholds,
-                },
-            );
-            Outcome::Success { value, warnings }
-        }
-        _ => Outcome::Failure { errors, warnings },
+        Ok((.., warnings)) => missing(warnings),
+        Err(f) => failed(f),
     }
 }
 
 /// Tier planning. `options`: `{"asOf", "actor"?, "role", one of "targetSeats" | "headroom" | "nextLowerTier": true}`.
 pub fn plan_tier(policy: &str, snapshot: &str, options: &str) -> Outcome<TierPlan> {
-    let opts = options::tier(options);
-    let (p, s, mut problems) = load(policy, Some(snapshot));
-    let opts = match opts {
-        Ok(o) => Some(o),
-        Err(e) => {
-            problems.extend(e);
-            None
-        }
-    };
-    let (errors, warnings) = split(problems);
-    match (p, s, opts) {
-        (Some(p), Some(s), Some(o)) if errors.is_empty() => {
+    match gather(Some(policy), Some(snapshot), options::tier(options), |_, _| Vec::new()) {
+        Ok((Some(p), Some(s), o, warnings)) => {
             let t = TierOptions {
                 as_of: o.as_of,
                 actor: o.actor.as_deref(),
@@ -187,25 +207,16 @@ pub fn plan_tier(policy: &str, snapshot: &str, options: &str) -> Outcome<TierPla
                 },
             }
         }
-        _ => Outcome::Failure { errors, warnings },
+        Ok((.., warnings)) => missing(warnings),
+        Err(f) => failed(f),
     }
 }
 
-/// The next `count` run instants of every schedule, strictly after `from`, in UTC.
-/// `options`: `{"from": "...", "count": 5}`.
+/// The next `count` run instants of every schedule, strictly after `from`, in UTC (none past the
+/// year 9999). `options`: `{"from": "...", "count": 5}`.
 pub fn next_runs(policy: &str, options: &str) -> Outcome<NextRuns> {
-    let opts = options::next_runs(options);
-    let (p, _, mut problems) = load(policy, None);
-    let opts = match opts {
-        Ok(o) => Some(o),
-        Err(e) => {
-            problems.extend(e);
-            None
-        }
-    };
-    let (errors, warnings) = split(problems);
-    match (p, opts) {
-        (Some(p), Some(o)) if errors.is_empty() => {
+    match gather(Some(policy), None, options::next_runs(options), |_, _| Vec::new()) {
+        Ok((Some(p), _, o, warnings)) => {
             let from = time::to_datetime(o.from).unwrap_or_default();
             let schedules = p
                 .schedules
@@ -227,7 +238,8 @@ pub fn next_runs(policy: &str, options: &str) -> Outcome<NextRuns> {
                 warnings,
             }
         }
-        _ => Outcome::Failure { errors, warnings },
+        Ok((.., warnings)) => missing(warnings),
+        Err(f) => failed(f),
     }
 }
 
