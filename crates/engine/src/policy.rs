@@ -180,6 +180,25 @@ impl Walker {
         }
     }
 
+    /// A required, non-empty string field; `missing` is the message when it is absent.
+    fn required_string(
+        &mut self,
+        m: &Map<String, Value>,
+        field: &str,
+        path: &str,
+        what: &str,
+        missing: String,
+    ) -> Option<String> {
+        let fp = key(path, field);
+        match m.get(field) {
+            Some(v) => self.string(v, &fp, what),
+            None => {
+                self.err("policy.missingField", &fp, missing);
+                None
+            }
+        }
+    }
+
     fn strings(&mut self, v: Option<&Value>, path: &str, what: &str) -> Vec<String> {
         let Some(v) = v else { return Vec::new() };
         let Some(arr) = v.as_array() else {
@@ -361,28 +380,20 @@ impl Walker {
             let Some(m) = self.object(sv, &path, "a service account", &["user", "owner", "purpose", "expires"]) else {
                 continue;
             };
-            let user = match m.get("user") {
-                Some(u) => self.string(u, &key(&path, "user"), "the service account's user"),
-                None => {
-                    self.err(
-                        "policy.missingField",
-                        &key(&path, "user"),
-                        "a service account needs \"user\"".into(),
-                    );
-                    None
-                }
-            };
-            let owner = match m.get("owner") {
-                Some(o) => self.string(o, &key(&path, "owner"), "the service account's owner"),
-                None => {
-                    self.err(
-                        "policy.missingField",
-                        &key(&path, "owner"),
-                        "a service account needs an \"owner\" (who answers for it)".into(),
-                    );
-                    None
-                }
-            };
+            let user = self.required_string(
+                m,
+                "user",
+                &path,
+                "the service account's user",
+                "a service account needs \"user\"".into(),
+            );
+            let owner = self.required_string(
+                m,
+                "owner",
+                &path,
+                "the service account's owner",
+                "a service account needs an \"owner\" (who answers for it)".into(),
+            );
             let purpose = m
                 .get("purpose")
                 .and_then(|p| self.string(p, &key(&path, "purpose"), "purpose"));
@@ -489,13 +500,7 @@ impl Walker {
     fn rule(&mut self, v: &Value, path: &str, internal_domains: &[String]) -> Option<Rule> {
         let m = self.object(v, path, "a rule", RULE_FIELDS)?;
         let errors_before = self.p.list.iter().filter(|p| p.is_error()).count();
-        let id = match m.get("id") {
-            Some(id) => self.string(id, &key(path, "id"), "a rule id"),
-            None => {
-                self.err("policy.missingField", &key(path, "id"), "a rule needs an \"id\"".into());
-                None
-            }
-        };
+        let id = self.required_string(m, "id", path, "a rule id", "a rule needs an \"id\"".into());
         let name = id.clone().unwrap_or_else(|| path.to_string());
         let description = m.get("description").and_then(|d| match d.as_str() {
             Some(s) => Some(s.to_string()),
@@ -712,28 +717,14 @@ impl Walker {
             let Some(m) = self.object(sv, &path, "a schedule", &["id", "cron", "timezone", "rules"]) else {
                 continue;
             };
-            let id = match m.get("id") {
-                Some(x) => self.string(x, &key(&path, "id"), "a schedule id"),
-                None => {
-                    self.err(
-                        "policy.missingField",
-                        &key(&path, "id"),
-                        "a schedule needs an \"id\"".into(),
-                    );
-                    None
-                }
-            };
-            let cron = match m.get("cron") {
-                Some(x) => self.string(x, &key(&path, "cron"), "cron"),
-                None => {
-                    self.err(
-                        "policy.missingField",
-                        &key(&path, "cron"),
-                        "a schedule needs \"cron\", e.g. \"0 3 * * MON\"".into(),
-                    );
-                    None
-                }
-            };
+            let id = self.required_string(m, "id", &path, "a schedule id", "a schedule needs an \"id\"".into());
+            let cron = self.required_string(
+                m,
+                "cron",
+                &path,
+                "cron",
+                "a schedule needs \"cron\", e.g. \"0 3 * * MON\"".into(),
+            );
             let timezone = match m.get("timezone") {
                 Some(x) => self.string(x, &key(&path, "timezone"), "timezone"),
                 None => Some("UTC".to_string()),
