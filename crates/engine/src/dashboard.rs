@@ -299,3 +299,37 @@ struct DomainAcc {
 fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::{parse_instant, DAY_MS};
+
+    #[test]
+    fn activity_thresholds_are_inclusive_at_the_boundary() {
+        let as_of = parse_instant("2026-11-27T00:00:00Z").unwrap_or(0);
+        let snap = crate::snapshot::parse_snapshot(r#"{"users":[{"name":"u","active":true}]}"#).expect("valid");
+        let mut u = snap.users[0].clone();
+        let t = Thresholds::default();
+        for (days, want) in [
+            (0, Activity::Active),
+            (14, Activity::Active),
+            (15, Activity::LowUsage),
+            (29, Activity::LowUsage),
+            (30, Activity::Inactive),
+        ] {
+            u.last_login = LastLogin::At(as_of - days * DAY_MS);
+            assert_eq!(activity(&u, as_of, t), want, "{days} days");
+        }
+        u.last_login = LastLogin::At(as_of - 15 * DAY_MS + 1);
+        assert_eq!(
+            activity(&u, as_of, t),
+            Activity::Active,
+            "a millisecond short of 15 days"
+        );
+        u.last_login = LastLogin::Never;
+        assert_eq!(activity(&u, as_of, t), Activity::Never);
+        u.last_login = LastLogin::Unknown;
+        assert_eq!(activity(&u, as_of, t), Activity::Unknown);
+    }
+}

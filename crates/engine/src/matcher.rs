@@ -271,3 +271,49 @@ impl<'a> Matcher<'a> {
 pub fn names(groups: &Groups, ids: &[u32]) -> String {
     ids.iter().map(|&g| groups.name(g)).collect::<Vec<_>>().join(", ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::parse_policy;
+    use crate::snapshot::parse_snapshot;
+
+    #[test]
+    fn group_sets_resolve_patterns_once_per_group() {
+        let s = parse_snapshot(r#"{"users":[{"name":"u","active":true,"groups":["ext-a","Ext-B","staff"]}]}"#)
+            .expect("valid");
+        let set = GroupSet::new(&[Pattern::new("EXT-*")], &s.groups);
+        let names: Vec<&str> = set
+            .filter(&s.users[0].groups)
+            .iter()
+            .map(|&g| s.groups.name(g))
+            .collect();
+        assert_eq!(names, ["ext-a", "Ext-B"]);
+        assert!(!set.contains(99), "an unknown id is not a member");
+    }
+
+    #[test]
+    fn protection_order_actor_user_group_service_account() {
+        let (p, _) = parse_policy(
+            r#"{"version":1,"protect":{"groups":["admins"],"users":["Pat"]},
+                "serviceAccounts":[{"user":"svc","owner":"ops","expires":"2027-01-01"},{"user":"old","owner":"ops","expires":"2026-11-27"}],
+                "rules":[{"id":"r","inactiveDays":0,"action":{"type":"review"}}]}"#,
+        );
+        let p = p.expect("valid");
+        let s = parse_snapshot(
+            r#"{"users":[{"name":"me","active":true,"groups":["admins"]},{"name":"pat","active":true,"groups":["admins"]},
+                {"name":"ann","active":true,"groups":["Admins"]},{"name":"svc","active":true},{"name":"old","active":true},
+                {"name":"joe","active":true}]}"#,
+        )
+        .expect("valid");
+        let as_of = crate::time::parse_instant("2026-11-27T00:00:00Z").unwrap_or(0);
+        let m = Matcher::new(&p, &s, as_of, Some("ME"));
+        let code = |n: &str| s.user(n).and_then(|u| m.protection(u)).map(|p| p.code);
+        assert_eq!(code("me"), Some("protect.actor"));
+        assert_eq!(code("pat"), Some("protect.user"));
+        assert_eq!(code("ann"), Some("protect.group"));
+        assert_eq!(code("svc"), Some("protect.serviceAccount"));
+        assert_eq!(code("old"), None, "expired on asOf exactly: no longer protected");
+        assert_eq!(code("joe"), None);
+    }
+}

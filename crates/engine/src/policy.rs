@@ -845,3 +845,71 @@ impl Policy {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn codes(text: &str) -> Vec<(&'static str, String)> {
+        parse_policy(text).1.into_iter().map(|p| (p.code, p.path)).collect()
+    }
+
+    #[test]
+    fn suggests_the_field_meant() {
+        assert_eq!(closest("inactveDays", RULE_FIELDS), Some("inactiveDays"));
+        assert_eq!(closest("neverloggedin", RULE_FIELDS), Some("neverLoggedIn"));
+        assert_eq!(closest("zzz", RULE_FIELDS), None);
+        assert_eq!(levenshtein("kitten", "sitting"), 3);
+    }
+
+    #[test]
+    fn minimal_policy_parses_with_a_no_limit_warning() {
+        let (p, problems) =
+            parse_policy(r#"{"version":1,"rules":[{"id":"r","inactiveDays":30,"action":{"type":"review"}}]}"#);
+        let p = p.expect("valid");
+        assert_eq!(p.rules.len(), 1);
+        assert!(matches!(p.rules[0].action, Action::Review));
+        assert_eq!(
+            problems.iter().map(|p| p.code).collect::<Vec<_>>(),
+            vec!["policy.noLimit"]
+        );
+    }
+
+    #[test]
+    fn every_problem_at_once_with_paths() {
+        let c = codes(
+            r#"{"version":2,"rules":[{"id":"a","inactveDays":3,"action":{"type":"deactivat"}},
+                {"id":"A","inactiveDays":-1,"action":{"type":"removeFromGroups"}}],
+               "internalDomains":["@","acme..com"]}"#,
+        );
+        for (code, path) in [
+            ("policy.unsupportedVersion", "version"),
+            ("policy.unknownField", "rules[0].inactveDays"),
+            ("policy.noActivityCondition", "rules[0]"),
+            ("policy.unknownAction", "rules[0].action.type"),
+            ("policy.invalidType", "rules[1].inactiveDays"),
+            ("policy.missingField", "rules[1].action.groups"),
+            ("policy.invalidDomain", "internalDomains[0]"),
+            ("policy.invalidDomain", "internalDomains[1]"),
+        ] {
+            assert!(c.contains(&(code, path.to_string())), "{code} at {path} in {c:?}");
+        }
+    }
+
+    #[test]
+    fn schedules_are_checked() {
+        let c = codes(
+            r#"{"version":1,"limits":{"maxActionsPerRun":1},"rules":[{"id":"r","inactiveDays":1,"action":{"type":"review"}}],
+               "schedules":[{"id":"s","cron":"0 3 * * MOM","timezone":"Europe/Olso","rules":["r","x"]}]}"#,
+        );
+        assert!(c.contains(&("cron.invalid", "schedules[0].cron".into())), "{c:?}");
+        assert!(
+            c.contains(&("timezone.unknown", "schedules[0].timezone".into())),
+            "{c:?}"
+        );
+        assert!(
+            c.contains(&("schedule.unknownRule", "schedules[0].rules[1]".into())),
+            "{c:?}"
+        );
+    }
+}

@@ -574,3 +574,65 @@ impl<'a> Snapshot<'a> {
         self.users.get(i).filter(|u| *u.name_lower == *lower)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn last_login_is_three_valued_and_users_sorted() {
+        let s = parse_snapshot(
+            r#"{"users":[
+                {"name":"Zed","active":true,"lastLogin":"2026-01-01T10:00:00+1000"},
+                {"name":"amy","active":true,"lastLogin":null,"groups":["B"," b ","a"]},
+                {"name":"bob","active":false}],
+              "applicationRoles":[{"key":"jira-software","groups":["a"]}]}"#,
+        )
+        .expect("valid");
+        let names: Vec<&str> = s.users.iter().map(|u| u.name.as_ref()).collect();
+        assert_eq!(names, ["amy", "bob", "Zed"]);
+        assert_eq!(s.users[0].last_login, LastLogin::Never);
+        assert_eq!(s.users[1].last_login, LastLogin::Unknown);
+        assert_eq!(
+            s.users[2].last_login,
+            LastLogin::At(crate::time::parse_instant("2026-01-01T00:00:00Z").unwrap_or(0))
+        );
+        // "B" and " b " are one group; ids follow name order.
+        assert_eq!(s.groups.names, ["a", "B"]);
+        assert_eq!(s.users[0].groups, [0, 1]);
+        assert_eq!(s.user("ZED").map(|u| u.name.as_ref()), Some("Zed"));
+        assert!(s.user("nobody").is_none());
+        assert!(
+            matches!(s.users[0].name, Cow::Borrowed(_)),
+            "strings are borrowed from the text"
+        );
+    }
+
+    #[test]
+    fn reports_duplicates_and_bad_timestamps_together() {
+        let e = parse_snapshot(
+            r#"{"users":[{"name":"fred","active":true,"lastLogin":"yesterday"},{"name":"FRED","active":true}]}"#,
+        )
+        .err()
+        .unwrap_or_default();
+        let got: Vec<(&str, &str)> = e.iter().map(|p| (p.code, p.path.as_str())).collect();
+        assert_eq!(
+            got,
+            [
+                ("snapshot.invalidTimestamp", "users[0].lastLogin"),
+                ("snapshot.duplicateUser", "users[1].name")
+            ]
+        );
+    }
+
+    #[test]
+    fn structural_errors_name_the_field() {
+        let e = parse_snapshot(r#"{"users":[{"active":true}]}"#)
+            .err()
+            .unwrap_or_default();
+        assert_eq!(e[0].path, "users[0].name");
+        let e = parse_snapshot("[]").err().unwrap_or_default();
+        assert_eq!(e[0].code, "snapshot.invalid");
+        assert!(e[0].message.contains("must be an object"), "{}", e[0].message);
+    }
+}
