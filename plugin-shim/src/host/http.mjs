@@ -1,0 +1,317 @@
+// The HTTP layer: one place that talks to Jira. Bounded concurrency, retries with exponential
+// backoff and jitter for idempotent requests, Retry-After honoured on 429/503 (and shared by all
+// requests in flight, so a rate-limited client backs off as a whole), per-request timeouts,
+// request statistics. Uses only fetch, URL, AbortController and setTimeout, so the same module
+// runs in the browser (same-origin session cookies) and in Node (PAT bearer token).
+import { HostError, reasonFromBody, classifyStatus, statusText, cleanMessage } from './errors.mjs';
+
+const RETRY_STATUSES = new Set([500, 502, 503, 504]);
+
+/** Sleep that wakes early (rejecting) when `signal` aborts. */
+export function abortableSleep(ms, signal) {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(abortError(signal));
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, Math.max(0, ms));
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(abortError(signal));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function abortError(signal) {
+  const r = signal?.reason;
+  return new HostError('host.aborted', `aborted${r && r.message ? `: ${r.message}` : ''}`, { reason: 'The operation was cancelled' });
+}
+
+/** A FIFO semaphore. */
+export function createLimiter(max) {
+  let active = 0;
+  const queue = [];
+  const next = () => {
+    if (active >= max || !queue.length) return;
+    active++;
+    const { fn, resolve, reject } = queue.shift();
+    Promise.resolve()
+      .then(fn)
+      .then(resolve, reject)
+      .finally(() => {
+        active--;
+        next();
+      });
+  };
+  return {
+    run(fn) {
+      return new Promise((resolve, reject) => {
+        queue.push({ fn, resolve, reject });
+        next();
+      });
+    },
+    get active() { return active; },
+    get pending() { return queue.length; },
+  };
+}
+
+/**
+ * Parses Retry-After: delta-seconds or an HTTP date. Returns milliseconds, or null.
+ * @param {string|null} v
+ * @param {number} now
+ */
+export function parseRetryAfter(v, now = Date.now()) {
+  if (v == null || v === '') return null;
+  const s = String(v).trim();
+  if (/^\d+(\.\d+)?$/.test(s)) return Math.round(Number(s) * 1000);
+  const t = Date.parse(s);
+  if (Number.isNaN(t)) return null;
+  return Math.max(0, t - now);
+}
+
+function header(res, ...names) {
+  for (const n of names) {
+    const v = res.headers?.get?.(n);
+    if (v != null) return v;
+  }
+  return null;
+}
+
+/**
+ * @param {object} o
+ * @param {string} o.baseUrl  Jira base URL including any context path (https://jira.acme.com/jira)
+ * @param {string} [o.token]  personal access token (Node). Never logged, never in a URL or a message.
+ * @param {RequestCredentials} [o.credentials]  'same-origin' in the browser when there is no token
+ * @param {typeof fetch} [o.fetch]
+ * @param {number} [o.concurrency]  requests in flight at most (4)
+ * @param {number} [o.retries]  retries of one idempotent request after a failure (4)
+ * @param {number} [o.rateLimitRetries]  extra budget for 429 answers (which mean "not processed") (20)
+ * @param {number} [o.retryBaseMs]  first backoff (300 ms), doubled each retry, with jitter
+ * @param {number} [o.retryMaxMs]  backoff ceiling (10 s)
+ * @param {number} [o.maxRetryAfterMs]  longest Retry-After honoured (120 s); longer waits give up
+ * @param {number} [o.timeoutMs]  per-attempt timeout (60 s)
+ * @param {AbortSignal} [o.signal]
+ * @param {(ms:number, signal?:AbortSignal)=>Promise<void>} [o.sleep]  injectable for tests
+ * @param {()=>number} [o.random]  injectable for tests
+ * @param {()=>number} [o.now]  clock, injectable for tests (Date.now)
+ * @param {(e:object)=>void} [o.onRetry]  ({endpoint, attempt, status, code, delayMs})
+ */
+export function createHttp(o) {
+  if (!o || !o.baseUrl) throw new HostError('host.config', 'baseUrl is required');
+  const fetchFn = o.fetch || globalThis.fetch;
+  if (typeof fetchFn !== 'function') throw new HostError('host.config', 'no fetch available');
+  const base = String(o.baseUrl).replace(/\/+$/, '');
+  // Validate early, without echoing anything secret (a token never goes in baseUrl, but be safe).
+  try { new URL(base); } catch { throw new HostError('host.config', 'baseUrl is not an absolute URL'); }
+  const token = o.token || null;
+  const credentials = o.credentials || (token ? 'omit' : 'same-origin');
+  const retries = o.retries ?? 4;
+  const rateLimitRetries = o.rateLimitRetries ?? 20;
+  const baseMs = o.retryBaseMs ?? 300;
+  const maxMs = o.retryMaxMs ?? 10_000;
+  const maxRetryAfterMs = o.maxRetryAfterMs ?? 120_000;
+  const timeoutMs = o.timeoutMs ?? 60_000;
+  const sleep = o.sleep || abortableSleep;
+  const random = o.random || Math.random;
+  const now = o.now || Date.now;
+  const limiter = createLimiter(Math.max(1, o.concurrency ?? 4));
+  const outer = o.signal;
+  const stats = { requests: 0, retries: 0, rateLimited: 0, failures: 0, byEndpoint: /** @type {Record<string, number>} */ ({}) };
+  let gateUntil = 0; // no new attempt starts before this instant (shared Retry-After)
+
+  const scrub = (s) => (token && typeof s === 'string' ? s.split(token).join('***') : s);
+
+  function buildUrl(path, query) {
+    const u = new URL(base + path);
+    if (query) {
+      for (const [k, v] of Object.entries(query)) {
+        if (v === undefined || v === null) continue;
+        if (Array.isArray(v)) for (const x of v) u.searchParams.append(k, String(x));
+        else u.searchParams.set(k, String(v));
+      }
+    }
+    return u;
+  }
+
+  function backoff(attempt) {
+    const exp = Math.min(maxMs, baseMs * 2 ** (attempt - 1));
+    return Math.round(exp / 2 + random() * (exp / 2)); // "equal jitter": never 0, never above the ceiling
+  }
+
+  async function waitGate() {
+    for (;;) {
+      const wait = gateUntil - now();
+      if (wait <= 0) return;
+      await sleep(wait, outer);
+    }
+  }
+
+  /** One attempt. Resolves {res, text, json} or throws a HostError (network/timeout/abort). */
+  async function attemptOnce(method, url, init, endpoint) {
+    await waitGate();
+    if (outer?.aborted) throw abortError(outer);
+    const ctl = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => { timedOut = true; ctl.abort(); }, timeoutMs);
+    const onAbort = () => ctl.abort();
+    outer?.addEventListener('abort', onAbort, { once: true });
+    stats.requests++;
+    stats.byEndpoint[endpoint] = (stats.byEndpoint[endpoint] || 0) + 1;
+    try {
+      const res = await fetchFn(url.toString(), { ...init, signal: ctl.signal });
+      const text = await res.text();
+      let json;
+      const ct = header(res, 'content-type') || '';
+      if (text && (/json/i.test(ct) || (!ct && /^\s*[[{]/.test(text)))) {
+        try { json = JSON.parse(text); } catch { json = undefined; }
+      }
+      return { res, text, json, ct };
+    } catch (e) {
+      if (outer?.aborted) throw abortError(outer);
+      if (timedOut) throw new HostError('host.timeout', `${endpoint}: no answer within ${timeoutMs} ms`, { endpoint, reason: `No answer from Jira within ${Math.round(timeoutMs / 1000)} s` });
+      const cause = e && /** @type {any} */ (e).cause;
+      const detail = cause && (cause.code || cause.message) ? ` (${cause.code || cause.message})` : '';
+      const msg = scrub(`${e && e.message ? e.message : String(e)}${detail}`);
+      throw new HostError('host.network', `${endpoint}: ${msg}`, { endpoint, reason: `Network error: ${cleanMessage(msg)}` });
+    } finally {
+      clearTimeout(timer);
+      outer?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /**
+   * Sends a request. Throws HostError for any non-2xx answer or network failure after retries.
+   * @param {string} method
+   * @param {string} path  e.g. '/rest/api/2/user/list'
+   * @param {object} [opt]
+   * @param {Record<string, unknown>} [opt.query]
+   * @param {unknown} [opt.body]  JSON body
+   * @param {boolean} [opt.idempotent]  default: GET/HEAD/PUT/DELETE
+   * @param {boolean} [opt.json]  expect a JSON body on success (default true for GET)
+   * @returns {Promise<{status:number, json:any, text:string, headers:Headers|any, attempts:number}>}
+   */
+  async function request(method, path, opt = {}) {
+    const endpoint = `${method} ${path}`;
+    const url = buildUrl(path, opt.query);
+    const mutating = !/^(GET|HEAD|OPTIONS)$/.test(method);
+    const idempotent = opt.idempotent ?? /^(GET|HEAD|OPTIONS|PUT|DELETE)$/.test(method);
+    const expectJson = opt.json ?? (method === 'GET');
+    /** @type {Record<string,string>} */
+    const headers = { Accept: 'application/json' };
+    if (token) headers.Authorization = `Bearer ${token}`;
+    let body;
+    if (mutating) headers['X-Atlassian-Token'] = 'no-check';
+    if (opt.body !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      body = JSON.stringify(opt.body);
+    }
+    const init = { method, headers, body, credentials, redirect: 'manual' };
+    let attempt = 0;
+    let limited = 0;
+    for (;;) {
+      attempt++;
+      let out;
+      let err;
+      try {
+        out = await limiter.run(() => attemptOnce(method, url, init, endpoint));
+      } catch (e) {
+        err = e;
+      }
+      if (err) {
+        if (!(err instanceof HostError) || err.code === 'host.aborted') throw err;
+        // Network failure or timeout: the request may or may not have reached Jira.
+        if (idempotent && attempt <= retries) {
+          await pause(endpoint, attempt, 0, err.code, backoff(attempt));
+          continue;
+        }
+        stats.failures++;
+        err.attempts = attempt;
+        throw err;
+      }
+      const { res, text, json, ct } = out;
+      const status = res.status;
+      // Proactive throttle: the bucket is empty, wait before the next request starts.
+      const remaining = header(res, 'x-ratelimit-remaining', 'x-ratelimiting-remaining');
+      if (remaining === '0') {
+        const ra = parseRetryAfter(header(res, 'retry-after'), now());
+        if (ra && ra > 0) gateUntil = Math.max(gateUntil, now() + Math.min(ra, maxRetryAfterMs));
+      }
+      if (status >= 200 && status < 300) {
+        if (expectJson && status !== 204 && text && json === undefined) {
+          stats.failures++;
+          throw new HostError('host.badResponse', `${endpoint}: expected JSON, got ${ct || 'no content type'}`, {
+            status, endpoint,
+            reason: `Jira answered with ${ct || 'an unknown content type'} instead of JSON (a login page or a proxy in between?)`,
+          });
+        }
+        return { status, json, text, headers: res.headers, attempts: attempt };
+      }
+      if ((status >= 300 && status < 400) || status === 0 || res.type === 'opaqueredirect') {
+        stats.failures++;
+        throw new HostError('host.unauthorized', `${endpoint}: redirected (HTTP ${status})`, {
+          status, endpoint, reason: `Jira redirected the request (HTTP ${status}); the session or token is probably not accepted`,
+        });
+      }
+      const reason = scrub(reasonFromBody(json, ct && /html/i.test(ct) && status !== 401 ? '' : text) || statusText(status));
+      const code = classifyStatus(status, reason);
+      // 429: not processed, safe to repeat for any method. 503 with Retry-After: same promise.
+      const retryAfter = status === 429 || status === 503 ? parseRetryAfter(header(res, 'retry-after'), now()) : null;
+      if (status === 429) {
+        stats.rateLimited++;
+        limited++;
+        if (limited <= rateLimitRetries) {
+          let wait = retryAfter;
+          if (wait == null) {
+            const iv = header(res, 'x-ratelimit-interval-seconds', 'x-ratelimiting-interval-seconds');
+            wait = iv != null && /^\d+$/.test(iv) ? Number(iv) * 1000 : backoff(limited);
+          }
+          if (wait <= maxRetryAfterMs) {
+            wait = Math.max(wait, 50) + Math.round(random() * 100);
+            // Every request waits (the gate), not just this one: the bucket is shared.
+            gateUntil = Math.max(gateUntil, now() + wait);
+            attempt--; // 429s use their own budget
+            await pause(endpoint, attempt + 1, status, code, wait, true);
+            continue;
+          }
+        }
+      } else if (idempotent && attempt <= retries && RETRY_STATUSES.has(status)) {
+        let wait = backoff(attempt);
+        let gated = false;
+        if (retryAfter != null && retryAfter <= maxRetryAfterMs) {
+          wait = Math.max(retryAfter, 50) + Math.round(random() * 100);
+          gateUntil = Math.max(gateUntil, now() + wait);
+          gated = true;
+        }
+        await pause(endpoint, attempt, status, code, wait, gated);
+        continue;
+      }
+      stats.failures++;
+      const e = new HostError(code, `${endpoint}: HTTP ${status}: ${reason}`, { status, endpoint, reason });
+      e.attempts = attempt;
+      throw e;
+    }
+  }
+
+  async function pause(endpoint, attempt, status, code, delayMs, gated = false) {
+    stats.retries++;
+    o.onRetry?.({ endpoint, attempt, status, code, delayMs });
+    if (gated) await waitGate(); // the shared gate holds this request (and every other) back
+    else await sleep(delayMs, outer);
+  }
+
+  /** GET returning the parsed JSON body. */
+  async function getJson(path, query, opt = {}) {
+    const r = await request('GET', path, { ...opt, query });
+    return r.json;
+  }
+
+  return {
+    request,
+    getJson,
+    buildUrl,
+    stats() {
+      return { requests: stats.requests, retries: stats.retries, rateLimited: stats.rateLimited, failures: stats.failures, byEndpoint: { ...stats.byEndpoint } };
+    },
+  };
+}

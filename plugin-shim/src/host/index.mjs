@@ -1,0 +1,228 @@
+// The Jira DC host adapter: one ES module set for the browser (same-origin session) and Node
+// (PAT). See docs/last-login-export.md for last-login sources and the CSV format.
+import { createHttp } from './http.mjs';
+import { HostError } from './errors.mjs';
+import { detect as detectHost, normaliseTime, toIso } from './detect.mjs';
+import { createUserTable, listViaUserList, listViaUserSearch, sweepViaUserSearch } from './users.mjs';
+import { listGroups, walkGroupMembers } from './groups.mjs';
+import { applicationRoles, licences } from './roles.mjs';
+import { parseLastLoginCsv } from './lastlogin-csv.mjs';
+import { createMutations, getUser } from './mutations.mjs';
+
+export { HostError } from './errors.mjs';
+export { parseCsv, parseLastLoginCsv } from './lastlogin-csv.mjs';
+export { parseJiraTime, normaliseTime, parseVersion, modeFor } from './detect.mjs';
+
+const byName = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * @typedef {object} JiraHostOptions
+ * @property {string} baseUrl  Jira base URL with any context path ('https://jira.acme.com/jira')
+ * @property {string} [token]  PAT (Node); sent as a Bearer header only, never logged
+ * @property {RequestCredentials} [credentials]  'same-origin' in the browser when there is no token
+ * @property {typeof fetch} [fetch]
+ * @property {number} [concurrency]  requests in flight at most (4)
+ * @property {number} [retries]  retries of an idempotent request (4); 429s have their own budget
+ * @property {(p:{phase:string, done:number, total:number|null})=>void} [onProgress]
+ *   phases: 'roles', 'users' (total null: user/list has no total), 'groups', 'members', 'done'
+ * @property {AbortSignal} [signal]
+ * @property {number} [timeoutMs]  per attempt (60 000)
+ * @property {number} [retryBaseMs]  first backoff (300), doubled per retry, equal jitter
+ * @property {number} [retryMaxMs]  backoff ceiling (10 000)
+ * @property {number} [maxRetryAfterMs]  longest Retry-After honoured (120 000)
+ * @property {number} [rateLimitRetries]  429 answers tolerated per request (20)
+ * @property {(ms:number, signal?:AbortSignal)=>Promise<void>} [sleep]  tests
+ * @property {()=>number} [random]  tests
+ * @property {()=>number} [now]  tests
+ * @property {(e:object)=>void} [onRetry]  ({endpoint, attempt, status, code, delayMs})
+ * @property {number} [userListPageSize]  2000
+ * @property {number} [userSearchPageSize]  1000 (9.x)
+ * @property {number} [groupPageSize]  50 (group/member; Jira may ignore more)
+ * @property {number} [pickerMaxResults]  10 000 (groups/picker)
+ * @property {boolean} [licence]  read the private licence endpoint per role (true)
+ * @property {boolean} [findUsersWithoutGroups]  10.0–10.2 only: prefix sweep of user/search to
+ *   find users in no group (false; costs ~N/100 × tokens per user requests)
+ */
+
+/**
+ * @param {JiraHostOptions} o
+ */
+export function createJiraHost(o) {
+  const http = createHttp(o);
+  const progress = (phase, done, total = null) => {
+    try { o.onProgress?.({ phase, done, total }); } catch { /* a progress callback never breaks a snapshot */ }
+  };
+  let detected = null;
+  let adminChecked = false;
+  const mutations = createMutations(http);
+
+  async function detect() {
+    if (!detected) detected = await detectHost(http);
+    return detected;
+  }
+
+  async function whoami() {
+    const me = await http.getJson('/rest/api/2/myself');
+    return { name: me?.name, displayName: me?.displayName ?? me?.name, ...(me?.key != null ? { key: me.key } : {}) };
+  }
+
+  async function assertAdmin() {
+    if (adminChecked) return;
+    const r = await http.getJson('/rest/api/2/mypermissions', { permissions: 'ADMINISTER,SYSTEM_ADMIN' });
+    const p = r && r.permissions ? r.permissions : {};
+    const has = (k) => !!(p[k] && p[k].havePermission === true);
+    if (!(has('ADMINISTER') || has('SYSTEM_ADMIN'))) {
+      throw new HostError('host.notAdmin', 'the caller is not a Jira administrator', {
+        status: 403,
+        reason: 'This account does not have the Jira Administrators global permission (ADMINISTER); User Cleanup needs it',
+      });
+    }
+    adminChecked = true;
+  }
+
+  /**
+   * Builds the Snapshot (DESIGN.md). Order: admin check, version, roles, users, memberships,
+   * last-login CSV. Extra fields: `source` (how the data was read) and `licences` when the private
+   * endpoint answers.
+   */
+  /** @param {{lastLoginCsv?: string}} [arg] */
+  async function snapshot({ lastLoginCsv } = {}) {
+    // Parse the CSV first: a bad file fails before any request.
+    const csv = lastLoginCsv ? parseLastLoginCsv(lastLoginCsv) : null;
+    await assertAdmin();
+    const started = Date.now();
+    // Fresh each time: serverTime is the snapshot's capturedAt.
+    const info = (detected = await detectHost(http));
+    progress('roles', 0, 1);
+    const roles = await applicationRoles(http);
+    progress('roles', 1, 1);
+
+    const table = createUserTable();
+    const source = { mode: info.mode, users: null, groups: null, lastLogin: null };
+    let needWalk = true;
+    let listed = false;
+
+    // Groups and memberships (group -> members), run alongside the user listing: on 9.x and
+    // 10.0–10.2 it is always needed; on 10.3+ as soon as a user/list page lacks complete groups.
+    /** @type {Promise<any>|null} */
+    let walk = null;
+    const startWalk = () => {
+      if (walk) return walk;
+      walk = (async () => {
+        progress('groups', 0, null);
+        const extra = roles.flatMap((r) => [...r.groups, ...(r.defaultGroups || [])]);
+        const g = await listGroups(http, { maxResults: o.pickerMaxResults ?? 10000, extra });
+        progress('groups', g.groups.length, g.groups.length);
+        const gw = await walkGroupMembers(http, g.groups, (group, bean) => {
+          const u = table.addBean(bean, 'group/member');
+          if (u) u.groups.add(group);
+        }, { pageSize: o.groupPageSize ?? 50, onProgress: (d, t) => progress('members', d, t) });
+        return { groupCount: g.groups.length - gw.missingGroups.length, capped: g.capped };
+      })();
+      walk.catch(() => {}); // awaited below; this only keeps an early listing failure from leaving it unhandled
+      return walk;
+    };
+    if (!info.capabilities.userList) startWalk();
+
+    if (info.capabilities.userList) {
+      const r = await listViaUserList(http, table, {
+        pageSize: o.userListPageSize ?? 2000,
+        onPage: (n, groupsComplete) => {
+          progress('users', n, null);
+          if (!groupsComplete) startWalk();
+        },
+      });
+      if (r.ok) {
+        listed = true;
+        source.users = 'user/list';
+        // Complete groups on the beans make the walk unnecessary, unless the listing looks like
+        // it left inactive users out (unknown per the reference): then the walk finds them.
+        if (r.groupsComplete && [...table.map.values()].some((u) => u.active === false)) needWalk = false;
+      }
+    }
+    if (!listed && info.capabilities.userSearchCap === 1000) {
+      const r = await listViaUserSearch(http, table, {
+        pageSize: o.userSearchPageSize ?? 1000,
+        onPage: (n) => progress('users', n, null),
+      });
+      source.users = r.ok ? 'user/search' : 'user/search(capped)+group/member';
+    }
+    if (!source.users) source.users = 'group/member';
+
+    if (needWalk) startWalk();
+    if (walk) {
+      const w = await walk;
+      source.groups = 'group/member';
+      source.groupCount = w.groupCount;
+      if (w.capped) source.groupPickerCapped = true;
+    } else {
+      source.groups = 'user/list';
+    }
+    if (source.users === 'group/member' && o.findUsersWithoutGroups) {
+      await sweepViaUserSearch(http, table, { onPage: (n) => progress('users', n, null) });
+      source.users = 'group/member+user/search';
+    }
+
+    let licenceInfo = [];
+    if (o.licence !== false && roles.length) licenceInfo = await licences(http, roles.map((r) => r.key));
+
+    // Assemble.
+    const restHasLastLogin = info.capabilities.lastLoginTime && table.lastLoginSources.size > 0;
+    source.lastLogin = restHasLastLogin ? 'rest' : csv ? 'csv' : 'none';
+    if (restHasLastLogin && csv) source.lastLogin = 'rest+csv';
+    const users = [];
+    for (const [k, u] of table.map) {
+      /** @type {Record<string, any>} */
+      const out = {
+        name: u.name,
+        ...(u.key != null ? { key: u.key } : {}),
+        displayName: u.displayName ?? u.name,
+        email: u.email ?? '',
+        active: u.active !== false,
+        groups: [...u.groups].sort(byName),
+      };
+      const row = csv?.get(k);
+      if (row?.directory) out.directory = row.directory;
+      if (row && row.created) out.created = row.created;
+      // lastLogin: REST date > CSV date > null (CSV row without a date, or a REST source that
+      // carries the field and has none for this user) > absent (not known).
+      let ll;
+      let llSet = false;
+      if (restHasLastLogin && u.llValue != null) {
+        const iso = normaliseTime(u.llValue);
+        if (iso) { ll = iso; llSet = true; }
+      }
+      if (row && row.lastLogin !== undefined) {
+        if (row.lastLogin && (!llSet || ll == null || Date.parse(row.lastLogin) > Date.parse(ll))) { ll = row.lastLogin; llSet = true; }
+        else if (!llSet) { ll = null; llSet = true; }
+      }
+      if (!llSet && restHasLastLogin && u.llSeen) { ll = null; llSet = true; }
+      if (llSet) out.lastLogin = ll;
+      users.push(out);
+    }
+    users.sort((a, b) => byName(a.name, b.name));
+    progress('done', users.length, users.length);
+
+    const snap = {
+      capturedAt: info.serverTime || toIso(started),
+      users,
+      applicationRoles: roles,
+      source: { ...source, jiraVersion: info.version, requests: http.stats().requests },
+    };
+    if (licenceInfo.length) snap.licences = licenceInfo;
+    return snap;
+  }
+
+  return {
+    detect,
+    whoami,
+    assertAdmin,
+    snapshot,
+    getUser: (name) => getUser(http, name),
+    deactivate: mutations.deactivate,
+    reactivate: mutations.reactivate,
+    removeFromGroup: mutations.removeFromGroup,
+    addToGroup: mutations.addToGroup,
+    stats: () => http.stats(),
+  };
+}
