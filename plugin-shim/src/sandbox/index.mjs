@@ -1,0 +1,3 @@
+// The sandbox Jira: a faithful stand-in for Jira Data Center's REST API (see server.mjs).
+export { startSandbox } from './server.mjs';
+export { resolveMode, MODE_NAMES } from './modes.mjs';

@@ -1,0 +1,88 @@
+// Where the sandbox's users come from: the built-in sample (samples/snapshot.json), N generated
+// users (samples/generate.mjs), or a Snapshot-contract object; plus the two accounts every sandbox
+// has: `admin` (password admin, jira-administrators) and `viewer` (password viewer, not an admin).
+import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { SandboxState, INTERNAL_DIRECTORY } from './state.mjs';
+
+const SAMPLE = new URL('../../../samples/snapshot.json', import.meta.url);
+const GENERATOR = new URL('../../../samples/generate.mjs', import.meta.url);
+
+export const ADMIN_GROUPS = ['jira-administrators', 'jira-system-administrators'];
+
+const DEFAULT_ROLES = [
+  { key: 'jira-software', name: 'Jira Software', groups: ['jira-software-users', 'jira-administrators'], numberOfSeats: 2000, hasUnlimitedSeats: false },
+  { key: 'jira-servicedesk', name: 'Jira Service Management', groups: ['jira-servicemanagement-users'], numberOfSeats: 250, hasUnlimitedSeats: false },
+  { key: 'jira-core', name: 'Jira Core', groups: ['jira-core-users'], numberOfSeats: -1, hasUnlimitedSeats: true },
+];
+
+/** The Snapshot-contract object to seed from. */
+export async function sourceSnapshot({ users, snapshot, sample, seed }) {
+  if (snapshot) return typeof snapshot === 'string' ? JSON.parse(readFileSync(snapshot, 'utf8')) : snapshot;
+  if (users !== undefined && !sample) {
+    const { generateSnapshot } = await import(GENERATOR.href);
+    return generateSnapshot({ kind: 'synthetic', users: Number(users), seed: seed ?? 1 });
+  }
+  return JSON.parse(readFileSync(SAMPLE, 'utf8'));
+}
+
+/** A token shaped like a Jira PAT (base64 of "id:secret", 44 characters). */
+export function makeToken() {
+  const id = String(100000000000 + (randomBytes(4).readUInt32BE(0) % 900000000000)).slice(0, 12);
+  return Buffer.concat([Buffer.from(`${id}:`), randomBytes(20)]).toString('base64').slice(0, 44);
+}
+
+/**
+ * Builds the state. Returns { state, passwords, tokens } where passwords and tokens map lowercase
+ * usernames to secrets.
+ */
+export function buildState(snap, { mode, timeZone, readOnlyDirectories, neverLoginAs, now, passwords = {}, tokens = {}, nestedGroups = {} }) {
+  const state = new SandboxState({ mode, timeZone, readOnlyDirectories, neverLoginAs, now });
+  state.directory(INTERNAL_DIRECTORY);
+  for (const rec of snap.users ?? []) state.addUser(rec);
+  const roles = Array.isArray(snap.applicationRoles) && snap.applicationRoles.length ? snap.applicationRoles : DEFAULT_ROLES;
+  state.roles = roles.map((r) => ({
+    key: r.key,
+    name: r.name ?? r.key,
+    groups: [...(r.groups ?? [])],
+    numberOfSeats: r.hasUnlimitedSeats ? -1 : r.numberOfSeats ?? -1,
+    hasUnlimitedSeats: Boolean(r.hasUnlimitedSeats),
+  }));
+  for (const r of state.roles) for (const g of r.groups) state.group(g, true);
+  for (const g of ADMIN_GROUPS) state.group(g, true);
+  for (const [parent, kids] of Object.entries(nestedGroups)) for (const c of kids) state.nestGroup(parent, c);
+
+  const captured = Date.parse(snap.capturedAt ?? '') || Date.UTC(2026, 10, 27, 10);
+  const day = 86_400_000;
+  let admin = state.user('admin');
+  if (!admin) {
+    admin = state.addUser({
+      name: 'admin', displayName: 'Jira Administrator', email: 'admin@example.com', active: true,
+      groups: ['jira-administrators', 'jira-system-administrators', 'jira-software-users'],
+      directory: INTERNAL_DIRECTORY, created: '2014-03-03T08:00:00Z', lastLogin: new Date(captured - day).toISOString(),
+    });
+  }
+  if (!admin.inGroup('jira-administrators')) state.addToGroup(admin, state.group('jira-administrators', true), 'seed');
+  if (!admin.active) state.setActive(admin, true, 'seed');
+  let viewer = state.user('viewer');
+  if (!viewer) {
+    const role = state.roles[0]?.groups.find((g) => !ADMIN_GROUPS.includes(g)) ?? 'jira-software-users';
+    viewer = state.addUser({
+      name: 'viewer', displayName: 'Read-only Viewer', email: 'viewer@example.com', active: true,
+      groups: [role], directory: INTERNAL_DIRECTORY, created: '2024-01-15T09:00:00Z', lastLogin: new Date(captured - 2 * day).toISOString(),
+    });
+  }
+  for (const g of ADMIN_GROUPS) if (viewer.inGroup(g)) state.removeFromGroup(viewer, state.group(g), 'seed');
+  // The seed's own adjustments are not mutations anyone made.
+  for (const k of Object.keys(state.counters)) state.counters[k] = 0;
+  state.mutations.length = 0;
+  state.repeats.length = 0;
+
+  const pw = new Map([['admin', 'admin'], ['viewer', 'viewer']]);
+  for (const [k, v] of Object.entries(passwords)) pw.set(k.toLowerCase(), v);
+  const tok = new Map();
+  tok.set('admin', tokens.admin ?? makeToken());
+  tok.set('viewer', tokens.viewer ?? makeToken());
+  for (const [k, v] of Object.entries(tokens)) tok.set(k.toLowerCase(), v);
+  return { state, passwords: pw, tokens: tok };
+}

@@ -1,0 +1,374 @@
+// The sandbox's live data: users, groups (indexed both ways), directories, application roles, and
+// the mutation counters. Every change goes through the methods here, which bump `version` so the
+// derived views (sorted lists, group member pages, seat counts) are rebuilt lazily.
+import { jiraTime, parseInstant } from './time.mjs';
+
+export const INTERNAL_DIRECTORY = 'Jira Internal Directory';
+
+export class SandboxUser {
+  constructor(fields) {
+    Object.assign(this, fields);
+    /** @type {Set<SandboxGroup>} */
+    this.groupSet = new Set();
+    this._tokens = undefined;
+  }
+  get lc() {
+    return this.name.toLowerCase();
+  }
+  /** Effective groups (direct, plus the groups those are nested in). */
+  get effectiveGroups() {
+    const st = this._state;
+    if (!st || st.parents.size === 0) return this.groupSet;
+    const out = new Set();
+    const visit = (g) => {
+      if (out.has(g)) return;
+      out.add(g);
+      for (const p of st.parents.get(g.lc) ?? []) visit(p);
+    };
+    for (const g of this.groupSet) visit(g);
+    return out;
+  }
+  /** Effective group names, sorted case-insensitively. */
+  get groups() {
+    return [...this.effectiveGroups].map((g) => g.name).sort(byLc);
+  }
+  /** Direct group names (what group/user DELETE can remove). */
+  get directGroups() {
+    return [...this.groupSet].map((g) => g.name).sort(byLc);
+  }
+  inGroup(name) {
+    const lc = name.toLowerCase();
+    for (const g of this.effectiveGroups) if (g.lc === lc) return true;
+    return false;
+  }
+  /** Lowercased search tokens: username, email and display name, whole and split on separators. */
+  get tokens() {
+    if (!this._tokens) {
+      const out = new Set();
+      for (const field of [this.name, this.email, this.displayName]) {
+        if (!field) continue;
+        const f = field.toLowerCase();
+        out.add(f);
+        for (const t of f.split(/[\s@.\-_,()]+/)) if (t) out.add(t);
+      }
+      this._tokens = [...out];
+    }
+    return this._tokens;
+  }
+}
+
+export class SandboxGroup {
+  constructor(name) {
+    this.name = name;
+    this.lc = name.toLowerCase();
+    /** @type {Set<SandboxUser>} */
+    this.members = new Set();
+    this._cache = null;
+  }
+  get size() {
+    return this.members.size;
+  }
+  /** Direct members plus the members of nested (child) groups. */
+  effectiveMembers(state) {
+    if (!state || state.children.size === 0) return this.members;
+    const out = new Set();
+    const seen = new Set();
+    const visit = (g) => {
+      if (seen.has(g)) return;
+      seen.add(g);
+      for (const u of g.members) out.add(u);
+      for (const c of state.children.get(g.lc) ?? []) visit(c);
+    };
+    visit(this);
+    return out;
+  }
+  /** Effective members sorted by username; without includeInactive only the active ones. Cached per state version. */
+  sortedMembers(version, includeInactive, state) {
+    if (!this._cache || this._cache.version !== version) {
+      const all = [...this.effectiveMembers(state)].sort((a, b) => byLc(a.name, b.name));
+      this._cache = { version, all, active: null };
+    }
+    if (includeInactive) return this._cache.all;
+    this._cache.active ??= this._cache.all.filter((u) => u.active);
+    return this._cache.active;
+  }
+}
+
+function byLc(a, b) {
+  const x = a.toLowerCase(), y = b.toLowerCase();
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+export class SandboxState {
+  constructor({ mode, timeZone = 'UTC', readOnlyDirectories, neverLoginAs = 'null', now = Date.now }) {
+    this.mode = mode;
+    this.timeZone = timeZone;
+    this.neverLoginAs = neverLoginAs;
+    this.now = now;
+    /** @type {Map<string, SandboxUser>} lowercase username -> user */
+    this.users = new Map();
+    /** @type {Map<string, SandboxGroup>} lowercase group name -> group */
+    this.groups = new Map();
+    /** directory name -> { name, readOnly } */
+    this.directories = new Map();
+    this.readOnlyDirectories = readOnlyDirectories; // null = "names containing read-only"
+    this.roles = []; // { key, name, groups, numberOfSeats, hasUnlimitedSeats }
+    /** Nested groups: lc parent -> Set<child group>, lc child -> Set<parent group>. */
+    this.children = new Map();
+    this.parents = new Map();
+    this.byId = []; // users in id order (user/list)
+    this.nextId = 10000;
+    this.version = 0;
+    this.counters = { deactivated: 0, reactivated: 0, removedFromGroup: 0, addedToGroup: 0, refused: 0, unchanged: 0, logins: 0 };
+    /** Applied changes. @type {{op: string, user: string, group?: string, at: number, by: string}[]} */
+    this.mutations = [];
+    /** Requests that asked for a change already in place (a repeated action). Same shape. */
+    this.repeats = [];
+    this._sorted = null;
+    this._roleCache = null;
+    this._tokenIndex = null;
+  }
+
+  touch() {
+    this.version++;
+    this._roleCache = null;
+  }
+
+  directory(name) {
+    if (name === undefined) return undefined;
+    let d = this.directories.get(name);
+    if (!d) {
+      const readOnly = this.readOnlyDirectories ? this.readOnlyDirectories.includes(name) : /read-only|read only|readonly/i.test(name);
+      d = { name, readOnly };
+      this.directories.set(name, d);
+    }
+    return d;
+  }
+
+  group(name, create = false) {
+    const lc = String(name).toLowerCase();
+    let g = this.groups.get(lc);
+    if (!g && create) {
+      g = new SandboxGroup(String(name));
+      this.groups.set(lc, g);
+    }
+    return g;
+  }
+
+  user(name) {
+    return this.users.get(String(name).toLowerCase());
+  }
+
+  /** Nests `child` in `parent`: members of child are (effective) members of parent. */
+  nestGroup(parentName, childName) {
+    const p = this.group(parentName, true), c = this.group(childName, true);
+    if (!this.children.has(p.lc)) this.children.set(p.lc, new Set());
+    if (!this.parents.has(c.lc)) this.parents.set(c.lc, new Set());
+    this.children.get(p.lc).add(c);
+    this.parents.get(c.lc).add(p);
+    this.touch();
+  }
+
+  userByKey(key) {
+    if (!this._keyIndex) {
+      this._keyIndex = new Map();
+      for (const u of this.byId) this._keyIndex.set(u.key.toLowerCase(), u);
+    }
+    return this._keyIndex.get(String(key).toLowerCase());
+  }
+
+  /** Adds a user from a Snapshot-contract record. Throws on a duplicate name. */
+  addUser(rec) {
+    const lc = String(rec.name).toLowerCase();
+    if (this.users.has(lc)) throw new Error(`duplicate user ${rec.name}`);
+    const id = this.nextId++;
+    const dir = this.directory(rec.directory);
+    let lastLogin;
+    if (rec.lastLogin === null) lastLogin = null;
+    else if (rec.lastLogin !== undefined) lastLogin = parseInstant(rec.lastLogin);
+    const u = new SandboxUser({
+      id,
+      name: String(rec.name),
+      key: rec.key ?? `JIRAUSER${id}`,
+      displayName: rec.displayName ?? rec.name,
+      email: rec.email ?? '',
+      active: rec.active !== false,
+      directory: dir?.name,
+      readOnly: dir?.readOnly ?? false,
+      lastLogin,
+      created: rec.created,
+    });
+    Object.defineProperty(u, '_state', { value: this, enumerable: false });
+    this.users.set(lc, u);
+    this.byId.push(u);
+    for (const g of rec.groups ?? []) this._link(u, this.group(g, true));
+    this._keyIndex = null;
+    this._tokenIndex = null;
+    this.touch();
+    return u;
+  }
+
+  /** A user's name, email or display name changed: drop the search index. */
+  textChanged(u) {
+    u._tokens = undefined;
+    this._tokenIndex = null;
+    this.touch();
+  }
+
+  /** Users with a search token starting with `prefix` (lowercase), sorted by lowercase name. */
+  usersWithPrefix(prefix) {
+    if (!prefix) return this.sortedUsers();
+    this.sortedUsers(); // assigns _rank
+    // Tokens bucketed by first character; a bucket is sorted on first use, then binary-searched.
+    if (!this._tokenIndex) {
+      const buckets = new Map();
+      for (const u of this.byId) {
+        for (const t of u.tokens) {
+          let b = buckets.get(t[0]);
+          if (!b) buckets.set(t[0], (b = { sorted: false, entries: [] }));
+          b.entries.push({ t, u });
+        }
+      }
+      this._tokenIndex = buckets;
+    }
+    const b = this._tokenIndex.get(prefix[0]);
+    if (!b) return [];
+    if (!b.sorted) {
+      b.entries.sort((x, y) => (x.t < y.t ? -1 : x.t > y.t ? 1 : 0));
+      b.sorted = true;
+    }
+    const e = b.entries;
+    let lo = 0, hi = e.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (e[mid].t < prefix) lo = mid + 1;
+      else hi = mid;
+    }
+    const found = new Set();
+    for (let i = lo; i < e.length && e[i].t.startsWith(prefix); i++) found.add(e[i].u);
+    return [...found].sort((a, c) => a._rank - c._rank);
+  }
+
+  isReadOnly(u) {
+    return u.readOnly;
+  }
+
+  _link(u, g) {
+    u.groupSet.add(g);
+    g.members.add(u);
+  }
+
+  /** Users sorted by lowercase name (user/search). */
+  sortedUsers() {
+    if (!this._sorted || this._sorted.version !== this.version) {
+      let all = this._sorted?.count === this.byId.length ? this._sorted.all : null;
+      if (!all) {
+        all = [...this.byId].sort((a, b) => byLc(a.name, b.name));
+        for (let i = 0; i < all.length; i++) all[i]._rank = i;
+      }
+      this._sorted = { version: this.version, count: this.byId.length, all };
+    }
+    return this._sorted.all;
+  }
+
+  // ---- mutations (the routes call these after their checks) ----
+
+  setActive(u, active, by = 'test') {
+    if (u.active === active) {
+      this.counters.unchanged++;
+      this.repeats.push({ op: active ? 'reactivate' : 'deactivate', user: u.name, at: this.now(), by });
+      return false;
+    }
+    u.active = active;
+    this.counters[active ? 'reactivated' : 'deactivated']++;
+    this.mutations.push({ op: active ? 'reactivate' : 'deactivate', user: u.name, at: this.now(), by });
+    this.touch();
+    return true;
+  }
+
+  removeFromGroup(u, g, by = 'test') {
+    if (!g.members.has(u)) {
+      this.repeats.push({ op: 'removeFromGroup', user: u.name, group: g.name, at: this.now(), by });
+      return false;
+    }
+    g.members.delete(u);
+    u.groupSet.delete(g);
+    this.counters.removedFromGroup++;
+    this.mutations.push({ op: 'removeFromGroup', user: u.name, group: g.name, at: this.now(), by });
+    this.touch();
+    return true;
+  }
+
+  addToGroup(u, g, by = 'test') {
+    if (g.members.has(u)) {
+      this.repeats.push({ op: 'addToGroup', user: u.name, group: g.name, at: this.now(), by });
+      return false;
+    }
+    this._link(u, g);
+    this.counters.addedToGroup++;
+    this.mutations.push({ op: 'addToGroup', user: u.name, group: g.name, at: this.now(), by });
+    this.touch();
+    return true;
+  }
+
+  recordLogin(u) {
+    u.lastLogin = this.now();
+    u.loginCount = (u.loginCount ?? 0) + 1;
+    this.counters.logins++;
+    this.touch();
+  }
+
+  // ---- derived views ----
+
+  /** Application roles with live seat counts: userCount = distinct active users in the role's groups. */
+  roleStats() {
+    if (this._roleCache) return this._roleCache;
+    this._roleCache = this.roles.map((r) => {
+      const seen = new Set();
+      for (const gname of r.groups) {
+        const g = this.group(gname);
+        if (!g) continue;
+        for (const u of g.effectiveMembers(this)) if (u.active) seen.add(u);
+      }
+      return { ...r, userCount: seen.size, users: seen };
+    });
+    return this._roleCache;
+  }
+
+  /** Roles a user holds by group membership (regardless of active). */
+  rolesOf(u) {
+    return this.roleStats().filter((r) => r.groups.some((g) => u.inGroup(g)));
+  }
+
+  /** lastLoginTime as the mode serves it: a Jira timestamp, null (never), or undefined (not emitted). */
+  lastLoginTimeOf(u) {
+    if (!this.mode.lastLoginTime || u.lastLogin === undefined) return undefined;
+    if (u.lastLogin === null) return this.neverLoginAs === 'null' ? null : undefined;
+    return jiraTime(u.lastLogin, this.timeZone);
+  }
+
+  /**
+   * The ground truth in the DESIGN.md Snapshot contract shape. lastLogin is what the mode lets a
+   * host adapter know: absent on 9.x, else the same string the REST API serves (or null = never).
+   * Groups are sorted case-insensitively; users by lowercase name.
+   */
+  snapshotTruth({ includeDirectory = true, includeCreated = true, capturedAt } = {}) {
+    const users = this.sortedUsers().map((u) => {
+      const out = { name: u.name, key: u.key, displayName: u.displayName, email: u.email, active: u.active, groups: u.groups };
+      if (includeDirectory && u.directory !== undefined) out.directory = u.directory;
+      if (includeCreated && u.created !== undefined) out.created = u.created;
+      const ll = this.lastLoginTimeOf(u);
+      if (ll !== undefined) out.lastLogin = ll;
+      return out;
+    });
+    const applicationRoles = this.roleStats().map((r) => ({
+      key: r.key,
+      name: r.name,
+      groups: [...r.groups],
+      numberOfSeats: r.hasUnlimitedSeats ? -1 : r.numberOfSeats,
+      userCount: r.userCount,
+      hasUnlimitedSeats: r.hasUnlimitedSeats,
+    }));
+    return { capturedAt: capturedAt ?? new Date(this.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'), users, applicationRoles };
+  }
+}

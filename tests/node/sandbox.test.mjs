@@ -1,0 +1,703 @@
+// The sandbox Jira (plugin-shim/src/sandbox/): version modes, paging caps, auth, XSRF, WebSudo,
+// read-only directories, rate limiting, injected faults, mutations, resources, ground truth, CLI.
+// Expected values come from ../../../shared/reference/jira-dc-rest.md (the Jira DC REST facts).
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSandbox } from '../../plugin-shim/src/sandbox/index.mjs';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ASSETS = fileURLToPath(new URL('../fixtures/sandbox/assets/', import.meta.url));
+const JIRA_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{4}$/;
+const LDAP_USER = 'aaas'; // "Corporate LDAP (read-only)" in samples/snapshot.json
+const INTERNAL_USER = 'svc-legacy-import'; // Jira Internal Directory, active, in service-accounts
+
+/** A small request helper: { status, headers, body (parsed JSON when JSON), text }. */
+async function call(sb, path, { token = sb.token, method = 'GET', body, headers = {}, basic, cookie, xsrf = true } = {}) {
+  const h = { ...headers };
+  if (token && !basic && !cookie) h.Authorization = `Bearer ${token}`;
+  if (basic) h.Authorization = `Basic ${Buffer.from(basic).toString('base64')}`;
+  if (cookie) h.Cookie = cookie;
+  if (xsrf && method !== 'GET') h['X-Atlassian-Token'] = 'no-check';
+  if (body !== undefined) h['Content-Type'] ??= 'application/json';
+  const r = await fetch(sb.url + path, { method, headers: h, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body), redirect: 'manual' });
+  const text = await r.text();
+  let json;
+  if ((r.headers.get('content-type') ?? '').includes('json') && text) json = JSON.parse(text);
+  return { status: r.status, headers: r.headers, body: json, text };
+}
+
+/** Logs in through the REST session endpoint; returns the Cookie header value. */
+async function login(sb, username, password) {
+  const r = await fetch(`${sb.url}/rest/auth/1/session`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username, password }) });
+  assert.equal(r.status, 200, await r.text());
+  return r.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+}
+
+describe('version modes', () => {
+  const sandboxes = {};
+  before(async () => {
+    for (const jira of ['9', '10.0', '10.3', '11']) sandboxes[jira] = await startSandbox({ jira, sample: true });
+  });
+  after(async () => {
+    for (const sb of Object.values(sandboxes)) await sb.close();
+  });
+
+  test('serverInfo reports the version of each mode', async () => {
+    const want = { 9: ['9.17.5', [9, 17, 5]], '10.0': ['10.0.1', [10, 0, 1]], 10.3: ['10.3.12', [10, 3, 12]], 11: ['11.3.0', [11, 3, 0]] };
+    for (const [jira, [version, numbers]] of Object.entries(want)) {
+      const r = await call(sandboxes[jira], '/rest/api/2/serverInfo', { token: null });
+      assert.equal(r.status, 200);
+      assert.equal(r.body.version, version);
+      assert.deepEqual(r.body.versionNumbers, numbers);
+      assert.ok(['Server', 'DataCenter'].includes(r.body.deploymentType));
+      assert.match(r.body.serverTime, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}[+-]\d{4}$/);
+      assert.equal(r.body.baseUrl, sandboxes[jira].url);
+    }
+  });
+
+  test('9.x: user/search pages of up to 1000 with the "." trick, no lastLoginTime, no user/list', async () => {
+    const sb = sandboxes['9'];
+    const all = [];
+    for (let startAt = 0; ; startAt += 1000) {
+      const r = await call(sb, `/rest/api/2/user/search?username=.&includeActive=true&includeInactive=true&startAt=${startAt}&maxResults=5000`);
+      assert.equal(r.status, 200);
+      assert.ok(Array.isArray(r.body), 'a bare array, no envelope');
+      assert.ok(r.body.length <= 1000, 'truncated to 1000');
+      all.push(...r.body);
+      if (r.body.length < 1000) break;
+    }
+    assert.equal(all.length, sb.state.users.size);
+    assert.equal(new Set(all.map((u) => u.name)).size, all.length, 'no user twice');
+    assert.ok(all.every((u) => !('lastLoginTime' in u)));
+    const active = await call(sb, '/rest/api/2/user/search?username=.&maxResults=1000&startAt=0');
+    assert.ok(active.body.every((u) => u.active === true), 'includeInactive defaults to false');
+    const list = await call(sb, '/rest/api/2/user/list');
+    assert.equal(list.status, 404);
+    const one = await call(sb, '/rest/api/2/user?username=admin');
+    assert.ok(!('lastLoginTime' in one.body));
+  });
+
+  test('user/search matches username, email and display-name tokens by prefix', async () => {
+    const sb = sandboxes['9'];
+    const r = await call(sb, '/rest/api/2/user/search?username=svc-legacy&maxResults=50');
+    assert.deepEqual(r.body.map((u) => u.name), ['svc-legacy-import']);
+    const byMail = await call(sb, '/rest/api/2/user/search?username=crm-sync');
+    assert.deepEqual(byMail.body.map((u) => u.name), ['svc-salesforce-sync']);
+    const byDisplay = await call(sb, '/rest/api/2/user/search?username=lumbergh');
+    assert.deepEqual(byDisplay.body.map((u) => u.name), ['initech-pm']);
+  });
+
+  test('10.0: user/search is capped at 100 results in total', async () => {
+    const sb = sandboxes['10.0'];
+    const q = '/rest/api/2/user/search?username=.&includeInactive=true';
+    assert.equal((await call(sb, `${q}&startAt=0&maxResults=1000`)).body.length, 100);
+    assert.equal((await call(sb, `${q}&startAt=98&maxResults=20`)).body.length, 2, 'startAt=98, maxResults=20 -> 2 users');
+    const beyond = await call(sb, `${q}&startAt=100&maxResults=50`);
+    assert.equal(beyond.status, 200);
+    assert.deepEqual(beyond.body, []);
+    assert.equal((await call(sb, '/rest/api/2/user/list')).status, 404);
+    const u = (await call(sb, '/rest/api/2/user?username=admin')).body;
+    assert.match(u.lastLoginTime, JIRA_TIME);
+  });
+
+  test('10.x/11: lastLoginTime in +hhmm form on user beans, null for never logged in', async () => {
+    for (const jira of ['10.0', '10.3', '11']) {
+      const sb = sandboxes[jira];
+      const page = (await call(sb, '/rest/api/2/user/search?username=.&maxResults=100')).body;
+      assert.ok(page.some((u) => JIRA_TIME.test(u.lastLoginTime ?? '')), jira);
+      const never = (await call(sb, '/rest/api/2/user?username=svc-ci')).body;
+      assert.equal(never.lastLoginTime, null, 'svc-ci never logged in');
+    }
+  });
+
+  test('10.3 and 11: user/list streams every user once with nextCursor / isLast', async () => {
+    for (const jira of ['10.3', '11']) {
+      const sb = sandboxes[jira];
+      const names = [];
+      let path = '/rest/api/2/user/list?maxResults=700';
+      let pages = 0;
+      for (;;) {
+        const r = await call(sb, path);
+        assert.equal(r.status, 200);
+        const b = r.body;
+        assert.equal(typeof b.isLast, 'boolean');
+        assert.ok(b.values.length <= 700);
+        names.push(...b.values.map((u) => u.name));
+        pages++;
+        if (b.isLast) {
+          assert.equal(b.nextCursor, undefined);
+          break;
+        }
+        assert.equal(typeof b.nextCursor, 'string');
+        assert.ok(b.nextPage.includes(`cursor=${b.nextCursor}`));
+        path = `/rest/api/2/user/list?maxResults=700&cursor=${b.nextCursor}`;
+      }
+      assert.equal(pages, Math.ceil(sb.state.users.size / 700));
+      assert.equal(names.length, sb.state.users.size);
+      assert.equal(new Set(names).size, names.length);
+      const big = await call(sb, '/rest/api/2/user/list?maxResults=5000');
+      assert.equal(big.body.maxResults, 2000);
+      assert.equal(big.body.values.length, 2000);
+      assert.equal((await call(sb, '/rest/api/2/user/list?cursor=abc')).status, 400);
+    }
+  });
+
+  test('user: 404 body for unknown users; groups and roles filled only when expanded', async () => {
+    const sb = sandboxes['10.3'];
+    const missing = await call(sb, '/rest/api/2/user?username=nobody-here');
+    assert.equal(missing.status, 404);
+    assert.deepEqual(missing.body, { errorMessages: ["The user named 'nobody-here' does not exist"], errors: {} });
+    const plain = (await call(sb, `/rest/api/2/user?username=${LDAP_USER}`)).body;
+    assert.equal(plain.groups.size, 5);
+    assert.deepEqual(plain.groups.items, []);
+    const full = (await call(sb, `/rest/api/2/user?username=${LDAP_USER}&expand=groups,applicationRoles`)).body;
+    assert.deepEqual(full.groups.items.map((g) => g.name).sort(), ['acme-all-staff', 'Dept-Sales', 'jira-software-users', 'office-berlin', 'team-api'].sort());
+    assert.ok(full.groups.items[0].self.includes('/rest/api/2/group?groupname='));
+    assert.deepEqual(full.applicationRoles.items.map((r) => r.key), ['jira-software']);
+    const byKey = (await call(sb, `/rest/api/2/user?key=${plain.key}`)).body;
+    assert.equal(byKey.name, LDAP_USER);
+    const latest = await call(sb, '/rest/api/latest/myself');
+    assert.equal(latest.body.name, 'admin');
+  });
+
+  test('group/member pages (ordered by name, inactive only when asked); groups/picker', async () => {
+    const sb = sandboxes['10.3'];
+    const g = sb.state.group('service-accounts');
+    const all = [...g.members].map((u) => u.name).sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase()));
+    const seen = [];
+    let startAt = 0;
+    for (;;) {
+      const r = await call(sb, `/rest/api/2/group/member?groupname=service-accounts&includeInactiveUsers=true&startAt=${startAt}&maxResults=5`);
+      assert.equal(r.status, 200);
+      assert.equal(r.body.total, all.length);
+      assert.equal(r.body.startAt, startAt);
+      seen.push(...r.body.values.map((u) => u.name));
+      if (r.body.isLast) {
+        assert.equal(r.body.nextPage, undefined);
+        break;
+      }
+      assert.ok(r.body.nextPage.includes(`startAt=${startAt + 5}`));
+      startAt += 5;
+    }
+    assert.deepEqual(seen, all);
+    const activeOnly = await call(sb, '/rest/api/2/group/member?groupname=service-accounts&maxResults=50');
+    assert.equal(activeOnly.body.total, [...g.members].filter((u) => u.active).length);
+    assert.ok(activeOnly.body.total < all.length, 'svc-ldap-sync-old is inactive');
+    const capped = await call(sb, '/rest/api/2/group/member?groupname=acme-all-staff&maxResults=1000');
+    assert.equal(capped.body.maxResults, 50);
+    const unknown = await call(sb, '/rest/api/2/group/member?groupname=no-such-group');
+    assert.equal(unknown.status, 404);
+    assert.ok(Array.isArray(unknown.body.errorMessages));
+
+    const picker = await call(sb, '/rest/api/2/groups/picker?query=');
+    assert.equal(picker.body.groups.length, 20, 'jira.ajax.autocomplete.limit');
+    assert.equal(picker.body.total, sb.state.groups.size);
+    assert.equal(picker.body.header, `Showing 20 of ${sb.state.groups.size} matching groups`);
+    const every = await call(sb, '/rest/api/2/groups/picker?query=&maxResults=1000');
+    assert.equal(every.body.groups.length, sb.state.groups.size);
+    const dept = await call(sb, '/rest/api/2/groups/picker?query=hr&maxResults=50');
+    assert.ok(dept.body.groups.some((x) => x.name === 'Dept-HR' && x.html === 'Dept-<b>HR</b>'));
+  });
+});
+
+describe('auth, permissions, XSRF, read-only directory, mutations', () => {
+  let sb;
+  before(async () => {
+    sb = await startSandbox({ jira: '10.3', sample: true });
+  });
+  after(() => sb.close());
+
+  test('no credentials: 401 with Jira body; bad token: 401', async () => {
+    const r = await call(sb, '/rest/api/2/myself', { token: null });
+    assert.equal(r.status, 401);
+    assert.deepEqual(r.body, { errorMessages: ['You are not authenticated. Authentication required to perform this operation.'], errors: {} });
+    assert.equal((await call(sb, '/rest/api/2/myself', { token: 'not-a-token' })).status, 401);
+    assert.equal((await call(sb, '/rest/api/2/user/list', { token: null })).status, 401);
+  });
+
+  test('viewer: reads its own data, 403 on admin endpoints; mypermissions says who is admin', async () => {
+    const v = { token: sb.viewerToken };
+    assert.equal((await call(sb, '/rest/api/2/myself', v)).body.name, 'viewer');
+    const perms = (await call(sb, '/rest/api/2/mypermissions?permissions=ADMINISTER,SYSTEM_ADMIN', v)).body.permissions;
+    assert.equal(perms.ADMINISTER.havePermission, false);
+    assert.equal(perms.SYSTEM_ADMIN.havePermission, false);
+    assert.equal(perms.ADMINISTER.id, '0');
+    assert.equal(perms.SYSTEM_ADMIN.id, '44');
+    const admin = (await call(sb, '/rest/api/2/mypermissions')).body.permissions;
+    assert.equal(admin.ADMINISTER.havePermission, true);
+    assert.equal(admin.SYSTEM_ADMIN.havePermission, true);
+    for (const path of ['/rest/api/2/applicationrole', '/rest/api/2/group/member?groupname=jira-administrators', '/rest/plugins/applications/1.0/installed/jira-software/license']) {
+      const r = await call(sb, path, v);
+      assert.equal(r.status, 403, path);
+      assert.ok(Array.isArray(r.body.errorMessages), path);
+    }
+    const put = await call(sb, `/rest/api/2/user?username=${INTERNAL_USER}`, { ...v, method: 'PUT', body: { active: false } });
+    assert.equal(put.status, 403);
+    const del = await call(sb, `/rest/api/2/group/user?groupname=service-accounts&username=${INTERNAL_USER}`, { ...v, method: 'DELETE' });
+    assert.equal(del.status, 403);
+    assert.equal(sb.state.user(INTERNAL_USER).active, true);
+    assert.ok(sb.state.user(INTERNAL_USER).inGroup('service-accounts'));
+  });
+
+  test('Basic auth and REST session login work in 10.3; the session cookie authenticates', async () => {
+    const r = await call(sb, '/rest/api/2/myself', { basic: 'admin:admin' });
+    assert.equal(r.status, 200);
+    assert.equal((await call(sb, '/rest/api/2/myself', { basic: 'admin:wrong' })).status, 401);
+    const cookie = await login(sb, 'viewer', 'viewer');
+    assert.match(cookie, /JSESSIONID=.+; atlassian\.xsrf\.token=/);
+    const me = await call(sb, '/rest/api/2/myself', { cookie });
+    assert.equal(me.body.name, 'viewer');
+    assert.equal(sb.requests.at(-1).auth, 'cookie');
+    const session = await call(sb, '/rest/auth/1/session', { cookie });
+    assert.equal(session.body.name, 'viewer');
+    assert.ok(session.body.loginInfo.loginCount >= 1);
+  });
+
+  test('XSRF: mutations without X-Atlassian-Token: no-check get 403 "XSRF check failed" and change nothing', async () => {
+    const put = await call(sb, `/rest/api/2/user?username=${INTERNAL_USER}`, { method: 'PUT', body: { active: false }, xsrf: false });
+    assert.equal(put.status, 403);
+    assert.equal(put.text, 'XSRF check failed');
+    const del = await call(sb, `/rest/api/2/group/user?groupname=service-accounts&username=${INTERNAL_USER}`, { method: 'DELETE', xsrf: false });
+    assert.equal(del.status, 403);
+    const post = await call(sb, '/rest/api/2/group/user?groupname=keep-forever', { method: 'POST', body: { name: INTERNAL_USER }, xsrf: false });
+    assert.equal(post.status, 403);
+    const u = sb.state.user(INTERNAL_USER);
+    assert.equal(u.active, true);
+    assert.ok(u.inGroup('service-accounts'));
+    assert.ok(!u.inGroup('keep-forever'));
+    assert.equal(sb.state.mutations.length, 0);
+    // The browser Origin rule: a cross-origin POST from a browser fails even with the header.
+    const cross = await call(sb, '/rest/api/2/group/user?groupname=keep-forever', {
+      method: 'POST', body: { name: INTERNAL_USER }, headers: { Origin: 'https://evil.example', 'User-Agent': 'Mozilla/5.0' },
+    });
+    assert.equal(cross.status, 403);
+    assert.equal(cross.text, 'XSRF check failed');
+  });
+
+  test('read-only LDAP directory: deactivation and group changes refused with 400', async () => {
+    const u = sb.state.user(LDAP_USER);
+    assert.equal(u.directory, 'Corporate LDAP (read-only)');
+    assert.equal(u.readOnly, true);
+    const put = await call(sb, `/rest/api/2/user?username=${LDAP_USER}`, { method: 'PUT', body: { active: false } });
+    assert.equal(put.status, 400);
+    assert.equal(put.body.errorMessages.length, 1);
+    assert.match(put.body.errorMessages[0], /read-only/);
+    assert.deepEqual(put.body.errors, {});
+    const del = await call(sb, `/rest/api/2/group/user?groupname=team-api&username=${LDAP_USER}`, { method: 'DELETE' });
+    assert.equal(del.status, 400);
+    assert.match(del.body.errorMessages[0], /read-only/);
+    const add = await call(sb, '/rest/api/2/group/user?groupname=keep-forever', { method: 'POST', body: { name: LDAP_USER } });
+    assert.equal(add.status, 400);
+    assert.equal(u.active, true);
+    assert.ok(u.inGroup('team-api'));
+    assert.ok(!u.inGroup('keep-forever'));
+  });
+
+  test('mutations change the state, the seat counts and the ground truth', async () => {
+    const seats = async () => (await call(sb, '/rest/api/2/applicationrole')).body.find((r) => r.key === 'jira-software');
+    const before = await seats();
+    assert.equal(before.remainingSeats, before.numberOfSeats - before.userCount);
+    const off = await call(sb, `/rest/api/2/user?username=${INTERNAL_USER}`, { method: 'PUT', body: { active: false } });
+    assert.equal(off.status, 200);
+    assert.equal(off.body.active, false);
+    assert.equal(sb.state.user(INTERNAL_USER).active, false);
+    assert.equal((await seats()).userCount, before.userCount - 1);
+    assert.ok(sb.state.user(INTERNAL_USER).inGroup('service-accounts'), 'deactivation keeps groups');
+
+    const del = await call(sb, `/rest/api/2/group/user?groupname=service-accounts&username=${INTERNAL_USER}`, { method: 'DELETE' });
+    assert.equal(del.status, 200);
+    assert.equal(del.text, '');
+    assert.ok(!sb.state.user(INTERNAL_USER).inGroup('service-accounts'));
+    const again = await call(sb, `/rest/api/2/group/user?groupname=service-accounts&username=${INTERNAL_USER}`, { method: 'DELETE' });
+    assert.equal(again.status, 400, 'not a member any more');
+    const add = await call(sb, '/rest/api/2/group/user?groupname=service-accounts', { method: 'POST', body: { name: INTERNAL_USER } });
+    assert.equal(add.status, 201);
+    assert.equal(add.body.name, 'service-accounts');
+    const on = await call(sb, `/rest/api/2/user?username=${INTERNAL_USER}`, { method: 'PUT', body: { active: true } });
+    assert.equal(on.status, 200);
+    assert.equal((await seats()).userCount, before.userCount);
+    assert.deepEqual(
+      { d: sb.state.counters.deactivated, r: sb.state.counters.reactivated, rm: sb.state.counters.removedFromGroup, add: sb.state.counters.addedToGroup },
+      { d: 1, r: 1, rm: 1, add: 1 },
+    );
+    assert.deepEqual(sb.state.mutations.map((m) => m.op), ['deactivate', 'removeFromGroup', 'addToGroup', 'reactivate']);
+    assert.equal((await call(sb, '/rest/api/2/user?username=ghost', { method: 'PUT', body: { active: false } })).status, 404);
+    const self = await call(sb, '/rest/api/2/user?username=admin', { method: 'PUT', body: { active: false } });
+    assert.equal(self.status, 400, 'an admin cannot deactivate itself');
+    assert.equal((await call(sb, `/rest/api/2/user?username=${INTERNAL_USER}`, { method: 'PUT', body: 'active=false', headers: { 'Content-Type': 'text/plain' } })).status, 415);
+  });
+
+  test('snapshotTruth: the Snapshot contract shape, same lastLogin strings as the REST API', async () => {
+    const truth = sb.state.snapshotTruth();
+    assert.equal(truth.users.length, sb.state.users.size);
+    const a = truth.users.find((u) => u.name === 'admin');
+    const served = (await call(sb, '/rest/api/2/user?username=admin')).body;
+    assert.equal(a.lastLogin, served.lastLoginTime);
+    assert.ok(a.groups.includes('jira-administrators'));
+    assert.equal(truth.users.find((u) => u.name === 'svc-ci').lastLogin, null);
+    const roles = (await call(sb, '/rest/api/2/applicationrole')).body;
+    for (const r of truth.applicationRoles) assert.equal(r.userCount, roles.find((x) => x.key === r.key).userCount);
+  });
+});
+
+describe('Jira 11 auth, WebSudo, XSRF modes', () => {
+  test('11: Basic and REST session login refused; PAT and the UI login form work', async () => {
+    const sb = await startSandbox({ jira: '11', sample: true });
+    try {
+      const basic = await call(sb, '/rest/api/2/myself', { basic: 'admin:admin' });
+      assert.equal(basic.status, 401);
+      assert.match(basic.body.errorMessages[0], /Basic authentication has been disabled/);
+      const rest = await fetch(`${sb.url}/rest/auth/1/session`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"username":"admin","password":"admin"}' });
+      assert.equal(rest.status, 403);
+      assert.equal((await call(sb, '/rest/api/2/myself')).body.name, 'admin');
+      const form = await fetch(`${sb.url}/login.jsp`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'os_username=admin&os_password=admin', redirect: 'manual' });
+      assert.equal(form.status, 302);
+      const cookie = form.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+      assert.equal((await call(sb, '/rest/api/2/myself', { cookie })).body.name, 'admin');
+    } finally {
+      await sb.close();
+    }
+  });
+
+  test('WebSudo: admin writes over a session cookie need elevation; PATs do not', async () => {
+    const sb = await startSandbox({ jira: '10.3', sample: true, websudo: true });
+    try {
+      const cookie = await login(sb, 'admin', 'admin');
+      const put = await call(sb, `/rest/api/2/user?username=${INTERNAL_USER}`, { cookie, method: 'PUT', body: { active: false } });
+      assert.equal(put.status, 401);
+      assert.match(put.text, /<message>This resource requires WebSudo\.<\/message>/);
+      assert.equal(sb.state.user(INTERNAL_USER).active, true);
+      assert.equal((await call(sb, '/rest/api/2/applicationrole', { cookie })).status, 200, 'reads need no WebSudo');
+      const elevate = await fetch(`${sb.url}/secure/admin/WebSudoAuthenticate.jspa`, { method: 'POST', headers: { Cookie: cookie, 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'webSudoPassword=admin' });
+      assert.equal(elevate.status, 200);
+      const ok = await call(sb, `/rest/api/2/user?username=${INTERNAL_USER}`, { cookie, method: 'PUT', body: { active: false } });
+      assert.equal(ok.status, 200);
+      const pat = await call(sb, `/rest/api/2/user?username=${INTERNAL_USER}`, { method: 'PUT', body: { active: true } });
+      assert.equal(pat.status, 200);
+    } finally {
+      await sb.close();
+    }
+  });
+
+  test('xsrf "jira" mode: JSON PUT passes without the header (as the real filter), DELETE does not', async () => {
+    const sb = await startSandbox({ jira: '10.3', sample: true, xsrf: 'jira' });
+    try {
+      const put = await call(sb, `/rest/api/2/user?username=${INTERNAL_USER}`, { method: 'PUT', body: { active: false }, xsrf: false });
+      assert.equal(put.status, 200);
+      const del = await call(sb, `/rest/api/2/group/user?groupname=service-accounts&username=${INTERNAL_USER}`, { method: 'DELETE', xsrf: false });
+      assert.equal(del.status, 403);
+      assert.equal(del.text, 'XSRF check failed');
+      const form = await call(sb, '/rest/api/2/group/user?groupname=keep-forever', { method: 'POST', body: 'name=x', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, xsrf: false });
+      assert.equal(form.status, 403);
+    } finally {
+      await sb.close();
+    }
+  });
+});
+
+describe('rate limiting and injected faults', () => {
+  test('token bucket: 429 with Retry-After and X-RateLimit-* headers; UI cookie requests exempt', async () => {
+    let now = 1_000_000;
+    const sb = await startSandbox({ jira: '10.3', sample: true, rateLimit: { capacity: 3, fillRate: 2, intervalSeconds: 60 }, now: () => now });
+    try {
+      const statuses = [];
+      let last;
+      for (let i = 0; i < 4; i++) {
+        last = await call(sb, '/rest/api/2/myself');
+        statuses.push(last.status);
+      }
+      assert.deepEqual(statuses, [200, 200, 200, 429]);
+      assert.equal(last.headers.get('retry-after'), '60');
+      assert.equal(last.headers.get('x-ratelimit-limit'), '3');
+      assert.equal(last.headers.get('x-ratelimit-remaining'), '0');
+      assert.equal(last.headers.get('x-ratelimit-interval-seconds'), '60');
+      assert.equal(last.headers.get('x-ratelimit-fillrate'), '2');
+      // Another user has its own bucket.
+      assert.equal((await call(sb, '/rest/api/2/myself', { token: sb.viewerToken })).status, 200);
+      // A UI request (JSESSIONID + atlassian.xsrf.token) is never limited.
+      const cookie = await login(sb, 'admin', 'admin');
+      for (let i = 0; i < 5; i++) {
+        const r = await call(sb, '/rest/api/2/myself', { cookie });
+        assert.equal(r.status, 200);
+        assert.equal(r.headers.get('x-ratelimit-limit'), null);
+      }
+      // A cookie without the xsrf cookie is an external client: limited.
+      const bare = cookie.split('; ').find((c) => c.startsWith('JSESSIONID'));
+      assert.equal((await call(sb, '/rest/api/2/myself', { cookie: bare })).status, 429);
+      now += 60_000; // one interval: 2 tokens back
+      const after = await call(sb, '/rest/api/2/myself');
+      assert.equal(after.status, 200);
+      assert.equal(after.headers.get('x-ratelimit-remaining'), '1');
+    } finally {
+      await sb.close();
+    }
+  });
+
+  async function faultRun(seed, extra = {}) {
+    const sb = await startSandbox({ jira: '10.3', sample: true, faults: 0.3, seed, slowMs: 20, ...extra });
+    const outcomes = [];
+    try {
+      for (let i = 0; i < 40; i++) {
+        try {
+          outcomes.push((await call(sb, `/rest/api/2/user/search?username=.&startAt=${i}&maxResults=1`)).status);
+        } catch {
+          outcomes.push('drop');
+        }
+      }
+      return { outcomes, faults: sb.requests.map((r) => r.fault ?? '-') };
+    } finally {
+      await sb.close();
+    }
+  }
+
+  test('faults are deterministic by seed and cover 500/502/503, slow and dropped connections', async () => {
+    const a = await faultRun(7);
+    const b = await faultRun(7);
+    const c = await faultRun(8);
+    assert.deepEqual(a.outcomes, b.outcomes);
+    assert.deepEqual(a.faults, b.faults);
+    assert.notDeepEqual(a.faults, c.faults);
+    const kinds = new Set([...a.faults, ...c.faults]);
+    const faulted = a.faults.filter((f) => f !== '-').length;
+    assert.ok(faulted >= 4 && faulted <= 24, `about 30% of 40 faulted, got ${faulted}`);
+    for (const k of ['500', '502', '503', 'drop']) assert.ok(kinds.has(k), `fault kind ${k} seen`);
+    assert.ok(a.outcomes.includes('drop'));
+  });
+
+  test('a mutation failed by an injected fault is not applied; faultsAfterCommit applies it', async () => {
+    for (const afterCommit of [false, true]) {
+      const sb = await startSandbox({ jira: '10.3', sample: true, faults: 1, seed: 3, faultKinds: [['drop', 1]], faultsAfterCommit: afterCommit });
+      try {
+        await assert.rejects(call(sb, `/rest/api/2/user?username=${INTERNAL_USER}`, { method: 'PUT', body: { active: false } }));
+        assert.equal(sb.state.user(INTERNAL_USER).active, afterCommit ? false : true, `afterCommit=${afterCommit}`);
+        assert.equal(sb.requests.at(-1).fault, afterCommit ? 'drop-after-commit' : 'drop');
+      } finally {
+        await sb.close();
+      }
+    }
+    const sb = await startSandbox({ jira: '10.3', sample: true, faults: 1, seed: 3, faultKinds: [['503', 1]] });
+    try {
+      const r = await call(sb, `/rest/api/2/group/user?groupname=service-accounts&username=${INTERNAL_USER}`, { method: 'DELETE' });
+      assert.equal(r.status, 503);
+      assert.ok(sb.state.user(INTERNAL_USER).inGroup('service-accounts'));
+      assert.equal(sb.state.counters.removedFromGroup, 0);
+    } finally {
+      await sb.close();
+    }
+  });
+});
+
+describe('nested groups and repeated actions', () => {
+  test('group/member includes members of nested groups; effective groups and seats follow', async () => {
+    const snapshot = {
+      users: [
+        { name: 'ann', active: true, groups: ['team-a'] },
+        { name: 'bob', active: true, groups: ['all-staff'] },
+        { name: 'cat', active: false, groups: ['team-a'] },
+      ],
+      applicationRoles: [{ key: 'jira-software', name: 'Jira Software', groups: ['all-staff'], numberOfSeats: 10, hasUnlimitedSeats: false }],
+    };
+    const sb = await startSandbox({ jira: '10.3', snapshot, nestedGroups: { 'all-staff': ['team-a'] } });
+    try {
+      const r = await call(sb, '/rest/api/2/group/member?groupname=all-staff&includeInactiveUsers=true');
+      assert.deepEqual(r.body.values.map((u) => u.name), ['ann', 'bob', 'cat', 'viewer'], 'viewer joins the first role group');
+      const ann = (await call(sb, '/rest/api/2/user?username=ann&expand=groups')).body;
+      assert.deepEqual(ann.groups.items.map((g) => g.name), ['all-staff', 'team-a']);
+      const roles = (await call(sb, '/rest/api/2/applicationrole')).body;
+      assert.equal(roles[0].userCount, 3, 'ann (nested), bob and viewer; cat is inactive');
+      const del = await call(sb, '/rest/api/2/group/user?groupname=all-staff&username=ann', { method: 'DELETE' });
+      assert.equal(del.status, 400, 'ann is only a nested member');
+      assert.deepEqual(sb.state.snapshotTruth().users.find((u) => u.name === 'ann').groups, ['all-staff', 'team-a']);
+    } finally {
+      await sb.close();
+    }
+  });
+
+  test('repeated actions are recorded apart from applied mutations; sessions can be killed', async () => {
+    const sb = await startSandbox({ jira: '10.3', sample: true });
+    try {
+      for (let i = 0; i < 2; i++) await call(sb, `/rest/api/2/user?username=${INTERNAL_USER}`, { method: 'PUT', body: { active: false } });
+      for (let i = 0; i < 2; i++) await call(sb, `/rest/api/2/group/user?groupname=service-accounts&username=${INTERNAL_USER}`, { method: 'DELETE' });
+      assert.deepEqual(sb.state.mutations.map((m) => m.op), ['deactivate', 'removeFromGroup']);
+      assert.deepEqual(sb.state.repeats.map((m) => m.op), ['deactivate', 'removeFromGroup']);
+      assert.equal(sb.state.mutations[0].by, 'admin');
+      const cookie = await login(sb, 'viewer', 'viewer');
+      assert.equal((await call(sb, '/rest/api/2/user/session/viewer', { method: 'DELETE' })).status, 204);
+      assert.equal((await call(sb, '/rest/api/2/myself', { cookie })).status, 401);
+    } finally {
+      await sb.close();
+    }
+  });
+});
+
+describe('latency, slow faults, context path', () => {
+  test('latencyMs delays every request; a "slow" fault delays and then answers normally', async () => {
+    const sb = await startSandbox({ jira: '10.3', sample: true, latencyMs: 60, contextPath: '/jira' });
+    try {
+      assert.ok(sb.url.endsWith('/jira'));
+      const t = performance.now();
+      const r = await call(sb, '/rest/api/2/myself');
+      assert.equal(r.status, 200);
+      assert.ok(performance.now() - t >= 55);
+      assert.ok(r.body.self.startsWith(`${sb.url}/rest/api/2/user?username=`));
+      assert.equal((await fetch(sb.url.replace('/jira', '') + '/rest/api/2/myself')).status, 404);
+    } finally {
+      await sb.close();
+    }
+    const slow = await startSandbox({ jira: '10.3', sample: true, faults: 1, faultKinds: [['slow', 1]], slowMs: 80 });
+    try {
+      const t = performance.now();
+      const r = await call(slow, '/rest/api/2/myself');
+      assert.equal(r.status, 200);
+      assert.ok(performance.now() - t >= 75);
+      assert.equal(slow.requests.at(-1).fault, 'slow');
+    } finally {
+      await slow.close();
+    }
+  });
+});
+
+describe('plugin resources', () => {
+  test('served at /download/resources/{plugin}:{module}/{name} with content types; 404 otherwise', async () => {
+    const sb = await startSandbox({ sample: true, resources: { 'com.example.usercleanup:assets': ASSETS, 'com.example.usercleanup:inline': { 'a.js': 'x=1' } } });
+    try {
+      const base = '/download/resources/com.example.usercleanup:assets';
+      const types = { 'engine.wasm': 'application/wasm', 'ui.js': 'application/javascript', 'ui.css': 'text/css', 'index.html': 'text/html' };
+      for (const [name, type] of Object.entries(types)) {
+        const r = await fetch(`${sb.url}${base}/${name}`);
+        assert.equal(r.status, 200, name);
+        assert.equal(r.headers.get('content-type').split(';')[0], type, name);
+      }
+      const wasm = Buffer.from(await (await fetch(`${sb.url}${base}/engine.wasm`)).arrayBuffer());
+      assert.deepEqual([...wasm.subarray(0, 4)], [0, 0x61, 0x73, 0x6d]);
+      const cached = await fetch(`${sb.url}/s/abc123-CDN/-1/1.0/_${base}/ui.js`);
+      assert.equal(cached.status, 200);
+      assert.equal((await (await fetch(`${sb.url}/download/resources/com.example.usercleanup:inline/a.js`)).text()), 'x=1');
+      for (const bad of [`${base}/missing.js`, '/download/resources/com.example.usercleanup:other/ui.js', `${base}/..%2F..%2Fsandbox.test.mjs`, `${base}/../../../package.json`]) {
+        assert.equal((await fetch(`${sb.url}${bad}`)).status, 404, bad);
+      }
+    } finally {
+      await sb.close();
+    }
+  });
+});
+
+describe('seeding and scale', () => {
+  test('seeded from a snapshot object: admin and viewer added; 9.x truth has no lastLogin', async () => {
+    const snapshot = {
+      capturedAt: '2026-11-27T10:00:00Z',
+      users: [
+        { name: 'Fred', displayName: 'Fred F. User', email: 'fred@example.com', active: true, groups: ['jira-software-users'], directory: 'Corp LDAP', lastLogin: '2026-10-01T08:12:00Z' },
+        { name: 'erin', displayName: 'Erin', email: 'erin@example.com', active: true, groups: ['jira-software-users'], lastLogin: null },
+      ],
+      applicationRoles: [{ key: 'jira-software', name: 'Jira Software', groups: ['jira-software-users'], numberOfSeats: 10, userCount: 2, hasUnlimitedSeats: false }],
+    };
+    const sb = await startSandbox({ jira: '9', snapshot, readOnlyDirectories: ['Corp LDAP'] });
+    try {
+      assert.deepEqual([...sb.state.users.keys()].sort(), ['admin', 'erin', 'fred', 'viewer']);
+      assert.equal(sb.state.user('fred').readOnly, true);
+      const truth = sb.state.snapshotTruth();
+      assert.ok(truth.users.every((u) => !('lastLogin' in u)));
+      assert.equal(truth.applicationRoles[0].userCount, 4, 'fred, erin, viewer and the added admin');
+      assert.equal((await call(sb, '/rest/api/2/user?username=FRED')).body.name, 'Fred', 'usernames are case-insensitive');
+    } finally {
+      await sb.close();
+    }
+    const sb10 = await startSandbox({ jira: '10.3', snapshot });
+    try {
+      const truth = sb10.state.snapshotTruth();
+      assert.match(truth.users.find((u) => u.name === 'Fred').lastLogin, JIRA_TIME);
+      assert.equal(truth.users.find((u) => u.name === 'erin').lastLogin, null);
+    } finally {
+      await sb10.close();
+    }
+  });
+
+  test('100k generated users in ~300 groups: listing and group pages stay fast', async () => {
+    const sb = await startSandbox({ jira: '10.3', users: 100_000, seed: 7 });
+    try {
+      assert.equal(sb.state.users.size >= 100_000, true);
+      assert.ok(sb.state.groups.size >= 250);
+      const t0 = performance.now();
+      let n = 0, cursor = '';
+      for (;;) {
+        const r = await call(sb, `/rest/api/2/user/list?maxResults=2000${cursor}`);
+        n += r.body.values.length;
+        if (r.body.isLast) break;
+        cursor = `&cursor=${r.body.nextCursor}`;
+      }
+      assert.equal(n, sb.state.users.size);
+      const listMs = performance.now() - t0;
+      const t1 = performance.now();
+      const biggest = [...sb.state.groups.values()].sort((a, b) => b.size - a.size)[0];
+      for (let i = 0; i < 100; i++) {
+        const r = await call(sb, `/rest/api/2/group/member?groupname=${encodeURIComponent(biggest.name)}&includeInactiveUsers=true&startAt=${i * 50}&maxResults=50`);
+        assert.equal(r.body.total, biggest.size);
+      }
+      const memberMs = performance.now() - t1;
+      await call(sb, `/rest/api/2/user?username=admin`, { method: 'PUT', body: { displayName: 'Admin' } });
+      const t2 = performance.now();
+      await call(sb, '/rest/api/2/applicationrole');
+      const rolesMs = performance.now() - t2;
+      assert.ok(listMs < 15_000, `user/list of 100k took ${listMs} ms`);
+      assert.ok(memberMs < 5_000, `100 member pages of ${biggest.size} took ${memberMs} ms`);
+      assert.ok(rolesMs < 2_000, `applicationrole took ${rolesMs} ms`);
+    } finally {
+      await sb.close();
+    }
+  });
+});
+
+describe('CLI', () => {
+  test('sandbox prints "ready URL token=PAT", serves, and exits 0 on SIGTERM', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sandbox-cli-'));
+    const harness = join(dir, 'harness.mjs');
+    const cmd = new URL('../../plugin-shim/src/cli/commands/sandbox.mjs', import.meta.url).href;
+    writeFileSync(harness, `import { sandbox } from ${JSON.stringify(cmd)};\nprocess.exitCode = await sandbox(process.argv.slice(2));\n`);
+    const child = spawn(process.execPath, [harness, '--port', '0', '--jira', '9', '--users', '500', '--seed', '3'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let out = '';
+      const line = await new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no ready line: ${out}`)), 20_000);
+        child.stdout.on('data', (d) => {
+          out += d;
+          if (out.includes('\n')) {
+            clearTimeout(timer);
+            resolve(out.split('\n')[0]);
+          }
+        });
+        child.on('exit', (code) => reject(new Error(`exited ${code}`)));
+      });
+      const m = /^ready (http:\/\/127\.0\.0\.1:\d+) token=(\S+)$/.exec(line);
+      assert.ok(m, line);
+      const r = await fetch(`${m[1]}/rest/api/2/myself`, { headers: { Authorization: `Bearer ${m[2]}` } });
+      assert.equal((await r.json()).name, 'admin');
+      const info = await (await fetch(`${m[1]}/rest/api/2/serverInfo`)).json();
+      assert.equal(info.version, '9.17.5');
+      const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+      child.kill('SIGTERM');
+      assert.deepEqual(await exited, { code: 0, signal: null });
+      assert.equal(out.trim().split('\n').length, 1, 'exactly one line on stdout');
+    } finally {
+      child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('bad command lines are usage errors', async () => {
+    const { sandboxOptions } = await import('../../plugin-shim/src/cli/commands/sandbox.mjs');
+    assert.throws(() => sandboxOptions(['--users', '5', '--snapshot', 'x.json']), /not both/);
+    assert.throws(() => sandboxOptions(['--jira', '8']), /--jira/);
+    assert.throws(() => sandboxOptions(['--faults', '2']), /--faults/);
+    assert.throws(() => sandboxOptions(['--port', 'abc']), /--port/);
+    assert.deepEqual(
+      { ...sandboxOptions(['--port', '8080', '--jira', '11', '--rate-limit', '--faults', '0.05', '--seed', '9']) },
+      { help: false, port: 8080, host: '127.0.0.1', jira: '11', users: undefined, snapshot: undefined, rateLimit: true, faults: 0.05, seed: 9, websudo: false, latencyMs: 0 },
+    );
+  });
+});
