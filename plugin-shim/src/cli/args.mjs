@@ -21,11 +21,12 @@ const all = { type: 'boolean', help: 'list every row' };
 export const COMMANDS = {
   preview: {
     summary: 'what the policy would do to each user (changes nothing)',
-    synopsis: 'preview --policy FILE --snapshot FILE [--as-of INSTANT] [--actor NAME] [--json]',
+    synopsis: 'preview --policy FILE (--snapshot FILE | --jira URL) [--as-of INSTANT] [--actor NAME] [--json]',
     options: {
       policy,
       snapshot,
-      jira: { type: 'string', arg: 'URL', help: 'read users from Jira DC instead (token in USER_CLEANUP_TOKEN); not available yet' },
+      jira: { type: 'string', arg: 'URL', help: 'read the users from Jira DC instead of --snapshot (token in USER_CLEANUP_TOKEN)' },
+      'last-login-csv': { type: 'string', arg: 'FILE', help: 'with --jira: last logins and creation dates exported with the SQL in docs/last-login-export.md (Jira 9)' },
       'as-of': asOf,
       actor,
       json: { ...json, help: 'print the plan as JSON on stdout' },
@@ -36,6 +37,7 @@ export const COMMANDS = {
     examples: [
       'preview --policy policy.json --snapshot snapshot.json --as-of 2026-11-27T00:00:00Z --json',
       'preview --policy policy.json --snapshot snapshot.json --actor admin --all',
+      'preview --policy policy.json --jira https://jira.example.com   (USER_CLEANUP_TOKEN=<PAT>)',
     ],
   },
   schedules: {
@@ -92,6 +94,89 @@ export const COMMANDS = {
     },
     examples: ['tier --policy policy.json --snapshot snapshot.json --role jira-software --next-lower-tier'],
   },
+  snapshot: {
+    summary: 'read every user, group, last login and application role from Jira DC into a snapshot file',
+    synopsis: 'snapshot --jira URL [--out FILE] [--last-login-csv FILE]',
+    options: {
+      jira: { type: 'string', arg: 'URL', help: 'the Jira base URL (token in USER_CLEANUP_TOKEN)' },
+      out: { type: 'string', arg: 'FILE', help: 'write the snapshot here (default: stdout)' },
+      'last-login-csv': { type: 'string', arg: 'FILE', help: 'last logins and creation dates exported with the SQL in the README (Jira 9)' },
+      help,
+    },
+    examples: ['snapshot --jira https://jira.example.com --out snapshot.json'],
+  },
+  run: {
+    summary: 'plan, confirm and carry out a policy in Jira DC, with an audit trail',
+    synopsis: 'run --policy FILE --jira URL [--yes] [--audit FILE] [--actor NAME] | run --resume RUN_ID --jira URL [--audit FILE]',
+    options: {
+      policy,
+      jira: { type: 'string', arg: 'URL', help: 'the Jira base URL (token in USER_CLEANUP_TOKEN)' },
+      yes: { type: 'boolean', short: 'y', help: 'confirm without the prompt (needed when not on a terminal)' },
+      audit: { type: 'string', arg: 'FILE', help: 'the audit trail to append to (default user-cleanup-audit.jsonl)' },
+      actor: { ...actor, help: 'the acting admin, never actioned (default: the token\'s user)' },
+      'as-of': asOf,
+      'last-login-csv': { type: 'string', arg: 'FILE', help: 'with --jira: last logins and creation dates exported with the SQL in docs/last-login-export.md (Jira 9)' },
+      resume: { type: 'string', arg: 'RUN_ID', help: 'finish an interrupted run from the audit trail (no re-planning)' },
+      'readonly-fallback': {
+        type: 'string',
+        arg: 'MODE',
+        help: 'users of read-only (LDAP) directories that cannot be deactivated: remove-licence-groups (default: remove them from every application-role group they hold) or skip',
+      },
+      concurrency: { type: 'string', arg: 'N', help: 'actions in flight at once, 1 to 32 (default 4)' },
+      json: { type: 'boolean', help: 'print the result (run id, totals, outcomes) as JSON instead of the preview and summary' },
+      limit,
+      all,
+      help,
+    },
+    examples: [
+      'run --policy policy.json --jira https://jira.example.com --audit audit.jsonl',
+      'run --resume run-20261127T030000Z-1a2b3c --jira https://jira.example.com --audit audit.jsonl',
+    ],
+  },
+  undo: {
+    summary: 'reactivate the users and re-add the groups a run changed, from its audit trail',
+    synopsis: 'undo --run RUN_ID --jira URL [--user NAME] [--audit FILE] [--yes]',
+    options: {
+      run: { type: 'string', arg: 'RUN_ID', help: 'the run to undo' },
+      user: { type: 'string', arg: 'NAME', help: 'undo only this user' },
+      jira: { type: 'string', arg: 'URL', help: 'the Jira base URL (token in USER_CLEANUP_TOKEN)' },
+      audit: { type: 'string', arg: 'FILE', help: 'the audit trail holding the run (default user-cleanup-audit.jsonl)' },
+      yes: { type: 'boolean', short: 'y', help: 'confirm without the prompt' },
+      json: { type: 'boolean', help: 'print the result as JSON' },
+      help,
+    },
+    examples: ['undo --run run-20261127T030000Z-1a2b3c --user fred --jira https://jira.example.com --audit audit.jsonl'],
+  },
+  audit: {
+    summary: 'verify an audit trail\'s hash chain, or export it as CSV for auditors',
+    synopsis: 'audit verify FILE [--json] | audit export FILE --csv [--out FILE]',
+    options: {
+      csv: { type: 'boolean', help: 'export as CSV (one row per user and run)' },
+      out: { type: 'string', arg: 'FILE', help: 'write the export here (default: stdout)' },
+      json: { type: 'boolean', help: 'verify: print the result as JSON' },
+      help,
+    },
+    positionals: true,
+    examples: ['audit verify audit.jsonl', 'audit export audit.jsonl --csv --out audit.csv'],
+  },
+  daemon: {
+    summary: 'run the policy\'s schedules: each at its next run time, one run at a time, locked',
+    synopsis: 'daemon --policy FILE --jira URL --audit-dir DIR [--state-dir DIR] [--once] [--now INSTANT]',
+    options: {
+      policy,
+      jira: { type: 'string', arg: 'URL', help: 'the Jira base URL (token in USER_CLEANUP_TOKEN)' },
+      'audit-dir': { type: 'string', arg: 'DIR', help: 'one audit trail per schedule: DIR/<schedule>.audit.jsonl' },
+      'state-dir': { type: 'string', arg: 'DIR', help: 'locks, last runs and daemon.log.jsonl (default: the audit dir)' },
+      'last-login-csv': { type: 'string', arg: 'FILE', help: 'with --jira: last logins and creation dates exported with the SQL in docs/last-login-export.md (Jira 9)' },
+      actor: { ...actor, help: 'the acting admin, never actioned (default: the token\'s user)' },
+      'readonly-fallback': { type: 'string', arg: 'MODE', help: 'remove-licence-groups (default) or skip; see run --help' },
+      concurrency: { type: 'string', arg: 'N', help: 'actions in flight at once (default 4)' },
+      once: { type: 'boolean', help: 'run the next due schedule now, then exit with its exit code' },
+      now: { type: 'string', arg: 'INSTANT', help: 'start the clock at this instant (tests)' },
+      help,
+    },
+    examples: ['daemon --policy policy.json --jira https://jira.example.com --audit-dir /var/lib/user-cleanup'],
+  },
   help: {
     summary: 'show help for a command',
     synopsis: 'help [COMMAND]',
@@ -117,7 +202,9 @@ export function topUsage() {
     '  -V, --version  print the CLI and engine versions',
     '',
     `Run "${PROG} <command> --help" for the options of a command.`,
-    'Exit codes: 0 done, 2 bad command line or input (problems on stderr), 1 unexpected error.',
+    'Exit codes: 0 done, 2 bad command line or input (problems on stderr), 1 unexpected error,',
+    '  3 refused (over the limit, not confirmed, not a Jira administrator), 4 a run finished with failed actions;',
+    '  audit verify: 0 the chain verifies, 1 it does not.',
   ].join('\n');
 }
 

@@ -11,8 +11,15 @@ import { schedules } from './commands/schedules.mjs';
 import { dashboard } from './commands/dashboard.mjs';
 import { validate } from './commands/validate.mjs';
 import { tier } from './commands/tier.mjs';
+import { snapshot } from './commands/snapshot.mjs';
+import { run as runCommand } from './commands/run.mjs';
+import { undo } from './commands/undo.mjs';
+import { audit } from './commands/audit.mjs';
+import { daemon } from './commands/daemon.mjs';
+import { RefusedError, EXIT_REFUSED } from '../runner/errors.mjs';
+import { redactor } from '../runner/connect.mjs';
 
-const RUN = { preview, schedules, dashboard, validate, tier, help: helpCommand };
+const RUN = { preview, schedules, dashboard, validate, tier, snapshot, run: runCommand, undo, audit, daemon, help: helpCommand };
 
 let enginePromise;
 /** The engine, loaded on first use (so --help works without a built pkg/). */
@@ -34,11 +41,18 @@ function cliVersion() {
  * Runs the CLI and returns the exit code. Never throws.
  * @param {string[]} argv  the arguments after the script name
  */
-export async function run(argv, { stdout = process.stdout, stderr = process.stderr, env = process.env } = {}) {
+export async function run(argv, { stdout = process.stdout, stderr = process.stderr, stdin = process.stdin, env = process.env } = {}) {
+  // The token never reaches the output, whatever a message or a host's answer contains.
+  const redact = redactor(env.USER_CLEANUP_TOKEN);
+  stdout = redacting(stdout, redact);
+  stderr = redacting(stderr, redact);
   const io = createOutput({ stdout, stderr });
   const ctx = {
     io,
     env,
+    stdout,
+    stderr,
+    stdin,
     c: colours(colourEnabled(stdout, env)),
     width: terminalWidth(stdout, env),
     engine: loadEngine,
@@ -51,6 +65,19 @@ export async function run(argv, { stdout = process.stdout, stderr = process.stde
   }
   io.flush();
   return code;
+}
+
+/** A stream whose written text has the secret replaced (isTTY and columns pass through). */
+function redacting(stream, redact) {
+  return {
+    write: (chunk, ...rest) => stream.write(typeof chunk === 'string' ? redact(chunk) : chunk, ...rest),
+    get isTTY() {
+      return stream.isTTY;
+    },
+    get columns() {
+      return stream.columns;
+    },
+  };
 }
 
 /** The terminal's width; when stdout is not a terminal, $COLUMNS, else 120. */
@@ -115,6 +142,14 @@ function failure(e, io, env) {
   if (e instanceof InputError) {
     if (e.message) io.err(sanitize(e.message));
     return EXIT_BAD_INPUT;
+  }
+  if (e instanceof RefusedError) {
+    io.err(sanitize(e.message));
+    return EXIT_REFUSED;
+  }
+  if (e?.code === 'host.notAdmin') {
+    io.err(`refused: ${sanitize(e.message)}${e.reason ? ` (${sanitize(e.reason)})` : ''}`);
+    return EXIT_REFUSED;
   }
   io.err(`error: ${sanitize(e?.message ?? String(e))}`);
   if (env.USER_CLEANUP_DEBUG && e?.stack) io.err(e.stack);

@@ -1,22 +1,32 @@
 // preview: the Plan for a policy over a snapshot. --json prints the Plan (the engine's value).
 import { parseCommand, nowInstant } from '../args.mjs';
-import { UsageError, InputError, EXIT_OK } from '../errors.mjs';
-import { parseQuietly } from '../io.mjs';
+import { UsageError, EXIT_OK } from '../errors.mjs';
+import { parseQuietly, readInput } from '../io.mjs';
 import { renderPlan } from '../render/plan.mjs';
 import { requireFlags, rowLimit, readFiles, expectSuccess, defined } from './shared.mjs';
+import { connect } from '../../runner/cli.mjs';
 
 export async function preview(argv, ctx) {
   const { values } = parseCommand('preview', argv);
-  if (values.jira !== undefined) {
-    if (values.snapshot !== undefined) throw new UsageError('give --snapshot FILE or --jira URL, not both', 'preview');
-    throw new InputError(
-      '--jira: not available yet: the Jira host adapter is not built; use --snapshot FILE (a snapshot of the users exported from Jira)',
-    );
+  if (values.jira !== undefined && values.snapshot !== undefined) {
+    throw new UsageError('give --snapshot FILE or --jira URL, not both', 'preview');
   }
-  requireFlags(values, ['policy', 'snapshot'], 'preview');
+  requireFlags(values, values.jira !== undefined ? ['policy'] : ['policy', 'snapshot'], 'preview');
   const limit = rowLimit(values, 'preview');
   const files = { policy: values.policy, snapshot: values.snapshot };
   const texts = readFiles(files, 'preview');
+  if (values['last-login-csv'] !== undefined && values.jira === undefined) {
+    throw new UsageError('--last-login-csv goes with --jira (a snapshot file already holds the last logins)', 'preview');
+  }
+  if (values.jira !== undefined) {
+    const csv = values['last-login-csv'] !== undefined ? readInput(values['last-login-csv'], 'last-login CSV') : undefined;
+    // The same plan as with --snapshot, over a snapshot read from Jira now (admins only).
+    const { host, url, doneReading } = await connect(ctx, values.jira);
+    await host.assertAdmin();
+    texts.snapshot = JSON.stringify(await host.snapshot(csv !== undefined ? { lastLoginCsv: csv } : {}));
+    doneReading();
+    files.snapshot = `snapshot from ${url}`;
+  }
   const asOfSource = values['as-of'] === undefined ? 'now' : '--as-of';
   const asOf = values['as-of'] ?? nowInstant();
 

@@ -1,0 +1,86 @@
+// run: plan a policy against Jira DC, show it, refuse over the limit, confirm, carry it out with an
+// audit trail. run --resume RUN_ID: finish an interrupted run from the trail.
+import { parseCommand, nowInstant } from '../args.mjs';
+import { UsageError } from '../errors.mjs';
+import { sanitize, plural } from '../text.mjs';
+import { report } from '../problems.mjs';
+import { readInput } from '../io.mjs';
+import { requireFlags, rowLimit, readFiles } from './shared.mjs';
+import { connect, showPlan, confirmer, progressFactory, readonlyFallback, concurrency, DEFAULT_AUDIT } from '../../runner/cli.mjs';
+import { startRun, resumeRun } from '../../runner/run.mjs';
+
+export async function run(argv, ctx) {
+  const { values } = parseCommand('run', argv);
+  const audit = values.audit ?? DEFAULT_AUDIT;
+  const fallback = readonlyFallback(values, 'run');
+  const conc = concurrency(values, 'run');
+  if (values.resume !== undefined) {
+    requireFlags(values, ['jira'], 'run');
+    for (const f of ['policy', 'actor', 'as-of', 'last-login-csv']) {
+      if (values[f] !== undefined) throw new UsageError(`--resume finishes the run as it was planned; --${f} cannot be given`, 'run');
+    }
+    const { host, url } = await connect(ctx, values.jira);
+    const res = await resumeRun({ host, auditPath: audit, runId: values.resume, jira: url, readonlyFallback: fallback, concurrency: conc, progress: values.json ? undefined : progressFactory(ctx) });
+    if (values.json) ctx.io.out(JSON.stringify(res));
+    else if (res.already) ctx.io.out(sanitize(`run ${res.runId} had already finished: ${totalsLine(res.totals)}`));
+    else {
+      ctx.io.out(sanitize(`resumed run ${res.runId}: ${res.resumed.pending} interrupted ${res.resumed.pending === 1 ? 'action' : 'actions'} settled, ${res.resumed.remaining} left to do`));
+      summary(ctx, res, audit);
+    }
+    return res.exitCode;
+  }
+  requireFlags(values, ['policy', 'jira'], 'run');
+  const limit = rowLimit(values, 'run');
+  const files = { policy: values.policy };
+  const texts = readFiles(files, 'run');
+  const csv = values['last-login-csv'] !== undefined ? readInput(values['last-login-csv'], 'last-login CSV') : undefined;
+  const asOfSource = values['as-of'] === undefined ? 'now' : '--as-of';
+  const asOf = values['as-of'] ?? nowInstant();
+  const engine = await ctx.engine();
+  const { host, url, doneReading } = await connect(ctx, values.jira);
+  let res;
+  try {
+    res = await startRun({
+      host,
+      engine,
+      policyText: texts.policy,
+      policyPath: values.policy,
+      jira: url,
+      auditPath: audit,
+      asOf,
+      actor: values.actor,
+      snapshotOptions: csv !== undefined ? { lastLoginCsv: csv } : {},
+      readonlyFallback: fallback,
+      concurrency: conc,
+      onWarnings: (warnings) => {
+        doneReading();
+        report({ type: 'success', warnings }, { ...files, snapshot: `snapshot from ${url}` }, ctx.io);
+      },
+      show: values.json ? undefined : (plan) => showPlan(ctx, plan, { policyText: texts.policy, asOfSource, limit }),
+      confirm: confirmer(ctx, Boolean(values.yes), 'actions'),
+      progress: values.json ? undefined : progressFactory(ctx),
+    });
+  } catch (e) {
+    if (e?.name === 'PlanFailed') {
+      report(e.result, { ...files, snapshot: `snapshot from ${url}` }, ctx.io);
+      return 2;
+    }
+    throw e;
+  }
+  if (values.json) ctx.io.out(JSON.stringify({ runId: res.runId, totals: res.totals, exitCode: res.exitCode, outcomes: res.outcomes }));
+  else summary(ctx, res, audit);
+  return res.exitCode;
+}
+
+function totalsLine(t) {
+  return `${t.done} done, ${t.failed} failed, ${t.skipped} skipped${t.review ? `, ${t.review} review only` : ''}`;
+}
+
+function summary(ctx, res, audit) {
+  const c = ctx.c;
+  ctx.io.out('', c.bold(sanitize(`run ${res.runId}: ${totalsLine(res.totals)}`)));
+  const failed = res.outcomes.filter((o) => o.status === 'failed');
+  for (const o of failed.slice(0, 50)) ctx.io.out(c.red(sanitize(`  failed  ${o.user} ${o.action}: ${o.reason}`)));
+  if (failed.length > 50) ctx.io.out(`  … and ${plural(failed.length - 50, 'more failure')}`);
+  ctx.io.out(sanitize(`audit trail: ${audit}  (undo: user-cleanup undo --run ${res.runId} --audit ${audit} --jira URL)`));
+}

@@ -1,0 +1,144 @@
+// The scheduler: runs each of the policy's schedules at its next run instants (from the engine's
+// nextRuns), one run at a time, each with only that schedule's rules. A lock file per schedule
+// (lock.mjs) keeps two daemons from running the same schedule, and `<id>.last.json` in the state
+// directory records the last slot done, so a second daemon does not repeat a slot the first one
+// finished. Every event is one JSON line (stdout and <state-dir>/daemon.log.jsonl).
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { acquireLock } from './lock.mjs';
+import { RefusedError, PlanFailed } from './errors.mjs';
+
+const MAX_SLEEP = 60_000;
+
+/** The policy restricted to one schedule: its rules only (in policy order), and that schedule only. */
+export function policyForSchedule(policy, scheduleId) {
+  const schedule = (policy.schedules ?? []).find((s) => s.id === scheduleId);
+  if (!schedule) throw new Error(`no schedule ${scheduleId}`);
+  const ids = new Set(schedule.rules ?? []);
+  return { ...policy, rules: (policy.rules ?? []).filter((r) => ids.has(r.id)), schedules: [schedule] };
+}
+
+/** The earliest next run of every schedule after `from`: [{id, at}] sorted by time, then id. */
+export function dueList(engine, policyText, from) {
+  const r = engine.nextRuns(policyText, { from, count: 1 });
+  if (r.type !== 'success') throw new PlanFailed(r);
+  return r.value.schedules
+    .filter((s) => s.next.length)
+    .map((s) => ({ id: s.id, at: s.next[0] }))
+    .sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || a.id.localeCompare(b.id));
+}
+
+function sleep(ms, signal) {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+  });
+}
+
+const iso = (ms) => new Date(ms).toISOString().replace(/\.000Z$/, 'Z');
+
+/**
+ * @param {object} o
+ * @param {string} o.policyText
+ * @param {object} o.engine
+ * @param {(scheduleId: string, slot: string, policyText: string, auditPath: string, asOf: string) => Promise<{runId, exitCode, totals}>} o.runSchedule
+ * @param {string} o.auditDir, o.stateDir
+ * @param {boolean} [o.once]      run the next due schedule now and return its exit code
+ * @param {string} [o.now]        the clock starts at this instant (tests)
+ * @param {(event: object) => void} [o.print]
+ * @param {AbortSignal} [o.signal]
+ */
+export async function runDaemon(o) {
+  const { policyText, engine, auditDir, stateDir, signal } = o;
+  mkdirSync(auditDir, { recursive: true });
+  mkdirSync(stateDir, { recursive: true });
+  const logPath = join(stateDir, 'daemon.log.jsonl');
+  const started = Date.now();
+  const clock = o.now ? () => Date.parse(o.now) + (Date.now() - started) : () => Date.now();
+  const log = (event) => {
+    const line = JSON.stringify({ at: new Date().toISOString(), pid: process.pid, ...event });
+    appendFileSync(logPath, `${line}\n`);
+    o.print?.(line);
+  };
+  const policy = JSON.parse(policyText);
+
+  const runSlot = async ({ id, at }) => {
+    const lockPath = join(stateDir, `${id}.lock`);
+    const lock = acquireLock(lockPath, { purpose: `schedule ${id}`, staleMs: o.staleMs });
+    if (!lock) {
+      log({ event: 'skipped', schedule: id, slot: at, reason: 'another daemon holds the lock for this schedule' });
+      return 0;
+    }
+    const lastPath = join(stateDir, `${id}.last.json`);
+    try {
+      const last = readJson(lastPath);
+      if (last && Date.parse(last.slot) >= Date.parse(at) && !o.once) {
+        log({ event: 'skipped', schedule: id, slot: at, reason: `slot already run (${last.runId})` });
+        return 0;
+      }
+      const text = JSON.stringify(policyForSchedule(policy, id));
+      const auditPath = join(auditDir, `${id}.audit.jsonl`);
+      const asOf = iso(Math.max(clock(), Date.parse(at)));
+      log({ event: 'runStarting', schedule: id, slot: at, asOf, audit: auditPath });
+      let result;
+      try {
+        result = await o.runSchedule(id, at, text, auditPath, asOf);
+        log({ event: 'runFinished', schedule: id, slot: at, runId: result.runId, totals: result.totals, exitCode: result.exitCode });
+      } catch (e) {
+        const refused = e instanceof RefusedError || e?.code === 'host.notAdmin';
+        log({ event: refused ? 'runRefused' : 'runFailed', schedule: id, slot: at, message: e?.message ?? String(e), ...(e instanceof PlanFailed ? { problems: e.result.errors } : {}) });
+        result = { exitCode: refused ? 3 : e instanceof PlanFailed ? 2 : 1, runId: e?.runId ?? null };
+      }
+      writeJson(lastPath, { slot: at, runId: result.runId ?? null, exitCode: result.exitCode, at: new Date().toISOString() });
+      return result.exitCode;
+    } finally {
+      lock.release();
+    }
+  };
+
+  log({ event: 'daemonStarted', schedules: (policy.schedules ?? []).map((s) => s.id), now: iso(clock()), once: Boolean(o.once) });
+  if (o.once) {
+    const [next] = dueList(engine, policyText, iso(clock()));
+    if (!next) {
+      log({ event: 'idle', reason: 'no schedule has a next run' });
+      return 0;
+    }
+    const code = await runSlot(next);
+    log({ event: 'daemonStopped' });
+    return code;
+  }
+  let cursor = clock();
+  while (!signal?.aborted) {
+    const due = dueList(engine, policyText, iso(cursor));
+    if (!due.length) {
+      log({ event: 'idle', reason: 'no schedule has a next run' });
+      break;
+    }
+    const slot = Date.parse(due[0].at);
+    log({ event: 'waiting', until: due[0].at, schedules: due.filter((d) => d.at === due[0].at).map((d) => d.id) });
+    while (!signal?.aborted && clock() < slot) await sleep(Math.min(MAX_SLEEP, slot - clock()), signal);
+    if (signal?.aborted) break;
+    for (const d of due.filter((x) => Date.parse(x.at) === slot)) {
+      if (signal?.aborted) break;
+      await runSlot(d);
+    }
+    cursor = slot;
+  }
+  log({ event: 'daemonStopped' });
+  return 0;
+}
+
+function readJson(p) {
+  try {
+    return JSON.parse(readFileSync(p, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+function writeJson(p, v) {
+  const tmp = `${p}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(v));
+  renameSync(tmp, p);
+}
