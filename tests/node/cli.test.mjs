@@ -279,11 +279,21 @@ test('unknown options and commands: exit 2 with a hint to the usage', () => {
   for (const r of [opt, typo, cmd, top, none, missing]) noStack(r.err);
 });
 
-test('preview --jira is not available yet: exit 2, says to use --snapshot', () => {
-  const r = cli(['preview', '--policy', POLICY, '--jira', 'https://jira.example.com'], { USER_CLEANUP_TOKEN: 'x' });
-  assert.equal(r.code, 2);
-  assert.match(r.err, /not available yet: the Jira host adapter is not built; use --snapshot/);
+test('preview --jira: an unreachable Jira is a clear error, no stack, no token in the output', async () => {
+  const { createServer } = await import('node:net');
+  const port = await new Promise((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+  const token = 'pat-secret-never-printed';
+  const r = cli(['preview', '--policy', POLICY, '--jira', `http://127.0.0.1:${port}`], { USER_CLEANUP_TOKEN: token });
+  assert.equal(r.code, 1);
+  assert.match(r.err, /^error: .*mypermissions/m);
+  assert.ok(!r.out.includes(token) && !r.err.includes(token));
   assert.equal(r.out, '');
+  noStack(r.err);
 });
 
 test('validate: OK with counts, or the problems and exit 2', () => {
@@ -358,4 +368,33 @@ test('sanitize, truncate and table (in process)', async () => {
   });
   for (const l of lines) assert.ok(displayWidth(l) <= 60, l);
   assert.match(lines[1], /12345/);
+});
+
+test('sandbox: prints "ready URL token=PAT" once listening, serves Jira, stops cleanly on SIGTERM', async () => {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, [BIN, 'sandbox', '--port', '0', '--jira', '10.3', '--users', '50'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const line = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ready line: ${out}`)), 30_000);
+    child.stdout.on('data', (d) => {
+      out += d;
+      const nl = out.indexOf('\n');
+      if (nl >= 0) {
+        clearTimeout(timer);
+        resolve(out.slice(0, nl));
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
+  });
+  const m = /^ready (http:\/\/127\.0\.0\.1:\d+) token=(\S+)$/.exec(line);
+  assert.ok(m, line);
+  const res = await fetch(`${m[1]}/rest/api/2/serverInfo`, { headers: { Authorization: `Bearer ${m[2]}` } });
+  assert.equal(res.status, 200);
+  assert.match((await res.json()).version, /^10\.3\./);
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  child.kill('SIGTERM');
+  const { code } = await exited;
+  assert.equal(code, 0);
 });

@@ -2,6 +2,7 @@
 // util.parseArgs. Usage text is generated from the same spec, so the two cannot drift apart.
 import { parseArgs } from 'node:util';
 import { UsageError } from './errors.mjs';
+import { sandboxCommand } from './commands/sandbox.mjs';
 
 export const PROG = 'user-cleanup';
 
@@ -177,6 +178,7 @@ export const COMMANDS = {
     },
     examples: ['daemon --policy policy.json --jira https://jira.example.com --audit-dir /var/lib/user-cleanup'],
   },
+  sandbox: sandboxCommand,
   help: {
     summary: 'show help for a command',
     synopsis: 'help [COMMAND]',

@@ -16,10 +16,11 @@ import { run as runCommand } from './commands/run.mjs';
 import { undo } from './commands/undo.mjs';
 import { audit } from './commands/audit.mjs';
 import { daemon } from './commands/daemon.mjs';
+import { sandbox } from './commands/sandbox.mjs';
 import { RefusedError, EXIT_REFUSED } from '../runner/errors.mjs';
 import { redactor } from '../runner/connect.mjs';
 
-const RUN = { preview, schedules, dashboard, validate, tier, snapshot, run: runCommand, undo, audit, daemon, help: helpCommand };
+const RUN = { preview, schedules, dashboard, validate, tier, snapshot, run: runCommand, undo, audit, daemon, sandbox, help: helpCommand };
 
 let enginePromise;
 /** The engine, loaded on first use (so --help works without a built pkg/). */
