@@ -363,11 +363,8 @@ test('the token is redacted from anything the CLI writes, even when an input ech
 // ---------------------------------------------------------------------------------------------
 // End to end: the CLI, the real host adapter, the sandbox Jira
 
-const SANDBOX = join(ROOT, 'plugin-shim/src/sandbox/index.mjs');
-const HOST = join(ROOT, 'plugin-shim/src/host/index.mjs');
-const e2e = existsSync(SANDBOX) && existsSync(HOST);
-const skip = e2e ? false : 'the sandbox or the host adapter is not there yet';
-const sandboxModule = e2e ? await import(SANDBOX) : null;
+const sandboxModule = await import(join(ROOT, 'plugin-shim/src/sandbox/index.mjs'));
+const skip = false;
 
 function cli(args, { token, env = {}, onSpawn } = {}) {
   return new Promise((resolve) => {
@@ -519,6 +516,23 @@ test('e2e: read-only directory users fall back to licence-group removal as confi
     assert.deepEqual(intents.map((x) => [x.action, x.fallback ?? false]), [['deactivate', false], ['removeFromGroups', true]]);
     assert.deepEqual(intents[1].groups, ['jira-software-users']);
     assert.ok(!sb.state.mutations.some((m) => m.user === 'lars'));
+  } finally {
+    await sb.close();
+  }
+});
+
+test('e2e: "read only, with local groups": the licence-group fallback succeeds for a read-only user', async () => {
+  const sb = await sandbox({ localGroups: ['jira-*-users'] });
+  try {
+    const audit = join(tmp(), 'audit.jsonl');
+    const r = await cli(['run', '--policy', POLICY, '--jira', sb.url, '--yes', '--audit', audit, '--as-of', AS_OF, '--json'], { token: sb.token });
+    const res = JSON.parse(r.out);
+    const lars = res.outcomes.find((o) => o.user === 'lars');
+    assert.equal(lars.fallback, true);
+    assert.equal(lars.status, 'done', JSON.stringify(lars));
+    const truth = sb.state.snapshotTruth().users.find((u) => u.name === 'lars');
+    assert.equal(truth.active, true, 'a read-only user stays active');
+    assert.ok(!truth.groups.includes('jira-software-users'), 'but loses the licence group');
   } finally {
     await sb.close();
   }

@@ -36,8 +36,8 @@ export function makeToken() {
  * Builds the state. Returns { state, passwords, tokens } where passwords and tokens map lowercase
  * usernames to secrets.
  */
-export function buildState(snap, { mode, timeZone, readOnlyDirectories, neverLoginAs, now, passwords = {}, tokens = {}, nestedGroups = {} }) {
-  const state = new SandboxState({ mode, timeZone, readOnlyDirectories, neverLoginAs, now });
+export function buildState(snap, { mode, timeZone, readOnlyDirectories, neverLoginAs, now, passwords = {}, tokens = {}, nestedGroups = {}, localGroups = [] }) {
+  const state = new SandboxState({ mode, timeZone, readOnlyDirectories, neverLoginAs, now, localGroups });
   state.directory(INTERNAL_DIRECTORY);
   for (const rec of snap.users ?? []) state.addUser(rec);
   const roles = Array.isArray(snap.applicationRoles) && snap.applicationRoles.length ? snap.applicationRoles : DEFAULT_ROLES;

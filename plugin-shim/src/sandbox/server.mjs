@@ -53,6 +53,7 @@ const DEFAULTS = {
   websudoReads: false,
   wasmContentType: 'application/wasm',
   readOnlyDirectories: null,
+  localGroups: [],
   passwords: {},
   tokens: {},
   now: Date.now,
@@ -82,6 +83,7 @@ export async function startSandbox(options = {}) {
     passwords: opts.passwords,
     tokens: opts.tokens,
     nestedGroups: opts.nestedGroups,
+    localGroups: opts.localGroups,
   });
   const basicAuth = opts.basicAuth ?? mode.basicAuth;
   const auth = new Auth({ state, passwords, tokens, basicAuth });

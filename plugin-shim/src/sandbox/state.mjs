@@ -100,8 +100,14 @@ function byLc(a, b) {
 }
 
 export class SandboxState {
-  constructor({ mode, timeZone = 'UTC', readOnlyDirectories, neverLoginAs = 'null', now = Date.now }) {
+  constructor({ mode, timeZone = 'UTC', readOnlyDirectories, neverLoginAs = 'null', now = Date.now, localGroups = [] }) {
     this.mode = mode;
+    /**
+     * "Read only, with local groups" LDAP: memberships of these groups (names or `*` patterns,
+     * case-insensitive) live in Jira and can change even for read-only directory users; every
+     * other membership of such a user is refused. Empty = a plain read-only directory.
+     */
+    this.localGroups = localGroups.map((p) => new RegExp(`^${p.toLowerCase().replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`));
     this.timeZone = timeZone;
     this.neverLoginAs = neverLoginAs;
     this.now = now;
@@ -251,6 +257,11 @@ export class SandboxState {
 
   isReadOnly(u) {
     return u.readOnly;
+  }
+
+  /** May this user's membership of group `g` change? (Read-only users: local groups only.) */
+  canChangeMembership(u, g) {
+    return !u.readOnly || this.localGroups.some((re) => re.test(g.name.toLowerCase()));
   }
 
   _link(u, g) {

@@ -18,9 +18,14 @@ export const sandboxCommand = {
     seed: { type: 'string', arg: 'N', help: 'seed for generated users and injected faults (default 1)' },
     websudo: { type: 'boolean', help: 'admin writes over a session cookie need WebSudo' },
     'latency-ms': { type: 'string', arg: 'MS', help: 'delay every request by MS milliseconds' },
+    'local-groups': {
+      type: 'string',
+      arg: 'PATTERNS',
+      help: 'comma-separated groups (`*` allowed) kept in Jira for read-only LDAP users ("read only, with local groups"): their memberships can change',
+    },
     help: { type: 'boolean', short: 'h', help: 'show this help' },
   },
-  examples: ['sandbox --port 8080 --jira 10.3', 'sandbox --port 0 --jira 9 --users 100000 --rate-limit --faults 0.05 --seed 7'],
+  examples: ['sandbox --port 8080 --jira 10.3', 'sandbox --port 8080 --local-groups "jira-*-users"', 'sandbox --port 0 --jira 9 --users 100000 --rate-limit --faults 0.05 --seed 7'],
 };
 
 function nonNegativeInt(v, flag, max = Number.MAX_SAFE_INTEGER, min = 0) {
@@ -59,6 +64,7 @@ export function sandboxOptions(argv) {
     seed: nonNegativeInt(values.seed, 'seed', 0xffffffff) ?? 1,
     websudo: Boolean(values.websudo),
     latencyMs: nonNegativeInt(values['latency-ms'], 'latency-ms', 600_000) ?? 0,
+    localGroups: (values['local-groups'] ?? '').split(',').map((g) => g.trim()).filter(Boolean),
   };
 }
 

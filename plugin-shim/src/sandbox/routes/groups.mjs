@@ -92,7 +92,7 @@ function removeMember(ctx, { url, principal }) {
   if (name === null || name === '') throw new HttpError(400, 'User name is required.');
   const u = ctx.state.user(name);
   if (!u) throw new HttpError(404, `The user named '${name}' does not exist`);
-  if (u.readOnly) {
+  if (!ctx.state.canChangeMembership(u, g)) {
     ctx.state.counters.refused++;
     throw new HttpError(400, `Cannot remove user '${u.name}' from group '${g.name}' as the directory '${u.directory}' is read-only.`);
   }
@@ -115,7 +115,7 @@ function addMember(ctx, { url, principal, json }) {
   if (typeof name !== 'string' || !name) throw new HttpError(400, [], { name: 'User name is required.' });
   const u = ctx.state.user(name);
   if (!u) throw new HttpError(404, `The user named '${name}' does not exist`);
-  if (u.readOnly) {
+  if (!ctx.state.canChangeMembership(u, g)) {
     ctx.state.counters.refused++;
     throw new HttpError(400, `Cannot add user '${u.name}' to group '${g.name}' as the directory '${u.directory}' is read-only.`);
   }
