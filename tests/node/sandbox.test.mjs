@@ -697,7 +697,8 @@ describe('CLI', () => {
     assert.throws(() => sandboxOptions(['--port', 'abc']), /--port/);
     assert.deepEqual(
       { ...sandboxOptions(['--port', '8080', '--jira', '11', '--rate-limit', '--faults', '0.05', '--seed', '9']) },
-      { help: false, port: 8080, host: '127.0.0.1', jira: '11', users: undefined, snapshot: undefined, rateLimit: true, faults: 0.05, seed: 9, websudo: false, latencyMs: 0 },
+      { help: false, port: 8080, host: '127.0.0.1', jira: '11', users: undefined, snapshot: undefined, rateLimit: true, faults: 0.05, seed: 9, websudo: false, latencyMs: 0, localGroups: [] },
     );
+    assert.deepEqual(sandboxOptions(['--local-groups', 'jira-*-users, jira-administrators']).localGroups, ['jira-*-users', 'jira-administrators']);
   });
 });
