@@ -102,7 +102,10 @@ case "${1:-build}" in
     ;;
   bench)
     build
+    log "engine: native and WASM plan vs JSON.parse"
     node tests/bench/bench.mjs "${@:2}"
+    log "host adapter: requests and time to a snapshot of a 100k-user sandbox Jira"
+    node tests/bench/host-bench.mjs
     ;;
   fuzz)
     # cargo-fuzz needs nightly (fuzz/README.md). Targets: parse_policy parse_snapshot plan next_runs.
