@@ -49,16 +49,30 @@ build_wasm() {
   log "wasm: $(stat -c %s pkg/web/user_cleanup_wasm_bg.wasm) bytes, $(gzip -9c pkg/web/user_cleanup_wasm_bg.wasm | wc -c) gzipped"
 }
 
+build_jar() {
+  log "plugin JAR -> dist/user-cleanup-$(node -p "require('./package.json').version").jar"
+  node plugin-shim/package/build-jar.mjs
+}
+
 build() {
   ensure_tools
   log "cargo build"
   cargo build --workspace --all-targets
   build_wasm
+  build_jar
 }
 
 node_tests() {
   log "node tests"
   node --test --test-reporter=spec tests/node/
+}
+
+# The page in a real browser: Debian's Chromium (TOOLCHAIN.md); .ci/run installs it. Under CI a
+# missing browser is a failure, not a skip.
+browser_tests() {
+  log "browser tests (Chromium)"
+  if [[ -n "${CI:-}" ]]; then export USER_CLEANUP_REQUIRE_BROWSER=1; fi
+  node --test --test-reporter=spec tests/browser/
 }
 
 rust_tests() {
@@ -87,6 +101,7 @@ case "${1:-build}" in
     rust_tests
     type_check
     node_tests
+    browser_tests
     ;;
   demo)
     ensure_tools

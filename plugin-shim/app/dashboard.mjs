@@ -1,0 +1,274 @@
+// The Dashboard view. Every number on it comes from the engine (`dashboard` and `plan`); this
+// module only lays them out. Display strings from Jira are text nodes, never HTML.
+import { h, clear, num, pct, day, errorBox } from './dom.mjs';
+import { sortableTable } from './table.mjs';
+import { loadChart } from './chart-loader.mjs';
+
+export const BUCKETS = [
+  { key: 'active', label: 'Active', colour: '#36B37E', describe: (t) => `Logged in within ${t.lowUsageDays} days` },
+  { key: 'lowUsage', label: 'Low usage', colour: '#FFAB00', describe: (t) => `Last login ${t.lowUsageDays}–${t.inactiveDays} days ago` },
+  { key: 'inactive', label: 'Inactive', colour: '#DE350B', describe: (t) => `No login for ${t.inactiveDays} days or more` },
+  { key: 'neverLoggedIn', label: 'Never logged in', colour: '#6554C0', describe: () => 'Active account, no login recorded' },
+  { key: 'protected', label: 'Protected', colour: '#0065FF', describe: () => 'Protected by the policy, or you' },
+  { key: 'deactivated', label: 'Deactivated', colour: '#97A0AF', describe: () => 'Hold no licence' },
+  { key: 'unknown', label: 'Last login unknown', colour: '#C1C7D0', describe: () => 'Jira did not say; see the last-login export' },
+];
+
+const COLOURS = { inUse: '#36B37E', idle: '#DE350B', free: '#DFE1E6', over: '#BF2600', tier: '#172B4D' };
+
+export async function renderDashboard(panel, ctx) {
+  const loading = h('p', { class: 'uc-status', role: 'status' }, 'Reading users from Jira…');
+  panel.append(loading);
+  ctx.state('loading');
+  let dash, plan, snap;
+  try {
+    snap = await ctx.data.snapshot();
+    loading.textContent = 'Evaluating…';
+    [dash, plan] = await Promise.all([ctx.data.dashboard({ actor: ctx.me?.name }), ctx.data.plan({ actor: ctx.me?.name })]);
+  } catch (e) {
+    clear(panel).append(errorBox('The dashboard could not be built', e));
+    ctx.state('error');
+    return;
+  }
+  if (!panel.isConnected && panel.parentNode == null) return;
+  clear(panel);
+  if (dash.result.type !== 'success') {
+    panel.append(problemsBox('The engine refused the data', dash.result.errors));
+    ctx.state('error');
+    return;
+  }
+  const d = dash.result.value;
+  const roleChart = h('div', { class: 'uc-chart', style: { height: `${Math.max(120, 56 * d.roles.filter((r) => !r.hasUnlimitedSeats).length + 70)}px` } });
+
+  panel.append(
+    summary(d, snap, dash),
+    section('uc-buckets', 'Activity', buckets(d)),
+    section('uc-seats', 'Seats per application role', seats(d, roleChart)),
+    section('uc-impact', 'What the saved policy would free', impact(plan, dash.policySource)),
+    section('uc-groups', 'Groups where action is needed', groups(d)),
+    section('uc-domains', 'External users by email domain', domains(d)),
+  );
+  if (dash.result.warnings?.length) panel.append(problemsBox('Warnings from the engine', dash.result.warnings, 'warning'));
+
+  // The chart library loads while the numbers are already on screen.
+  try {
+    const Chart = await loadChart(ctx.chartUrl);
+    drawSeatChart(Chart, roleChart, d.roles);
+  } catch (e) {
+    roleChart.replaceChildren(h('p', { class: 'uc-muted' }, `The chart could not be drawn (${e.message}); the table below has the same numbers.`));
+  }
+  await new Promise((r) => requestAnimationFrame(() => r()));
+  ctx.timings.dashboardDrawn = Math.round(performance.now() - ctx.t0);
+  ctx.timings.snapshotMs = snap.ms;
+  ctx.timings.dashboardEngineMs = dash.ms;
+  ctx.timings.planEngineMs = plan.ms ?? null;
+  ctx.state('ready');
+}
+
+function section(id, title, ...body) {
+  return h('section', { class: 'uc-section', id, 'aria-labelledby': `${id}-h` }, h('h2', { id: `${id}-h` }, title), ...body);
+}
+
+function summary(d, snap, dash) {
+  const src = snap.snap.source ?? {};
+  return h('p', { class: 'uc-summary' },
+    h('strong', {}, num(d.total)), ' users, read from Jira ', src.jiraVersion ? `${src.jiraVersion} ` : '',
+    'at ', h('time', { datetime: d.asOf }, d.asOf.replace('T', ' ').replace('Z', ' UTC')),
+    ` · thresholds: low usage ${d.thresholds.lowUsageDays} days, inactive ${d.thresholds.inactiveDays} days`,
+    dash.policySource ? ` · policy: ${dash.policySource.split('/').pop()}` : ' · no saved policy',
+    src.lastLogin === 'none' ? h('span', { class: 'uc-lozenge uc-lozenge-moved' }, 'last login not available over REST') : null);
+}
+
+function buckets(d) {
+  const total = d.total || 1;
+  const bar = h('div', { class: 'uc-stack', role: 'img', 'aria-label': BUCKETS.map((b) => `${b.label} ${d.buckets[b.key] ?? 0}`).join(', ') });
+  for (const b of BUCKETS) {
+    const n = d.buckets[b.key] ?? 0;
+    if (n > 0) bar.append(h('span', { class: 'uc-stack-part', title: `${b.label}: ${num(n)}`, style: { flexGrow: String(n), background: b.colour } }));
+  }
+  const list = h('ul', { class: 'uc-bucket-list' });
+  for (const b of BUCKETS) {
+    const n = d.buckets[b.key] ?? 0;
+    list.append(h('li', { class: 'uc-bucket', dataset: { bucket: b.key } },
+      h('span', { class: 'uc-swatch', style: { background: b.colour }, 'aria-hidden': 'true' }),
+      h('span', { class: 'uc-bucket-label' }, b.label),
+      h('span', { class: 'uc-bucket-figures' },
+        h('span', { class: 'uc-count' }, num(n)),
+        h('span', { class: 'uc-bucket-share uc-muted' }, pct(n / total))),
+      h('span', { class: 'uc-bucket-desc uc-muted' }, b.describe(d.thresholds))));
+  }
+  return [bar, list];
+}
+
+function seats(d, chartBox) {
+  const caption = h('p', { class: 'uc-muted' }, 'Seats in use (green), held by inactive or never-logged-in users (red), and free (grey), as a share of each role\u2019s licence; the dark mark is the next lower licence tier.');
+  const table = sortableTable({
+    caption: 'Seats per application role',
+    id: 'uc-roles-table',
+    rows: d.roles,
+    columns: [
+      { key: 'name', label: 'Application role' },
+      { key: 'seatsUsed', label: 'Seats used', type: 'num' },
+      { key: 'numberOfSeats', label: 'Licence', type: 'num', get: (r) => (r.hasUnlimitedSeats ? null : r.numberOfSeats), format: (v) => (v == null ? 'Unlimited' : num(v)) },
+      { key: 'usedShare', label: 'Used', type: 'num', format: (v) => pct(v) },
+      { key: 'remaining', label: 'Free', type: 'num' },
+      { key: 'idleSeats', label: 'Idle seats', type: 'num', title: 'Seats held by inactive or never-logged-in users' },
+      { key: 'tier', label: 'Next lower tier', type: 'num', get: (r) => r.tier?.nextLower ?? null },
+    ],
+  });
+  const unlimited = d.roles.filter((r) => r.hasUnlimitedSeats).map((r) => r.name);
+  const note = unlimited.length ? h('p', { class: 'uc-muted' }, `Unlimited (not charted): ${unlimited.join(', ')}.`) : null;
+  return [caption, chartBox, note, table];
+}
+
+function drawSeatChart(Chart, box, roles) {
+  const limited = roles.filter((r) => !r.hasUnlimitedSeats && r.numberOfSeats > 0);
+  if (!limited.length) {
+    box.replaceChildren(h('p', { class: 'uc-muted' }, 'Every application role has unlimited seats.'));
+    box.style.height = 'auto';
+    return;
+  }
+  const canvas = h('canvas', { role: 'img', 'aria-label': limited.map((r) => `${r.name}: ${r.seatsUsed} of ${r.numberOfSeats} seats used, ${r.idleSeats} idle`).join('; ') });
+  box.replaceChildren(canvas);
+  // Geometry only: each bar is drawn as a share of its role's licence so roles of different size
+  // share one axis. The values themselves are the engine's.
+  const share = (n, r) => (100 * n) / r.numberOfSeats;
+  const inUse = limited.map((r) => share(Math.max(0, r.seatsUsed - r.idleSeats), r));
+  const idle = limited.map((r) => share(r.idleSeats, r));
+  const free = limited.map((r) => share(Math.max(0, r.remaining ?? 0), r));
+  const tierMarks = {
+    id: 'ucTierMarks',
+    afterDatasetsDraw(chart) {
+      const { ctx: g, scales: { x, y } } = chart;
+      g.save();
+      limited.forEach((r, i) => {
+        const t = r.tier?.nextLower;
+        if (!t) return;
+        const px = x.getPixelForValue(share(t, r));
+        const py = y.getPixelForValue(i);
+        const half = (y.height / limited.length) * 0.42;
+        g.strokeStyle = COLOURS.tier;
+        g.lineWidth = 2;
+        g.setLineDash([4, 3]);
+        g.beginPath();
+        g.moveTo(px, py - half);
+        g.lineTo(px, py + half);
+        g.stroke();
+        g.setLineDash([]);
+        g.fillStyle = COLOURS.tier;
+        g.font = '11px -apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, sans-serif';
+        const label = `next tier ${num(t)}`;
+        const right = px + 8 + g.measureText(label).width > x.right;
+        g.textAlign = right ? 'right' : 'left';
+        g.fillText(label, right ? px - 4 : px + 4, py - half + 10);
+      });
+      g.restore();
+    },
+  };
+  const absolute = [
+    (r) => Math.max(0, r.seatsUsed - r.idleSeats),
+    (r) => r.idleSeats,
+    (r) => Math.max(0, r.remaining ?? 0),
+  ];
+  new Chart(canvas, {
+    type: 'bar',
+    data: {
+      labels: limited.map((r) => `${r.name} (${num(r.seatsUsed)} of ${num(r.numberOfSeats)})`),
+      datasets: [
+        { label: 'In use', data: inUse, backgroundColor: COLOURS.inUse },
+        { label: 'Idle (inactive or never logged in)', data: idle, backgroundColor: COLOURS.idle },
+        { label: 'Free', data: free, backgroundColor: COLOURS.free },
+      ],
+    },
+    options: {
+      indexAxis: 'y',
+      animation: false,
+      responsive: true,
+      maintainAspectRatio: false,
+      scales: {
+        x: { stacked: true, min: 0, max: Math.max(100, ...limited.map((r) => share(r.seatsUsed, r))), ticks: { callback: (v) => `${v}%` }, title: { display: true, text: 'share of the licence' } },
+        y: { stacked: true },
+      },
+      plugins: {
+        legend: { position: 'bottom', labels: { boxWidth: 12 } },
+        tooltip: { callbacks: { label: (c) => `${c.dataset.label}: ${absolute[c.datasetIndex](limited[c.dataIndex])} seats` } },
+      },
+    },
+    plugins: [tierMarks],
+  });
+}
+
+function impact(plan, policySource) {
+  if (!plan || plan.result == null) return h('p', { class: 'uc-muted' }, 'There is no saved policy yet. Write one in the Rules view to see what it would free.');
+  if (plan.result.type !== 'success') return problemsBox('The saved policy does not validate', plan.result.errors);
+  const p = plan.result.value;
+  const freed = p.licence.reduce((s, r) => s + (r.seatsFreed ?? 0), 0);
+  const lead = h('p', {},
+    'Applying the saved policy now would act on ', h('strong', {}, num(p.counts.executable)), ' accounts (',
+    `${num(p.counts.byAction.deactivate ?? 0)} deactivated, ${num(p.counts.byAction.removeFromGroups ?? 0)} removed from licence groups`,
+    `; ${num(p.counts.byAction.review ?? 0)} more listed for review) and free `, h('strong', { class: 'uc-freed-total' }, num(freed)), ' seats.');
+  const out = [lead];
+  if (p.overLimit) {
+    out.push(h('div', { class: 'uc-message uc-message-warning', role: 'status' },
+      `That is more than the policy's limit of ${num(p.limit.maxActionsPerRun)} actions per run, so a run would be refused until the limit or the rules change.`));
+  }
+  out.push(sortableTable({
+    caption: 'Licence impact per application role',
+    id: 'uc-impact-table',
+    rows: p.licence,
+    columns: [
+      { key: 'name', label: 'Application role' },
+      { key: 'seatsBefore', label: 'Seats used now', type: 'num' },
+      { key: 'seatsAfter', label: 'After', type: 'num' },
+      { key: 'seatsFreed', label: 'Freed', type: 'num' },
+      { key: 'remainingBefore', label: 'Free now', type: 'num', format: (v, r) => (r.hasUnlimitedSeats ? 'Unlimited' : num(v)) },
+      { key: 'remainingAfter', label: 'Free after', type: 'num', format: (v, r) => (r.hasUnlimitedSeats ? 'Unlimited' : num(v)) },
+    ],
+  }));
+  out.push(h('p', { class: 'uc-muted' }, `Policy: ${policySource.split('/').pop()}. ${num(p.counts.protected)} accounts a rule would have selected are protected.`));
+  return out;
+}
+
+function groups(d) {
+  if (!d.groups.length) return h('p', { class: 'uc-muted' }, 'No group has inactive or never-logged-in members.');
+  return sortableTable({
+    caption: 'Groups with inactive or never-logged-in active members',
+    id: 'uc-groups-table',
+    rows: d.groups,
+    limit: 15,
+    columns: [
+      { key: 'group', label: 'Group' },
+      { key: 'activeMembers', label: 'Active members', type: 'num' },
+      { key: 'inactive', label: 'Inactive', type: 'num' },
+      { key: 'neverLoggedIn', label: 'Never logged in', type: 'num' },
+      { key: 'unknown', label: 'Not known', type: 'num' },
+      { key: 'inactiveShare', label: 'Idle share', type: 'num', format: (v) => pct(v) },
+    ],
+  });
+}
+
+function domains(d) {
+  if (!d.externalDomains.length) return h('p', { class: 'uc-muted' }, 'No external email domains (or no internal domains set in the policy).');
+  return sortableTable({
+    caption: 'External users by email domain',
+    id: 'uc-domains-table',
+    rows: d.externalDomains,
+    limit: 20,
+    sort: { key: 'users', dir: 'desc' },
+    columns: [
+      { key: 'domain', label: 'Domain' },
+      { key: 'users', label: 'Users', type: 'num' },
+      { key: 'activeUsers', label: 'Active accounts', type: 'num' },
+      { key: 'inactive', label: 'Inactive', type: 'num' },
+      { key: 'neverLoggedIn', label: 'Never logged in', type: 'num' },
+      { key: 'firstLogin', label: 'Oldest last login', format: day },
+      { key: 'lastLogin', label: 'Newest last login', format: day },
+    ],
+  });
+}
+
+function problemsBox(title, problems = [], kind = 'error') {
+  return h('div', { class: `uc-message uc-message-${kind}`, role: kind === 'error' ? 'alert' : 'status' },
+    h('p', { class: 'uc-message-title' }, title),
+    h('ul', {}, problems.slice(0, 50).map((p) => h('li', {}, h('code', {}, p.path || '(document)'), ' ', p.message))));
+}

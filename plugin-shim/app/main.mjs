@@ -1,0 +1,136 @@
+// The User Cleanup admin page: mount(root, options) builds the page inside `root`.
+// Order matters: the admin check is the first request and nothing else is fetched (no user
+// data, no engine, no chart library) until it passes.
+import { h, clear, errorBox } from './dom.mjs';
+import { createRouter, viewFromHash } from './router.mjs';
+import { loadEngine } from './engine-loader.mjs';
+import { createData } from './data.mjs';
+import { renderDashboard } from './dashboard.mjs';
+import { assetUrls } from './layout.mjs';
+
+/**
+ * @param {HTMLElement} root
+ * @param {object} o
+ * @param {string|URL} o.base  URL of the app folder (ends with '/')
+ * @param {string} [o.contextPath]  Jira's context path ('' or '/jira')
+ * Where the other files are (defaults: the JAR's "assets" module layout, see layout.mjs):
+ * @param {string|URL} [o.hostUrl]  the host adapter module (host/index.mjs)
+ * @param {string|URL} [o.engineBase]  folder with user_cleanup_wasm.js and _bg.wasm
+ * @param {string|URL} [o.chartUrl]  Chart.js UMD build
+ * @param {string|URL|null} [o.policyUrl]  the saved policy (interim: the sample policy); null = none
+ * @param {object|string} [o.policy]  a policy passed in (wins over policyUrl)
+ * @param {boolean} [o.embedded]  inside a Jira page (no own page header chrome)
+ */
+export async function mount(root, o) {
+  const t0 = performance.now();
+  const timings = { start: t0 };
+  const base = new URL(String(o.base), document.baseURI);
+  const urls = assetUrls(base, o);
+  const contextPath = (o.contextPath ?? '').replace(/\/+$/, '');
+  const state = (s) => { root.dataset.state = s; };
+  globalThis.__userCleanup = { timings, root };
+
+  root.classList.add('uc-app');
+  if (o.embedded) root.classList.add('uc-embedded');
+  clear(root);
+  const status = h('p', { class: 'uc-status', role: 'status' }, 'Checking your permissions…');
+  const header = h('div', { class: 'uc-page-header' },
+    h('div', { class: 'uc-page-header-main' }, h('h1', {}, 'User Cleanup'),
+      h('p', { class: 'uc-muted' }, 'Find and clean up accounts that should no longer hold a licence, by rules.')),
+    h('div', { class: 'uc-page-header-actions' }));
+  root.append(header, status);
+  state('checking');
+
+  const { createJiraHost } = await import(urls.host.href);
+  const host = createJiraHost({
+    baseUrl: location.origin + contextPath,
+    credentials: 'same-origin',
+    fetch: o.fetch ?? globalThis.fetch.bind(globalThis),
+    onProgress: (p) => progress(p),
+  });
+
+  try {
+    await host.assertAdmin();
+  } catch (e) {
+    timings.refused = performance.now() - t0;
+    const refused = ['host.notAdmin', 'host.forbidden', 'host.unauthorized'].includes(e?.code) || e?.status === 401 || e?.status === 403;
+    clear(root).append(header, refused ? refusal(e, contextPath) : errorBox('Jira could not be reached', e));
+    state(refused ? 'refused' : 'error');
+    return { refused };
+  }
+  timings.adminOk = performance.now() - t0;
+
+  status.textContent = 'Loading…';
+  state('loading');
+  const engineP = loadEngine(urls.engine);
+  const meP = host.whoami().catch(() => null);
+  const policyUrl = urls.policy;
+  const engineProxy = {
+    dashboard: (...a) => engineLoaded.api.dashboard(...a),
+    planJson: (...a) => engineLoaded.api.planJson(...a),
+  };
+  let engineLoaded = null;
+  const data = createData({ host, engine: engineProxy, policyUrl, policy: o.policy });
+  // Start the snapshot now; the views wait for it.
+  data.snapshot().catch(() => {});
+
+  function progress(p) {
+    const status = root.querySelector('.uc-status');
+    if (!status) return;
+    const what = { roles: 'application roles', users: 'users', groups: 'groups', members: 'group members', done: 'users' }[p.phase] ?? p.phase;
+    status.textContent = p.total ? `Reading ${what}… ${p.done} of ${p.total}` : `Reading ${what}… ${p.done}`;
+  }
+
+  let me;
+  try {
+    [engineLoaded, me] = await Promise.all([engineP, meP]);
+  } catch (e) {
+    clear(root).append(header, errorBox('The engine could not be loaded', e));
+    state('error');
+    return { error: e };
+  }
+  timings.engine = { ms: engineLoaded.ms, via: engineLoaded.loadedVia, version: engineLoaded.version };
+
+  status.remove();
+  const who = header.querySelector('.uc-page-header-actions');
+  if (me) who.append(h('span', { class: 'uc-muted uc-whoami' }, 'Signed in as ', h('strong', { class: 'uc-me' }, me.displayName ?? me.name)));
+  const refresh = h('button', { type: 'button', class: 'uc-button', 'aria-label': 'Read users from Jira again' }, 'Refresh data');
+  who.append(refresh);
+
+  const nav = h('nav', { class: 'uc-nav', 'aria-label': 'User Cleanup' });
+  const panel = h('div', { class: 'uc-panel', tabindex: '-1' });
+  root.append(nav, panel);
+
+  const ctx = {
+    data, me, contextPath, timings, t0,
+    chartUrl: urls.chart,
+    status,
+    state,
+  };
+  const router = createRouter(nav, panel, { dashboard: (p) => renderDashboard(p, ctx) });
+  refresh.addEventListener('click', async () => {
+    refresh.disabled = true;
+    try {
+      await data.snapshot({ refresh: true });
+      await router.reload();
+    } finally {
+      refresh.disabled = false;
+    }
+  });
+  await router.show(viewFromHash());
+  return { router, data, host };
+}
+
+function refusal(e, contextPath) {
+  const notLoggedIn = e?.status === 401 || e?.code === 'host.unauthorized';
+  const box = h('div', { class: 'uc-message uc-message-error', role: 'alert', dataset: { refusal: notLoggedIn ? 'login' : 'admin' } },
+    h('p', { class: 'uc-message-title' }, notLoggedIn ? 'Log in as a Jira administrator' : 'You need to be a Jira administrator'),
+    h('p', {}, notLoggedIn
+      ? 'User Cleanup shows and changes user accounts, so it is only available to Jira administrators. You are not logged in.'
+      : 'User Cleanup shows and changes user accounts, so it is only available to members with the Jira Administrators global permission. Ask an administrator if you need access.'));
+  if (notLoggedIn) {
+    const dest = location.pathname.slice(contextPath.length) + location.search + location.hash;
+    box.append(h('p', {}, h('a', { href: `${contextPath}/login.jsp?os_destination=${encodeURIComponent(dest)}` }, 'Log in')));
+  }
+  return box;
+}

@@ -1,0 +1,39 @@
+// Shared set-up for the browser tests: Debian's Chromium driven by playwright-core (never a
+// downloaded browser; see shared/TOOLCHAIN.md).
+import { existsSync } from 'node:fs';
+import { chromium } from 'playwright-core';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+/** Why the browser tests cannot run here, or null. */
+/**
+ * Why the browser tests cannot run here, or null. With USER_CLEANUP_REQUIRE_BROWSER set (build.sh
+ * sets it under CI) a missing browser or build is an error, never a silent skip.
+ */
+export function cannotRun() {
+  let why = null;
+  if (!existsSync(CHROMIUM)) why = `no Chromium at ${CHROMIUM} (apt-get install -y chromium)`;
+  else if (!existsSync(new URL('../../pkg/web/user_cleanup_wasm_bg.wasm', import.meta.url))) why = 'pkg/web is not built (./build.sh)';
+  if (why && process.env.USER_CLEANUP_REQUIRE_BROWSER) throw new Error(`browser tests required but ${why}`);
+  return why;
+}
+
+export function launch() {
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+}
+
+/** Logs in through Jira's REST session endpoint; the cookies land in the browser context. */
+export async function login(context, baseUrl, username, password = username) {
+  const r = await context.request.post(`${baseUrl}/rest/auth/1/session`, { data: { username, password } });
+  if (r.status() !== 200) throw new Error(`login as ${username} failed: ${r.status()}`);
+}
+
+/** Waits until the app has finished (ready, refused or error) and returns the state. */
+export async function settled(page, timeout = 120_000) {
+  await page.waitForSelector('#user-cleanup[data-state="ready"], #user-cleanup[data-state="refused"], #user-cleanup[data-state="error"]', { timeout });
+  return page.getAttribute('#user-cleanup', 'data-state');
+}
+
+/** Numbers as the page shows them ("1,539") back to numbers. */
+export const parseNum = (s) => Number(String(s).replace(/[^\d.-]/g, ''));

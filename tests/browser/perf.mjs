@@ -1,0 +1,32 @@
+// Time from page open to a drawn dashboard, in Chromium, against the sandbox Jira.
+//   node tests/browser/perf.mjs [users=100000] [--jira 10.3]
+// Prints one JSON line: users, openToDrawnMs and the page's own breakdown.
+import { startAppSandbox } from './app-server.mjs';
+import { launch, login, settled } from './helpers.mjs';
+
+const n = Number(process.argv[2] ?? 100_000);
+const ji = process.argv.indexOf('--jira');
+const jira = ji > 0 ? process.argv[ji + 1] : '10.3';
+let t = Date.now();
+const sb = await startAppSandbox({ users: n, jira, logRequests: true });
+const seedMs = Date.now() - t;
+const browser = await launch();
+try {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  await login(context, sb.url, 'admin');
+  const page = await context.newPage();
+  const from = sb.requests.length;
+  t = Date.now();
+  await page.goto(sb.appUrl);
+  const state = await settled(page, 600_000);
+  const openToDrawnMs = Date.now() - t;
+  const timings = await page.evaluate(() => globalThis.__userCleanup.timings);
+  const total = await page.textContent('.uc-summary strong').catch(() => null);
+  const rest = sb.requests.slice(from).filter((r) => r.path.startsWith('/rest/')).length;
+  const heapMB = await page.evaluate(() => (performance.memory ? Math.round(performance.memory.usedJSHeapSize / 1e6) : null));
+  console.log(JSON.stringify({ users: n, jira, state, shownTotal: total, seedMs, openToDrawnMs, restRequests: rest, heapMB, timings }));
+  if (process.argv.includes('--screenshot')) await page.screenshot({ path: new URL(`screenshots/dashboard-${n}.png`, import.meta.url).pathname, fullPage: true });
+} finally {
+  await browser.close();
+  await sb.close();
+}
