@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The one entry point: ./build.sh [build|test|demo|bench|fuzz|clean]
+# The one entry point: ./build.sh [build|test|demo|page|bench|fuzz|clean]
 # Installs what a new machine lacks (idempotently; see ../shared/TOOLCHAIN.md for why each step
 # is the way it is), then does the job.
 set -euo pipefail
@@ -115,6 +115,12 @@ case "${1:-build}" in
     log "schedules"
     node plugin-shim/bin/user-cleanup.mjs schedules --policy samples/policy.json --from 2026-11-27T10:00:00Z --count 3
     ;;
+  page)
+    # The admin page in a browser, against the sandbox Jira seeded with the sample (until Ctrl-C).
+    ensure_tools
+    [[ -f pkg/web/user_cleanup_wasm.js ]] || build_wasm
+    node tests/browser/app-server.mjs "${@:2}"
+    ;;
   bench)
     build
     log "engine: native and WASM plan vs JSON.parse"
@@ -132,5 +138,5 @@ case "${1:-build}" in
       -max_total_time="${3:-60}" -rss_limit_mb=2048 -max_len=65536 -timeout=10 -dict=dict/engine.dict)
     ;;
   clean) cargo clean; rm -rf pkg dist ;;
-  *) echo "usage: ./build.sh [build|test|demo|bench|fuzz TARGET SECONDS|clean]" >&2; exit 2 ;;
+  *) echo "usage: ./build.sh [build|test|demo|page|bench|fuzz TARGET SECONDS|clean]" >&2; exit 2 ;;
 esac

@@ -702,3 +702,25 @@ describe('CLI', () => {
     assert.deepEqual(sandboxOptions(['--local-groups', 'jira-*-users, jira-administrators']).localGroups, ['jira-*-users', 'jira-administrators']);
   });
 });
+
+test('a person can log in through the login page and land where they were going', async () => {
+  const sb = await startSandbox({ jira: '10.3', users: 5 });
+  try {
+    const page = await fetch(`${sb.url}/login.jsp?os_destination=${encodeURIComponent('/secure/admin/user/UserBrowser.jspa#user-cleanup')}`);
+    assert.equal(page.status, 200);
+    const html = await page.text();
+    assert.match(html, /<form method="post" action="[^"]*\/login\.jsp">/);
+    assert.match(html, /name="os_destination" value="\/secure\/admin\/user\/UserBrowser\.jspa#user-cleanup"/);
+    const body = new URLSearchParams({ os_username: 'admin', os_password: 'admin', os_destination: '/secure/admin/user/UserBrowser.jspa' });
+    const r = await fetch(`${sb.url}/login.jsp`, { method: 'POST', body, redirect: 'manual' });
+    assert.equal(r.status, 302);
+    assert.equal(r.headers.get('location'), `${sb.url}/secure/admin/user/UserBrowser.jspa`);
+    const cookie = r.headers.get('set-cookie').split(';')[0];
+    const me = await fetch(`${sb.url}/rest/api/2/myself`, { headers: { cookie } });
+    assert.equal((await me.json()).name, 'admin');
+    const bad = await fetch(`${sb.url}/login.jsp`, { method: 'POST', body: new URLSearchParams({ os_username: 'admin', os_password: 'x' }) });
+    assert.match(await bad.text(), /incorrect/);
+  } finally {
+    await sb.close();
+  }
+});

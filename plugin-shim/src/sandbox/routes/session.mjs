@@ -70,6 +70,21 @@ function formLogin(ctx, { form }) {
   };
 }
 
+/** Jira's login form (GET): what a person opening the demo in a browser is sent to. */
+function loginPage(ctx, { url }) {
+  const dest = escapeHtml(url.searchParams.get('os_destination') ?? '');
+  return {
+    html: page(
+      'Log in',
+      `<form method="post" action="${ctx.baseUrl}/login.jsp"><h1>Log in to Jira</h1>` +
+        '<label>Username <input name="os_username" autocomplete="username" autofocus></label> ' +
+        '<label>Password <input type="password" name="os_password" autocomplete="current-password"></label> ' +
+        `<input type="hidden" name="os_destination" value="${dest}"><input type="submit" value="Log in"></form>` +
+        '<p>Sandbox accounts: admin/admin (a Jira administrator), viewer/viewer (not one).</p>',
+    ),
+  };
+}
+
 function websudoPage(ctx, { url }) {
   const dest = escapeHtml(url.searchParams.get('webSudoDestination') ?? '');
   return {
@@ -92,6 +107,7 @@ export const sessionRoutes = [
   { method: 'GET', path: '/rest/auth/1/session', auth: true, handler: currentSession },
   { method: 'DELETE', path: '/rest/auth/1/session', auth: false, mutation: true, xsrfExempt: true, handler: logout },
   { method: 'DELETE', path: '/rest/auth/1/websudo', auth: true, mutation: true, handler: dropWebsudo },
+  { method: 'GET', path: '/login.jsp', auth: false, handler: loginPage },
   { method: 'POST', path: '/login.jsp', auth: false, form: true, handler: formLogin },
   { method: 'GET', path: '/secure/admin/WebSudoAuthenticate!default.jspa', auth: false, handler: websudoPage },
   { method: 'POST', path: '/secure/admin/WebSudoAuthenticate.jspa', auth: false, form: true, handler: websudoAuthenticate },
