@@ -1,7 +1,8 @@
 // Data for the views: the snapshot (read once through the host adapter, then cached for the
 // session of the page), the policy (for now the sample policy served beside the app, or one passed
-// in; the Rules view will store it in Jira), and the engine's answers over them.
-export function createData({ host, engine, policyUrl, policy, fetch: f = globalThis.fetch.bind(globalThis) }) {
+// in; the Rules view stores it in Jira through store.mjs, which wins when it holds one), and the
+// engine's answers over them.
+export function createData({ host, engine, policyUrl, policy, store, fetch: f = globalThis.fetch.bind(globalThis) }) {
   let snapshotP = null;
   let policyP = null;
   const memo = new Map();
@@ -25,6 +26,10 @@ export function createData({ host, engine, policyUrl, policy, fetch: f = globalT
   async function savedPolicy() {
     policyP ??= (async () => {
       if (policy != null) return { text: typeof policy === 'string' ? policy : JSON.stringify(policy), source: 'passed in' };
+      if (store) {
+        const saved = await store.loadPolicy().catch(() => null); // unreadable: fall back, the Rules view says why
+        if (saved?.text != null) return { text: saved.text, source: `saved in Jira (${saved.account})` };
+      }
       if (!policyUrl) return { text: null, source: null };
       const r = await f(String(policyUrl), { credentials: 'same-origin' });
       if (r.status === 404) return { text: null, source: null };
@@ -68,5 +73,11 @@ export function createData({ host, engine, policyUrl, policy, fetch: f = globalT
     });
   }
 
-  return { snapshot, savedPolicy, dashboard, plan };
+  /** The saved policy changed (the Rules view saved one): read it again, forget answers over the old one. */
+  function policyChanged() {
+    policyP = null;
+    memo.clear();
+  }
+
+  return { snapshot, savedPolicy, dashboard, plan, policyChanged };
 }

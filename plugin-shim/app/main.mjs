@@ -6,6 +6,11 @@ import { createRouter, viewFromHash } from './router.mjs';
 import { loadEngine } from './engine-loader.mjs';
 import { createData } from './data.mjs';
 import { renderDashboard } from './dashboard.mjs';
+import { renderRules } from './rules.mjs';
+import { createStore } from './store.mjs';
+import { renderPreview } from './preview.mjs';
+import { renderRun } from './run.mjs';
+import { renderHistory } from './history.mjs';
 import { assetUrls } from './layout.mjs';
 
 /**
@@ -20,6 +25,7 @@ import { assetUrls } from './layout.mjs';
  * @param {string|URL|null} [o.policyUrl]  the saved policy (interim: the sample policy); null = none
  * @param {object|string} [o.policy]  a policy passed in (wins over policyUrl)
  * @param {boolean} [o.embedded]  inside a Jira page (no own page header chrome)
+ * @param {string} [o.storageUser]  the Jira account whose properties hold the policy and audit trail (store.mjs; "user-cleanup")
  */
 export async function mount(root, o) {
   const t0 = performance.now();
@@ -68,9 +74,13 @@ export async function mount(root, o) {
   const engineProxy = {
     dashboard: (...a) => engineLoaded.api.dashboard(...a),
     planJson: (...a) => engineLoaded.api.planJson(...a),
+    validate: (...a) => engineLoaded.api.validate(...a),
+    nextRuns: (...a) => engineLoaded.api.nextRuns(...a),
   };
   let engineLoaded = null;
-  const data = createData({ host, engine: engineProxy, policyUrl, policy: o.policy });
+  // The policy and audit trail kept in Jira (user properties of the storage account, store.mjs).
+  const store = createStore({ baseUrl: location.origin + contextPath, fetch: o.fetch ?? globalThis.fetch.bind(globalThis), storageUser: o.storageUser });
+  const data = createData({ host, engine: engineProxy, policyUrl, policy: o.policy, store });
   // Start the snapshot now; the views wait for it.
   data.snapshot().catch(() => {});
 
@@ -102,12 +112,20 @@ export async function mount(root, o) {
   root.append(nav, panel);
 
   const ctx = {
-    data, me, contextPath, timings, t0,
+    data, me, contextPath, timings, t0, store, engine: engineProxy,
     chartUrl: urls.chart,
+    host,
+    runnerBase: new URL(String(o.runnerBase ?? '../runner/'), base),
     status,
     state,
   };
-  const router = createRouter(nav, panel, { dashboard: (p) => renderDashboard(p, ctx) });
+  const router = createRouter(nav, panel, {
+    dashboard: (p) => renderDashboard(p, ctx),
+    rules: (p) => renderRules(p, ctx),
+    preview: (p) => renderPreview(p, ctx),
+    run: (p) => renderRun(p, ctx),
+    history: (p) => renderHistory(p, ctx),
+  });
   refresh.addEventListener('click', async () => {
     refresh.disabled = true;
     try {

@@ -20,12 +20,14 @@ import { join, resolve, relative, dirname, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { writeZip, readZip } from './zip.mjs';
 import { renderDescriptor, checkDescriptor, downloadResources } from './descriptor.mjs';
+import { BROWSER_MODULES as RUNNER_BROWSER_MODULES } from '../src/runner/browser.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const DEFAULTS = {
   appDir: join(ROOT, 'plugin-shim/app'),
   engineDir: join(ROOT, 'pkg/web'),
   hostDir: join(ROOT, 'plugin-shim/src/host'),
+  runnerDir: join(ROOT, 'plugin-shim/src/runner'),
   chartFile: join(ROOT, 'node_modules/chart.js/dist/chart.umd.min.js'),
   policyFile: join(ROOT, 'samples/policy.json'),
   descriptor: join(ROOT, 'plugin-shim/atlassian-plugin.xml'),
@@ -88,6 +90,7 @@ export async function buildJar(options = {}) {
   const appDir = resolve(options.appDir ?? DEFAULTS.appDir);
   const engineDir = resolve(options.engineDir ?? DEFAULTS.engineDir);
   const hostDir = resolve(options.hostDir ?? DEFAULTS.hostDir);
+  const runnerDir = resolve(options.runnerDir ?? DEFAULTS.runnerDir);
   const chartFile = resolve(options.chartFile ?? DEFAULTS.chartFile);
   const policyFile = resolve(options.policyFile ?? DEFAULTS.policyFile);
   const descriptorPath = resolve(options.descriptor ?? DEFAULTS.descriptor);
@@ -116,6 +119,14 @@ export async function buildJar(options = {}) {
   const hostFiles = await walk(hostDir);
   if (!hostFiles.includes('index.mjs')) throw new PackageError(`the host adapter is incomplete: index.mjs missing in ${hostDir}`);
   for (const rel of hostFiles) files.set(`host/${rel}`, await readFile(join(hostDir, rel)));
+
+  // The runner's browser-safe modules (the page's Run and History views use its executor and
+  // audit chain, so the trail is the runner's format).
+  for (const n of RUNNER_BROWSER_MODULES) {
+    const data = await readFile(join(runnerDir, n)).catch(() => null);
+    if (!data) throw new PackageError(`the runner is incomplete: ${n} missing in ${runnerDir}`);
+    files.set(`runner/${n}`, data);
+  }
 
   const chart = await readFile(chartFile).catch(() => {
     throw new PackageError(`Chart.js is not installed: ${chartFile} missing (run npm ci, or ./build.sh which does)`);

