@@ -114,12 +114,23 @@ case "${1:-build}" in
     node plugin-shim/bin/user-cleanup.mjs tier --policy samples/policy.json --snapshot samples/snapshot.json --as-of 2026-11-27T10:00:00Z --role jira-servicedesk --headroom 50
     log "schedules"
     node plugin-shim/bin/user-cleanup.mjs schedules --policy samples/policy.json --from 2026-11-27T10:00:00Z --count 3
+    # The admin page: on a terminal, serve it against the sandbox Jira until Ctrl-C; elsewhere
+    # (CI, scripts) say how, so that the demo always ends.
+    if [[ -t 0 && -t 1 ]]; then
+      [[ -f dist/user-cleanup-$(node -p "require('./package.json').version").jar ]] || build_jar
+      log "the admin page, served from the plugin JAR by the sandbox Jira with the sample (log in as admin/admin; Ctrl-C stops)"
+      node tests/browser/app-server.mjs --jar "dist/user-cleanup-$(node -p "require('./package.json').version").jar"
+    else
+      log "the admin page: ./build.sh page (serves it against the sandbox Jira until Ctrl-C)"
+    fi
     ;;
   page)
-    # The admin page in a browser, against the sandbox Jira seeded with the sample (until Ctrl-C).
+    # The admin page in a browser, served from the plugin JAR by the sandbox Jira seeded with the
+    # sample (until Ctrl-C). Extra arguments go to the server, e.g. --users 100000 --port 8080.
     ensure_tools
     [[ -f pkg/web/user_cleanup_wasm.js ]] || build_wasm
-    node tests/browser/app-server.mjs "${@:2}"
+    build_jar
+    node tests/browser/app-server.mjs --jar "dist/user-cleanup-$(node -p "require('./package.json').version").jar" "${@:2}"
     ;;
   bench)
     build

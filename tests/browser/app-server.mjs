@@ -69,7 +69,8 @@ export async function startAppSandbox(options = {}) {
     port: 0,
     sample: options.users === undefined && options.snapshot === undefined,
     now: () => FIXED_NOW,
-    resources: appResources(),
+    // From the built plugin JAR exactly as Jira would serve it (demo), or from the sources (tests).
+    resources: options.jar ? await (await import('../../plugin-shim/package/build-jar.mjs')).jarResources(options.jar) : appResources(),
     pages: { '/secure/admin/user/UserBrowser.jspa': userBrowserPage(options.contextPath ?? '') },
     ...options,
   });
@@ -85,7 +86,8 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     return i >= 0 ? args[i + 1] : undefined;
   };
   const users = opt('--users');
-  const sb = await startAppSandbox({ port: Number(opt('--port') ?? 0), ...(users ? { users: Number(users) } : {}), logRequests: false });
+  const jar = opt('--jar');
+  const sb = await startAppSandbox({ port: Number(opt('--port') ?? 0), ...(users ? { users: Number(users) } : {}), ...(jar ? { jar } : {}), logRequests: false });
   console.log(`sandbox Jira: ${sb.url}  (log in as admin/admin or viewer/viewer: POST /rest/auth/1/session, or ${sb.url}/login.jsp)`);
   console.log(`standalone page: ${sb.appUrl}`);
   console.log(`inside Jira:     ${sb.userBrowserUrl}`);
