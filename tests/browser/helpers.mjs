@@ -19,8 +19,21 @@ export function cannotRun() {
   return why;
 }
 
-export function launch() {
-  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+/**
+ * Launches Chromium. Every context it opens waits up to 60 s for elements and navigations (not
+ * Playwright's 30 s): CI runs on 2 cores while the sandbox Jira serves the page from the same
+ * machine, and a slow answer must not fail a test whose behaviour is right.
+ */
+export async function launch() {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (...a) => {
+    const context = await newContext(...a);
+    context.setDefaultTimeout(60_000);
+    context.setDefaultNavigationTimeout(60_000);
+    return context;
+  };
+  return browser;
 }
 
 /** Logs in through Jira's REST session endpoint; the cookies land in the browser context. */
