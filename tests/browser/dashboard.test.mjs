@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startAppSandbox } from './app-server.mjs';
-import { launch, login, settled, parseNum, cannotRun } from './helpers.mjs';
+import { launch, login, settled, adminPage as openAdminPage, parseNum, cannotRun } from './helpers.mjs';
 
 const skip = cannotRun();
 const ROOT = new URL('../../', import.meta.url);
@@ -44,18 +44,7 @@ after(async () => {
   await sb?.close();
 });
 
-async function adminPage(viewport = { width: 1280, height: 900 }) {
-  const context = await browser.newContext({ viewport });
-  await login(context, sb.url, 'admin');
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('dialog', (d) => {
-    errors.push(`dialog: ${d.message()}`);
-    d.dismiss();
-  });
-  return { context, page, errors };
-}
+const adminPage = (viewport) => openAdminPage(browser, sb.url, { viewport });
 
 /** The engine's answers over the same data, computed in Node through the host adapter. */
 async function expected() {

@@ -50,3 +50,20 @@ export async function settled(page, timeout = 120_000) {
 
 /** Numbers as the page shows them ("1,539") back to numbers. */
 export const parseNum = (s) => Number(String(s).replace(/[^\d.-]/g, ''));
+
+/**
+ * A logged-in admin's page in a new context. `errors` collects uncaught page errors and any
+ * dialog (a hostile name that ran `alert` would show up here); dialogs are dismissed.
+ */
+export async function adminPage(browser, baseUrl, { viewport = { width: 1280, height: 900 }, acceptDownloads = false } = {}) {
+  const context = await browser.newContext({ viewport, acceptDownloads });
+  await login(context, baseUrl, 'admin');
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('dialog', (d) => {
+    errors.push(`dialog: ${d.message()}`);
+    d.dismiss();
+  });
+  return { context, page, errors };
+}

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startAppSandbox } from './app-server.mjs';
-import { launch, login, settled, cannotRun } from './helpers.mjs';
+import { launch, settled, adminPage as openAdminPage, cannotRun } from './helpers.mjs';
 import { userPropertiesOf } from '../../plugin-shim/src/sandbox/routes/properties.mjs';
 
 const skip = cannotRun();
@@ -43,15 +43,7 @@ after(async () => {
 });
 
 async function openRules(viewport = { width: 1280, height: 900 }) {
-  const context = await browser.newContext({ viewport, acceptDownloads: true });
-  await login(context, sb.url, 'admin');
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('dialog', (d) => {
-    errors.push(`dialog: ${d.message()}`);
-    d.dismiss();
-  });
+  const { context, page, errors } = await openAdminPage(browser, sb.url, { viewport, acceptDownloads: true });
   await page.goto(`${sb.appUrl}#user-cleanup/rules`);
   assert.equal(await settled(page), 'ready');
   await page.waitForSelector('.uc-rules .uc-rules-form [data-path="rules[0].id"]');

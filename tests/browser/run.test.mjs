@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startAppSandbox } from './app-server.mjs';
-import { launch, login, settled, parseNum, cannotRun } from './helpers.mjs';
+import { launch, settled, adminPage as openAdminPage, parseNum, cannotRun } from './helpers.mjs';
 
 const skip = cannotRun();
 const ROOT = new URL('../../', import.meta.url);
@@ -50,18 +50,7 @@ after(async () => {
   await sb?.close();
 });
 
-async function adminPage(viewport = { width: 1280, height: 900 }) {
-  const context = await browser.newContext({ viewport, acceptDownloads: true });
-  await login(context, sb.url, 'admin');
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('dialog', (d) => {
-    errors.push(`dialog: ${d.message()}`);
-    d.dismiss();
-  });
-  return { context, page, errors };
-}
+const adminPage = (viewport) => openAdminPage(browser, sb.url, { viewport, acceptDownloads: true });
 
 async function openView(page, view, query = '') {
   await page.goto(`${sb.appUrl}${query}#user-cleanup/${view}`);
