@@ -176,6 +176,10 @@ export interface PlanOptions {
   /** The acting admin: protected. */
   actor?: string | null;
 }
+export interface PlanRunOptions extends PlanOptions {
+  /** Plan as this schedule runs: only the rules it names (every rule when it names none). */
+  schedule?: string;
+}
 export interface ValidateOptions {
   asOf?: Instant;
   actor?: string | null;
@@ -387,10 +391,9 @@ export interface TierPlan {
 // ---------------------------------------------------------------------------------------------
 // nextRuns
 
+/** Exactly the runner contract's shape: `{id, next}`. */
 export interface ScheduleRuns {
   id: string;
-  timezone: string;
-  cron: string;
   /** UTC instants. */
   next: UtcInstant[];
 }
@@ -398,17 +401,22 @@ export interface NextRuns {
   schedules: ScheduleRuns[];
 }
 
-/** What validate returns on success (docs: `{}`; the engine may add a summary). */
-export type Validation = { readonly [key: string]: unknown };
+/** What validate returns on success. */
+export interface Validation {
+  rules: number;
+  schedules: number;
+  /** Users in the snapshot, when one was given. */
+  users: number | null;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Functions
 
 export function version(): string;
 export function validate(policy: PolicyInput, snapshot?: SnapshotInput | null, options?: string | ValidateOptions | null): Result<Validation>;
-export function plan(policy: PolicyInput, snapshot: SnapshotInput, options: string | PlanOptions): Result<Plan>;
+export function plan(policy: PolicyInput, snapshot: SnapshotInput, options: string | PlanRunOptions): Result<Plan>;
 /** The same Result<Plan> as `plan`, as JSON text (big payloads). */
-export function planJson(policyText: PolicyInput, snapshotText: SnapshotInput, optionsText: string | PlanOptions): string;
+export function planJson(policyText: PolicyInput, snapshotText: SnapshotInput, optionsText: string | PlanRunOptions): string;
 export function dashboard(policy: PolicyInput | null | undefined, snapshot: SnapshotInput, options: string | DashboardOptions): Result<Dashboard>;
 export function planTier(policy: PolicyInput, snapshot: SnapshotInput, options: string | TierOptions): Result<TierPlan>;
 export function nextRuns(policy: PolicyInput, options: string | NextRunsOptions): Result<NextRuns>;

@@ -17,7 +17,7 @@ import { undoRun } from '../../plugin-shim/src/runner/undo.mjs';
 import { openTrail, readTrail } from '../../plugin-shim/src/runner/trail.mjs';
 import { indexRuns } from '../../plugin-shim/src/runner/report.mjs';
 import { RefusedError } from '../../plugin-shim/src/runner/errors.mjs';
-import { runDaemon, policyForSchedule, dueList } from '../../plugin-shim/src/runner/daemon.mjs';
+import { runDaemon, dueList } from '../../plugin-shim/src/runner/daemon.mjs';
 import { acquireLock } from '../../plugin-shim/src/runner/lock.mjs';
 import { confirmCount } from '../../plugin-shim/src/runner/confirm.mjs';
 
@@ -234,10 +234,11 @@ test('run refuses: over the limit, not confirmed, not an administrator — nothi
 });
 
 test('daemon: a schedule runs only its rules; --once runs the next due schedule; a held lock is respected, a stale one taken over', async () => {
-  const policy = JSON.parse(POLICY_TEXT);
-  const only = policyForSchedule(policy, 'nightly-contractors');
-  assert.deepEqual(only.rules.map((r) => r.id), ['contractors-90d']);
-  assert.equal(engine.validate(JSON.stringify(only)).type, 'success');
+  // The engine plans the policy as the schedule runs it: only the schedule's rules.
+  const scheduled = JSON.parse(engine.planJson(POLICY_TEXT, JSON.stringify(world()), JSON.stringify({ asOf: AS_OF, schedule: 'nightly-contractors' })));
+  assert.equal(scheduled.type, 'success');
+  assert.ok(scheduled.value.actions.length > 0);
+  assert.deepEqual([...new Set(scheduled.value.actions.map((a) => a.rule))], ['contractors-90d']);
   // 2026-11-27T00:00Z: nightly (03:00 Oslo = 02:00Z) comes before monthly (1 Dec 04:00Z).
   assert.deepEqual(dueList(engine, POLICY_TEXT, AS_OF)[0], { id: 'nightly-contractors', at: '2026-11-27T02:00:00Z' });
   const dir = tmp();

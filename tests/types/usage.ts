@@ -185,7 +185,9 @@ for (const o of tierOptions) {
 // ---- nextRuns --------------------------------------------------------------------------------
 const runs: Result<NextRuns> = engine.nextRuns(policy, { from: '2026-11-27T00:00:00Z', count: 5 });
 if (runs.type === 'success') {
-  for (const s of runs.value.schedules) show(s.id, s.timezone, s.cron, s.next[0]);
+  for (const s of runs.value.schedules) show(s.id, s.next[0]);
+  // @ts-expect-error — a schedule's runs carry only id and next (the runner contract)
+  show(runs.value.schedules[0]?.timezone);
 }
 
 // ---- errors ----------------------------------------------------------------------------------

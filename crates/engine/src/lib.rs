@@ -149,11 +149,28 @@ fn missing<T>(warnings: Vec<Problem>) -> Outcome<T> {
     }
 }
 
-/// The plan for `policy` over `snapshot`. `options`: `{"asOf": "...", "actor": "..."}`.
+/// The plan for `policy` over `snapshot`. `options`: `{"asOf": "...", "actor"?: "...", "schedule"?: "id"}`;
+/// with `schedule`, only the rules that schedule names are evaluated (all of them when it names none).
 pub fn plan(policy: &str, snapshot: &str, options: &str) -> Outcome<Plan> {
-    let expired = |p: &Policy, o: &options::PlanOpts| checks::expired_service_accounts(p, o.as_of);
-    match gather(Some(policy), Some(snapshot), options::plan(options), expired) {
+    let extra = |p: &Policy, o: &options::PlanOpts| {
+        let mut problems = checks::expired_service_accounts(p, o.as_of);
+        if let Some(id) = o.schedule.as_deref().filter(|id| p.for_schedule(id).is_none()) {
+            problems.push(Problem::error(
+                Source::Options,
+                "options.unknownSchedule",
+                "schedule",
+                format!("the policy has no schedule \"{id}\""),
+            ));
+        }
+        problems
+    };
+    match gather(Some(policy), Some(snapshot), options::plan(options), extra) {
         Ok((Some(p), Some(s), o, warnings)) => {
+            // A scheduled run evaluates only that schedule's rules (first-rule-wins among them).
+            let p = match o.schedule.as_deref() {
+                Some(id) => p.for_schedule(id).unwrap_or(p),
+                None => p,
+            };
             let value = plan::plan(
                 &p,
                 &s,

@@ -12,6 +12,8 @@ use serde::Deserialize;
 pub struct PlanOpts {
     pub as_of: i64,
     pub actor: Option<String>,
+    /// Plan as this schedule runs: only its rules.
+    pub schedule: Option<String>,
 }
 
 pub struct DashboardOpts {
@@ -40,6 +42,8 @@ struct RawPlan {
     as_of: Option<String>,
     #[serde(default)]
     actor: Option<String>,
+    #[serde(default)]
+    schedule: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -116,6 +120,7 @@ pub fn plan(text: &str) -> Result<PlanOpts, Vec<Problem>> {
     Ok(PlanOpts {
         as_of: instant(r.as_of, "asOf").map_err(|e| vec![e])?,
         actor: actor(r.actor),
+        schedule: r.schedule.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
     })
 }
 

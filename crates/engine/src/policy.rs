@@ -84,8 +84,8 @@ pub struct Schedule {
     pub id: String,
     pub cron: String,
     pub timezone: String,
-    /// Rule ids; empty = every rule.
-    pub rules: Vec<String>,
+    /// Rule ids; `None` (no "rules" field) = every rule, an empty list = none.
+    pub rules: Option<Vec<String>>,
     pub spec: Option<(schedule::CronSpec, crate::zone::Zone)>,
 }
 
@@ -776,7 +776,7 @@ impl Walker {
                     id,
                     cron,
                     timezone,
-                    rules: rule_ids,
+                    rules: m.get("rules").is_some().then_some(rule_ids),
                     spec,
                 });
             }
@@ -831,6 +831,18 @@ fn levenshtein(a: &str, b: &str) -> usize {
 }
 
 impl Policy {
+    /// The policy as a schedule runs it: only the rules the schedule names (in policy order,
+    /// compared case-insensitively), or every rule when it names none. `None`: no such schedule.
+    pub fn for_schedule(&self, id: &str) -> Option<Policy> {
+        let s = self.schedules.iter().find(|s| s.id.eq_ignore_ascii_case(id))?;
+        let mut p = self.clone();
+        if let Some(ids) = &s.rules {
+            p.rules
+                .retain(|r| ids.iter().any(|i| i.trim().eq_ignore_ascii_case(&r.id)));
+        }
+        Some(p)
+    }
+
     /// A policy with no rules and no protections (the dashboard without a policy).
     pub fn empty() -> Self {
         Policy {
@@ -894,6 +906,29 @@ mod tests {
         ] {
             assert!(c.contains(&(code, path.to_string())), "{code} at {path} in {c:?}");
         }
+    }
+
+    #[test]
+    fn a_schedule_runs_its_rules_or_all_of_them() {
+        let (p, _) = parse_policy(
+            r#"{"version":1,"rules":[{"id":"a","inactiveDays":1,"action":{"type":"review"}},
+                {"id":"B","inactiveDays":1,"action":{"type":"review"}},{"id":"c","inactiveDays":1,"action":{"type":"review"}}],
+               "schedules":[{"id":"some","cron":"0 3 * * *","rules":["c","b"]},{"id":"all","cron":"0 3 * * *"},
+                {"id":"none","cron":"0 3 * * *","rules":[]}]}"#,
+        );
+        let p = p.expect("valid");
+        let ids = |s: &str| {
+            p.for_schedule(s)
+                .map(|q| q.rules.iter().map(|r| r.id.clone()).collect::<Vec<_>>())
+        };
+        assert_eq!(
+            ids("SOME"),
+            Some(vec!["B".to_string(), "c".to_string()]),
+            "policy order, case-insensitive"
+        );
+        assert_eq!(ids("all").map(|v| v.len()), Some(3), "no rules field: every rule");
+        assert_eq!(ids("none"), Some(vec![]), "an empty list: no rule");
+        assert_eq!(ids("missing"), None);
     }
 
     #[test]

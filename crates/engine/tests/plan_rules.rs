@@ -1330,3 +1330,30 @@ fn fuzz_seeds_answer() {
         }
     }
 }
+
+#[test]
+fn plan_as_a_schedule_runs_it() {
+    let p = json!({
+        "version": 1,
+        "rules": [
+            { "id": "first", "inactiveDays": 10, "action": { "type": "review" } },
+            { "id": "second", "inactiveDays": 10, "action": { "type": "deactivate" } }
+        ],
+        "schedules": [{ "id": "nightly", "cron": "0 3 * * *", "rules": ["second"] }]
+    });
+    let s = json!({ "users": [{ "name": "idle", "active": true, "lastLogin": "2026-01-01T00:00:00Z" }] });
+    let run = |o: Value| {
+        let out = user_cleanup_engine::plan(&p.to_string(), &s.to_string(), &o.to_string());
+        serde_json::from_str::<Value>(&user_cleanup_engine::to_json(&out)).unwrap_or(Value::Null)
+    };
+    let all = run(json!({ "asOf": "2026-11-27T00:00:00Z" }));
+    assert_eq!(all["value"]["actions"][0]["rule"], "first");
+    // Run as the schedule: the first rule is not evaluated, so the second one decides.
+    let nightly = run(json!({ "asOf": "2026-11-27T00:00:00Z", "schedule": "NIGHTLY" }));
+    assert_eq!(nightly["value"]["actions"][0]["rule"], "second");
+    assert_eq!(nightly["value"]["actions"][0]["action"], "deactivate");
+    let unknown = run(json!({ "asOf": "2026-11-27T00:00:00Z", "schedule": "weekly" }));
+    assert_eq!(unknown["type"], "failure");
+    assert_eq!(unknown["errors"][0]["code"], "options.unknownSchedule");
+    assert_eq!(unknown["errors"][0]["path"], "schedule");
+}

@@ -10,14 +10,6 @@ import { RefusedError, PlanFailed } from './errors.mjs';
 
 const MAX_SLEEP = 60_000;
 
-/** The policy restricted to one schedule: its rules only (in policy order), and that schedule only. */
-export function policyForSchedule(policy, scheduleId) {
-  const schedule = (policy.schedules ?? []).find((s) => s.id === scheduleId);
-  if (!schedule) throw new Error(`no schedule ${scheduleId}`);
-  const ids = new Set(schedule.rules ?? []);
-  return { ...policy, rules: (policy.rules ?? []).filter((r) => ids.has(r.id)), schedules: [schedule] };
-}
-
 /** The earliest next run of every schedule after `from`: [{id, at}] sorted by time, then id. */
 export function dueList(engine, policyText, from) {
   const r = engine.nextRuns(policyText, { from, count: 1 });
@@ -77,7 +69,8 @@ export async function runDaemon(o) {
         log({ event: 'skipped', schedule: id, slot: at, reason: `slot already run (${last.runId})` });
         return 0;
       }
-      const text = JSON.stringify(policyForSchedule(policy, id));
+      // The whole policy: the engine plans it as this schedule runs it (its rules only).
+      const text = policyText;
       const auditPath = join(auditDir, `${id}.audit.jsonl`);
       const asOf = iso(Math.max(clock(), Date.parse(at)));
       log({ event: 'runStarting', schedule: id, slot: at, asOf, audit: auditPath });

@@ -26,8 +26,8 @@ function operator() {
 }
 
 /** Plans with the engine; PlanFailed when the policy or snapshot does not validate. */
-export function makePlan(engine, policyText, snapshot, { asOf, actor }) {
-  const options = { asOf, ...(actor ? { actor } : {}) };
+export function makePlan(engine, policyText, snapshot, { asOf, actor, schedule }) {
+  const options = { asOf, ...(actor ? { actor } : {}), ...(schedule ? { schedule } : {}) };
   const result = JSON.parse(engine.planJson(policyText, typeof snapshot === 'string' ? snapshot : JSON.stringify(snapshot), JSON.stringify(options)));
   if (result.type !== 'success') throw new PlanFailed(result);
   return { plan: result.value, warnings: result.warnings ?? [] };
@@ -52,7 +52,7 @@ export async function startRun(o) {
     const me = await host.whoami();
     const actor = o.actor ?? me?.name;
     const snapshot = await host.snapshot(o.snapshotOptions ?? {});
-    const { plan, warnings } = makePlan(engine, policyText, snapshot, { asOf, actor });
+    const { plan, warnings } = makePlan(engine, policyText, snapshot, { asOf, actor, schedule: o.schedule });
     o.onWarnings?.(warnings);
     o.show?.(plan);
     const runId = o.runId ?? newRunId();
