@@ -3,7 +3,6 @@
 // (plugin-shim/src/sandbox) in every version mode.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createJiraHost, HostError, parseCsv, parseLastLoginCsv, parseJiraTime, normaliseTime } from '../../plugin-shim/src/host/index.mjs';
 import { createHttp, parseRetryAfter } from '../../plugin-shim/src/host/http.mjs';
@@ -457,9 +456,8 @@ describe('admin check, whoami, mutations', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// Against the sandbox Jira (plugin-shim/src/sandbox/index.mjs), when it is there.
+// Against the sandbox Jira (plugin-shim/src/sandbox/index.mjs).
 const SANDBOX = fileURLToPath(new URL('../../plugin-shim/src/sandbox/index.mjs', import.meta.url));
-const haveSandbox = existsSync(SANDBOX);
 
 /** Contract fields only, sorted, times as instants: what "equal" means across the two. */
 function canonical(snap) {
@@ -477,7 +475,7 @@ function canonical(snap) {
   };
 }
 
-describe('against the sandbox Jira', { skip: haveSandbox ? false : 'plugin-shim/src/sandbox/index.mjs is not there yet' }, () => {
+describe('against the sandbox Jira', () => {
   for (const jira of ['9', '10.0', '10.3', '11']) {
     test(`jira ${jira}: snapshot equals the sandbox ground truth; no per-user requests`, async () => {
       const { startSandbox } = await import(SANDBOX);
@@ -507,7 +505,7 @@ describe('against the sandbox Jira', { skip: haveSandbox ? false : 'plugin-shim/
   }
 });
 
-describe('against the sandbox Jira: variants, admin check, mutations, faults', { skip: haveSandbox ? false : 'plugin-shim/src/sandbox/index.mjs is not there yet' }, () => {
+describe('against the sandbox Jira: variants, admin check, mutations, faults', () => {
   const start = async (o) => (await import(SANDBOX)).startSandbox({ port: 0, seed: 1, ...o });
   const isUserData = (p) => /\/rest\/api\/2\/(user|users|group|groups|applicationrole)(\/|\?|$)/.test(p);
 
@@ -664,7 +662,7 @@ describe('against the sandbox Jira: variants, admin check, mutations, faults', {
   });
 });
 
-describe('against the sandbox Jira: mutations under faults', { skip: haveSandbox ? false : 'no sandbox yet' }, () => {
+describe('against the sandbox Jira: mutations under faults', () => {
   test('30% faults, some committed before the failure: every mutation ends ok, state as intended, no duplicate', async () => {
     const { startSandbox } = await import(SANDBOX);
     const sb = await startSandbox({ port: 0, jira: '10.3', sample: true, seed: 5, faults: 0.3, faultsAfterCommit: true, slowMs: 200 });

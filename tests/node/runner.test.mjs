@@ -365,7 +365,6 @@ test('the token is redacted from anything the CLI writes, even when an input ech
 // End to end: the CLI, the real host adapter, the sandbox Jira
 
 const sandboxModule = await import(join(ROOT, 'plugin-shim/src/sandbox/index.mjs'));
-const skip = false;
 
 function cli(args, { token, env = {}, onSpawn } = {}) {
   return new Promise((resolve) => {
@@ -396,7 +395,7 @@ async function previewPlan(sb) {
   return JSON.parse(r.out);
 }
 
-test('e2e: run refuses over the limit and without --yes off a terminal (exit 3, nothing changed)', { skip }, async () => {
+test('e2e: run refuses over the limit and without --yes off a terminal (exit 3, nothing changed)', async () => {
   const sb = await sandbox();
   try {
     const audit = join(tmp(), 'audit.jsonl');
@@ -415,7 +414,7 @@ test('e2e: run refuses over the limit and without --yes off a terminal (exit 3, 
   }
 });
 
-test('e2e: run --yes ends in exactly the planned state; the token appears nowhere; the trail verifies', { skip }, async () => {
+test('e2e: run --yes ends in exactly the planned state; the token appears nowhere; the trail verifies', async () => {
   const sb = await sandbox();
   try {
     const before = sb.state.snapshotTruth();
@@ -454,7 +453,7 @@ test('e2e: run --yes ends in exactly the planned state; the token appears nowher
   }
 });
 
-test('e2e: in every Jira version mode a run ends in exactly the planned state (Jira 9 with the last-login CSV)', { skip }, async () => {
+test('e2e: in every Jira version mode a run ends in exactly the planned state (Jira 9 with the last-login CSV)', async () => {
   for (const jira of ['9', '10.0', '10.3', '11']) {
     const sb = await sandbox({ jira });
     try {
@@ -480,7 +479,7 @@ test('e2e: in every Jira version mode a run ends in exactly the planned state (J
   }
 });
 
-test('e2e: a non-admin token is refused before anything is read or changed', { skip }, async () => {
+test('e2e: a non-admin token is refused before anything is read or changed', async () => {
   const sb = await sandbox();
   try {
     const audit = join(tmp(), 'audit.jsonl');
@@ -500,7 +499,7 @@ test('e2e: a non-admin token is refused before anything is read or changed', { s
   }
 });
 
-test('e2e: read-only directory users fall back to licence-group removal as configured, recorded', { skip }, async () => {
+test('e2e: read-only directory users fall back to licence-group removal as configured, recorded', async () => {
   const sb = await sandbox();
   try {
     const audit = join(tmp(), 'audit.jsonl');
@@ -539,7 +538,7 @@ test('e2e: "read only, with local groups": the licence-group fallback succeeds f
   }
 });
 
-test('e2e: with rate limiting, 5% faults and dropped connections, every user is accounted for and nothing is done twice', { skip }, async () => {
+test('e2e: with rate limiting, 5% faults and dropped connections, every user is accounted for and nothing is done twice', async () => {
   const sb = await sandbox({ extra: 40, rateLimit: { capacity: 20, fillRate: 10, intervalSeconds: 1 }, faults: 0.05, faultsAfterCommit: true, seed: 7, slowMs: 200 });
   try {
     const clean = await sandbox({ extra: 40 });
@@ -566,7 +565,7 @@ test('e2e: with rate limiting, 5% faults and dropped connections, every user is 
   }
 });
 
-test('e2e: kill -9 in mid-run, then run --resume: the same end state as an uninterrupted run, nothing twice', { skip }, async () => {
+test('e2e: kill -9 in mid-run, then run --resume: the same end state as an uninterrupted run, nothing twice', async () => {
   const extra = 60;
   const sb = await sandbox({ extra, latencyMs: 25 });
   const ref = await sandbox({ extra });
@@ -613,7 +612,7 @@ test('e2e: kill -9 in mid-run, then run --resume: the same end state as an unint
   }
 });
 
-test('e2e: undo restores the sandbox to its state before the run; audit export lists it', { skip }, async () => {
+test('e2e: undo restores the sandbox to its state before the run; audit export lists it', async () => {
   const sb = await sandbox();
   try {
     const original = truthState(sb);
@@ -641,7 +640,7 @@ test('e2e: undo restores the sandbox to its state before the run; audit export l
   }
 });
 
-test('e2e: daemon --once runs the next due schedule with its rules only, logs JSON lines', { skip }, async () => {
+test('e2e: daemon --once runs the next due schedule with its rules only, logs JSON lines', async () => {
   const sb = await sandbox();
   try {
     const dir = tmp();
