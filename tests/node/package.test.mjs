@@ -26,7 +26,6 @@ const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 const HAVE_PY = has('python3');
 const HAVE_UNZIP = has('unzip');
 const HAVE_JAR = has('jar');
-const REAL_APP = join(ROOT, 'plugin-shim/app');
 const REAL_ENGINE = join(ROOT, 'pkg/web');
 
 const tmpRoot = await mkdtemp(join(tmpdir(), 'uc-package-'));
