@@ -810,35 +810,10 @@ class Encoder {
     }
     this.pos = pos;
   }
-  instant(ms, style, zone) { // same text as formatInstant
-    let off = 0;
-    if (style === "jira" || style === "rfc") off = offsetMinutes(zone, ms);
-    const local = ms + off * 60_000;
-    const days = Math.floor(local / DAY);
-    const msOfDay = local - days * DAY;
-    const secs = Math.floor(msOfDay / 1000);
-    this.ascii(dayString(days));
-    const buf = this.buf;
-    let pos = this.pos;
-    const h = Math.floor(secs / 3600), m = Math.floor(secs / 60) % 60, sec = secs % 60;
-    buf[pos++] = 84; // T
-    buf[pos++] = 48 + ((h / 10) | 0); buf[pos++] = 48 + (h % 10); buf[pos++] = 58;
-    buf[pos++] = 48 + ((m / 10) | 0); buf[pos++] = 48 + (m % 10); buf[pos++] = 58;
-    buf[pos++] = 48 + ((sec / 10) | 0); buf[pos++] = 48 + (sec % 10);
-    if (style === "Z" || style === "Zms") {
-      if (style === "Zms") {
-        const f = msOfDay % 1000;
-        buf[pos++] = 46; buf[pos++] = 48 + ((f / 100) | 0); buf[pos++] = 48 + (((f / 10) | 0) % 10); buf[pos++] = 48 + (f % 10);
-      }
-      buf[pos++] = 90; // Z
-    } else {
-      const a = Math.abs(off), oh = Math.floor(a / 60), om = a % 60;
-      buf[pos++] = off < 0 ? 45 : 43;
-      buf[pos++] = 48 + ((oh / 10) | 0); buf[pos++] = 48 + (oh % 10);
-      if (style === "rfc") buf[pos++] = 58;
-      buf[pos++] = 48 + ((om / 10) | 0); buf[pos++] = 48 + (om % 10);
-    }
-    this.pos = pos;
+  // One formatter for both paths (formatInstant): timestamps are short ASCII, so copying the
+  // string costs little next to generating the record.
+  instant(ms, style, zone) {
+    this.ascii(formatInstant(ms, style, zone));
   }
   user(r) {
     this.bytes(L_NAME); this.ascii(r.name);
