@@ -9,6 +9,7 @@ import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSandbox } from '../../plugin-shim/src/sandbox/index.mjs';
+import { sandboxOptions } from '../../plugin-shim/src/cli/commands/sandbox.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ASSETS = fileURLToPath(new URL('../fixtures/sandbox/assets/', import.meta.url));
@@ -258,25 +259,14 @@ describe('auth, permissions, XSRF, read-only directory, mutations', () => {
     assert.ok(session.body.loginInfo.loginCount >= 1);
   });
 
-  test('XSRF: mutations without X-Atlassian-Token: no-check get 403 "XSRF check failed" and change nothing', async () => {
-    const put = await call(sb, `/rest/api/2/user?username=${INTERNAL_USER}`, { method: 'PUT', body: { active: false }, xsrf: false });
-    assert.equal(put.status, 403);
-    assert.equal(put.text, 'XSRF check failed');
-    const del = await call(sb, `/rest/api/2/group/user?groupname=service-accounts&username=${INTERNAL_USER}`, { method: 'DELETE', xsrf: false });
-    assert.equal(del.status, 403);
-    const post = await call(sb, '/rest/api/2/group/user?groupname=keep-forever', { method: 'POST', body: { name: INTERNAL_USER }, xsrf: false });
-    assert.equal(post.status, 403);
-    const u = sb.state.user(INTERNAL_USER);
-    assert.equal(u.active, true);
-    assert.ok(u.inGroup('service-accounts'));
-    assert.ok(!u.inGroup('keep-forever'));
-    assert.equal(sb.state.mutations.length, 0);
-    // The browser Origin rule: a cross-origin POST from a browser fails even with the header.
+  test('XSRF: the browser Origin rule — a cross-origin POST from a browser fails even with the header', async () => {
     const cross = await call(sb, '/rest/api/2/group/user?groupname=keep-forever', {
       method: 'POST', body: { name: INTERNAL_USER }, headers: { Origin: 'https://evil.example', 'User-Agent': 'Mozilla/5.0' },
     });
     assert.equal(cross.status, 403);
     assert.equal(cross.text, 'XSRF check failed');
+    assert.ok(!sb.state.user(INTERNAL_USER).inGroup('keep-forever'));
+    assert.equal(sb.state.mutations.length, 0);
   });
 
   test('read-only LDAP directory: deactivation and group changes refused with 400', async () => {
@@ -384,16 +374,87 @@ describe('Jira 11 auth, WebSudo, XSRF modes', () => {
     }
   });
 
-  test('xsrf "jira" mode: JSON PUT passes without the header (as the real filter), DELETE does not', async () => {
-    const sb = await startSandbox({ jira: '10.3', sample: true, xsrf: 'jira' });
+  test('xsrf "strict" mode (the project\'s own client tests): every write needs the header, JSON or not', async () => {
+    const sb = await startSandbox({ jira: '10.3', sample: true, xsrf: 'strict' });
     try {
       const put = await call(sb, `/rest/api/2/user?username=${INTERNAL_USER}`, { method: 'PUT', body: { active: false }, xsrf: false });
-      assert.equal(put.status, 200);
-      const del = await call(sb, `/rest/api/2/group/user?groupname=service-accounts&username=${INTERNAL_USER}`, { method: 'DELETE', xsrf: false });
+      assert.equal(put.status, 403);
+      assert.equal(put.text, 'XSRF check failed');
+      const del = await call(sb, `/rest/api/2/group/user?groupname=service-accounts&username=${INTERNAL_USER}`, { method: 'DELETE', headers: { 'Content-Type': 'application/json' }, xsrf: false });
       assert.equal(del.status, 403);
-      assert.equal(del.text, 'XSRF check failed');
-      const form = await call(sb, '/rest/api/2/group/user?groupname=keep-forever', { method: 'POST', body: 'name=x', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, xsrf: false });
-      assert.equal(form.status, 403);
+      const post = await call(sb, '/rest/api/2/group/user?groupname=keep-forever', { method: 'POST', body: { name: INTERNAL_USER }, xsrf: false });
+      assert.equal(post.status, 403);
+      const u = sb.state.user(INTERNAL_USER);
+      assert.equal(u.active, true);
+      assert.ok(u.inGroup('service-accounts') && !u.inGroup('keep-forever'));
+      assert.equal(sb.state.mutations.length, 0);
+      assert.equal((await call(sb, `/rest/api/2/user?username=${INTERNAL_USER}`, { method: 'PUT', body: { active: false } })).status, 200, 'with the header it passes');
+      assert.throws(() => sandboxOptions(['--xsrf', 'lenient']), /--xsrf must be jira, strict or off/);
+      assert.equal(sandboxOptions(['--xsrf', 'strict']).xsrf, 'strict');
+      await assert.rejects(startSandbox({ sample: true, xsrf: 'lenient' }), /xsrf must be one of jira, strict, off/);
+    } finally {
+      await sb.close();
+    }
+  });
+});
+
+describe('XSRF as Jira does it (the default): only form, text and content-type-less writes need the header', () => {
+  // Three users in a writable directory, one per way of authenticating.
+  const snapshot = {
+    capturedAt: '2026-11-27T10:00:00Z',
+    users: ['pat', 'basic', 'cookie'].map((n) => ({ name: `via-${n}`, displayName: n, email: `${n}@example.com`, active: true, groups: ['jira-software-users', 'team-x'], directory: 'Jira Internal Directory' })),
+  };
+  const pythonStyle = { 'Content-Type': 'application/json', Accept: 'application/json', 'User-Agent': 'python-requests/2.32.3' };
+
+  test('atlassian-python-api style: a JSON PUT deactivates and a JSON DELETE removes a membership, without the header, with PAT, Basic or a session', async () => {
+    const sb = await startSandbox({ jira: '10.3', snapshot });
+    try {
+      const cookie = await login(sb, 'admin', 'admin');
+      const auths = { pat: {}, basic: { basic: 'admin:admin' }, cookie: { cookie } };
+      for (const [via, auth] of Object.entries(auths)) {
+        const name = `via-${via}`;
+        const put = await call(sb, `/rest/api/2/user?username=${name}`, { ...auth, method: 'PUT', body: { active: false }, headers: { ...pythonStyle }, xsrf: false });
+        assert.equal(put.status, 200, `${via}: ${put.text}`);
+        assert.equal(put.body.active, false);
+        const del = await call(sb, `/rest/api/2/group/user?groupname=team-x&username=${name}`, { ...auth, method: 'DELETE', headers: { ...pythonStyle }, xsrf: false });
+        assert.equal(del.status, 200, `${via}: ${del.text}`);
+        assert.equal(sb.state.user(name).active, false);
+        assert.ok(!sb.state.user(name).inGroup('team-x'));
+        assert.equal(sb.requests.at(-1).auth, via);
+      }
+      assert.deepEqual(sb.state.mutations.map((m) => `${m.op} ${m.user}`), ['deactivate via-pat', 'removeFromGroup via-pat', 'deactivate via-basic', 'removeFromGroup via-basic', 'deactivate via-cookie', 'removeFromGroup via-cookie']);
+    } finally {
+      await sb.close();
+    }
+  });
+
+  test('a form-encoded, text or content-type-less POST/PUT/DELETE without the header gets 403 "XSRF check failed" and changes nothing', async () => {
+    const sb = await startSandbox({ jira: '10.3', snapshot });
+    try {
+      const cookie = await login(sb, 'admin', 'admin');
+      const cases = [
+        ['POST', '/rest/api/2/group/user?groupname=keep-forever', 'name=via-pat', 'application/x-www-form-urlencoded'],
+        ['POST', '/rest/api/2/group/user?groupname=keep-forever', undefined, undefined],
+        ['DELETE', '/rest/api/2/group/user?groupname=team-x&username=via-pat', undefined, undefined],
+        ['DELETE', '/rest/api/2/group/user?groupname=team-x&username=via-pat', undefined, 'application/x-www-form-urlencoded'],
+        ['PUT', '/rest/api/2/user?username=via-pat', '{"active":false}', 'text/plain'],
+        ['POST', '/rest/api/2/group/user?groupname=keep-forever', '--x\r\n', 'multipart/form-data; boundary=x'],
+      ];
+      for (const auth of [{}, { basic: 'admin:admin' }, { cookie }]) {
+        for (const [method, path, body, type] of cases) {
+          const r = await call(sb, path, { ...auth, method, body, headers: type ? { 'Content-Type': type } : {}, xsrf: false });
+          assert.equal(r.status, 403, `${method} ${type ?? '(no content type)'}`);
+          assert.equal(r.text, 'XSRF check failed');
+          assert.equal(sb.requests.at(-1).xsrf, 'missing X-Atlassian-Token: no-check');
+        }
+      }
+      const u = sb.state.user('via-pat');
+      assert.equal(u.active, true);
+      assert.ok(u.inGroup('team-x') && !u.inGroup('keep-forever'));
+      assert.equal(sb.state.mutations.length, 0);
+      // The same DELETE with the header passes (the client rule: always send it).
+      const ok = await call(sb, '/rest/api/2/group/user?groupname=team-x&username=via-pat', { method: 'DELETE' });
+      assert.equal(ok.status, 200);
     } finally {
       await sb.close();
     }
@@ -697,9 +758,11 @@ describe('CLI', () => {
     assert.throws(() => sandboxOptions(['--port', 'abc']), /--port/);
     assert.deepEqual(
       { ...sandboxOptions(['--port', '8080', '--jira', '11', '--rate-limit', '--faults', '0.05', '--seed', '9']) },
-      { help: false, port: 8080, host: '127.0.0.1', jira: '11', users: undefined, snapshot: undefined, rateLimit: true, faults: 0.05, seed: 9, websudo: false, latencyMs: 0, localGroups: [] },
+      { help: false, port: 8080, host: '127.0.0.1', jira: '11', users: undefined, snapshot: undefined, rateLimit: true, faults: 0.05, seed: 9, websudo: false, latencyMs: 0, localGroups: [], xsrf: 'jira', auditRetentionDays: 365 },
     );
     assert.deepEqual(sandboxOptions(['--local-groups', 'jira-*-users, jira-administrators']).localGroups, ['jira-*-users', 'jira-administrators']);
+    assert.equal(sandboxOptions(['--audit-retention-days', '30']).auditRetentionDays, 30);
+    assert.throws(() => sandboxOptions(['--audit-retention-days', '-1']), /--audit-retention-days/);
   });
 });
 

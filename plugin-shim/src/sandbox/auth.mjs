@@ -77,6 +77,19 @@ export class Auth {
     return { via: 'none', cookies };
   }
 
+  /** A user was renamed: its password, PAT and sessions follow it (Jira ties them to the user, not the name). */
+  renamed(oldLc, newLc) {
+    if (oldLc === newLc) return;
+    for (const m of [this.passwords, this.tokens]) {
+      if (m.has(oldLc)) {
+        m.set(newLc, m.get(oldLc));
+        m.delete(oldLc);
+      }
+    }
+    for (const [t, n] of this.byToken) if (n === oldLc) this.byToken.set(t, newLc);
+    for (const s of this.sessions.values()) if (s.user === oldLc) s.user = newLc;
+  }
+
   logout(s) {
     if (s) this.sessions.delete(s.sid);
   }

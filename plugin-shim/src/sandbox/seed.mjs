@@ -4,6 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { SandboxState, INTERNAL_DIRECTORY } from './state.mjs';
+import { authorOf, userObject } from './audit.mjs';
+import { parseInstant } from './time.mjs';
 
 const SAMPLE = new URL('../../../samples/snapshot.json', import.meta.url);
 const GENERATOR = new URL('../../../samples/generate.mjs', import.meta.url);
@@ -36,8 +38,8 @@ export function makeToken() {
  * Builds the state. Returns { state, passwords, tokens } where passwords and tokens map lowercase
  * usernames to secrets.
  */
-export function buildState(snap, { mode, timeZone, readOnlyDirectories, neverLoginAs, now, passwords = {}, tokens = {}, nestedGroups = {}, localGroups = [] }) {
-  const state = new SandboxState({ mode, timeZone, readOnlyDirectories, neverLoginAs, now, localGroups });
+export function buildState(snap, { mode, timeZone, readOnlyDirectories, neverLoginAs, now, passwords = {}, tokens = {}, nestedGroups = {}, localGroups = [], auditRetentionDays, auditNames }) {
+  const state = new SandboxState({ mode, timeZone, readOnlyDirectories, neverLoginAs, now, localGroups, auditRetentionDays, auditNames });
   state.directory(INTERNAL_DIRECTORY);
   for (const rec of snap.users ?? []) state.addUser(rec);
   const roles = Array.isArray(snap.applicationRoles) && snap.applicationRoles.length ? snap.applicationRoles : DEFAULT_ROLES;
@@ -77,6 +79,7 @@ export function buildState(snap, { mode, timeZone, readOnlyDirectories, neverLog
   for (const k of Object.keys(state.counters)) state.counters[k] = 0;
   state.mutations.length = 0;
   state.repeats.length = 0;
+  seedAudit(state);
 
   const pw = new Map([['admin', 'admin'], ['viewer', 'viewer']]);
   for (const [k, v] of Object.entries(passwords)) pw.set(k.toLowerCase(), v);
@@ -85,4 +88,22 @@ export function buildState(snap, { mode, timeZone, readOnlyDirectories, neverLog
   tok.set('viewer', tokens.viewer ?? makeToken());
   for (const [k, v] of Object.entries(tokens)) tok.set(k.toLowerCase(), v);
   return { state, passwords: pw, tokens: tok };
+}
+
+/**
+ * The audit log a Jira of this age would hold: "User created" for the seeded users created inside
+ * the retention window (older records are gone, and users without a creation date have none),
+ * authored by the system. From here on every change is recorded as it happens.
+ */
+function seedAudit(state) {
+  const oldest = state.audit.oldest, now = state.now();
+  const created = [];
+  for (const u of state.byId) {
+    if (u.created === undefined || u.created === null) continue;
+    const at = parseInstant(u.created);
+    if (Number.isFinite(at) && at >= oldest && at <= now) created.push({ at, u });
+  }
+  created.sort((a, b) => a.at - b.at || a.u.id - b.u.id);
+  for (const { at, u } of created) state.audit.record('created', { at, author: authorOf(state, 'system'), objects: [userObject(u)] });
+  state.audit.recording = true;
 }

@@ -19,6 +19,7 @@ import { userRoutes } from './routes/users.mjs';
 import { groupRoutes } from './routes/groups.mjs';
 import { sessionRoutes } from './routes/session.mjs';
 import { propertyRoutes } from './routes/properties.mjs';
+import { auditRoutes } from './routes/audit.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -38,7 +39,7 @@ const DEFAULTS = {
   pages: {},
   contextPath: '',
   timeZone: 'Europe/Oslo',
-  xsrf: 'strict', // 'strict' | 'jira' | 'off' (see xsrf.mjs)
+  xsrf: 'jira', // 'jira' (what Jira does) | 'strict' (every mutation needs the header) | 'off' (see xsrf.mjs)
   enforceOriginOnAll: false,
   basicAuth: undefined, // default: on, except in 11 mode
   deploymentType: undefined,
@@ -61,7 +62,11 @@ const DEFAULTS = {
   logRequests: true,
   capturedAt: undefined,
   nestedGroups: {}, // { parent: [child, ...] }: group/member and effective groups include nested members
+  auditRetentionDays: 365, // the audit log keeps events this long; seeded users created earlier have no event
+  auditNames: {}, // { kind: {category?, action?} } overrides the assumed event names (audit.mjs AUDIT_NAMES)
 };
+
+const XSRF_MODES = ['jira', 'strict', 'off'];
 
 /**
  * Starts a sandbox Jira. Resolves to { url, token, viewerToken, state, requests, close(), ... }.
@@ -73,6 +78,7 @@ export async function startSandbox(options = {}) {
   const opts = { ...DEFAULTS };
   for (const [k, v] of Object.entries(options)) if (v !== undefined) opts[k] = v;
   opts.lastLoginIn = new Set(opts.lastLoginIn);
+  if (!XSRF_MODES.includes(opts.xsrf)) throw new Error(`xsrf must be one of ${XSRF_MODES.join(', ')}, not ${JSON.stringify(opts.xsrf)}`);
   const mode = resolveMode(opts.jira);
   const snap = await sourceSnapshot({ users: options.users, snapshot: options.snapshot, sample: options.sample, seed: opts.seed });
   const { state, passwords, tokens } = buildState(snap, {
@@ -85,6 +91,8 @@ export async function startSandbox(options = {}) {
     tokens: opts.tokens,
     nestedGroups: opts.nestedGroups,
     localGroups: opts.localGroups,
+    auditRetentionDays: Number(opts.auditRetentionDays),
+    auditNames: opts.auditNames,
   });
   const basicAuth = opts.basicAuth ?? mode.basicAuth;
   const auth = new Auth({ state, passwords, tokens, basicAuth });
@@ -92,7 +100,7 @@ export async function startSandbox(options = {}) {
   const faults = new Faults({ share: Number(opts.faults) || 0, seed: opts.seed, afterCommit: opts.faultsAfterCommit, slowMs: opts.slowMs, ...(opts.faultKinds ? { kinds: opts.faultKinds } : {}) });
   const contextPath = opts.contextPath.replace(/\/+$/, '');
   const ctx = { state, mode, opts, auth, basicAuth, timeZone: opts.timeZone, baseUrl: '' };
-  const routes = [...systemRoutes, ...userRoutes, ...groupRoutes, ...sessionRoutes, ...propertyRoutes].filter((r) => !r.when || r.when(mode));
+  const routes = [...systemRoutes, ...userRoutes, ...groupRoutes, ...sessionRoutes, ...propertyRoutes, ...auditRoutes].filter((r) => !r.when || r.when(mode));
   const requests = [];
   const warnings = [];
 
@@ -255,6 +263,7 @@ export async function startSandbox(options = {}) {
   const addr = server.address();
   const hostPart = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   ctx.baseUrl = `http://${hostPart}:${addr.port}${contextPath}`;
+  state.baseUrl = ctx.baseUrl;
 
   let closing;
   return {

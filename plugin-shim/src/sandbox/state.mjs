@@ -2,6 +2,7 @@
 // the mutation counters. Every change goes through the methods here, which bump `version` so the
 // derived views (sorted lists, group member pages, seat counts) are rebuilt lazily.
 import { jiraTime, parseInstant } from './time.mjs';
+import { AuditLog, authorOf, userObject, groupObject } from './audit.mjs';
 
 export const INTERNAL_DIRECTORY = 'Jira Internal Directory';
 
@@ -100,8 +101,12 @@ function byLc(a, b) {
 }
 
 export class SandboxState {
-  constructor({ mode, timeZone = 'UTC', readOnlyDirectories, neverLoginAs = 'null', now = Date.now, localGroups = [] }) {
+  constructor({ mode, timeZone = 'UTC', readOnlyDirectories, neverLoginAs = 'null', now = Date.now, localGroups = [], auditRetentionDays = 365, auditNames = {} }) {
     this.mode = mode;
+    /** Jira's own audit log (audit.mjs): written by the mutations below once the seed is built. */
+    this.audit = new AuditLog({ now: () => this.now(), retentionDays: auditRetentionDays, names: auditNames });
+    /** The server's base URL (set when it listens), for the absolute URIs of audit events. */
+    this.baseUrl = '';
     /**
      * "Read only, with local groups" LDAP: memberships of these groups (names or `*` patterns,
      * case-insensitive) live in Jira and can change even for read-only directory users; every
@@ -165,6 +170,33 @@ export class SandboxState {
     return this.users.get(String(name).toLowerCase());
   }
 
+  /** A user object from a user or a username (test helpers take either); throws when unknown. */
+  _userArg(u) {
+    if (u instanceof SandboxUser) return u;
+    const found = this.user(u);
+    if (!found) throw new Error(`no user named ${JSON.stringify(u)} in the sandbox`);
+    return found;
+  }
+
+  /** A group object from a group or a group name (created when missing). */
+  _groupArg(g) {
+    return g instanceof SandboxGroup ? g : this.group(g, true);
+  }
+
+  _audit(kind, by, fields) {
+    if (!this.audit.recording) return;
+    const author = authorOf(this, by);
+    this.audit.record(kind, { author, method: author.type === 'user' ? 'Rest API' : 'System', ...fields });
+  }
+
+  /**
+   * The audit log's events inside the retention window, in the REST shape of
+   * GET /rest/auditing/1.0/events, OLDEST first (the REST resource answers newest first).
+   */
+  auditEvents() {
+    return this.audit.visible().reverse().map((e) => AuditLog.entity(e, this.baseUrl));
+  }
+
   /** Nests `child` in `parent`: members of child are (effective) members of parent. */
   nestGroup(parentName, childName) {
     const p = this.group(parentName, true), c = this.group(childName, true);
@@ -183,11 +215,16 @@ export class SandboxState {
     return this._keyIndex.get(String(key).toLowerCase());
   }
 
-  /** Adds a user from a Snapshot-contract record. Throws on a duplicate name. */
-  addUser(rec) {
+  /**
+   * Adds a user from a Snapshot-contract record. Throws on a duplicate name. With `by` (the acting
+   * username) it is a user created now, and the audit log says so.
+   */
+  addUser(rec, { by } = {}) {
     const lc = String(rec.name).toLowerCase();
     if (this.users.has(lc)) throw new Error(`duplicate user ${rec.name}`);
-    const id = this.nextId++;
+    let id = this.nextId++;
+    // A generated key must not be one a seeded user already carries (keys outlive renames).
+    while (rec.key === undefined && this.userByKey(`JIRAUSER${id}`)) id = this.nextId++;
     const dir = this.directory(rec.directory);
     let lastLogin;
     if (rec.lastLogin === null) lastLogin = null;
@@ -208,10 +245,48 @@ export class SandboxState {
     this.users.set(lc, u);
     this.byId.push(u);
     for (const g of rec.groups ?? []) this._link(u, this.group(g, true));
-    this._keyIndex = null;
+    this._keyIndex?.set(u.key.toLowerCase(), u); // kept up to date rather than rebuilt: seeding adds 100k users
     this._tokenIndex = null;
     this.touch();
+    if (by !== undefined) this._audit('created', by, { objects: [userObject(u)] });
     return u;
+  }
+
+  /**
+   * Renames a user as Jira does: the key stays, the old name becomes free (a new user created with
+   * it gets a new key). The caller checks that `newName` is not taken.
+   */
+  renameUser(user, newName, by = 'test') {
+    const u = this._userArg(user);
+    const oldName = u.name;
+    const lc = String(newName).toLowerCase();
+    if (lc !== u.lc && this.users.has(lc)) throw new Error(`a user named ${newName} already exists`);
+    this.users.delete(u.lc);
+    u.name = String(newName);
+    this.users.set(u.lc, u);
+    this._sorted = null; // the order by name changed (sortedUsers reuses the order while the count is the same)
+    this.textChanged(u);
+    this.mutations.push({ op: 'rename', user: u.name, from: oldName, at: this.now(), by });
+    this._audit('renamed', by, { objects: [userObject(u)], changes: [{ key: 'username', from: oldName, to: u.name }] });
+    return u;
+  }
+
+  /** Display name and email changes (PUT user), recorded as "User updated". */
+  updateDetails(user, { displayName, email }, by = 'test') {
+    const u = this._userArg(user);
+    const changes = [];
+    if (typeof displayName === 'string' && displayName !== u.displayName) {
+      changes.push({ key: 'displayName', from: u.displayName, to: displayName });
+      u.displayName = displayName;
+    }
+    if (typeof email === 'string' && email !== u.email) {
+      changes.push({ key: 'emailAddress', from: u.email, to: email });
+      u.email = email;
+    }
+    if (!changes.length) return false;
+    this.textChanged(u);
+    this._audit('updated', by, { objects: [userObject(u)], changes });
+    return true;
   }
 
   /** A user's name, email or display name changed: drop the search index. */
@@ -284,7 +359,8 @@ export class SandboxState {
 
   // ---- mutations (the routes call these after their checks) ----
 
-  setActive(u, active, by = 'test') {
+  setActive(user, active, by = 'test') {
+    const u = this._userArg(user);
     if (u.active === active) {
       this.counters.unchanged++;
       this.repeats.push({ op: active ? 'reactivate' : 'deactivate', user: u.name, at: this.now(), by });
@@ -294,10 +370,12 @@ export class SandboxState {
     this.counters[active ? 'reactivated' : 'deactivated']++;
     this.mutations.push({ op: active ? 'reactivate' : 'deactivate', user: u.name, at: this.now(), by });
     this.touch();
+    this._audit(active ? 'reactivated' : 'deactivated', by, { objects: [userObject(u)], changes: [{ key: 'active', from: String(!active), to: String(active) }] });
     return true;
   }
 
-  removeFromGroup(u, g, by = 'test') {
+  removeFromGroup(user, group, by = 'test') {
+    const u = this._userArg(user), g = this._groupArg(group);
     if (!g.members.has(u)) {
       this.repeats.push({ op: 'removeFromGroup', user: u.name, group: g.name, at: this.now(), by });
       return false;
@@ -307,10 +385,12 @@ export class SandboxState {
     this.counters.removedFromGroup++;
     this.mutations.push({ op: 'removeFromGroup', user: u.name, group: g.name, at: this.now(), by });
     this.touch();
+    this._audit('removedFromGroup', by, { objects: [userObject(u), groupObject(g)] });
     return true;
   }
 
-  addToGroup(u, g, by = 'test') {
+  addToGroup(user, group, by = 'test') {
+    const u = this._userArg(user), g = this._groupArg(group);
     if (g.members.has(u)) {
       this.repeats.push({ op: 'addToGroup', user: u.name, group: g.name, at: this.now(), by });
       return false;
@@ -319,10 +399,17 @@ export class SandboxState {
     this.counters.addedToGroup++;
     this.mutations.push({ op: 'addToGroup', user: u.name, group: g.name, at: this.now(), by });
     this.touch();
+    this._audit('addedToGroup', by, { objects: [userObject(u), groupObject(g)] });
     return true;
   }
 
-  recordLogin(u) {
+  /**
+   * A login now (a user or a username): lastLoginTime (10.x/11) and loginInfo follow. Tests use it
+   * to make a user active between a plan and its run.
+   */
+  recordLogin(user) {
+    const u = this._userArg(user);
+    u.previousLogin = u.lastLogin ?? undefined;
     u.lastLogin = this.now();
     u.loginCount = (u.loginCount ?? 0) + 1;
     this.counters.logins++;

@@ -1,9 +1,11 @@
 // The XSRF rule of atlassian-rest's XsrfResourceFilter (reference §3.2):
-// - mode 'jira': a mutative request (POST/PUT/DELETE/PATCH) whose Content-Type is null, form,
-//   multipart or text/plain must carry `X-Atlassian-Token: no-check` (or the deprecated "nocheck",
-//   or atl_token = the session's XSRF token); otherwise 403 "XSRF check failed".
-// - mode 'strict' (default): every mutative request needs the header (or atl_token), whatever
-//   its content type, so a client that forgets it is caught even on JSON PUTs.
+// - mode 'jira' (default): a mutative request (POST/PUT/DELETE/PATCH) whose Content-Type is null,
+//   form, multipart or text/plain must carry `X-Atlassian-Token: no-check` (or the deprecated
+//   "nocheck", or atl_token = the session's XSRF token); otherwise 403 "XSRF check failed". A JSON
+//   request passes without it, with a PAT, Basic or a session alike — as ordinary scripts
+//   (atlassian-python-api) rely on against a real Jira.
+// - mode 'strict': every mutative request needs the header (or atl_token), whatever its content
+//   type, so the project's own client tests catch a client that forgets it even on JSON PUTs.
 // - mode 'off': no check.
 // Both modes add the Origin/Referer rule for browser-looking requests: a cross-origin POST fails;
 // PUT and DELETE only log (as the real filter does) unless `enforceOriginOnAll` is set.
@@ -20,7 +22,7 @@ export function isMutative(method) {
  * Returns null when the request passes, else the reason (logged) — the caller answers 403
  * "XSRF check failed". `warnings` collects the passes the real filter would only log.
  */
-export function xsrfCheck(req, url, { mode = 'strict', session, selfOrigin, enforceOriginOnAll = false, warnings }) {
+export function xsrfCheck(req, url, { mode = 'jira', session, selfOrigin, enforceOriginOnAll = false, warnings }) {
   if (mode === 'off' || !isMutative(req.method)) return null;
   const token = String(req.headers['x-atlassian-token'] ?? '').toLowerCase();
   const atl = url.searchParams.get('atl_token');

@@ -6,7 +6,7 @@ import { UsageError, EXIT_OK } from '../errors.mjs';
 /** The option spec, in the shape of args.mjs COMMANDS entries (for the lead to register). */
 export const sandboxCommand = {
   summary: 'run a sandbox Jira Data Center (for tests and demos) until stopped',
-  synopsis: 'sandbox [--port P] [--jira 9|10.0|10.3|11] [--users N | --snapshot FILE] [--rate-limit] [--faults SHARE] [--seed N]',
+  synopsis: 'sandbox [--port P] [--jira 9|10.0|10.3|11] [--users N | --snapshot FILE] [--rate-limit] [--faults SHARE] [--seed N] [--xsrf jira|strict|off]',
   options: {
     port: { type: 'string', arg: 'P', help: 'port to listen on (default 0: any free port)' },
     host: { type: 'string', arg: 'HOST', help: 'address to listen on (default 127.0.0.1)' },
@@ -18,6 +18,8 @@ export const sandboxCommand = {
     seed: { type: 'string', arg: 'N', help: 'seed for generated users and injected faults (default 1)' },
     websudo: { type: 'boolean', help: 'admin writes over a session cookie need WebSudo' },
     'latency-ms': { type: 'string', arg: 'MS', help: 'delay every request by MS milliseconds' },
+    xsrf: { type: 'string', arg: 'MODE', help: 'jira (default: JSON writes pass without X-Atlassian-Token, as in Jira), strict (every write needs it) or off' },
+    'audit-retention-days': { type: 'string', arg: 'N', help: 'days the audit log keeps (default 365): seeded users created earlier have no "User created" event' },
     'local-groups': {
       type: 'string',
       arg: 'PATTERNS',
@@ -52,6 +54,8 @@ export function sandboxOptions(argv) {
     faults = Number(values.faults);
     if (!/^\d*\.?\d+$/.test(values.faults) || !(faults >= 0 && faults <= 1)) throw new UsageError(`--faults must be a share from 0 to 1, got ${JSON.stringify(values.faults)}`, 'sandbox');
   }
+  const xsrf = values.xsrf ?? 'jira';
+  if (!['jira', 'strict', 'off'].includes(xsrf)) throw new UsageError(`--xsrf must be jira, strict or off, got ${JSON.stringify(xsrf)}`, 'sandbox');
   return {
     help: Boolean(values.help),
     port: nonNegativeInt(values.port, 'port', 65535) ?? 0,
@@ -65,6 +69,8 @@ export function sandboxOptions(argv) {
     websudo: Boolean(values.websudo),
     latencyMs: nonNegativeInt(values['latency-ms'], 'latency-ms', 600_000) ?? 0,
     localGroups: (values['local-groups'] ?? '').split(',').map((g) => g.trim()).filter(Boolean),
+    xsrf,
+    auditRetentionDays: nonNegativeInt(values['audit-retention-days'], 'audit-retention-days', 36_500) ?? 365,
   };
 }
 

@@ -5,7 +5,7 @@
 //   GET    /rest/api/2/user/properties/{key}?username=|userKey=      {key, value}  | 404
 //   PUT    /rest/api/2/user/properties/{key}?username=|userKey=      JSON value -> 201 created | 200 updated
 //   DELETE /rest/api/2/user/properties/{key}?username=|userKey=      204 | 404
-//   POST   /rest/api/2/user                                          create a user (admin) -> 201 user bean
+//   POST   /rest/api/2/user                                          create a user (admin) -> 201 user bean (a new key)
 //
 // Rules as Jira's entity-property service applies them (JsonEntityPropertyManagerImpl): the key
 // is at most 255 characters, the value is valid JSON of at most 32,768 characters
@@ -133,7 +133,8 @@ function createUser(ctx, { principal, json }) {
       const u = ctx.state.addUser({
         name: b.name, displayName: b.displayName, email: b.emailAddress, active: true, groups,
         directory: 'Jira Internal Directory', created: new Date(ctx.state.now()).toISOString(), lastLogin: null,
-      });
+      }, { by: principal.user.name });
+      if (typeof b.password === 'string' && b.password) ctx.auth.passwords.set(u.lc, b.password);
       return { status: 201, body: userBean(ctx, u, { groupsSize: true }) };
     },
   };

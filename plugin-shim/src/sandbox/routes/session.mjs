@@ -15,7 +15,6 @@ function doLogin(ctx, username, password) {
     if (known) known.failedLoginCount = (known.failedLoginCount ?? 0) + 1;
     return null;
   }
-  u.previousLogin = u.lastLogin ?? undefined;
   ctx.state.recordLogin(u);
   return { u, session: ctx.auth.createSession(u) };
 }

@@ -1,4 +1,4 @@
-// User resources: myself, user (get, update active), user/search (9.x pages / 10.x window of 100),
+// User resources: myself, user (get; update active, displayName, emailAddress, name = rename), user/search (9.x pages / 10.x window of 100),
 // user/list (10.3 LTS and 11 cursor stream), user/duplicated/list and count.
 import { HttpError, intParam, boolParam } from '../http.mjs';
 import { userBean } from '../beans.mjs';
@@ -47,7 +47,14 @@ async function putUser(ctx, { url, principal, json }) {
   const body = json ?? {};
   if (typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'Can not deserialize the request body.');
   if ('active' in body && typeof body.active !== 'boolean') throw new HttpError(400, [], { active: 'The value must be true or false.' });
+  if ('name' in body && (typeof body.name !== 'string' || !body.name.trim())) throw new HttpError(400, [], { username: 'You must specify a username.' });
+  const rename = typeof body.name === 'string' && body.name !== u.name ? body.name : undefined;
+  if (rename !== undefined) {
+    const other = ctx.state.user(rename);
+    if (other && other !== u) throw new HttpError(400, [], { username: 'A user with that username already exists.' });
+  }
   const changes = ['active', 'displayName', 'emailAddress'].filter((f) => f in body && body[f] !== (f === 'emailAddress' ? u.email : u[f]));
+  if (rename !== undefined) changes.push('name');
   if (changes.length && u.readOnly) {
     ctx.state.counters.refused++;
     throw new HttpError(400, `Cannot edit user '${u.name}' as the directory '${u.directory}' is read-only.`);
@@ -58,15 +65,20 @@ async function putUser(ctx, { url, principal, json }) {
   }
   return {
     commit() {
-      if ('active' in body) ctx.state.setActive(u, body.active, principal.user.name);
-      if (typeof body.displayName === 'string' && body.displayName !== u.displayName) {
-        u.displayName = body.displayName;
-        ctx.state.textChanged(u);
+      const by = principal.user.name;
+      if (rename !== undefined) {
+        // Jira keeps the key; what is keyed by the name here (credentials, sessions, properties) follows.
+        const oldLc = u.lc;
+        ctx.state.renameUser(u, rename, by);
+        ctx.auth.renamed(oldLc, u.lc);
+        const props = ctx.state.userProperties;
+        if (props?.has(oldLc)) {
+          props.set(u.lc, props.get(oldLc));
+          if (oldLc !== u.lc) props.delete(oldLc);
+        }
       }
-      if (typeof body.emailAddress === 'string' && body.emailAddress !== u.email) {
-        u.email = body.emailAddress;
-        ctx.state.textChanged(u);
-      }
+      if ('active' in body) ctx.state.setActive(u, body.active, by);
+      ctx.state.updateDetails(u, { displayName: body.displayName, email: body.emailAddress }, by);
       return { body: userBean(ctx, u, { groupsSize: true }) };
     },
   };
