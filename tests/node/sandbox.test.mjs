@@ -461,6 +461,267 @@ describe('XSRF as Jira does it (the default): only form, text and content-type-l
   });
 });
 
+describe('audit log (GET /rest/auditing/1.0/events)', () => {
+  const NOW = Date.parse('2026-11-27T10:00:00Z');
+  const DAY = 86_400_000;
+  const snapshot = {
+    capturedAt: '2026-11-27T10:00:00Z',
+    users: [
+      { name: 'new-hire', displayName: 'New', email: 'n@example.com', active: true, groups: ['jira-software-users'], directory: 'Jira Internal Directory', created: '2026-11-20T09:00:00Z' },
+      { name: 'mid-year', displayName: 'Mid', email: 'm@example.com', active: true, groups: ['jira-software-users', 'team-x'], directory: 'Jira Internal Directory', created: '2026-06-01T08:00:00+0200' },
+      { name: 'old-timer', displayName: 'Old', email: 'o@example.com', active: true, groups: ['jira-software-users'], directory: 'Jira Internal Directory', created: '2019-03-04T10:00:00Z' },
+      { name: 'no-date', displayName: 'No date', email: 'x@example.com', active: true, groups: ['jira-software-users'], directory: 'Jira Internal Directory' },
+      { name: 'ldap-u', displayName: 'L', email: 'l@example.com', active: true, groups: ['jira-software-users'], directory: 'Corp LDAP (read-only)', created: '2026-10-01T00:00:00Z' },
+      { name: 'ops', displayName: 'Ops admin', email: 'ops@example.com', active: true, groups: ['jira-administrators'], directory: 'Jira Internal Directory' },
+    ],
+  };
+  const events = async (sb, query = '', opts = {}) => call(sb, `/rest/auditing/1.0/events${query}`, opts);
+  const actions = (list) => list.map((e) => `${e.type.action}: ${e.affectedObjects.map((o) => o.name).join(' / ')}`);
+
+  test('seeded users have "User created" events only inside the retention window; the shape is the documented one', async () => {
+    const sb = await startSandbox({ jira: '10.3', snapshot, now: () => NOW });
+    try {
+      const r = await events(sb);
+      assert.equal(r.status, 200);
+      assert.deepEqual(Object.keys(r.body), ['entities', 'pagingInfo']);
+      assert.deepEqual(actions(r.body.entities), ['User created: new-hire', 'User created: ldap-u', 'User created: mid-year'], 'newest first; old-timer and no-date have none');
+      const e = r.body.entities[2];
+      assert.deepEqual(Object.keys(e), ['timestamp', 'author', 'type', 'affectedObjects', 'changedValues', 'extraAttributes', 'method', 'node', 'source', 'system']);
+      assert.equal(e.timestamp, '2026-06-01T06:00:00.000Z');
+      assert.deepEqual(Object.keys(e.author), ['id', 'name', 'type', 'uri', 'avatarUri']);
+      assert.equal(e.author.type, 'system');
+      assert.deepEqual(Object.keys(e.type), ['category', 'categoryI18nKey', 'action', 'actionI18nKey']);
+      assert.equal(e.type.category, 'user management');
+      const u = sb.state.user('mid-year');
+      assert.deepEqual(e.affectedObjects, [{ id: u.key, name: 'mid-year', type: 'USER', uri: `${sb.url}/secure/ViewProfile.jspa?name=mid-year` }]);
+      assert.deepEqual(r.body.pagingInfo, { lastPage: true, size: 3 });
+      assert.deepEqual(sb.state.auditEvents(), [...r.body.entities].reverse(), 'state.auditEvents(): the same events, oldest first');
+    } finally {
+      await sb.close();
+    }
+    const short = await startSandbox({ jira: '10.3', snapshot, now: () => NOW, auditRetentionDays: 30 });
+    try {
+      assert.deepEqual(actions((await events(short)).body.entities), ['User created: new-hire']);
+    } finally {
+      await short.close();
+    }
+  });
+
+  test('every change is recorded with the acting user as author; repeats and refusals are not', async () => {
+    let now = NOW;
+    const sb = await startSandbox({ jira: '10.3', snapshot, now: () => now, passwords: { ops: 'ops-pw' } });
+    try {
+      const before = sb.state.auditEvents().length;
+      const step = async (path, opts) => {
+        now += 1000;
+        const r = await call(sb, path, opts);
+        assert.ok(r.status < 300, `${path}: ${r.status} ${r.text}`);
+        return r;
+      };
+      await step('/rest/api/2/user?username=mid-year', { method: 'PUT', body: { active: false } });
+      await step('/rest/api/2/user?username=mid-year', { method: 'PUT', body: { active: true }, basic: 'ops:ops-pw' });
+      await step('/rest/api/2/group/user?groupname=team-x&username=mid-year', { method: 'DELETE', basic: 'ops:ops-pw' });
+      await step('/rest/api/2/group/user?groupname=team-x', { method: 'POST', body: { name: 'new-hire' } });
+      await step('/rest/api/2/user?username=new-hire', { method: 'PUT', body: { name: 'new-hire-2', displayName: 'New Two' } });
+      const created = await step('/rest/api/2/user', { method: 'POST', body: { name: 'svc-x', displayName: 'Svc', emailAddress: 's@example.com', password: 'pw' } });
+      // a repeat and refusals: no events
+      assert.equal((await call(sb, '/rest/api/2/user?username=old-timer', { method: 'PUT', body: { active: true } })).status, 200);
+      assert.equal((await call(sb, '/rest/api/2/user?username=ldap-u', { method: 'PUT', body: { active: false } })).status, 400);
+      assert.equal((await call(sb, '/rest/api/2/user?username=old-timer', { method: 'PUT', body: { active: false }, token: sb.viewerToken })).status, 403);
+
+      const all = sb.state.auditEvents().slice(before);
+      assert.deepEqual(actions(all), [
+        'User deactivated: mid-year',
+        'User reactivated: mid-year',
+        'User removed from group: mid-year / team-x',
+        'User added to group: new-hire / team-x',
+        'User renamed: new-hire-2',
+        'User updated: new-hire-2',
+        'User created: svc-x',
+      ]);
+      assert.deepEqual(all.map((e) => e.author.name), ['admin', 'ops', 'ops', 'admin', 'admin', 'admin', 'admin']);
+      assert.deepEqual(all.map((e) => e.author.type), Array(7).fill('user'));
+      assert.equal(all[1].author.id, sb.state.user('ops').key);
+      assert.deepEqual(all[0].changedValues, [{ key: 'active', i18nKey: 'common.words.active', from: 'true', to: 'false' }]);
+      assert.deepEqual(all[1].changedValues.map((c) => [c.key, c.from, c.to]), [['active', 'false', 'true']]);
+      assert.deepEqual(all[2].affectedObjects.map((o) => o.type), ['USER', 'GROUP']);
+      assert.deepEqual(all[4].changedValues.map((c) => [c.key, c.from, c.to]), [['username', 'new-hire', 'new-hire-2']]);
+      assert.deepEqual(all[5].changedValues.map((c) => [c.key, c.from, c.to]), [['displayName', 'New', 'New Two']]);
+      assert.equal(all[6].affectedObjects[0].id, created.body.key);
+      assert.equal(all[0].timestamp, new Date(NOW + 1000).toISOString());
+      // direct changes through the state helpers are recorded too (author: the given name, a system actor when not a user)
+      sb.state.addToGroup('old-timer', 'brand-new-group', 'jira-sync');
+      const last = sb.state.auditEvents().at(-1);
+      assert.deepEqual([last.type.action, last.author.name, last.author.type], ['User added to group', 'jira-sync', 'system']);
+    } finally {
+      await sb.close();
+    }
+  });
+
+  test('paging: limit, offset, pageCursor, from/to and filters; cursor and offset walks agree', async () => {
+    let now = NOW;
+    const sb = await startSandbox({ jira: '10.3', snapshot, now: () => now });
+    try {
+      for (let i = 0; i < 12; i++) {
+        now += 60_000;
+        sb.state.setActive('old-timer', i % 2 === 1, 'admin');
+      }
+      const total = sb.state.auditEvents().length;
+      assert.equal(total, 15);
+      const byCursor = [];
+      let q = '?limit=4';
+      for (let pages = 0; ; pages++) {
+        assert.ok(pages < 10);
+        const r = await events(sb, q);
+        assert.equal(r.status, 200);
+        const p = r.body.pagingInfo;
+        assert.equal(p.size, r.body.entities.length);
+        byCursor.push(...r.body.entities);
+        if (p.lastPage) {
+          assert.equal(p.nextPageCursor, undefined);
+          break;
+        }
+        assert.deepEqual(Object.keys(p), ['lastPage', 'nextPageCursor', 'nextPageLink', 'nextPageOffset', 'size']);
+        assert.match(p.nextPageCursor.cursor, /^\d+,\d+$/);
+        assert.ok(p.nextPageLink.startsWith(`${sb.url}/rest/auditing/1.0/events?`));
+        q = `?limit=4&pageCursor=${encodeURIComponent(p.nextPageCursor.cursor)}`;
+      }
+      const byOffset = [];
+      for (let offset = 0; ; ) {
+        const r = await events(sb, `?limit=4&offset=${offset}`);
+        byOffset.push(...r.body.entities);
+        if (r.body.pagingInfo.lastPage) break;
+        offset = r.body.pagingInfo.nextPageOffset;
+      }
+      assert.equal(byCursor.length, total);
+      assert.deepEqual(byCursor, byOffset);
+      const times = byCursor.map((e) => Date.parse(e.timestamp));
+      assert.deepEqual(times, [...times].sort((a, b) => b - a), 'newest first');
+      // following nextPageLink as given works too
+      const first = await events(sb, '?limit=5');
+      const next = await fetch(first.body.pagingInfo.nextPageLink, { headers: { Authorization: `Bearer ${sb.token}` } });
+      assert.deepEqual((await next.json()).entities, byCursor.slice(5, 10));
+      // from / to (inclusive) and filters
+      const from = new Date(NOW + 3 * 60_000).toISOString(), to = new Date(NOW + 5 * 60_000).toISOString();
+      const window = await events(sb, `?from=${from}&to=${to}`);
+      assert.deepEqual(window.body.entities.map((e) => e.timestamp), [to, new Date(NOW + 4 * 60_000).toISOString(), from]);
+      assert.equal((await events(sb, '?actions=User%20deactivated')).body.entities.length, 6);
+      assert.equal((await events(sb, '?categories=USER%20MANAGEMENT&actions=user%20created,user%20reactivated')).body.entities.length, 9);
+      assert.deepEqual(actions((await events(sb, '?search=mid-')).body.entities), ['User created: mid-year']);
+      for (const bad of ['?limit=0', '?limit=x', '?pageCursor=abc', '?from=yesterday', '?offset=-1']) assert.equal((await events(sb, bad)).status, 400, bad);
+    } finally {
+      await sb.close();
+    }
+  });
+
+  test('admins only; nothing over REST edits or deletes an event; events past the retention window are gone', async () => {
+    let now = NOW;
+    const sb = await startSandbox({ jira: '10.3', snapshot, now: () => now, auditRetentionDays: 10 });
+    try {
+      assert.equal((await events(sb, '', { token: sb.viewerToken })).status, 403);
+      assert.equal((await events(sb, '', { token: null })).status, 401);
+      for (const method of ['POST', 'PUT', 'DELETE', 'PATCH']) {
+        assert.equal((await events(sb, '', { method, body: method === 'DELETE' ? undefined : { entities: [] } })).status, 405, method);
+      }
+      assert.equal((await call(sb, '/rest/auditing/1.0/events/1', { method: 'DELETE' })).status, 404);
+      const copy = sb.state.auditEvents();
+      copy[0].type.action = 'edited';
+      copy.length = 0;
+      assert.deepEqual(actions(sb.state.auditEvents()), ['User created: new-hire'], 'the helper hands out copies');
+      assert.throws(() => { sb.state.audit.events[0].at = 0; }, TypeError, 'stored events are frozen');
+      now += 8 * DAY; // new-hire was created 7 days before NOW: 15 days ago now, past the 10-day window
+      assert.deepEqual((await events(sb)).body.entities, []);
+    } finally {
+      await sb.close();
+    }
+  });
+
+  test('event names can be overridden (a reader tested against other spellings)', async () => {
+    const sb = await startSandbox({ jira: '10.3', snapshot, now: () => NOW, auditNames: { deactivated: { action: 'User updated' } } });
+    try {
+      await call(sb, '/rest/api/2/user?username=mid-year', { method: 'PUT', body: { active: false } });
+      const e = sb.state.auditEvents().at(-1);
+      assert.deepEqual([e.type.category, e.type.action, e.changedValues[0].key, e.changedValues[0].to], ['user management', 'User updated', 'active', 'false']);
+    } finally {
+      await sb.close();
+    }
+  });
+});
+
+describe('rename, create, and the test helpers the execution-safety tests use', () => {
+  const snapshot = {
+    capturedAt: '2026-11-27T10:00:00Z',
+    users: [
+      { name: 'jdoe', displayName: 'J Doe', email: 'j@example.com', active: true, groups: ['jira-software-users'], directory: 'Jira Internal Directory', lastLogin: '2025-01-01T00:00:00Z' },
+      { name: 'other', displayName: 'Other', email: 'o@example.com', active: true, groups: ['jira-software-users'], directory: 'Jira Internal Directory', lastLogin: null },
+      { name: 'ldap-u', displayName: 'L', email: 'l@example.com', active: true, groups: ['jira-software-users'], directory: 'Corp LDAP (read-only)' },
+    ],
+  };
+
+  test('PUT user {"name"} renames and keeps the key; the old name can then be created again with a new key', async () => {
+    const sb = await startSandbox({ jira: '10.3', snapshot, tokens: { jdoe: 'jdoe-pat' } });
+    try {
+      const key = (await call(sb, '/rest/api/2/user?username=jdoe')).body.key;
+      assert.match(key, /^JIRAUSER\d+$/);
+      await call(sb, '/rest/api/2/user/properties/k?username=jdoe', { method: 'PUT', body: { v: 1 } });
+      const r = await call(sb, '/rest/api/2/user?username=jdoe', { method: 'PUT', body: { name: 'jdoe-left' } });
+      assert.equal(r.status, 200);
+      assert.deepEqual([r.body.name, r.body.key], ['jdoe-left', key]);
+      assert.equal((await call(sb, '/rest/api/2/user?username=jdoe')).status, 404);
+      assert.equal((await call(sb, `/rest/api/2/user?key=${key}`)).body.name, 'jdoe-left');
+      assert.equal((await call(sb, '/rest/api/2/myself', { token: 'jdoe-pat' })).body.name, 'jdoe-left', 'the PAT follows the user');
+      assert.deepEqual((await call(sb, '/rest/api/2/user/properties/k?username=jdoe-left')).body.value, { v: 1 }, 'properties follow the user');
+      assert.ok((await call(sb, '/rest/api/2/user/search?username=jdoe-left')).body.some((u) => u.key === key));
+      const created = await call(sb, '/rest/api/2/user', { method: 'POST', body: { name: 'jdoe', password: 'pw1', emailAddress: 'j2@example.com', displayName: 'Another J Doe' } });
+      assert.equal(created.status, 201);
+      assert.notEqual(created.body.key, key);
+      assert.equal(created.body.name, 'jdoe');
+      assert.equal((await call(sb, '/rest/api/2/myself', { basic: 'jdoe:pw1' })).body.key, created.body.key, 'the password given at creation works');
+      assert.equal((await call(sb, '/rest/api/2/user?username=jdoe')).body.key, created.body.key);
+      assert.deepEqual(sb.state.snapshotTruth().users.filter((u) => u.name.startsWith('jdoe')).map((u) => [u.name, u.key]), [['jdoe', created.body.key], ['jdoe-left', key]]);
+      // refusals: a taken name, an empty name, a read-only directory
+      const taken = await call(sb, '/rest/api/2/user?username=jdoe-left', { method: 'PUT', body: { name: 'OTHER' } });
+      assert.equal(taken.status, 400);
+      assert.match(taken.body.errors.username, /already exists/);
+      assert.equal((await call(sb, '/rest/api/2/user?username=jdoe-left', { method: 'PUT', body: { name: '' } })).status, 400);
+      assert.equal((await call(sb, '/rest/api/2/user?username=ldap-u', { method: 'PUT', body: { name: 'ldap-v' } })).status, 400);
+      assert.equal((await call(sb, '/rest/api/2/user', { method: 'POST', body: { name: 'JDOE', emailAddress: 'x@example.com', displayName: 'X' } })).status, 400);
+      // a change of case only is a rename too
+      assert.equal((await call(sb, '/rest/api/2/user?username=other', { method: 'PUT', body: { name: 'Other' } })).body.name, 'Other');
+    } finally {
+      await sb.close();
+    }
+  });
+
+  test('state.recordLogin and state.addToGroup by name: the REST API shows fresh data at once', async () => {
+    let now = Date.parse('2026-11-27T10:00:00Z');
+    const sb = await startSandbox({ jira: '10.3', snapshot, now: () => now, timeZone: 'UTC' });
+    const sb9 = await startSandbox({ jira: '9', snapshot, now: () => now });
+    try {
+      const before = (await call(sb, '/rest/api/2/user?username=other')).body;
+      assert.equal(before.lastLoginTime, null);
+      now += 3_600_000;
+      sb.state.recordLogin('other');
+      const after = (await call(sb, '/rest/api/2/user?username=other&expand=groups')).body;
+      assert.equal(after.lastLoginTime, '2026-11-27T11:00:00+0000');
+      assert.equal(after.key, before.key);
+      sb.state.addToGroup('other', 'jira-servicemanagement-users');
+      const g = (await call(sb, '/rest/api/2/user?username=other&expand=groups')).body.groups.items.map((x) => x.name);
+      assert.ok(g.includes('jira-servicemanagement-users'));
+      const member = await call(sb, '/rest/api/2/group/member?groupname=jira-servicemanagement-users');
+      assert.ok(member.body.values.some((u) => u.name === 'other'));
+      assert.throws(() => sb.state.recordLogin('ghost'), /no user named "ghost"/);
+      sb9.state.recordLogin('other');
+      const nine = (await call(sb9, '/rest/api/2/user?username=other')).body;
+      assert.ok(!('lastLoginTime' in nine), '9.x does not serve it');
+      assert.match(nine.key, /^JIRAUSER/);
+    } finally {
+      await sb.close();
+      await sb9.close();
+    }
+  });
+});
+
 describe('rate limiting and injected faults', () => {
   test('token bucket: 429 with Retry-After and X-RateLimit-* headers; UI cookie requests exempt', async () => {
     let now = 1_000_000;
