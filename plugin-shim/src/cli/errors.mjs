@@ -1,5 +1,7 @@
-// The two ways a command ends early on purpose. Both exit 2 (bad input); anything else that is
-// thrown is unexpected and ends as "error: ..." with exit 1 (see main.mjs).
+// How a command ends early on purpose. UsageError is the CLI's own (exit 2 with a hint to --help);
+// the others are shared by every layer (../errors.mjs). Anything else that is thrown is
+// unexpected and ends as "error: ..." with exit 1 (see main.mjs).
+export { InputError, EXIT_OK, EXIT_UNEXPECTED, EXIT_BAD_INPUT } from '../errors.mjs';
 
 /** Wrong command line: the message plus a hint to the command's --help. */
 export class UsageError extends Error {
@@ -9,15 +11,3 @@ export class UsageError extends Error {
     this.command = command;
   }
 }
-
-/** An input that cannot be used (missing file, invalid policy, ...); the lines are already printed or in `lines`. */
-export class InputError extends Error {
-  constructor(message) {
-    super(message);
-    this.name = 'InputError';
-  }
-}
-
-export const EXIT_OK = 0;
-export const EXIT_UNEXPECTED = 1;
-export const EXIT_BAD_INPUT = 2;

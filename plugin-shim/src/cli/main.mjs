@@ -17,7 +17,7 @@ import { undo } from './commands/undo.mjs';
 import { audit } from './commands/audit.mjs';
 import { daemon } from './commands/daemon.mjs';
 import { sandbox } from './commands/sandbox.mjs';
-import { RefusedError, EXIT_REFUSED } from '../runner/errors.mjs';
+import { isRefusal, EXIT_REFUSED } from '../errors.mjs';
 import { redactor } from '../runner/connect.mjs';
 
 const RUN = { preview, schedules, dashboard, validate, tier, snapshot, run: runCommand, undo, audit, daemon, sandbox, help: helpCommand };
@@ -144,7 +144,7 @@ function failure(e, io, env) {
     if (e.message) io.err(sanitize(e.message));
     return EXIT_BAD_INPUT;
   }
-  if (e instanceof RefusedError) {
+  if (isRefusal(e)) {
     io.err(sanitize(e.message));
     return EXIT_REFUSED;
   }

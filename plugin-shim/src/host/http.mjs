@@ -23,6 +23,28 @@ export function abortableSleep(ms, signal) {
   });
 }
 
+/**
+ * One signal that aborts when either does (the client's own, and one request's, e.g. a run's Stop).
+ * `release()` removes the listeners, so a long-lived signal does not collect one per request.
+ */
+function joinSignals(a, b) {
+  if (!a || !b) return { signal: a || b || undefined, release() {} };
+  const ctl = new AbortController();
+  const onA = () => ctl.abort(a.reason);
+  const onB = () => ctl.abort(b.reason);
+  if (a.aborted) onA();
+  else if (b.aborted) onB();
+  a.addEventListener('abort', onA, { once: true });
+  b.addEventListener('abort', onB, { once: true });
+  return {
+    signal: ctl.signal,
+    release() {
+      a.removeEventListener('abort', onA);
+      b.removeEventListener('abort', onB);
+    },
+  };
+}
+
 function abortError(signal) {
   const r = signal?.reason;
   return new HostError('host.aborted', `aborted${r && r.message ? `: ${r.message}` : ''}`, { reason: 'The operation was cancelled' });
@@ -116,7 +138,6 @@ export function createHttp(o) {
   const random = o.random || Math.random;
   const now = o.now || Date.now;
   const limiter = createLimiter(Math.max(1, o.concurrency ?? 4));
-  const outer = o.signal;
   const stats = { requests: 0, retries: 0, rateLimited: 0, failures: 0, byEndpoint: /** @type {Record<string, number>} */ ({}) };
   let gateUntil = 0; // no new attempt starts before this instant (shared Retry-After)
 
@@ -139,17 +160,17 @@ export function createHttp(o) {
     return Math.round(exp / 2 + random() * (exp / 2)); // "equal jitter": never 0, never above the ceiling
   }
 
-  async function waitGate() {
+  async function waitGate(signal) {
     for (;;) {
       const wait = gateUntil - now();
       if (wait <= 0) return;
-      await sleep(wait, outer);
+      await sleep(wait, signal);
     }
   }
 
   /** One attempt. Resolves {res, text, json} or throws a HostError (network/timeout/abort). */
-  async function attemptOnce(method, url, init, endpoint) {
-    await waitGate();
+  async function attemptOnce(method, url, init, endpoint, outer) {
+    await waitGate(outer);
     if (outer?.aborted) throw abortError(outer);
     const ctl = new AbortController();
     let timedOut = false;
@@ -189,9 +210,20 @@ export function createHttp(o) {
    * @param {unknown} [opt.body]  JSON body
    * @param {boolean} [opt.idempotent]  default: GET/HEAD/PUT/DELETE
    * @param {boolean} [opt.json]  expect a JSON body on success (default true for GET)
+   * @param {AbortSignal} [opt.signal]  this request only (e.g. a run's Stop): every wait and the
+   *   attempt in flight end when it aborts (host.aborted), like the client's own signal
    * @returns {Promise<{status:number, json:any, text:string, headers:Headers|any, attempts:number}>}
    */
   async function request(method, path, opt = {}) {
+    const joined = joinSignals(o.signal, opt.signal);
+    try {
+      return await send(method, path, opt, joined.signal);
+    } finally {
+      joined.release();
+    }
+  }
+
+  async function send(method, path, opt, outer) {
     const endpoint = `${method} ${path}`;
     const url = buildUrl(path, opt.query);
     const mutating = !/^(GET|HEAD|OPTIONS)$/.test(method);
@@ -214,7 +246,7 @@ export function createHttp(o) {
       let out;
       let err;
       try {
-        out = await limiter.run(() => attemptOnce(method, url, init, endpoint));
+        out = await limiter.run(() => attemptOnce(method, url, init, endpoint, outer));
       } catch (e) {
         err = e;
       }
@@ -222,7 +254,7 @@ export function createHttp(o) {
         if (!(err instanceof HostError) || err.code === 'host.aborted') throw err;
         // Network failure or timeout: the request may or may not have reached Jira.
         if (idempotent && attempt <= retries) {
-          await pause(endpoint, attempt, 0, err.code, backoff(attempt));
+          await pause(endpoint, attempt, 0, err.code, backoff(attempt), false, outer);
           continue;
         }
         stats.failures++;
@@ -271,7 +303,7 @@ export function createHttp(o) {
             // Every request waits (the gate), not just this one: the bucket is shared.
             gateUntil = Math.max(gateUntil, now() + wait);
             attempt--; // 429s use their own budget
-            await pause(endpoint, attempt + 1, status, code, wait, true);
+            await pause(endpoint, attempt + 1, status, code, wait, true, outer);
             continue;
           }
         }
@@ -283,7 +315,7 @@ export function createHttp(o) {
           gateUntil = Math.max(gateUntil, now() + wait);
           gated = true;
         }
-        await pause(endpoint, attempt, status, code, wait, gated);
+        await pause(endpoint, attempt, status, code, wait, gated, outer);
         continue;
       }
       stats.failures++;
@@ -293,11 +325,11 @@ export function createHttp(o) {
     }
   }
 
-  async function pause(endpoint, attempt, status, code, delayMs, gated = false) {
+  async function pause(endpoint, attempt, status, code, delayMs, gated, signal) {
     stats.retries++;
     o.onRetry?.({ endpoint, attempt, status, code, delayMs });
-    if (gated) await waitGate(); // the shared gate holds this request (and every other) back
-    else await sleep(delayMs, outer);
+    if (gated) await waitGate(signal); // the shared gate holds this request (and every other) back
+    else await sleep(delayMs, signal);
   }
 
   /** GET returning the parsed JSON body. */

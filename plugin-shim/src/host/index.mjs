@@ -8,10 +8,12 @@ import { listGroups, walkGroupMembers } from './groups.mjs';
 import { applicationRoles, licences } from './roles.mjs';
 import { parseLastLoginCsv } from './lastlogin-csv.mjs';
 import { createMutations, getUser } from './mutations.mjs';
+import { readAuditEvents } from './audit.mjs';
 
 export { HostError } from './errors.mjs';
 export { parseCsv, parseLastLoginCsv } from './lastlogin-csv.mjs';
 export { parseJiraTime, normaliseTime, parseVersion, modeFor } from './detect.mjs';
+export { readAuditEvents, normaliseEvent } from './audit.mjs';
 
 const byName = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -218,11 +220,13 @@ export function createJiraHost(o) {
     whoami,
     assertAdmin,
     snapshot,
-    getUser: (name) => getUser(http, name),
+    getUser: (name, opt) => getUser(http, name, opt),
     deactivate: mutations.deactivate,
     reactivate: mutations.reactivate,
     removeFromGroup: mutations.removeFromGroup,
     addToGroup: mutations.addToGroup,
+    /** Jira's audit log between two instants, normalised (audit.mjs): `{from, to, limit?, maxPages?}`. */
+    auditEvents: (opts) => readAuditEvents(http, opts),
     stats: () => http.stats(),
   };
 }

@@ -2,13 +2,21 @@
 // {ok:true} or {ok:false, status, code, reason, detail?}; nothing throws except bad arguments.
 // All mutations send X-Atlassian-Token: no-check (http.mjs) and JSON bodies where there is a body.
 import { HostError, toFailure } from './errors.mjs';
+import { normaliseTime } from './detect.mjs';
 
 const eqi = (a, b) => String(a).toLowerCase() === String(b).toLowerCase();
 
-/** GET /rest/api/2/user?username=&expand=groups -> {name, key, displayName, email, active, groups} | null */
-export async function getUser(http, name) {
+/**
+ * GET /rest/api/2/user?username=&expand=groups -> {name, key, displayName, email, active, groups,
+ * lastLogin?} | null (no such user). `lastLogin` only where the version reports it (the bean's
+ * `lastLoginTime`, 10.x/11): a time, or null when the key is there without one (never logged in);
+ * absent when the bean has no such key (Jira 9: not known). Jira's REST user bean has no directory
+ * and no creation date, so neither is here.
+ * @param {{signal?: AbortSignal}} [opt]  ends the read (and its retries) early, e.g. a run's Stop
+ */
+export async function getUser(http, name, { signal } = {}) {
   try {
-    const b = await http.getJson('/rest/api/2/user', { username: name, expand: 'groups' });
+    const b = await http.getJson('/rest/api/2/user', { username: name, expand: 'groups' }, { signal });
     if (!b || typeof b.name !== 'string') return null;
     const items = b.groups && Array.isArray(b.groups.items) ? b.groups.items : [];
     const out = {
@@ -19,6 +27,15 @@ export async function getUser(http, name) {
     if (b.key != null) out.key = b.key;
     if (b.displayName != null) out.displayName = b.displayName;
     if (b.emailAddress != null) out.email = b.emailAddress;
+    if (Object.prototype.hasOwnProperty.call(b, 'lastLoginTime')) {
+      const v = b.lastLoginTime;
+      // An unreadable time is not known (absent), never "never".
+      if (v === null || v === '') out.lastLogin = null;
+      else {
+        const iso = normaliseTime(v);
+        if (iso) out.lastLogin = iso;
+      }
+    }
     return out;
   } catch (e) {
     if (e instanceof HostError && e.status === 404) return null;

@@ -1,5 +1,5 @@
 // Connecting to Jira Data Center: the token from USER_CLEANUP_TOKEN only, and the host adapter.
-import { InputError } from '../cli/errors.mjs';
+import { InputError } from '../errors.mjs';
 
 /** The Jira base URL checked; credentials in it are refused (they would end up in logs). */
 export function jiraUrl(raw) {
@@ -35,7 +35,7 @@ export async function connectJira({ url, env, concurrency, onProgress, signal })
   const reader = mod.createJiraHost({ ...common, onProgress });
   // Writes are never repeated blindly by the adapter (retries: 0; a 429 is still waited out, it
   // was not processed): after a failure that may have been applied, the runner reads the user
-  // first and only sends the change again when Jira does not show it (execute.mjs).
+  // first and only sends the change again when Jira does not show it (execution.mjs).
   const writer = mod.createJiraHost({ ...common, retries: 0 });
   const host = {
     ...reader,

@@ -6,7 +6,7 @@
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { acquireLock } from './lock.mjs';
-import { RefusedError, PlanFailed } from './errors.mjs';
+import { PlanFailed, isRefusal } from '../errors.mjs';
 
 const MAX_SLEEP = 60_000;
 
@@ -79,7 +79,7 @@ export async function runDaemon(o) {
         result = await o.runSchedule(id, at, text, auditPath, asOf);
         log({ event: 'runFinished', schedule: id, slot: at, runId: result.runId, totals: result.totals, exitCode: result.exitCode });
       } catch (e) {
-        const refused = e instanceof RefusedError || e?.code === 'host.notAdmin';
+        const refused = isRefusal(e) || e?.code === 'host.notAdmin';
         log({ event: refused ? 'runRefused' : 'runFailed', schedule: id, slot: at, message: e?.message ?? String(e), ...(e instanceof PlanFailed ? { problems: e.result.errors } : {}) });
         result = { exitCode: refused ? 3 : e instanceof PlanFailed ? 2 : 1, runId: e?.runId ?? null };
       }

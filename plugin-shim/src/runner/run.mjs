@@ -11,11 +11,11 @@ import { userInfo } from 'node:os';
 import { sha256Hex } from './hash.mjs';
 import { openTrail, TrailError } from './trail.mjs';
 import { indexRuns } from './report.mjs';
-import { roleGroupsOf, carryOut as carryOutItems, EXECUTABLE, planItems, newRunId } from './executor.mjs';
-import { RefusedError, PlanFailed } from './errors.mjs';
-import { InputError } from '../cli/errors.mjs';
+import { carryOut as carryOutItems } from './execution.mjs';
+import { roleGroupsOf, EXECUTABLE, planItems } from './items.mjs';
+import { newRunId } from './run-id.mjs';
+import { RefusedError, PlanFailed, InputError } from '../errors.mjs';
 
-export { EXECUTABLE, planItems, newRunId };
 
 function operator() {
   try {

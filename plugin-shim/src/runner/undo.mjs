@@ -3,11 +3,11 @@
 //   undoStarted {undoOf, who, jira, user?} · planned {items} · intent/outcome per user · undoFinished.
 // Only what the run's outcomes say it changed is restored, and only what is still missing in Jira
 // (so undoing twice, or after someone restored a user by hand, changes nothing more).
-// The logic is in executor.mjs (browser-safe), shared with the admin page's History view.
+// The logic is in undo-plan.mjs (browser-safe), shared with the admin page's History view.
 import { userInfo } from 'node:os';
 import { openTrail } from './trail.mjs';
-import { undoable, undoItems } from './executor.mjs';
-import { InputError } from '../cli/errors.mjs';
+import { undoable, undoItems } from './undo-plan.mjs';
+import { InputError } from '../errors.mjs';
 
 export { undoable };
 

@@ -3,7 +3,7 @@ import { parseCommand } from '../args.mjs';
 import { UsageError } from '../errors.mjs';
 import { readInput } from '../io.mjs';
 import { requireFlags, readFiles, expectSuccess } from './shared.mjs';
-import { connect, readonlyFallback, concurrency, stdio } from '../../runner/cli.mjs';
+import { connect, readonlyFallback, concurrency, stdio } from '../runner.mjs';
 import { runDaemon } from '../../runner/daemon.mjs';
 import { startRun } from '../../runner/run.mjs';
 

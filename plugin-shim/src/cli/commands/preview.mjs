@@ -4,7 +4,7 @@ import { UsageError, EXIT_OK } from '../errors.mjs';
 import { parseQuietly, readInput } from '../io.mjs';
 import { renderPlan } from '../render/plan.mjs';
 import { requireFlags, rowLimit, readFiles, expectSuccess, defined } from './shared.mjs';
-import { connect } from '../../runner/cli.mjs';
+import { connect } from '../runner.mjs';
 
 export async function preview(argv, ctx) {
   const { values } = parseCommand('preview', argv);

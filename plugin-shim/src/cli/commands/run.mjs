@@ -6,7 +6,7 @@ import { sanitize, plural } from '../text.mjs';
 import { report } from '../problems.mjs';
 import { readInput } from '../io.mjs';
 import { requireFlags, rowLimit, readFiles } from './shared.mjs';
-import { connect, showPlan, confirmer, progressFactory, readonlyFallback, concurrency, DEFAULT_AUDIT } from '../../runner/cli.mjs';
+import { connect, showPlan, confirmer, progressFactory, readonlyFallback, concurrency, DEFAULT_AUDIT } from '../runner.mjs';
 import { startRun, resumeRun } from '../../runner/run.mjs';
 
 export async function run(argv, ctx) {

@@ -5,7 +5,7 @@ import { EXIT_OK } from '../errors.mjs';
 import { readInput } from '../io.mjs';
 import { sanitize } from '../text.mjs';
 import { requireFlags } from './shared.mjs';
-import { connect } from '../../runner/cli.mjs';
+import { connect } from '../runner.mjs';
 
 export async function snapshot(argv, ctx) {
   const { values } = parseCommand('snapshot', argv);

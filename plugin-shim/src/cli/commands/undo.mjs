@@ -2,7 +2,7 @@
 import { parseCommand } from '../args.mjs';
 import { sanitize } from '../text.mjs';
 import { requireFlags } from './shared.mjs';
-import { connect, confirmer, progressFactory, DEFAULT_AUDIT } from '../../runner/cli.mjs';
+import { connect, confirmer, progressFactory, DEFAULT_AUDIT } from '../runner.mjs';
 import { undoRun } from '../../runner/undo.mjs';
 
 export async function undo(argv, ctx) {

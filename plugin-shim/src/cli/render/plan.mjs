@@ -1,8 +1,8 @@
 // The readable preview of a Plan (docs/engine-api.md "Plan").
 import { table } from '../table.mjs';
 import { safe, sanitize, pad } from '../text.mjs';
+import { EXECUTABLE } from '../../runner/items.mjs';
 
-const EXECUTABLE = new Set(['deactivate', 'removeFromGroups']);
 const PROTECTION = {
   'protect.actor': 'acting admin',
   'protect.user': 'protected user',

@@ -1,12 +1,14 @@
-// What the runner commands share: connecting with progress, the preview, the prompt, the bar.
-import { UsageError } from '../cli/errors.mjs';
-import { wholeNumber } from '../cli/args.mjs';
-import { parseQuietly } from '../cli/io.mjs';
-import { renderPlan } from '../cli/render/plan.mjs';
-import { connectJira } from './connect.mjs';
+// What the commands that change Jira (run, undo, daemon) share: connecting with progress, the
+// preview, the prompt, the bar, their flags.
+import { UsageError } from './errors.mjs';
+import { wholeNumber } from './args.mjs';
+import { parseQuietly } from './io.mjs';
+import { renderPlan } from './render/plan.mjs';
+import { sanitize } from './text.mjs';
 import { confirmCount } from './confirm.mjs';
 import { createProgress } from './progress.mjs';
-import { READONLY_FALLBACKS } from './execute.mjs';
+import { connectJira } from '../runner/connect.mjs';
+import { READONLY_FALLBACKS } from '../runner/items.mjs';
 
 export const DEFAULT_AUDIT = 'user-cleanup-audit.jsonl';
 
@@ -25,7 +27,7 @@ export async function connect(ctx, url) {
         const what = String(p.phase ?? p.step ?? 'reading');
         const n = p.done ?? p.count ?? p.users ?? '';
         const t = p.total ? `/${p.total}` : '';
-        stderr.write(`\r\x1b[2K${what.replace(/[\x00-\x1f\x7f-\x9f]/g, '')} ${n}${t}`);
+        stderr.write(`\r\x1b[2K${sanitize(what)} ${sanitize(n)}${t}`);
         drawn = true;
       }
     : undefined;

@@ -1,6 +1,6 @@
 // The confirmation before a run changes anything: --yes, or typing the number of actions on a terminal.
 import { createInterface } from 'node:readline';
-import { RefusedError } from './errors.mjs';
+import { RefusedError } from '../errors.mjs';
 
 /**
  * Resolves when confirmed; throws RefusedError otherwise (no terminal and no --yes, or a wrong answer).

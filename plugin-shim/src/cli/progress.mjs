@@ -1,5 +1,5 @@
 // Progress while a run executes: a redrawn bar on a terminal (stderr), else one plain line per outcome (stdout).
-import { sanitize } from '../cli/text.mjs';
+import { sanitize } from './text.mjs';
 
 export function createProgress({ total, tty = false, stream, lines = process.stdout, width = 80 }) {
   let shown = 0;
