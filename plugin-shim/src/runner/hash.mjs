@@ -17,7 +17,8 @@ export function canonicalJson(value) {
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`).join(',')}}`;
 }
 
-function subtle() {
+/** Web Crypto's SubtleCrypto (Node >= 20 and browsers). */
+export function subtle() {
   const s = globalThis.crypto?.subtle;
   if (!s) throw new Error('Web Crypto (crypto.subtle) is not available');
   return s;

@@ -1,0 +1,331 @@
+// Reconciling the audit trail with Jira's audit log: event normalisation (lenient, as the strings
+// are not verified), paging, and reconcileRun / reconcileTrail on hand-written events in the shape
+// of GET /rest/auditing/1.0/events.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { seal } from '../../plugin-shim/src/runner/chain.mjs';
+import { reconcileRun, reconcileTrail, reconcileWindow, outcomeChanges } from '../../plugin-shim/src/runner/reconcile.mjs';
+import { normaliseEvent, readAuditEvents } from '../../plugin-shim/src/host/audit.mjs';
+
+const T0 = Date.parse('2026-11-27T03:00:00Z');
+const at = (sec) => new Date(T0 + sec * 1000).toISOString();
+
+// --- Jira audit events, as the REST resource answers ----------------------------------------
+const author = (name, key = `JIRAUSER-${name}`) => ({ id: key, name, type: 'user', uri: `https://jira.test/secure/ViewProfile.jspa?name=${name}`, avatarUri: '' });
+const userObj = (name, key = `key-${name}`) => ({ id: key, name, type: 'USER', uri: `https://jira.test/secure/ViewProfile.jspa?name=${name}` });
+const groupObj = (name) => ({ id: name, name, type: 'GROUP', uri: '' });
+function entity(kind, { sec, by = 'admin', user, group }) {
+  const actions = {
+    deactivated: 'User deactivated', reactivated: 'User reactivated', groupRemoved: 'User removed from group',
+    groupAdded: 'User added to group', created: 'User created', renamed: 'User renamed',
+  };
+  const changes = kind === 'deactivated' ? [{ key: 'active', i18nKey: 'common.words.active', from: 'true', to: 'false' }]
+    : kind === 'reactivated' ? [{ key: 'active', i18nKey: 'common.words.active', from: 'false', to: 'true' }] : [];
+  return {
+    timestamp: at(sec),
+    author: author(by),
+    type: { category: 'user management', categoryI18nKey: 'jira.auditing.category.usermanagement', action: actions[kind], actionI18nKey: `jira.auditing.user.${kind}` },
+    affectedObjects: [userObj(user), ...(group ? [groupObj(group)] : [])],
+    changedValues: changes,
+    extraAttributes: [],
+    method: 'Rest API',
+  };
+}
+const ev = (kind, o) => normaliseEvent(entity(kind, o));
+
+// --- trails ------------------------------------------------------------------------------------
+async function trail(build) {
+  const recs = [];
+  const add = async (sec, f) => recs.push(await seal({ at: at(sec), ...f }, recs.at(-1) ?? null));
+  await build(add);
+  return recs;
+}
+const who = (jiraUser = 'admin') => ({ actor: jiraUser, jiraUser, operator: 'ops' });
+
+/** run-1 by admin from 0 s to 10 s: deactivates bob, removes dave from jira-core-users and jira-software-users. */
+async function runTrail({ tamper } = {}) {
+  return trail(async (add) => {
+    await add(0, { type: 'runStarted', runId: 'run-1', who: who() });
+    await add(1, { type: 'planned', runId: 'run-1', items: [
+      { i: 1, user: 'bob', key: 'key-bob', action: 'deactivate', rule: 'r', reasons: [] },
+      { i: 2, user: 'dave', action: 'removeFromGroups', groups: ['jira-core-users', 'jira-software-users'], rule: 'r', reasons: [] },
+      { i: 3, user: 'erin', action: 'deactivate', rule: 'r', reasons: [] },
+    ] });
+    await add(2, { type: 'intent', runId: 'run-1', item: 1, user: 'bob', action: 'deactivate' });
+    await add(3, { type: 'outcome', runId: 'run-1', item: 1, user: 'bob', action: 'deactivate', status: 'done', effects: { deactivated: true } });
+    await add(4, { type: 'intent', runId: 'run-1', item: 2, user: 'dave', action: 'removeFromGroups', groups: ['jira-core-users', 'jira-software-users'] });
+    await add(5, { type: 'outcome', runId: 'run-1', item: 2, user: 'dave', action: 'removeFromGroups', status: 'done', effects: { groupsRemoved: tamper?.daveGroups ?? ['jira-core-users', 'jira-software-users'] } });
+    await add(6, { type: 'outcome', runId: 'run-1', item: 3, user: 'erin', action: 'deactivate', status: 'skipped', reason: 'already inactive' });
+    if (tamper?.extra) await tamper.extra(add);
+    await add(10, { type: 'runFinished', runId: 'run-1', totals: {} });
+  });
+}
+const runEvents = () => [
+  ev('deactivated', { sec: 3, user: 'bob' }),
+  ev('groupRemoved', { sec: 5, user: 'dave', group: 'jira-core-users' }),
+  ev('groupRemoved', { sec: 5, user: 'dave', group: 'jira-software-users' }),
+  // Noise: another admin, and events that are not changes the runner makes.
+  ev('deactivated', { sec: 4, by: 'carol', user: 'zed' }),
+  ev('created', { sec: 4, user: 'newbie' }),
+];
+
+test('normaliseEvent: each kind in the documented shape', () => {
+  const d = ev('deactivated', { sec: 3, user: 'bob' });
+  assert.equal(d.action, 'deactivated');
+  assert.equal(d.user, 'bob');
+  assert.deepEqual(d.userIds, ['bob', 'key-bob']);
+  assert.equal(d.author, 'admin');
+  assert.deepEqual(d.authorIds, ['admin', 'jirauser-admin']);
+  assert.equal(d.at, at(3));
+  assert.equal(d.raw.type.action, 'User deactivated');
+  assert.equal(ev('reactivated', { sec: 1, user: 'bob' }).action, 'reactivated');
+  const g = ev('groupRemoved', { sec: 1, user: 'dave', group: 'jira-core-users' });
+  assert.deepEqual([g.action, g.group], ['groupRemoved', 'jira-core-users']);
+  assert.deepEqual([ev('groupAdded', { sec: 1, user: 'd', group: 'g' }).action, ev('groupAdded', { sec: 1, user: 'd', group: 'g' }).group], ['groupAdded', 'g']);
+  assert.equal(ev('created', { sec: 1, user: 'n' }).action, 'created');
+  assert.equal(ev('renamed', { sec: 1, user: 'n' }).action, 'renamed');
+});
+
+test('normaliseEvent: lenient about the unverified strings', () => {
+  const base = entity('deactivated', { sec: 0, user: 'bob' });
+  // "User updated" with an Active → Inactive change.
+  const updated = { ...base, type: { category: 'User Management', action: 'User updated' }, changedValues: [{ key: 'Active', from: 'Active', to: 'Inactive' }] };
+  assert.equal(normaliseEvent(updated).action, 'deactivated');
+  const back = { ...updated, changedValues: [{ i18nKey: 'common.words.active', from: 'No', to: 'Yes' }] };
+  assert.equal(normaliseEvent(back).action, 'reactivated');
+  // An action naming deactivation, no changed values.
+  assert.equal(normaliseEvent({ ...base, type: { category: 'user management', action: 'User Deactivated' }, changedValues: [] }).action, 'deactivated');
+  // Group management category, group named by its object.
+  const gm = normaliseEvent({ ...base, type: { category: 'group management', action: 'User removed from group' }, affectedObjects: [userObj('dave'), groupObj('G1')], changedValues: [] });
+  assert.deepEqual([gm.action, gm.group], ['groupRemoved', 'G1']);
+  // Not user or group management: other. No affected user: other.
+  assert.equal(normaliseEvent({ ...base, type: { category: 'permissions', action: 'User deactivated' } }).action, 'other');
+  assert.equal(normaliseEvent({ ...base, affectedObjects: [groupObj('g')] }).action, 'other');
+  // Jira's own time format; garbage never throws.
+  assert.equal(normaliseEvent({ ...base, timestamp: '2026-11-27T13:00:00+1000' }).at, '2026-11-27T03:00:00.000Z');
+  for (const junk of [null, 1, 'x', {}, { timestamp: 'no', author: 5, type: [], affectedObjects: 'x', changedValues: {} }]) {
+    const n = normaliseEvent(junk);
+    assert.equal(n.action, 'other');
+  }
+});
+
+test('reconcileRun: a run whose changes all appear in Jira\'s audit log is consistent', async () => {
+  const recs = await runTrail();
+  const r = reconcileRun(recs, 'run-1', runEvents());
+  assert.equal(r.ok, true, JSON.stringify({ forged: r.forged, removed: r.removed }));
+  assert.equal(r.matched.length, 3);
+  assert.deepEqual(r.forged, []);
+  assert.deepEqual(r.removed, []);
+  assert.deepEqual(r.window, { from: at(-120), to: at(130) });
+  assert.deepEqual(r.authors, ['admin']);
+  assert.deepEqual(r.matched.map((m) => [m.user, m.change.action, m.change.group ?? null]).sort(), [
+    ['bob', 'deactivated', null], ['dave', 'groupRemoved', 'jira-core-users'], ['dave', 'groupRemoved', 'jira-software-users'],
+  ]);
+  // The user may be named by key only (the plan recorded it); the author by display name with
+  // the username in its profile URI.
+  const bob = entity('deactivated', { sec: 3, user: 'bob' });
+  bob.affectedObjects = [{ id: 'key-bob', name: 'Bob Builder', type: 'USER' }];
+  bob.author = { ...bob.author, name: 'Administrator' };
+  const byKey = [normaliseEvent(bob), ...runEvents().filter((e) => e.user !== 'bob')];
+  assert.equal(reconcileRun(recs, 'run-1', byKey).ok, true);
+  bob.author = { id: 'JIRAUSER-admin', name: 'Administrator', type: 'user' };
+  assert.deepEqual(reconcileRun(recs, 'run-1', [normaliseEvent(bob), ...byKey.slice(1)]).forged.map((f) => f.user), ['bob']);
+  assert.throws(() => reconcileRun(recs, 'run-9', []), /no run "run-9"/);
+});
+
+test('reconcileRun: an outcome Jira did not record is forged; a change Jira recorded without an outcome is removed', async () => {
+  // Forged: an outcome added for erin (and the chain re-sealed).
+  const forgedTrail = await runTrail({ tamper: { extra: (add) => add(7, { type: 'outcome', runId: 'run-1', item: 3, user: 'erin', action: 'deactivate', status: 'done', effects: { deactivated: true } }) } });
+  const f = reconcileRun(forgedTrail, 'run-1', runEvents());
+  assert.equal(f.ok, false);
+  assert.deepEqual(f.forged.map((x) => [x.user, x.change.action, x.record.seq]), [['erin', 'deactivated', 8]]);
+  assert.deepEqual(f.removed, []);
+  // Removed: Jira shows admin deactivating frank during the run; the trail says nothing of it.
+  const recs = await runTrail();
+  const r = reconcileRun(recs, 'run-1', [...runEvents(), ev('deactivated', { sec: 8, user: 'frank' })]);
+  assert.equal(r.ok, false);
+  assert.deepEqual(r.forged, []);
+  assert.deepEqual(r.removed.map((x) => [x.user, x.change.action, x.event.at]), [['frank', 'deactivated', at(8)]]);
+});
+
+test('reconcileRun: the author must be the run\'s Jira account and the time inside the run (± 2 minutes)', async () => {
+  const recs = await runTrail();
+  const others = runEvents().filter((e) => e.user !== 'bob');
+  // Someone else deactivated bob: the trail's claim is forged, and carol's event is not the run's.
+  const carol = reconcileRun(recs, 'run-1', [...others, ev('deactivated', { sec: 3, by: 'carol', user: 'bob' })]);
+  assert.deepEqual(carol.forged.map((x) => x.user), ['bob']);
+  assert.deepEqual(carol.removed, []);
+  // Within the slack after runFinished (10 s + 120 s) it matches; just beyond it, it does not.
+  assert.equal(reconcileRun(recs, 'run-1', [...others, ev('deactivated', { sec: 130, user: 'bob' })]).ok, true);
+  const late = reconcileRun(recs, 'run-1', [...others, ev('deactivated', { sec: 131, user: 'bob' })]);
+  assert.deepEqual(late.forged.map((x) => x.user), ['bob']);
+  assert.deepEqual(late.removed, [], 'an event outside the window is not the run\'s');
+  // Before runStarted − 2 min: not the run's either.
+  assert.equal(reconcileRun(recs, 'run-1', [...others, ev('deactivated', { sec: -121, user: 'bob' })]).forged.length, 1);
+  // An explicit jiraUser overrides who.jiraUser.
+  assert.equal(reconcileRun(recs, 'run-1', runEvents(), { jiraUser: 'carol' }).ok, false);
+});
+
+test('reconcileRun: a trail rewritten to name a foreign group is flagged both ways', async () => {
+  const recs = await runTrail({ tamper: { daveGroups: ['jira-core-users', 'finance-approvers'] } });
+  const r = reconcileRun(recs, 'run-1', runEvents());
+  assert.equal(r.ok, false);
+  assert.deepEqual(r.forged.map((x) => [x.user, x.change]), [['dave', { action: 'groupRemoved', group: 'finance-approvers' }]]);
+  assert.deepEqual(r.removed.map((x) => [x.user, x.change]), [['dave', { action: 'groupRemoved', group: 'jira-software-users' }]]);
+});
+
+test('reconcileRun: one event backs one change — a change claimed twice needs two events', async () => {
+  const recs = await runTrail({ tamper: { extra: (add) => add(7, { type: 'outcome', runId: 'run-1', item: 1, user: 'bob', action: 'deactivate', status: 'done', effects: { deactivated: true } }) } });
+  const r = reconcileRun(recs, 'run-1', runEvents());
+  assert.equal(r.forged.length, 1);
+  assert.equal(r.matched.length, 3);
+  // Group names compare case-insensitively, user names too.
+  const upper = runEvents().map((e) => (e.group ? { ...e, group: e.group.toUpperCase() } : e));
+  assert.equal(reconcileRun(await runTrail(), 'run-1', upper).ok, true);
+});
+
+test('reconcileRun: a failed outcome that removed some groups first claims those; skipped outcomes claim nothing', () => {
+  assert.deepEqual(outcomeChanges({ type: 'outcome', status: 'failed', effects: { groupsRemoved: ['a'] } }, null, { undo: false }), [{ action: 'groupRemoved', group: 'a' }]);
+  assert.deepEqual(outcomeChanges({ type: 'outcome', status: 'skipped', effects: { deactivated: true } }, null, { undo: false }), []);
+  assert.deepEqual(outcomeChanges({ type: 'outcome', status: 'done', effects: { deactivated: 'yes', groupsRemoved: [1, 'b'] } }, null, { undo: false }), [{ action: 'groupRemoved', group: 'b' }]);
+});
+
+test('reconcileRun: undo runs claim what their intent set out to restore, not what was already in place', async () => {
+  const recs = await trail(async (add) => {
+    await add(0, { type: 'undoStarted', runId: 'undo-1', undoOf: 'run-1', who: who('carol') });
+    await add(1, { type: 'planned', runId: 'undo-1', items: [{ i: 1, user: 'bob', action: 'undo', reactivate: true, groups: ['g1', 'g2'] }, { i: 2, user: 'dave', action: 'undo', reactivate: false, groups: ['g3'] }] });
+    // bob was still in g1: the undo only adds g2 (effects list both).
+    await add(2, { type: 'intent', runId: 'undo-1', item: 1, user: 'bob', action: 'reactivate+addToGroups', reactivate: true, groups: ['g2'] });
+    await add(3, { type: 'outcome', runId: 'undo-1', item: 1, user: 'bob', action: 'undo', status: 'done', effects: { reactivated: true, groupsAdded: ['g1', 'g2'] } });
+    // dave was already back in g3: skipped, claims nothing.
+    await add(4, { type: 'outcome', runId: 'undo-1', item: 2, user: 'dave', action: 'undo', status: 'skipped', effects: { reactivated: false, groupsAdded: ['g3'] } });
+    await add(5, { type: 'undoFinished', runId: 'undo-1', totals: {} });
+  });
+  const events = [ev('reactivated', { sec: 2, by: 'carol', user: 'bob' }), ev('groupAdded', { sec: 3, by: 'carol', user: 'bob', group: 'g2' })];
+  const r = reconcileRun(recs, 'undo-1', events);
+  assert.equal(r.ok, true, JSON.stringify(r.forged));
+  assert.equal(r.kind, 'undo');
+  assert.deepEqual(r.matched.map((m) => m.change.action).sort(), ['groupAdded', 'reactivated']);
+  // Without the group event the addition is forged.
+  assert.deepEqual(reconcileRun(recs, 'undo-1', events.slice(0, 1)).forged.map((f) => f.change), [{ action: 'groupAdded', group: 'g2' }]);
+});
+
+test('reconcileRun: a resumed run is matched per segment with the account that ran each; an intent without an outcome is interrupted, not removed', async () => {
+  const recs = await trail(async (add) => {
+    await add(0, { type: 'runStarted', runId: 'run-2', who: who('admin') });
+    await add(1, { type: 'planned', runId: 'run-2', items: [{ i: 1, user: 'bob', action: 'deactivate' }, { i: 2, user: 'dave', action: 'deactivate' }, { i: 3, user: 'erin', action: 'deactivate' }] });
+    await add(2, { type: 'intent', runId: 'run-2', item: 1, user: 'bob', action: 'deactivate' });
+    await add(3, { type: 'outcome', runId: 'run-2', item: 1, user: 'bob', action: 'deactivate', status: 'done', effects: { deactivated: true } });
+    await add(4, { type: 'intent', runId: 'run-2', item: 2, user: 'dave', action: 'deactivate' });
+    // The process dies here; a day later carol resumes it: dave is found deactivated (resumed), erin is done.
+    await add(86_400, { type: 'runResumed', runId: 'run-2', who: { jiraUser: 'carol' }, pending: 1, remaining: 2 });
+    await add(86_401, { type: 'outcome', runId: 'run-2', item: 2, user: 'dave', action: 'deactivate', status: 'done', effects: { deactivated: true }, resumed: true });
+    await add(86_402, { type: 'intent', runId: 'run-2', item: 3, user: 'erin', action: 'deactivate' });
+    await add(86_403, { type: 'outcome', runId: 'run-2', item: 3, user: 'erin', action: 'deactivate', status: 'done', effects: { deactivated: true } });
+    await add(86_404, { type: 'runFinished', runId: 'run-2', totals: {} });
+  });
+  const events = [
+    ev('deactivated', { sec: 3, user: 'bob' }),
+    ev('deactivated', { sec: 4, user: 'dave' }), // sent before the crash, by admin
+    ev('deactivated', { sec: 86_402, by: 'carol', user: 'erin' }),
+    ev('deactivated', { sec: 40_000, user: 'unrelated' }), // between the segments: not the run's
+  ];
+  const r = reconcileRun(recs, 'run-2', events);
+  assert.equal(r.ok, true, JSON.stringify({ forged: r.forged, removed: r.removed }));
+  assert.deepEqual(r.segments.map((s) => s.author), ['admin', 'carol']);
+  assert.deepEqual(r.authors, ['admin', 'carol']);
+  // erin's event by admin (the first segment's account) in the second segment does not match,
+  // and is not the run's (admin was not running it then).
+  const wrong = reconcileRun(recs, 'run-2', [...events.slice(0, 2), ev('deactivated', { sec: 86_402, by: 'admin', user: 'erin' })]);
+  assert.deepEqual(wrong.forged.map((f) => f.user), ['erin']);
+  assert.deepEqual(wrong.removed, []);
+  // Never resumed: dave's intent has no outcome; Jira shows the deactivation → interrupted.
+  const cut = recs.slice(0, 5);
+  const c = reconcileRun(cut, 'run-2', events);
+  assert.equal(c.ok, true);
+  assert.deepEqual(c.interrupted.map((x) => [x.user, x.change.action, x.intent.seq]), [['dave', 'deactivated', 5]]);
+  assert.deepEqual(c.removed, []);
+});
+
+test('reconcileRun: a run that does not say which account ran it cannot be reconciled', async () => {
+  const recs = await trail(async (add) => {
+    await add(0, { type: 'runStarted', runId: 'run-3', who: { actor: 'x' } });
+    await add(1, { type: 'runFinished', runId: 'run-3', totals: {} });
+  });
+  const r = reconcileRun(recs, 'run-3', []);
+  assert.equal(r.ok, false);
+  assert.match(r.problems[0], /does not say which Jira account ran it/);
+  assert.equal(reconcileRun(recs, 'run-3', [], { jiraUser: 'admin' }).ok, true);
+});
+
+test('reconcileTrail: a run deleted whole from the end of the trail leaves Jira events no run covers', async () => {
+  const full = await trail(async (add) => {
+    await add(0, { type: 'runStarted', runId: 'run-a', who: who() });
+    await add(1, { type: 'outcome', runId: 'run-a', item: 1, user: 'bob', action: 'deactivate', status: 'done', effects: { deactivated: true } });
+    await add(2, { type: 'runFinished', runId: 'run-a', totals: {} });
+    // run-b starts 30 s later (inside run-a's slack) and another an hour later.
+    await add(32, { type: 'runStarted', runId: 'run-b', who: who() });
+    await add(33, { type: 'outcome', runId: 'run-b', item: 1, user: 'dave', action: 'deactivate', status: 'done', effects: { deactivated: true } });
+    await add(34, { type: 'runFinished', runId: 'run-b', totals: {} });
+    await add(3600, { type: 'runStarted', runId: 'run-c', who: who() });
+    await add(3601, { type: 'outcome', runId: 'run-c', item: 1, user: 'erin', action: 'removeFromGroups', status: 'done', effects: { groupsRemoved: ['g'] } });
+    await add(3602, { type: 'runFinished', runId: 'run-c', totals: {} });
+  });
+  const events = [ev('deactivated', { sec: 1, user: 'bob' }), ev('deactivated', { sec: 33, user: 'dave' }), ev('groupRemoved', { sec: 3601, user: 'erin', group: 'g' })];
+  const whole = reconcileTrail(full, events, { to: at(4000) });
+  assert.equal(whole.ok, true, JSON.stringify(whole));
+  // Neighbouring runs share events' windows without reporting each other's events as removed.
+  assert.equal(reconcileRun(full, 'run-a', events).ok, true);
+  assert.equal(reconcileRun(full, 'run-b', events).ok, true);
+  const cut = full.slice(0, 6);
+  const r = reconcileTrail(cut, events, { to: at(4000) });
+  assert.equal(r.ok, false);
+  assert.deepEqual(r.removed.map((x) => [x.user, x.change]), [['erin', { action: 'groupRemoved', group: 'g' }]]);
+  assert.deepEqual(r.runs.map((x) => [x.runId, x.ok]), [['run-a', true], ['run-b', true]]);
+  // Changes by other accounts are not the trail's.
+  assert.equal(reconcileTrail(cut, [...events.slice(0, 2), ev('groupRemoved', { sec: 3601, by: 'carol', user: 'erin', group: 'g' })], { to: at(4000) }).ok, true);
+  assert.deepEqual(reconcileWindow(full, 'run-b'), { from: at(32 - 120), to: at(34 + 120) });
+  assert.deepEqual(reconcileWindow(full, undefined, { now: T0 + 5000_000 }), { from: at(-120), to: at(5000) });
+});
+
+// --- paging ------------------------------------------------------------------------------------
+function fakeHttp(pages) {
+  const calls = [];
+  return {
+    calls,
+    async getJson(path, query) {
+      calls.push({ path, query });
+      const page = typeof pages === 'function' ? pages(query, calls.length) : pages[calls.length - 1];
+      if (page instanceof Error) throw page;
+      return page;
+    },
+  };
+}
+
+test('readAuditEvents: follows nextPageCursor, sends from/to/limit, returns the events oldest first', async () => {
+  const http = fakeHttp([
+    { entities: [entity('deactivated', { sec: 9, user: 'b' }), entity('deactivated', { sec: 8, user: 'a' })], pagingInfo: { lastPage: false, nextPageCursor: { cursor: '8000,2' } } },
+    { entities: [entity('groupRemoved', { sec: 1, user: 'c', group: 'g' })], pagingInfo: { lastPage: true } },
+  ]);
+  const out = await readAuditEvents(http, { from: at(0), to: new Date(T0 + 10_000), limit: 2 });
+  assert.deepEqual(out.map((e) => [e.user, e.action]), [['c', 'groupRemoved'], ['a', 'deactivated'], ['b', 'deactivated']]);
+  assert.equal(http.calls[0].path, '/rest/auditing/1.0/events');
+  assert.deepEqual(http.calls[0].query, { from: '2026-11-27T03:00:00.000Z', to: '2026-11-27T03:00:10.000Z', limit: 2 });
+  assert.equal(http.calls[1].query.pageCursor, '8000,2');
+  // A string cursor works too; `host` objects exposing `http` are accepted.
+  const h2 = fakeHttp([{ entities: [entity('created', { sec: 1, user: 'n' })], pagingInfo: { nextPageCursor: 'c1' } }, { entities: [], pagingInfo: {} }]);
+  assert.equal((await readAuditEvents({ http: h2 }, { from: at(0), to: at(1) })).length, 1);
+  assert.equal(h2.calls[1].query.pageCursor, 'c1');
+});
+
+test('readAuditEvents: a bounded number of pages, a clear error when the bound is hit; bad answers are errors', async () => {
+  const endless = fakeHttp((q, n) => ({ entities: [entity('created', { sec: n, user: `u${n}` })], pagingInfo: { lastPage: false, nextPageCursor: { cursor: `c${n}` } } }));
+  await assert.rejects(readAuditEvents(endless, { from: at(0), to: at(100), maxPages: 3 }), (e) => e.code === 'host.auditTooMany' && /more than 3 pages/.test(e.message) && /shorter period/.test(e.reason));
+  assert.equal(endless.calls.length, 3);
+  const stuck = fakeHttp(() => ({ entities: [entity('created', { sec: 1, user: 'u' })], pagingInfo: { nextPageCursor: { cursor: 'same' } } }));
+  await assert.rejects(readAuditEvents(stuck, { from: at(0), to: at(1) }), /page cursor "same" repeats/);
+  const missing = fakeHttp([Object.assign(new Error('GET /rest/auditing/1.0/events: HTTP 404'), { status: 404 })]);
+  await assert.rejects(readAuditEvents(missing, { from: at(0), to: at(1) }), (e) => e.code === 'host.auditUnavailable' && /Jira 8\.8/.test(e.reason));
+  await assert.rejects(readAuditEvents(fakeHttp([{ records: [] }]), { from: at(0), to: at(1) }), /no "entities" list/);
+  await assert.rejects(readAuditEvents(fakeHttp([]), { from: 'yesterday', to: at(1) }), /from is not an instant/);
+});
