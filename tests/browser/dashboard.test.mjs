@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { startAppSandbox } from './app-server.mjs';
+import { startAppSandbox } from '../../plugin-shim/dev/page-server.mjs';
 import { launch, login, settled, adminPage as openAdminPage, parseNum, cannotRun, hostileSample, XSS_NAME, XSS_GROUP, FORMULA_EMAIL } from './helpers.mjs';
 
 const skip = cannotRun();

@@ -1,7 +1,7 @@
 // Time from page open to a drawn dashboard, in Chromium, against the sandbox Jira.
 //   node tests/browser/perf.mjs [users=100000] [--jira 10.3]
 // Prints one JSON line: users, openToDrawnMs and the page's own breakdown.
-import { startAppSandbox } from './app-server.mjs';
+import { startAppSandbox } from '../../plugin-shim/dev/page-server.mjs';
 import { launch, login, settled } from './helpers.mjs';
 
 const n = Number(process.argv[2] ?? 100_000);

@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startAppSandbox } from './app-server.mjs';
+import { startAppSandbox } from '../../plugin-shim/dev/page-server.mjs';
 import { launch, settled, adminPage as openAdminPage, cannotRun } from './helpers.mjs';
 import { userPropertiesOf } from '../../plugin-shim/src/sandbox/routes/properties.mjs';
 

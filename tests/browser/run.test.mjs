@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { startAppSandbox } from './app-server.mjs';
+import { startAppSandbox } from '../../plugin-shim/dev/page-server.mjs';
 import { launch, settled, adminPage as openAdminPage, parseNum, cannotRun, hostileSample, XSS_NAME, FORMULA_NAME, FORMULA_EMAIL } from './helpers.mjs';
 
 const skip = cannotRun();

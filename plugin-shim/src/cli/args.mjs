@@ -18,6 +18,11 @@ const asOf = {
 const actor = { type: 'string', arg: 'NAME', help: 'the acting admin (never actioned)' };
 const limit = { type: 'string', arg: 'N', help: 'list at most N rows per table (default 50)' };
 const all = { type: 'boolean', help: 'list every row' };
+const auditKeyFile = {
+  type: 'string',
+  arg: 'FILE',
+  help: 'the secret that MACs every audit record (default: $USER_CLEANUP_AUDIT_KEY; none = no MACs)',
+};
 
 export const COMMANDS = {
   preview: {
@@ -114,6 +119,7 @@ export const COMMANDS = {
       jira: { type: 'string', arg: 'URL', help: 'the Jira base URL (token in USER_CLEANUP_TOKEN)' },
       yes: { type: 'boolean', short: 'y', help: 'confirm without the prompt (needed when not on a terminal)' },
       audit: { type: 'string', arg: 'FILE', help: 'the audit trail to append to (default user-cleanup-audit.jsonl)' },
+      'audit-key-file': auditKeyFile,
       actor: { ...actor, help: 'the acting admin, never actioned (default: the token\'s user)' },
       'as-of': asOf,
       'last-login-csv': { type: 'string', arg: 'FILE', help: 'with --jira: last logins and creation dates exported with the SQL in docs/last-login-export.md (Jira 9)' },
@@ -142,6 +148,7 @@ export const COMMANDS = {
       user: { type: 'string', arg: 'NAME', help: 'undo only this user' },
       jira: { type: 'string', arg: 'URL', help: 'the Jira base URL (token in USER_CLEANUP_TOKEN)' },
       audit: { type: 'string', arg: 'FILE', help: 'the audit trail holding the run (default user-cleanup-audit.jsonl)' },
+      'audit-key-file': auditKeyFile,
       yes: { type: 'boolean', short: 'y', help: 'confirm without the prompt' },
       json: { type: 'boolean', help: 'print the result as JSON' },
       help,
@@ -149,16 +156,24 @@ export const COMMANDS = {
     examples: ['undo --run run-20261127T030000Z-1a2b3c --user fred --jira https://jira.example.com --audit audit.jsonl'],
   },
   audit: {
-    summary: 'verify an audit trail\'s hash chain, or export it as CSV for auditors',
-    synopsis: 'audit verify FILE [--json] | audit export FILE --csv [--out FILE]',
+    summary: 'verify an audit trail (hash chain, MACs), export it as CSV, or reconcile it with Jira\'s audit log',
+    synopsis: 'audit verify FILE [--json] | audit export FILE --csv [--out FILE] | audit reconcile --audit FILE --jira URL [--run ID] [--json]',
     options: {
       csv: { type: 'boolean', help: 'export as CSV (one row per user and run)' },
       out: { type: 'string', arg: 'FILE', help: 'write the export here (default: stdout)' },
-      json: { type: 'boolean', help: 'verify: print the result as JSON' },
+      json: { type: 'boolean', help: 'verify, reconcile: print the result as JSON' },
+      'audit-key-file': { ...auditKeyFile, help: 'check the MACs with this key (default: $USER_CLEANUP_AUDIT_KEY; without a key MACs are not checked)' },
+      audit: { type: 'string', arg: 'FILE', multiple: true, help: 'reconcile: the trail (repeat for every trail the same Jira account writes, e.g. each daemon schedule\'s)' },
+      jira: { type: 'string', arg: 'URL', help: 'reconcile: the Jira base URL whose audit log is read (token in USER_CLEANUP_TOKEN)' },
+      run: { type: 'string', arg: 'RUN_ID', help: 'reconcile: only this run (default: every run, and the time after the last one)' },
       help,
     },
     positionals: true,
-    examples: ['audit verify audit.jsonl', 'audit export audit.jsonl --csv --out audit.csv'],
+    examples: [
+      'audit verify audit.jsonl',
+      'audit export audit.jsonl --csv --out audit.csv',
+      'audit reconcile --audit audit.jsonl --jira https://jira.example.com --run run-20261127T030000Z-1a2b3c',
+    ],
   },
   daemon: {
     summary: 'run the policy\'s schedules: each at its next run time, one run at a time, locked',
@@ -167,6 +182,7 @@ export const COMMANDS = {
       policy,
       jira: { type: 'string', arg: 'URL', help: 'the Jira base URL (token in USER_CLEANUP_TOKEN)' },
       'audit-dir': { type: 'string', arg: 'DIR', help: 'one audit trail per schedule: DIR/<schedule>.audit.jsonl' },
+      'audit-key-file': auditKeyFile,
       'state-dir': { type: 'string', arg: 'DIR', help: 'locks, last runs and daemon.log.jsonl (default: the audit dir)' },
       'last-login-csv': { type: 'string', arg: 'FILE', help: 'with --jira: last logins and creation dates exported with the SQL in docs/last-login-export.md (Jira 9)' },
       actor: { ...actor, help: 'the acting admin, never actioned (default: the token\'s user)' },
@@ -206,7 +222,7 @@ export function topUsage() {
     `Run "${PROG} <command> --help" for the options of a command.`,
     'Exit codes: 0 done, 2 bad command line or input (problems on stderr), 1 unexpected error,',
     '  3 refused (over the limit, not confirmed, not a Jira administrator), 4 a run finished with failed actions;',
-    '  audit verify: 0 the chain verifies, 1 it does not.',
+    '  audit verify: 0 the chain verifies, 1 it does not; audit reconcile: 0 consistent with Jira\'s audit log, 1 not.',
   ].join('\n');
 }
 
@@ -231,7 +247,7 @@ export function parseCommand(name, argv) {
   const spec = COMMANDS[name];
   const options = {};
   for (const [long, o] of Object.entries(spec.options)) {
-    options[long] = o.short ? { type: o.type, short: o.short } : { type: o.type };
+    options[long] = { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) };
   }
   try {
     return parseArgs({ args: argv, options, strict: true, allowPositionals: Boolean(spec.positionals) });
