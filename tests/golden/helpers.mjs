@@ -1,6 +1,6 @@
 // Shared helpers for the Node engine tests (tests/node/engine-*.test.mjs).
-// Expectations in the tests are computed by hand from docs/engine-api.md and the
-// "Matching semantics — contract" in DESIGN.md; these helpers only build inputs and check shapes.
+// Expectations in the tests are computed by hand from docs/engine-api.md and docs/matching.md;
+// these helpers only build inputs and check shapes.
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { spawnSync } from 'node:child_process';

@@ -3,11 +3,13 @@
 // are compared as sets, protected entries in username order).
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { engine, ok, assertHasProblem } from '../golden/helpers.mjs';
 
 const CASES = new URL('../golden/cases/', import.meta.url);
-const names = existsSync(CASES) ? readdirSync(CASES, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort() : [];
+// A missing or empty folder fails the file: golden cases that vanished must not pass as "nothing failed".
+const names = readdirSync(CASES, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+if (names.length === 0) throw new Error(`no golden cases in ${CASES.pathname}`);
 
 const GROUP_LISTS = new Set(['groups', 'matchedGroups']);
 
@@ -103,6 +105,6 @@ for (const name of names) {
   });
 }
 
-test('there is at least one golden case', () => {
+test(`golden cases: ${names.length}`, () => {
   assert.ok(names.length > 0);
 });

@@ -46,7 +46,7 @@ export function makePlan(engine, policyText, snapshot, { asOf, actor, schedule }
  */
 export async function startRun(o) {
   const { host, engine, policyText, auditPath, asOf } = o;
-  const trail = await openTrail(auditPath);
+  const trail = await openTrail(auditPath, { key: o.auditKey });
   try {
     await host.assertAdmin();
     const me = await host.whoami();
@@ -106,7 +106,7 @@ async function carryOut({ progress, items, done = new Set(), ...rest }) {
 /** Finishes an interrupted run from its trail: settles intents without outcomes, then the rest. */
 export async function resumeRun(o) {
   const { host, auditPath, runId } = o;
-  const trail = await openTrail(auditPath);
+  const trail = await openTrail(auditPath, { key: o.auditKey });
   try {
     const run = indexRuns(trail.records).get(runId);
     if (!run?.started || run.started.type !== 'runStarted' || !run.planned) {

@@ -11,8 +11,8 @@ import { InputError } from '../errors.mjs';
 
 export { undoable };
 
-export async function undoRun({ host, auditPath, runId, user, confirm, progress, jira }) {
-  const trail = await openTrail(auditPath);
+export async function undoRun({ host, auditPath, auditKey, runId, user, confirm, progress, jira }) {
+  const trail = await openTrail(auditPath, { key: auditKey });
   try {
     const todo = undoable(trail.records, runId, user);
     if (todo === null) throw new InputError(`${auditPath}: no run ${JSON.stringify(runId)} in this audit trail`);

@@ -6,6 +6,7 @@ import { requireFlags, readFiles, expectSuccess } from './shared.mjs';
 import { connect, readonlyFallback, concurrency, stdio } from '../runner.mjs';
 import { runDaemon } from '../../runner/daemon.mjs';
 import { startRun } from '../../runner/run.mjs';
+import { auditKey } from './audit.mjs';
 
 export async function daemon(argv, ctx) {
   const { values } = parseCommand('daemon', argv);
@@ -13,6 +14,7 @@ export async function daemon(argv, ctx) {
   if (values.now !== undefined && Number.isNaN(Date.parse(values.now))) throw new UsageError(`--now needs an RFC 3339 instant, got ${JSON.stringify(values.now)}`, 'daemon');
   const fallback = readonlyFallback(values, 'daemon');
   const conc = concurrency(values, 'daemon');
+  const key = auditKey(values, ctx);
   const files = { policy: values.policy };
   const texts = readFiles(files, 'daemon');
   const csvPath = values['last-login-csv'];
@@ -44,6 +46,7 @@ export async function daemon(argv, ctx) {
           schedule: id,
           jira: url,
           auditPath,
+          auditKey: key,
           asOf,
           actor: values.actor,
           // Re-read at every run: the export is refreshed between runs.

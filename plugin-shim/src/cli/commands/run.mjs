@@ -8,6 +8,7 @@ import { readInput } from '../io.mjs';
 import { requireFlags, rowLimit, readFiles } from './shared.mjs';
 import { connect, showPlan, confirmer, progressFactory, readonlyFallback, concurrency, DEFAULT_AUDIT } from '../runner.mjs';
 import { startRun, resumeRun } from '../../runner/run.mjs';
+import { auditKey } from './audit.mjs';
 
 export async function run(argv, ctx) {
   const { values } = parseCommand('run', argv);
@@ -20,7 +21,7 @@ export async function run(argv, ctx) {
       if (values[f] !== undefined) throw new UsageError(`--resume finishes the run as it was planned; --${f} cannot be given`, 'run');
     }
     const { host, url } = await connect(ctx, values.jira);
-    const res = await resumeRun({ host, auditPath: audit, runId: values.resume, jira: url, readonlyFallback: fallback, concurrency: conc, progress: values.json ? undefined : progressFactory(ctx) });
+    const res = await resumeRun({ host, auditPath: audit, auditKey: auditKey(values, ctx), runId: values.resume, jira: url, readonlyFallback: fallback, concurrency: conc, progress: values.json ? undefined : progressFactory(ctx) });
     if (values.json) ctx.io.out(JSON.stringify(res));
     else if (res.already) ctx.io.out(sanitize(`run ${res.runId} had already finished: ${totalsLine(res.totals)}`));
     else {
@@ -47,6 +48,7 @@ export async function run(argv, ctx) {
       policyPath: values.policy,
       jira: url,
       auditPath: audit,
+      auditKey: auditKey(values, ctx),
       asOf,
       actor: values.actor,
       snapshotOptions: csv !== undefined ? { lastLoginCsv: csv } : {},

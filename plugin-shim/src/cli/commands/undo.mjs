@@ -4,6 +4,7 @@ import { sanitize } from '../text.mjs';
 import { requireFlags } from './shared.mjs';
 import { connect, confirmer, progressFactory, DEFAULT_AUDIT } from '../runner.mjs';
 import { undoRun } from '../../runner/undo.mjs';
+import { auditKey } from './audit.mjs';
 
 export async function undo(argv, ctx) {
   const { values } = parseCommand('undo', argv);
@@ -13,6 +14,7 @@ export async function undo(argv, ctx) {
   const res = await undoRun({
     host,
     auditPath: audit,
+    auditKey: auditKey(values, ctx),
     runId: values.run,
     user: values.user,
     jira: url,
