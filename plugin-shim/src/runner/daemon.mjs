@@ -3,7 +3,8 @@
 // (lock.mjs) keeps two daemons from running the same schedule, and `<id>.last.json` in the state
 // directory records the last slot done, so a second daemon does not repeat a slot the first one
 // finished. Every event is one JSON line (stdout and <state-dir>/daemon.log.jsonl).
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { appendSecure, writeSecure } from './files.mjs';
 import { join } from 'node:path';
 import { acquireLock } from './lock.mjs';
 import { PlanFailed, isRefusal } from '../errors.mjs';
@@ -50,7 +51,7 @@ export async function runDaemon(o) {
   const clock = o.now ? () => Date.parse(o.now) + (Date.now() - started) : () => Date.now();
   const log = (event) => {
     const line = JSON.stringify({ at: new Date().toISOString(), pid: process.pid, ...event });
-    appendFileSync(logPath, `${line}\n`);
+    appendSecure(logPath, `${line}\n`);
     o.print?.(line);
   };
   const policy = JSON.parse(policyText);
@@ -131,7 +132,5 @@ function readJson(p) {
 }
 
 function writeJson(p, v) {
-  const tmp = `${p}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(v));
-  renameSync(tmp, p);
+  writeSecure(p, JSON.stringify(v));
 }

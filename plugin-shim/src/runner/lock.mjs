@@ -1,7 +1,8 @@
 // A lock file per schedule: created with O_EXCL (wx), holding {pid, hostname, startedAt, heartbeat}.
 // The holder rewrites the heartbeat while it runs. A lock is stale — and may be taken over — when
 // its process is gone (same host) or its heartbeat is older than `staleMs`.
-import { openSync, writeSync, closeSync, readFileSync, unlinkSync, writeFileSync, renameSync, fsyncSync, statSync } from 'node:fs';
+import { writeSync, closeSync, readFileSync, unlinkSync, fsyncSync, statSync } from 'node:fs';
+import { openSecure, writeSecure } from './files.mjs';
 import { hostname } from 'node:os';
 
 function alive(pid) {
@@ -17,7 +18,7 @@ function takeOver(path, seen, staleMs) {
   const guard = `${path}.takeover`;
   let fd;
   try {
-    fd = openSync(guard, 'wx');
+    fd = openSecure(guard, 'wx');
   } catch (e) {
     if (e.code !== 'EEXIST') throw e;
     // A takeover left behind by a crash is old: clear it; the next attempt may proceed.
@@ -67,7 +68,7 @@ export function acquireLock(path, { staleMs = 120_000, heartbeatMs = 10_000, pur
     const info = { pid: process.pid, hostname: hostname(), startedAt: new Date().toISOString(), heartbeat: new Date().toISOString(), purpose };
     let fd;
     try {
-      fd = openSync(path, 'wx');
+      fd = openSecure(path, 'wx');
     } catch (e) {
       if (e.code !== 'EEXIST') throw e;
       const held = readLock(path);
@@ -90,9 +91,7 @@ export function acquireLock(path, { staleMs = 120_000, heartbeatMs = 10_000, pur
       const cur = readLock(path);
       if (!cur || cur.pid !== info.pid || cur.hostname !== info.hostname) return; // lost it
       info.heartbeat = new Date().toISOString();
-      const tmp = `${path}.${process.pid}.tmp`;
-      writeFileSync(tmp, JSON.stringify(info));
-      renameSync(tmp, path);
+      writeSecure(path, JSON.stringify(info));
     };
     const timer = setInterval(beat, heartbeatMs);
     timer.unref?.();

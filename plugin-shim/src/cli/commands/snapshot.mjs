@@ -1,5 +1,5 @@
 // snapshot: read the users, groups, last logins and roles from Jira DC into a Snapshot file.
-import { writeFileSync, renameSync } from 'node:fs';
+import { writeSecure } from '../../runner/files.mjs';
 import { parseCommand } from '../args.mjs';
 import { EXIT_OK } from '../errors.mjs';
 import { readInput } from '../io.mjs';
@@ -20,9 +20,7 @@ export async function snapshot(argv, ctx) {
     ctx.io.out(text.trimEnd());
     return EXIT_OK;
   }
-  const tmp = `${values.out}.${process.pid}.tmp`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, values.out);
+  writeSecure(values.out, text);
   const roles = snap.applicationRoles?.length ?? 0;
   ctx.io.err(sanitize(`snapshot: ${snap.users?.length ?? 0} users, ${roles} application roles, captured ${snap.capturedAt} → ${values.out}`));
   return EXIT_OK;
