@@ -3,13 +3,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, appendFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { canonicalJson, sha256Hex } from '../../plugin-shim/src/runner/hash.mjs';
 import { seal, verifyText, recordHash, GENESIS } from '../../plugin-shim/src/runner/chain.mjs';
-import { openTrail, readTrail } from '../../plugin-shim/src/runner/trail.mjs';
+import { openTrail, readTrail, loadAuditKey } from '../../plugin-shim/src/runner/trail.mjs';
 import { csvCell, toCsv } from '../../plugin-shim/src/runner/csv.mjs';
 import { trailCsv, CSV_HEADER } from '../../plugin-shim/src/runner/report.mjs';
 
@@ -17,10 +17,11 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = 'plugin-shim/bin/user-cleanup.mjs';
 const tmp = () => mkdtempSync(join(tmpdir(), 'uc-audit-'));
 
-function cli(args) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000 });
+function cliEnv(args, env = {}) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', USER_CLEANUP_AUDIT_KEY: '', ...env }, timeout: 60_000 });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
+const cli = (args) => cliEnv(args);
 
 /** A small valid trail (one run, two users), as text. */
 async function sampleTrail(extraItems = []) {
@@ -260,4 +261,156 @@ test('audit export --csv: one row per user with who, when, policy hash, outcome;
   const b = cli(['audit', 'export', bad, '--csv']);
   assert.equal(b.code, 2);
   assert.match(b.err, /does not verify, not exporting: line \d+/);
+});
+
+// ---------------------------------------------------------------------------------------------
+// The audit key: every record MACed, verified with the key
+
+const KEY = 'k3y-0f-the-aud1t-trail-0123456789';
+
+/** A keyed trail written through the trail file, as the CLI and the daemon write it. */
+async function keyedTrail(dir, key = KEY) {
+  const path = join(dir, 'keyed.jsonl');
+  const t = await openTrail(path, { key, now: () => new Date('2026-11-27T03:00:00Z') });
+  await t.append({ type: 'runStarted', runId: 'run-k', who: { actor: 'admin', jiraUser: 'admin' } });
+  await t.append({ type: 'outcome', runId: 'run-k', item: 1, user: 'bob', action: 'deactivate', status: 'failed' });
+  await t.append({ type: 'runFinished', runId: 'run-k', totals: { failed: 1 } });
+  await t.close();
+  return path;
+}
+
+/** Re-seals every record from line `from` on as someone without the key would (hash chain only). */
+async function reseal(records, from) {
+  const out = records.slice(0, from).map((r) => ({ ...r }));
+  for (const r of records.slice(from)) {
+    const { mac: _m, ...fields } = r;
+    out.push(await seal(fields, out.at(-1)));
+  }
+  return joinLines(out.map((r) => JSON.stringify(r)));
+}
+
+test('audit key: each record carries mac = HMAC-SHA256(key, hash); verified with the key', async () => {
+  const dir = tmp();
+  const path = await keyedTrail(dir);
+  const text = readFileSync(path, 'utf8');
+  const recs = lines(text).map((l) => JSON.parse(l));
+  const { createHmac } = await import('node:crypto');
+  for (const r of recs) {
+    assert.match(r.mac, /^[0-9a-f]{64}$/);
+    assert.equal(r.mac, createHmac('sha256', KEY).update(r.hash).digest('hex'));
+    // The mac is not part of the hash: the chain reads the same with or without a key.
+    assert.equal(await recordHash(r), r.hash);
+  }
+  const withKey = await verifyText(text, { key: KEY });
+  assert.equal(withKey.ok, true);
+  assert.deepEqual(withKey.macs, { checked: true, present: 3 });
+  const without = await verifyText(text);
+  assert.equal(without.ok, true);
+  assert.deepEqual(without.macs, { checked: false, present: 3 });
+  // The wrong key fails at the first record.
+  const wrong = await verifyText(text, { key: 'another-key-of-enough-length' });
+  assert.equal(wrong.ok, false);
+  assert.equal(wrong.error.line, 1);
+  assert.equal(wrong.error.problem, 'badMac');
+});
+
+test('audit key: an edited record re-sealed without the key fails; a record without a mac in a keyed trail fails', async () => {
+  const dir = tmp();
+  const recs = lines(readFileSync(await keyedTrail(dir), 'utf8')).map((l) => JSON.parse(l));
+  // The edit: bob's failure becomes a success, then the chain is recomputed from there (keeping the old macs).
+  const edited = recs.map((r) => ({ ...r }));
+  edited[1].status = 'done';
+  let prev = edited[0];
+  for (let k = 1; k < edited.length; k++) {
+    const { mac, ...fields } = edited[k];
+    edited[k] = { ...(await seal(fields, prev)), mac };
+    prev = edited[k];
+  }
+  const text = joinLines(edited.map((r) => JSON.stringify(r)));
+  assert.equal((await verifyText(text)).ok, true, 'the chain alone cannot tell');
+  const v = await verifyText(text, { key: KEY });
+  assert.equal(v.ok, false);
+  assert.equal(v.error.line, 2);
+  assert.equal(v.error.problem, 'badMac');
+  assert.match(v.error.message, /re-sealed by someone without the key/);
+  // Without macs from the edit on (stripped and re-sealed): missing.
+  const stripped = await reseal(recs, 1);
+  const s = await verifyText(stripped, { key: KEY });
+  assert.equal(s.ok, false);
+  assert.deepEqual([s.error.line, s.error.problem], [2, 'missingMac']);
+  // An unkeyed trail checked with a key fails at line 1.
+  const { text: plain } = await sampleTrail();
+  assert.equal((await verifyText(plain, { key: KEY })).error.problem, 'missingMac');
+});
+
+test('audit key: a keyed trail is only extended with its key, and an unkeyed one never with a key', async () => {
+  const dir = tmp();
+  const path = await keyedTrail(dir);
+  await assert.rejects(openTrail(path), /this audit trail is keyed .*give its key \(USER_CLEANUP_AUDIT_KEY or --audit-key-file\)/);
+  await assert.rejects(openTrail(path, { key: 'another-key-of-enough-length' }), /does not verify, refusing to append: line 1 .*MAC does not match/);
+  const t = await openTrail(path, { key: KEY });
+  await t.append({ type: 'x', runId: 'r' });
+  await t.close();
+  assert.equal((await verifyText(readFileSync(path, 'utf8'), { key: KEY })).count, 4);
+  const plainPath = join(dir, 'plain.jsonl');
+  const p = await openTrail(plainPath);
+  await p.append({ type: 'x', runId: 'r' });
+  await p.close();
+  await assert.rejects(openTrail(plainPath, { key: KEY }), /started without an audit key/);
+  // readTrail checks macs when given the key.
+  assert.equal((await readTrail(path, { key: KEY })).macs.checked, true);
+  await assert.rejects(readTrail(path, { key: 'another-key-of-enough-length' }), /does not verify/);
+});
+
+test('loadAuditKey: from the file (trailing newline dropped) or the environment; too short or unreadable is an error naming the source, never the key', () => {
+  const dir = tmp();
+  const file = join(dir, 'key');
+  writeFileSync(file, `${KEY}\n`);
+  assert.equal(Buffer.from(loadAuditKey({ file })).toString(), KEY);
+  assert.equal(Buffer.from(loadAuditKey({ env: { USER_CLEANUP_AUDIT_KEY: KEY } })).toString(), KEY);
+  // The file wins over the environment.
+  assert.equal(Buffer.from(loadAuditKey({ file, env: { USER_CLEANUP_AUDIT_KEY: 'x'.repeat(20) } })).toString(), KEY);
+  assert.equal(loadAuditKey({ env: {} }), null);
+  assert.equal(loadAuditKey({ env: { USER_CLEANUP_AUDIT_KEY: '' } }), null);
+  assert.throws(() => loadAuditKey({ env: { USER_CLEANUP_AUDIT_KEY: 'short-secret' } }), (e) => /USER_CLEANUP_AUDIT_KEY is too short/.test(e.message) && !e.message.includes('short-secret'));
+  assert.throws(() => loadAuditKey({ file: join(dir, 'nope') }), /cannot read the audit key file: no such file/);
+});
+
+test('audit verify / export (CLI) with the key: MACs checked, or said not to be; the key never printed', async () => {
+  const dir = tmp();
+  const path = await keyedTrail(dir);
+  const keyFile = join(dir, 'audit.key');
+  writeFileSync(keyFile, `${KEY}\n`, { mode: 0o600 });
+  const withFile = cli(['audit', 'verify', path, '--audit-key-file', keyFile]);
+  assert.equal(withFile.code, 0, withFile.out + withFile.err);
+  assert.match(withFile.out, /hash chain intact\nMACs: all 3 records verified with the audit key/);
+  const withEnv = cliEnv(['audit', 'verify', path, '--json'], { USER_CLEANUP_AUDIT_KEY: KEY });
+  assert.equal(withEnv.code, 0);
+  assert.deepEqual(JSON.parse(withEnv.out).macs, { checked: true, present: 3 });
+  const none = cliEnv(['audit', 'verify', path], { USER_CLEANUP_AUDIT_KEY: '' });
+  assert.equal(none.code, 0);
+  assert.match(none.out, /MACs: NOT checked, no audit key given \(USER_CLEANUP_AUDIT_KEY or --audit-key-file\); 3 of 3 records/);
+  // Edited and re-sealed without the key: exit 1 with the key.
+  const recs = lines(readFileSync(path, 'utf8')).map((l) => JSON.parse(l));
+  recs[1].status = 'done';
+  const forged = join(dir, 'forged.jsonl');
+  writeFileSync(forged, await reseal(recs, 1));
+  const bad = cliEnv(['audit', 'verify', forged], { USER_CLEANUP_AUDIT_KEY: KEY });
+  assert.equal(bad.code, 1);
+  assert.match(bad.out, /BROKEN: .*forged\.jsonl: line 2: .*has no MAC/);
+  const badExport = cliEnv(['audit', 'export', forged, '--csv'], { USER_CLEANUP_AUDIT_KEY: KEY });
+  assert.equal(badExport.code, 2);
+  const wrongKey = cliEnv(['audit', 'verify', path], { USER_CLEANUP_AUDIT_KEY: 'not-the-key-but-long-enough' });
+  assert.equal(wrongKey.code, 1);
+  const short = cliEnv(['audit', 'verify', path], { USER_CLEANUP_AUDIT_KEY: 'tiny-key' });
+  assert.equal(short.code, 2);
+  for (const r of [withFile, withEnv, none, bad, badExport, wrongKey, short]) {
+    assert.ok(!`${r.out}${r.err}`.includes(KEY) && !`${r.out}${r.err}`.includes('tiny-key'), 'the key was printed');
+  }
+  // The export file is created 0600.
+  const out = join(dir, 'out.csv');
+  const ex = cliEnv(['audit', 'export', path, '--csv', '--out', out], { USER_CLEANUP_AUDIT_KEY: KEY });
+  assert.equal(ex.code, 0, ex.err);
+  assert.equal(statSync(out).mode & 0o777, 0o600);
+  assert.match(readFileSync(out, 'utf8'), /^run_id,/);
 });
