@@ -1,13 +1,31 @@
-// The History view: past runs from the audit trail — the one stored in Jira (store.mjs) together
-// with this page's records, or an imported JSON-lines file (e.g. one the CLI runner wrote) — with
-// the chain's verification status, a summary per run, the per-user outcomes, and undo per run and
-// per user (reactivate / re-add groups) with the runner's own undo logic, recorded in the same
-// trail as an `undo-…` run.
+// The History view: past runs from the audit trail — the one stored in Jira (page-trail.mjs) with
+// this page's records, or an imported JSON-lines file (e.g. one the CLI runner wrote) — with the
+// chain's verification status, a summary per run, the per-user outcomes, undo per run and per user,
+// and a reconciliation of each run with Jira's own audit log.
+// Undo uses the runner's undoPlan: only the effects the run recorded an intent for and that its
+// stored policy allowed; anything else in the trail (a group the run could not have removed, a
+// user it never planned) is refused and shown as tampering. Every user and group to be restored
+// is listed before the typed confirmation.
 import { h, clear, num, errorBox } from './dom.mjs';
-import { ensureViewStyles, section, runnerModules, pageTrail, download, trailName } from './run.mjs';
+import { download, trailName } from './view-kit.mjs';
+import { runnerModules } from './runner-loader.mjs';
+import { pageTrail } from './page-trail.mjs';
+import { jiraNow } from './saved-plan.mjs';
+
+const when = (at) => String(at ?? '').replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC');
+
+/** The page's engine (for undoPlan), when it can be had; undo works without it on an older runner. */
+async function pageEngine(ctx) {
+  if (typeof ctx.engine?.decide === 'function') return ctx.engine;
+  try {
+    const { loadEngine } = await import('./engine-loader.mjs');
+    return (await loadEngine(ctx.engineBase ?? new URL('../engine/', import.meta.url))).api;
+  } catch {
+    return null;
+  }
+}
 
 export async function renderHistory(panel, ctx) {
-  ensureViewStyles();
   ctx.state('loading');
   let mods, audit;
   try {
@@ -17,8 +35,9 @@ export async function renderHistory(panel, ctx) {
     ctx.state('error');
     return;
   }
-  // Which trail is shown: the page's (Jira + this session) or an imported file.
-  let source = { kind: 'page', trail: audit.trail, name: audit.savedInJira ? 'stored in Jira' : 'this page session' };
+  const engine = await pageEngine(ctx);
+  const pageSource = () => ({ kind: 'page', trail: audit.trail, name: audit.savedInJira ? 'stored in Jira' : 'this page session' });
+  let source = pageSource();
   const fileInput = h('input', { type: 'file', accept: '.jsonl,.json,.txt,application/x-ndjson', id: 'uc-history-import', class: 'uc-visually-hidden' });
   const importBtn = h('button', { type: 'button', class: 'uc-button' }, 'Import an audit trail…');
   importBtn.addEventListener('click', () => fileInput.click());
@@ -27,13 +46,12 @@ export async function renderHistory(panel, ctx) {
   const csvBtn = h('button', { type: 'button', class: 'uc-button', id: 'uc-history-csv' }, 'Export CSV for auditors');
   const status = h('div', { id: 'uc-history-status' });
   const runsBox = h('div', { id: 'uc-history-runs' });
-  panel.append(
-    h('div', { class: 'uc-toolbar' }, importBtn, fileInput, pageBtn, h('span', { style: { flex: '1' } }), dlBtn, csvBtn),
-    status, runsBox);
+  panel.append(h('div', { class: 'uc-toolbar' }, importBtn, fileInput, pageBtn, h('span', { class: 'uc-grow' }), dlBtn, csvBtn), status, runsBox);
   dlBtn.addEventListener('click', () => download(trailName(), source.trail.text(), 'application/x-ndjson'));
+  // report.trailCsv writes every cell through csv.mjs's csvCell (formula neutralisation).
   csvBtn.addEventListener('click', () => download(trailName('user-cleanup-audit').replace(/\.jsonl$/, '.csv'), mods.report.trailCsv(source.trail.records), 'text/csv'));
   pageBtn.addEventListener('click', () => {
-    source = { kind: 'page', trail: audit.trail, name: audit.savedInJira ? 'stored in Jira' : 'this page session' };
+    source = pageSource();
     pageBtn.hidden = true;
     draw();
   });
@@ -49,6 +67,16 @@ export async function renderHistory(panel, ctx) {
     draw();
   });
 
+  /** What undoing `runId` (or one user of it) would restore, and what the trail claims that is refused. */
+  function undoWork(runId, user) {
+    const records = source.trail.records;
+    if (typeof mods.executor.undoPlan === 'function') {
+      const p = mods.executor.undoPlan(records, runId, { ...(user !== undefined ? { user } : {}), engine });
+      return { changes: p?.changes ?? [], refused: p?.refused ?? [] };
+    }
+    return { changes: mods.executor.undoable(records, runId, user) ?? [], refused: [] };
+  }
+
   async function draw() {
     const v = source.verify ?? (await mods.chain.verifyText(source.trail.text()));
     const records = source.trail.records;
@@ -60,17 +88,19 @@ export async function renderHistory(panel, ctx) {
           v.warnings.length ? h('ul', {}, v.warnings.map((w) => h('li', {}, w))) : null)
         : h('div', { class: 'uc-message uc-message-error', role: 'alert', dataset: { chain: 'broken' } }, h('p', { class: 'uc-message-title' }, 'The chain does not verify'),
           h('p', {}, `${v.error.message}. The ${num(v.records.length)} records before it are shown; nothing can be undone from this trail.`)),
-      audit.loadError && source.kind === 'page' ? h('div', { class: 'uc-message uc-message-warning' }, h('p', {}, String(audit.loadError.message))) : '');
+      audit.loadError && source.kind === 'page'
+        ? h('div', { class: 'uc-message uc-message-warning', id: 'uc-history-not-stored', dataset: { code: audit.loadError.code ?? '' } }, h('p', {}, String(audit.loadError.message)))
+        : '');
     const runs = [...mods.report.indexRuns(records).values()].filter((r) => r.started || r.refused).reverse();
     clear(runsBox);
     if (!runs.length) {
       runsBox.append(h('p', { class: 'uc-muted', id: 'uc-history-empty' }, 'No runs in this trail yet. Runs made in the Run view appear here; a trail written by the command-line runner can be imported.'));
       return;
     }
-    for (const run of runs) runsBox.append(runCard(run, records));
+    for (const run of runs) runsBox.append(runCard(run));
   }
 
-  function runCard(run, records) {
+  function runCard(run) {
     const s = run.started ?? run.refused;
     const isUndo = s.type === 'undoStarted';
     const t = run.finished?.totals;
@@ -79,31 +109,37 @@ export async function renderHistory(panel, ctx) {
     const card = h('section', { class: 'uc-run-card', dataset: { runId: run.id, state }, 'aria-label': `${kind} ${run.id}` },
       h('h3', {}, `${kind} · `, h('span', { class: 'uc-code' }, run.id), ' · ', state),
       h('p', { class: 'uc-muted' },
-        `by ${s.who?.actor ?? s.who?.jiraUser ?? 'unknown'}${s.who?.operator ? ` (${s.who.operator})` : ''}${s.via ? ` via ${s.via}` : ''} at ${String(s.at).replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC')}`,
+        `by ${s.who?.actor ?? s.who?.jiraUser ?? 'unknown'}${s.who?.operator ? ` (${s.who.operator})` : ''}${s.via ? ` via ${s.via}` : ''} at ${when(s.at)}`,
         s.policy?.hash ? ' · policy SHA-256 ' : '', s.policy?.hash ? h('span', { class: 'uc-code', title: s.policy.hash }, s.policy.hash.slice(0, 12)) : '',
         s.schedule ? ` · schedule ${s.schedule}` : '', s.jira ? ` · ${s.jira}` : ''),
       run.refused ? h('p', {}, run.refused.message) : null,
       t ? h('p', { class: 'uc-run-totals' }, `${num(t.done)} done · ${num(t.failed)} failed · ${num(t.skipped)} skipped`,
         t.review != null ? ` · ${num(t.review)} review` : '', t.notStarted ? ` · ${num(t.notStarted)} not started (stopped)` : '') : null);
     if (run.refused) return card;
-    const todo = isUndo ? null : mods.executor.undoable(records, run.id);
-    const canUndo = !source.readOnly && todo && todo.length > 0;
-    const undoable = new Set((todo ?? []).map((c) => c.user.toLowerCase()));
     const msg = h('div', { class: 'uc-undo-result', 'aria-live': 'polite' });
+    const confirmBox = h('div', { class: 'uc-confirm uc-undo-confirm', hidden: true });
+    const actions = h('p', { class: 'uc-run-actions' });
+    let work = null;
     if (!isUndo) {
+      work = undoWork(run.id);
+      const canUndo = !source.readOnly && work.changes.length > 0;
       const btn = h('button', { type: 'button', class: 'uc-button', dataset: { undo: 'run' }, disabled: !canUndo },
-        canUndo ? `Undo this run (${num(todo.length)} users)` : 'Nothing to undo');
-      const confirmBox = h('span', { class: 'uc-inline-confirm', hidden: true },
-        `Reactivate and re-add groups for ${num(todo?.length ?? 0)} users?`,
-        h('button', { type: 'button', class: 'uc-button uc-button-primary', dataset: { undoConfirm: 'run' } }, 'Undo run'),
-        h('button', { type: 'button', class: 'uc-button uc-button-link' }, 'Cancel'));
-      btn.addEventListener('click', () => { confirmBox.hidden = false; btn.hidden = true; confirmBox.querySelector('button').focus(); });
-      confirmBox.lastChild.addEventListener('click', () => { confirmBox.hidden = true; btn.hidden = false; btn.focus(); });
-      confirmBox.querySelector('button').addEventListener('click', () => undo(run.id, undefined, msg));
-      card.append(h('p', {}, btn, confirmBox));
+        canUndo ? `Undo this run (${num(work.changes.length)} users)` : 'Nothing to undo');
+      btn.addEventListener('click', () => openConfirm(run.id, undefined, confirmBox, msg));
+      actions.append(btn);
+      if (work.refused.length) card.append(tampering(work.refused, 'uc-undo-refused-summary'));
     }
+    if (mods.reconcile && typeof ctx.host?.auditEvents === 'function') {
+      const rb = h('button', { type: 'button', class: 'uc-button', dataset: { reconcile: run.id } }, 'Reconcile with Jira\u2019s audit log');
+      const out = h('div', { class: 'uc-reconcile', 'aria-live': 'polite' });
+      rb.addEventListener('click', () => reconcile(run.id, rb, out));
+      actions.append(' ', rb);
+      card.append(actions, out);
+    } else card.append(actions);
+    card.append(confirmBox);
     // Per user: the outcome of each planned item.
     const items = run.planned?.items ?? [];
+    const undoable = new Set((work?.changes ?? []).map((c) => c.user.toLowerCase()));
     const rows = items.filter((it) => it.action !== 'review').map((it) => ({ it, o: run.outcomes.get(it.i), intent: run.intents.get(it.i) }));
     if (rows.length) {
       const tbody = h('tbody');
@@ -112,9 +148,9 @@ export async function renderHistory(panel, ctx) {
         const what = o?.action ?? intent?.action ?? it.action;
         const groups = o?.effects?.groupsRemoved ?? o?.effects?.groupsAdded ?? it.groups ?? [];
         const cell = h('td', {});
-        if (!isUndo && !source.readOnly && undoable.has(it.user.toLowerCase())) {
+        if (!isUndo && !source.readOnly && undoable.has(String(it.user).toLowerCase())) {
           const b = h('button', { type: 'button', class: 'uc-button uc-button-link', dataset: { undoUser: it.user } }, 'Undo');
-          b.addEventListener('click', () => undo(run.id, it.user, msg));
+          b.addEventListener('click', () => openConfirm(run.id, it.user, confirmBox, msg));
           cell.append(b);
         }
         tbody.append(h('tr', { dataset: { user: it.user, status: outcome } },
@@ -129,29 +165,100 @@ export async function renderHistory(panel, ctx) {
     return card;
   }
 
-  async function undo(runId, user, msg) {
-    const todo = mods.executor.undoable(source.trail.records, runId, user);
-    if (!todo?.length) return;
-    for (const b of runsBox.querySelectorAll('button')) b.disabled = true;
+  function tampering(refused, id) {
+    return h('div', { class: 'uc-message uc-message-error', role: 'alert', dataset: { tampered: String(refused.length) }, ...(id ? { id } : {}) },
+      h('p', { class: 'uc-message-title' }, `${num(refused.length)} change(s) in this trail will not be undone: the run did not record them or its policy did not allow them`),
+      h('p', {}, 'The trail claims effects the run could not have had — a sign it was rewritten. Check them against Jira\u2019s audit log (Reconcile).'),
+      h('ul', { class: 'uc-undo-refused' }, refused.map((r) => h('li', { dataset: { user: r.user, group: r.group ?? '', code: r.code ?? '' } },
+        h('strong', {}, r.user), r.group ? ` · group ${r.group}` : '', ` — ${r.reason ?? r.code ?? 'refused'}`))));
+  }
+
+  /** Lists every user and group the undo would restore, then asks for the number of users. */
+  function openConfirm(runId, user, box, msg) {
+    const work = undoWork(runId, user);
+    clear(box);
+    box.hidden = false;
+    const n = work.changes.length;
+    const list = h('ul', { class: 'uc-undo-list' }, work.changes.map((c) => h('li', { dataset: { user: c.user } },
+      h('strong', {}, c.user), ': ', [c.reactivate ? 'reactivate' : null, c.groups.length ? `add back to ${c.groups.join(', ')}` : null].filter(Boolean).join(', and '))));
+    const input = h('input', { class: 'uc-input', type: 'text', inputmode: 'numeric', autocomplete: 'off', size: '6', dataset: { undoInput: runId } });
+    const go = h('button', { type: 'button', class: 'uc-button uc-button-primary', dataset: { undoConfirm: user === undefined ? 'run' : 'user' }, disabled: true }, user === undefined ? 'Undo run' : `Undo ${user}`);
+    const cancel = h('button', { type: 'button', class: 'uc-button uc-button-link' }, 'Cancel');
+    const keep = h('input', { type: 'checkbox', dataset: { undoDownloadOnly: runId } });
+    const needsChoice = source.kind === 'page' && !audit.savedInJira;
+    const ready = () => input.value.trim().replace(/[,\s]/g, '') === String(n) && (!needsChoice || keep.checked);
+    const update = () => { go.disabled = !ready(); };
+    input.addEventListener('input', update);
+    keep.addEventListener('change', update);
+    input.addEventListener('keydown', (e) => { if (e.key === 'Enter' && ready()) go.click(); });
+    cancel.addEventListener('click', () => { clear(box); box.hidden = true; });
+    go.addEventListener('click', () => { if (ready()) undo(runId, user, work, msg, box); });
+    box.append(
+      h('p', { class: 'uc-message-title' }, `Undo ${user === undefined ? `run ${runId}` : `${user} in run ${runId}`}: ${num(n)} user(s) will be restored`),
+      list,
+      work.refused.length ? tampering(work.refused) : null,
+      needsChoice ? h('p', {}, h('label', { class: 'uc-check' }, keep, ' The audit trail cannot be kept in Jira: keep it as a download only')) : null,
+      h('p', {}, h('label', {}, `To confirm, type the number of users (${num(n)}): `, input), ' ', go, ' ', cancel));
+    input.focus();
+  }
+
+  async function undo(runId, user, work, msg, box) {
+    if (!work.changes.length) return;
+    for (const b of runsBox.querySelectorAll('button, input')) b.disabled = true;
     ctx.state('running');
-    clear(msg).append(h('p', { class: 'uc-status' }, `Restoring ${num(todo.length)} users…`));
+    clear(msg).append(h('p', { class: 'uc-status' }, `Restoring ${num(work.changes.length)} users…`));
     try {
+      const trail = source.kind === 'page' && !audit.savedInJira ? audit.downloadOnly() : source.trail;
+      if (source.kind === 'page') {
+        const snap = await ctx.data?.snapshot?.().catch(() => null);
+        if (snap) audit.clockOffset = jiraNow(snap).getTime() - Date.now();
+      }
       const who = { actor: ctx.me?.name ?? null, jiraUser: ctx.me?.name ?? null, operator: null };
-      const r = await mods.executor.undoItems({ host: ctx.host, trail: source.trail, runId, todo, user, who, jira: location.origin + (ctx.contextPath ?? '') });
+      const r = await mods.executor.undoItems({ host: ctx.host, trail, runId, todo: work.changes, user, who, jira: location.origin + (ctx.contextPath ?? ''), engine });
+      if (source.kind === 'page') source = pageSource();
       await draw();
-      const card = [...runsBox.querySelectorAll('.uc-run-card')].find((c) => c.dataset.runId === r.undoId);
       const note = h('div', { class: `uc-message${r.totals.failed ? ' uc-message-warning' : ''}`, role: 'status', id: 'uc-undo-finished', dataset: { undoId: r.undoId } },
         h('p', { class: 'uc-message-title' }, 'Undo finished'),
         h('p', {}, `${num(r.totals.done)} restored, ${num(r.totals.failed)} failed, ${num(r.totals.skipped)} already restored. Recorded as `, h('span', { class: 'uc-code' }, r.undoId), '.'),
         source.kind === 'file' || !audit.savedInJira ? h('p', {}, 'Download this trail to keep the record.') : null);
       runsBox.prepend(note);
-      card?.scrollIntoView?.({ block: 'nearest' });
     } catch (e) {
+      clear(box);
+      box.hidden = true;
       clear(msg).append(errorBox('The undo could not be completed', e));
+      for (const b of runsBox.querySelectorAll('button, input')) b.disabled = false;
     }
     ctx.state('ready');
+  }
+
+  async function reconcile(runId, btn, out) {
+    btn.disabled = true;
+    clear(out).append(h('p', { class: 'uc-status' }, 'Reading Jira\u2019s audit log…'));
+    try {
+      const records = source.trail.records;
+      const window = mods.reconcile.reconcileWindow(records, runId);
+      if (!window) throw new Error('This run has no timestamps to place it in Jira\u2019s audit log.');
+      const events = await ctx.host.auditEvents(window);
+      const r = mods.reconcile.reconcileRun(records, runId, events, {});
+      const change = (c) => `${c.change?.action ?? ''}${c.change?.group ? ` ${c.change.group}` : ''}`;
+      const block = (kind, title, explain, list, row) => h('div', { class: `uc-message ${list.length ? 'uc-message-error' : ''}`, dataset: { reconcile: kind, count: String(list.length) } },
+        h('p', { class: 'uc-message-title' }, `${title}: ${num(list.length)}`), h('p', {}, explain),
+        list.length ? h('ul', {}, list.map((x) => h('li', { dataset: { user: x.user ?? '' } }, row(x)))) : null);
+      clear(out).append(
+        h('p', { dataset: { reconcileOk: String(r.ok) } }, r.ok
+          ? `Jira\u2019s audit log agrees with this run: ${num(r.matched.length)} change(s) matched (${when(r.window?.from)} to ${when(r.window?.to)}).`
+          : `Jira\u2019s audit log and this run disagree (${num(r.matched.length)} change(s) matched, ${when(r.window?.from)} to ${when(r.window?.to)}).`),
+        block('forged', 'Forged', 'Changes the trail claims that Jira did not record.', r.forged, (x) => [h('strong', {}, x.user), ` — ${change(x)}`]),
+        block('removed', 'Removed', 'Changes Jira recorded for the account that ran it, in its time, that the trail does not show.', r.removed, (x) => [h('strong', {}, x.user ?? '?'), ` — ${change(x)} at ${when(x.event?.at)}`]),
+        r.interrupted?.length ? block('interrupted', 'Interrupted', 'Sent (an intent was recorded) but no outcome was written.', r.interrupted, (x) => [h('strong', {}, x.user), ` — ${change(x)}`]) : null,
+        ...(r.problems ?? []).map((p) => h('p', { class: 'uc-message uc-message-warning' }, p)));
+    } catch (e) {
+      clear(out).append(errorBox('Jira\u2019s audit log could not be compared', e));
+    }
+    btn.disabled = false;
   }
 
   await draw();
   ctx.state('ready');
 }
+

@@ -1,217 +1,67 @@
-// The Run view: carries out the saved policy's plan from the page, with the runner's own executor
-// (plugin-shim/src/runner/executor.mjs) so the audit trail is the runner's format, byte for byte
-// the same kind of records (`user-cleanup audit verify` accepts a trail downloaded here).
-// Also the helpers the Preview and History views share: the runner modules, the page's audit
-// trail (kept in Jira through store.mjs when it exists, else in memory and downloaded), downloads.
+// The Run view: carries out the saved policy's plan from the page with the runner's own executor
+// (plugin-shim/src/runner/executor.mjs), so the audit trail is the runner's format. Before each
+// change the executor reads the user again and asks the page's engine whether the planned action
+// still applies (engine.decide), so a user who joined a protected group since the preview is left
+// alone. The run refuses: a policy that is not the one saved in Jira, an unsafe storage account, a
+// plan over the policy's limit, and a plan older than the policy's maxSnapshotAgeMinutes (Refresh
+// data reads the users again and plans again). The trail is stored in Jira record by record
+// (page-trail.mjs); when it cannot be, the run starts only if the admin chooses to keep the trail
+// as a download only.
 import { h, clear, num, errorBox } from './dom.mjs';
+import { section, download, trailName } from './view-kit.mjs';
+import { loadPlan, jiraNow } from './saved-plan.mjs';
+import { runnerModules } from './runner-loader.mjs';
+import { pageTrail } from './page-trail.mjs';
 
-// ---------------------------------------------------------------- shared helpers
+const DEFAULT_MAX_AGE_MINUTES = 60;
 
-/** The runner's browser-safe modules, loaded once from ctx.runnerBase. */
-const runnerCache = new Map();
-export function runnerModules(ctx) {
-  const base = String(ctx.runnerBase);
-  if (!runnerCache.has(base)) {
-    const at = (n) => import(new URL(n, base).href);
-    runnerCache.set(base, Promise.all([at('executor.mjs'), at('chain.mjs'), at('hash.mjs'), at('csv.mjs'), at('report.mjs')])
-      .then(([executor, chain, hash, csv, report]) => ({ executor, chain, hash, csv, report })));
-    runnerCache.get(base).catch(() => runnerCache.delete(base));
-  }
-  return runnerCache.get(base);
+/** The engine the page loaded (main.mjs), as the executor wants it: an object with `decide`. */
+async function pageEngine(ctx) {
+  if (typeof ctx.engine?.decide === 'function') return ctx.engine;
+  // The engine loader keeps the instance main.mjs loaded; this asks it for that same one.
+  const { loadEngine } = await import('./engine-loader.mjs');
+  return (await loadEngine(ctx.engineBase ?? new URL('../engine/', import.meta.url))).api;
 }
 
-/** store.mjs (policy and audit trail in Jira): ctx.store when main.mjs made one, else null. */
-let storeP = null;
-export function auditStore(ctx) {
-  if (ctx.store !== undefined) return Promise.resolve(ctx.store ?? null);
-  storeP ??= import('./store.mjs')
-    .then((m) => m.createStore({ baseUrl: location.origin + (ctx.contextPath ?? '') }))
-    .then((s) => (s && typeof s.appendAudit === 'function' && typeof s.loadAudit === 'function' ? s : null))
-    .catch(() => null);
-  return storeP;
+function refusal(id, title, ...body) {
+  return h('div', { class: 'uc-message uc-message-error', role: 'alert', id }, h('p', { class: 'uc-message-title' }, title), ...body.map((b) => (typeof b === 'string' ? h('p', {}, b) : b)));
 }
-
-/** JSON lines of what loadAudit answers ({text, records}, text, or records). */
-const toText = (x) => (typeof x === 'string' ? x : typeof x?.text === 'string' ? x.text
-  : Array.isArray(x?.records ?? x) ? (x.records ?? x).map((r) => `${JSON.stringify(r)}\n`).join('') : '');
-
-/**
- * The page's audit trail: one hash chain per page session, continuing the trail stored in Jira
- * when store.mjs has one (verified first: a broken chain is never extended). Every record is also
- * kept in memory so the trail can be downloaded at any time. Records are saved in Jira in batches
- * (one appendAudit call for the records appended meanwhile); an append resolves once its batch is
- * saved, so an intent is in Jira before its request is sent. After a failed save the page stops
- * saving and says so; the trail is then downloaded.
- * → { trail, store, savedInJira, saveErrors, loadError }
- */
-const trails = new WeakMap();
-export function pageTrail(ctx) {
-  if (!trails.has(ctx)) {
-    const p = (async () => {
-      const { executor, chain } = await runnerModules(ctx);
-      const store = await auditStore(ctx);
-      const state = { store, savedInJira: Boolean(store), saveErrors: [], loadError: null };
-      let records = [];
-      if (store) {
-        try {
-          const st = typeof store.accountStatus === 'function' ? await store.accountStatus() : { exists: true };
-          if (!st.exists) throw new Error(`The audit trail cannot be kept in Jira: its storage account "${st.account ?? store.account}" does not exist (the Rules view can create it). It is kept on this page and downloaded instead.`);
-          const text = toText(await store.loadAudit());
-          const v = await chain.verifyText(text);
-          if (!v.ok) throw new Error(`The audit trail stored in Jira does not verify (${v.error.message}); new records are kept on this page and downloaded instead.`);
-          records = v.records;
-        } catch (e) {
-          state.loadError = e;
-          state.savedInJira = false;
-        }
-      }
-      let batch = [];
-      let flushing = null;
-      const flush = async () => {
-        while (batch.length) {
-          const mine = batch;
-          batch = [];
-          if (!state.savedInJira) {
-            for (const b of mine) b.resolve();
-            continue;
-          }
-          try {
-            await store.appendAudit(mine.map((b) => b.rec));
-          } catch (e) {
-            state.saveErrors.push(e);
-            state.savedInJira = false;
-          }
-          for (const b of mine) b.resolve();
-        }
-        flushing = null;
-      };
-      state.trail = executor.createMemoryTrail(records, {
-        onAppend: state.savedInJira
-          ? (rec) => new Promise((resolve) => {
-            batch.push({ rec, resolve });
-            flushing ??= Promise.resolve().then(flush);
-          })
-          : null,
-      });
-      return state;
-    })();
-    p.catch(() => trails.delete(ctx));
-    trails.set(ctx, p);
-  }
-  return trails.get(ctx);
-}
-
-/** Offers a download of `text` (a Blob URL; the page never writes data into markup). */
-export function download(name, text, type = 'text/plain') {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const a = h('a', { href: url, download: name, hidden: true });
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
-}
-
-/** The views' own layout rules (constant text; no data). */
-export function ensureViewStyles() {
-  if (document.getElementById('uc-view-styles')) return;
-  const css = `
-.uc-app [hidden] { display: none !important; }
-.uc-app .uc-toolbar { display: flex; flex-wrap: wrap; align-items: flex-end; gap: 8px 12px; margin: 0 0 12px; }
-.uc-app .uc-field { display: flex; flex-direction: column; gap: 2px; font-size: 12px; color: var(--uc-subtle); }
-.uc-app .uc-input, .uc-app .uc-select { font: inherit; font-size: 14px; color: var(--uc-text); height: 30px; padding: 4px 6px; border: 2px solid var(--uc-border); border-radius: 3px; background: #FAFBFC; min-width: 0; }
-.uc-app .uc-input:focus, .uc-app .uc-select:focus { border-color: var(--uc-focus); background: #fff; outline: none; }
-.uc-app .uc-button-primary { background: #0052CC; color: #fff; }
-.uc-app .uc-button-primary:hover { background: #0065FF; }
-.uc-app .uc-button-primary:disabled { background: rgba(9,30,66,.04); color: #A5ADBA; }
-.uc-app .uc-button-danger { background: #DE350B; color: #fff; }
-.uc-app .uc-button-danger:hover { background: #FF5630; }
-.uc-vgrid { border: 1px solid var(--uc-border); border-radius: 3px; }
-.uc-vgrid-head, .uc-vgrid-row { display: grid; grid-template-columns: var(--uc-cols); align-items: center; }
-.uc-vgrid-head { border-bottom: 2px solid var(--uc-border); color: var(--uc-subtle); font-weight: 600; font-size: 12px; background: #fff; }
-.uc-vgrid-head > div, .uc-vgrid-row > div { padding: 0 8px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
-.uc-vgrid-head > div { padding-top: 6px; padding-bottom: 6px; }
-.uc-vgrid-scroll { position: relative; overflow: auto; height: 480px; contain: strict; }
-.uc-vgrid-scroll:focus { outline: 2px solid var(--uc-focus); outline-offset: -2px; }
-.uc-vgrid-spacer { position: relative; width: 100%; }
-.uc-vgrid-row { position: absolute; left: 0; right: 0; height: 32px; border-bottom: 1px solid var(--uc-border); cursor: default; }
-.uc-vgrid-row:hover { background: var(--uc-bg-subtle); }
-.uc-vgrid-row[aria-selected="true"] { background: #DEEBFF; }
-.uc-vgrid-row .uc-num, .uc-vgrid-head .uc-num { text-align: right; font-variant-numeric: tabular-nums; }
-.uc-vgrid-empty { padding: 16px; color: var(--uc-subtle); }
-.uc-detail { border: 1px solid var(--uc-border); border-top: 0; padding: 10px 12px; background: #FAFBFC; min-height: 64px; }
-.uc-detail dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; margin: 6px 0 0; }
-.uc-detail dt { color: var(--uc-subtle); }
-.uc-detail dd { margin: 0; overflow-wrap: anywhere; }
-.uc-detail ul { margin: 4px 0 0; padding-left: 20px; }
-.uc-progress { height: 8px; background: var(--uc-bg-subtle); border-radius: 4px; overflow: hidden; margin: 8px 0; max-width: 640px; }
-.uc-progress-fill { height: 100%; width: 0; background: #0052CC; transition: width .15s; }
-.uc-confirm { max-width: 640px; padding: 12px 16px; border: 1px solid var(--uc-border); border-radius: 3px; margin: 0 0 16px; }
-.uc-status-done { color: #006644; font-weight: 600; }
-.uc-status-failed { color: #BF2600; font-weight: 600; }
-.uc-status-skipped { color: #5E6C84; font-weight: 600; }
-.uc-results { max-height: 420px; overflow: auto; }
-.uc-run-card { border: 1px solid var(--uc-border); border-radius: 3px; padding: 10px 12px; margin: 0 0 12px; }
-.uc-run-card h3 { font-size: 14px; margin: 0 0 4px; }
-.uc-inline-confirm { display: inline-flex; gap: 8px; align-items: center; margin-left: 8px; }
-.uc-code { font-family: SFMono-Medium, "SF Mono", Menlo, Consolas, monospace; font-size: 12px; }
-`;
-  document.head.appendChild(h('style', { id: 'uc-view-styles' }, css));
-}
-
-export function section(id, title, ...body) {
-  return h('section', { class: 'uc-section', id, 'aria-labelledby': `${id}-h` }, h('h2', { id: `${id}-h` }, title), ...body);
-}
-
-export function problems(title, list, kind = 'error') {
-  return h('div', { class: `uc-message uc-message-${kind}`, role: kind === 'error' ? 'alert' : 'status' },
-    h('p', { class: 'uc-message-title' }, title),
-    h('ul', {}, (list ?? []).map((p) => h('li', {}, p.path ? `${p.path}: ` : '', p.message))));
-}
-
-/** The saved policy's plan (over the cached snapshot) or a message already shown in `panel`. */
-export async function loadPlan(panel, ctx, what) {
-  const loading = h('p', { class: 'uc-status', role: 'status' }, 'Reading users from Jira…');
-  panel.append(loading);
-  ctx.state('loading');
-  try {
-    const snap = await ctx.data.snapshot();
-    loading.textContent = 'Evaluating the policy…';
-    const [plan, policy] = await Promise.all([ctx.data.plan({ actor: ctx.me?.name }), ctx.data.savedPolicy()]);
-    loading.remove();
-    if (!plan.result) {
-      panel.append(h('div', { class: 'uc-message', role: 'status' }, h('p', { class: 'uc-message-title' }, 'No saved policy'), h('p', {}, `Write rules in the Rules view first; ${what} shows what they would do.`)));
-      ctx.state('ready');
-      return null;
-    }
-    if (plan.result.type !== 'success') {
-      panel.append(problems('The policy or the data does not validate', plan.result.errors));
-      ctx.state('ready');
-      return null;
-    }
-    return { snap, plan: plan.result.value, warnings: plan.result.warnings ?? [], policy, ms: plan.ms, policySource: plan.policySource };
-  } catch (e) {
-    clear(panel).append(errorBox(`The ${what} could not be built`, e));
-    ctx.state('error');
-    return null;
-  }
-}
-
-export const EXECUTABLE = new Set(['deactivate', 'removeFromGroups']);
-export const trailName = (prefix = 'user-cleanup-audit') => `${prefix}-${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}.jsonl`;
-
-// ---------------------------------------------------------------- the Run view
 
 export async function renderRun(panel, ctx) {
-  ensureViewStyles();
+  // The storage account first: while it is unsafe nothing is loaded from it or run.
+  if (ctx.store && typeof ctx.store.accountStatus === 'function') {
+    let st;
+    try {
+      st = await ctx.store.accountStatus();
+    } catch (e) {
+      st = { ok: false, problem: 'unreadable', message: `The storage account could not be checked: ${e.message}`, fix: 'Reload the page.' };
+    }
+    if (!st.ok) {
+      panel.append(refusal('uc-run-unsafe', 'Runs are off: the storage account is not safe', st.message, st.fix ?? ''));
+      panel.lastChild.dataset.code = 'store.unsafeAccount';
+      panel.lastChild.dataset.problem = st.problem ?? '';
+      ctx.state('ready');
+      return;
+    }
+  }
   const got = await loadPlan(panel, ctx, 'run');
   if (!got) return;
   const { snap, plan, policy } = got;
+  if (got.policySource !== 'saved') {
+    const what = got.policySource === 'template' ? 'a starting template, not a saved policy'
+      : got.policySource === 'dev-file' ? 'a file given to the development server, not the policy saved in Jira'
+        : 'not the policy saved in Jira';
+    panel.append(refusal('uc-run-no-saved-policy', 'Save a policy in the Rules view first',
+      `The policy on this page is ${what}. A run only carries out the policy saved in Jira, so that every administrator sees what ran and the audit trail can name it. Nothing was changed.`));
+    ctx.state('ready');
+    return;
+  }
   const c = plan.counts;
-  const executable = plan.actions.filter((a) => EXECUTABLE.has(a.action));
+  const executable = plan.actions.filter((a) => a.action === 'deactivate' || a.action === 'removeFromGroups');
   const n = executable.length;
 
   panel.append(h('p', { class: 'uc-summary' },
-    'The saved policy', got.policySource ? ` (${got.policySource.split('/').pop()})` : '', ' over ', h('strong', {}, num(c.users)), ' users read at ',
+    'The policy saved in Jira over ', h('strong', {}, num(c.users)), ' users read at ',
     h('time', { datetime: plan.asOf }, plan.asOf.replace('T', ' ').replace('Z', ' UTC')), ': ',
     h('strong', { id: 'uc-run-executable' }, num(n)), ' accounts to change (',
     `${num(c.byAction?.deactivate ?? 0)} deactivate, ${num(c.byAction?.removeFromGroups ?? 0)} remove from groups`,
@@ -219,9 +69,8 @@ export async function renderRun(panel, ctx) {
     plan.limit?.maxActionsPerRun != null ? ` · limit ${num(plan.limit.maxActionsPerRun)} per run` : ' · no limit per run'));
 
   if (plan.overLimit) {
-    panel.append(h('div', { class: 'uc-message uc-message-error', role: 'alert', id: 'uc-run-refused' },
-      h('p', { class: 'uc-message-title' }, 'This plan is over the policy\u2019s limit, so it cannot be run'),
-      h('p', {}, `It would change ${num(c.executable)} accounts; the policy allows at most ${num(plan.limit.maxActionsPerRun)} per run (limits.maxActionsPerRun). Nothing was changed. Narrow the rules or raise the limit in the Rules view, then check the Preview again.`)));
+    panel.append(refusal('uc-run-refused', 'This plan is over the policy\u2019s limit, so it cannot be run',
+      `It would change ${num(c.executable)} accounts; the policy allows at most ${num(plan.limit.maxActionsPerRun)} per run (limits.maxActionsPerRun). Nothing was changed. Narrow the rules or raise the limit in the Rules view, then check the Preview again.`));
     ctx.state('ready');
     return;
   }
@@ -232,7 +81,32 @@ export async function renderRun(panel, ctx) {
     return;
   }
 
-  const [{ executor, hash }, audit] = await Promise.all([runnerModules(ctx), pageTrail(ctx)]);
+  const refreshData = async () => {
+    clear(panel);
+    try {
+      await ctx.data.snapshot({ refresh: true });
+    } catch (e) {
+      panel.append(errorBox('Jira could not be read again', e));
+      ctx.state('error');
+      return;
+    }
+    await renderRun(panel, ctx);
+  };
+  const expiredBox = (why) => {
+    const btn = h('button', { type: 'button', class: 'uc-button uc-button-primary', id: 'uc-run-refresh' }, 'Refresh data');
+    btn.addEventListener('click', refreshData);
+    return h('div', { class: 'uc-message uc-message-warning', role: 'alert', id: 'uc-run-expired' },
+      h('p', { class: 'uc-message-title' }, 'The plan is too old to run'), h('p', {}, why), h('p', {}, btn));
+  };
+  const maxAge = plan.limit?.maxSnapshotAgeMinutes ?? DEFAULT_MAX_AGE_MINUTES;
+  const ageMinutes = (jiraNow(snap) - Date.parse(snap.snap.capturedAt)) / 60_000;
+  if (Number.isFinite(ageMinutes) && ageMinutes > maxAge) {
+    panel.append(expiredBox(`The users were read ${num(Math.floor(ageMinutes))} minutes ago; the policy allows a run of a plan at most ${num(maxAge)} minutes old (limits.maxSnapshotAgeMinutes). Read the users again and check the new plan.`));
+    ctx.state('ready');
+    return;
+  }
+
+  const [{ executor, hash }, audit, engine] = await Promise.all([runnerModules(ctx), pageTrail(ctx), pageEngine(ctx)]);
   const inputId = 'uc-run-confirm-input';
   const input = h('input', { class: 'uc-input', id: inputId, type: 'text', inputmode: 'numeric', autocomplete: 'off', size: '8', 'aria-describedby': 'uc-run-confirm-help' });
   const fallback = h('select', { class: 'uc-select', id: 'uc-run-fallback' },
@@ -250,19 +124,26 @@ export async function renderRun(panel, ctx) {
   const outcomeBox = h('div', { id: 'uc-run-outcome' });
   const progressBox = h('div', { hidden: true, id: 'uc-run-progress' }, bar, counter, results);
 
-  const trailInfo = audit.savedInJira
-    ? 'The audit trail is saved in Jira, record by record, and can be downloaded afterwards.'
-    : 'The audit trail is kept on this page and downloaded when the run ends (store it with your records; History can import it).';
+  // Where the trail goes. Not in Jira: only with the admin's explicit choice.
+  const downloadOnly = h('input', { type: 'checkbox', id: 'uc-run-download-only' });
+  const trailBox = audit.savedInJira
+    ? h('p', { id: 'uc-run-trail-where', dataset: { kept: 'jira' } }, 'The audit trail is saved in Jira before each change is sent, and can be downloaded afterwards.')
+    : h('div', { class: 'uc-message uc-message-warning', id: 'uc-run-trail-where', dataset: { kept: 'none' } },
+      h('p', { class: 'uc-message-title' }, 'The audit trail cannot be kept in Jira'),
+      h('p', {}, String(audit.loadError?.message ?? 'No storage in Jira.')),
+      h('p', {}, h('label', { class: 'uc-check' }, downloadOnly, ' Keep the trail as a download only (it is downloaded when the run ends; store it with your records — History can import it)')));
   const confirmBox = h('div', { class: 'uc-confirm', id: 'uc-run-confirm' },
-    h('p', {}, 'Before each change the user is read again from Jira; accounts that are already inactive or gone are skipped. ', trailInfo),
-    audit.loadError ? h('p', { class: 'uc-message uc-message-warning' }, String(audit.loadError.message)) : null,
+    h('p', {}, 'Before each change the user is read again from Jira and the engine checks that the planned action still applies; accounts that changed since (inactive, gone, now protected, no longer selected) are skipped.'),
+    trailBox,
     h('p', {}, h('label', { for: 'uc-run-fallback' }, 'Users in a read-only (LDAP) directory cannot be deactivated; ', fallback)),
     h('p', {}, h('label', { for: inputId, id: 'uc-run-confirm-help' }, `To confirm, type the number of accounts that will be changed (${num(n)}): `), input),
     h('p', {}, start, ' ', stop));
   panel.append(section('uc-run', 'Run the saved policy', confirmBox, progressBox, outcomeBox));
-  input.addEventListener('input', () => {
-    start.disabled = input.value.trim().replace(/[,\s]/g, '') !== String(n);
-  });
+  const typed = () => input.value.trim().replace(/[,\s]/g, '') === String(n);
+  const ready = () => typed() && (audit.savedInJira || downloadOnly.checked);
+  const update = () => { start.disabled = !ready(); };
+  input.addEventListener('input', update);
+  downloadOnly.addEventListener('change', update);
   input.addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && !start.disabled) start.click();
   });
@@ -276,10 +157,13 @@ export async function renderRun(panel, ctx) {
   });
 
   start.addEventListener('click', async () => {
-    if (start.disabled || input.value.trim().replace(/[,\s]/g, '') !== String(n)) return;
+    if (start.disabled || !ready()) return;
     start.disabled = true;
     input.disabled = true;
     fallback.disabled = true;
+    downloadOnly.disabled = true;
+    const trail = audit.savedInJira ? audit.trail : audit.downloadOnly();
+    audit.clockOffset = jiraNow(snap).getTime() - Date.now();
     stop.hidden = false;
     progressBox.hidden = false;
     ctx.state('running');
@@ -289,8 +173,7 @@ export async function renderRun(panel, ctx) {
       const k = t.done + t.failed + t.skipped;
       fill.style.width = `${(100 * k) / n}%`;
       bar.setAttribute('aria-valuenow', String(k));
-      counter.firstChild ? (counter.firstChild.textContent = `${num(k)} of ${num(n)} · done ${num(t.done)} · failed ${num(t.failed)} · skipped ${num(t.skipped)}`)
-        : counter.append(`${num(k)} of ${num(n)} · done ${num(t.done)} · failed ${num(t.failed)} · skipped ${num(t.skipped)}`);
+      counter.textContent = `${num(k)} of ${num(n)} · done ${num(t.done)} · failed ${num(t.failed)} · skipped ${num(t.skipped)}`;
     };
     show({ done: 0, failed: 0, skipped: 0 });
     let result;
@@ -299,14 +182,19 @@ export async function renderRun(panel, ctx) {
       result = await executor.executePlan({
         host: ctx.host,
         plan,
-        trail: audit.trail,
+        trail,
         who,
         via: 'admin page',
+        engine,
+        policyText: policy.text,
         policyHash,
         policyPath: policy.source ?? null,
         jira: location.origin + (ctx.contextPath ?? ''),
         engineVersion: ctx.timings?.engine?.version ?? null,
         snapshot: { capturedAt: snap.snap.capturedAt ?? null, users: snap.snap.users?.length ?? 0 },
+        snapshotData: snap.snap,
+        actor: ctx.me?.name ?? undefined,
+        now: () => jiraNow(snap),
         roleGroups: executor.roleGroupsOf(snap.snap),
         readonlyFallback: fallback.value,
         concurrency: 4,
@@ -315,17 +203,21 @@ export async function renderRun(panel, ctx) {
           shown += 1;
           const what = rec.fallback ? `${rec.action} (read-only fallback)` : rec.action;
           const groups = rec.effects?.groupsRemoved?.length ? ` ${rec.effects.groupsRemoved.join(', ')}` : '';
-          tbody.append(h('tr', { dataset: { user: rec.user, status: rec.status } },
+          tbody.append(h('tr', { dataset: { user: rec.user, status: rec.status, code: rec.code ?? '' } },
             h('td', { class: 'uc-num' }, String(shown)), h('td', {}, rec.user), h('td', {}, what + groups),
             h('td', {}, h('span', { class: `uc-status-${rec.status}` }, rec.status)), h('td', {}, rec.reason ?? '')));
           show(totals);
         },
       });
     } catch (e) {
-      outcomeBox.append(errorBox('The run could not be completed', e));
-      ctx.state('ready');
       stop.hidden = true;
-      offerTrail(outcomeBox, audit, true);
+      ctx.state('ready');
+      if (e?.code === 'refused.planExpired') {
+        outcomeBox.append(expiredBox(`${e.message} Nothing was changed.`));
+        return;
+      }
+      outcomeBox.append(errorBox('The run could not be completed', e));
+      offerTrail(outcomeBox, audit, trail, true);
       return;
     }
     stop.hidden = true;
@@ -335,22 +227,22 @@ export async function renderRun(panel, ctx) {
       h('p', {}, `${num(t.done)} done, ${num(t.failed)} failed, ${num(t.skipped)} skipped`,
         t.notStarted ? `, ${num(t.notStarted)} not started (stopped)` : '', `, ${num(t.review)} listed for review. Run `, h('span', { class: 'uc-code' }, result.runId), '.'),
       h('p', {}, 'Undo it from History if needed. The users were read again; Refresh data shows the new state.')));
-    offerTrail(outcomeBox, audit, !audit.savedInJira);
+    offerTrail(outcomeBox, audit, trail, !audit.savedInJira);
     ctx.state('ready');
   });
   ctx.state('ready');
 }
 
-function offerTrail(box, audit, autoDownload) {
-  const text = audit.trail.text();
+function offerTrail(box, audit, trail, autoDownload) {
   const name = trailName();
   const btn = h('button', { type: 'button', class: 'uc-button', id: 'uc-run-download' }, 'Download the audit trail (JSON lines)');
-  btn.addEventListener('click', () => download(name, audit.trail.text(), 'application/x-ndjson'));
-  const where = audit.savedInJira && !audit.saveErrors.length
+  btn.addEventListener('click', () => download(name, trail.text(), 'application/x-ndjson'));
+  const failed = trail.failed ?? null;
+  const where = audit.savedInJira && !failed
     ? 'The audit trail is saved in Jira.'
-    : audit.saveErrors.length
-      ? `Saving the audit trail in Jira failed (${audit.saveErrors[0].message}); download it now and keep it.`
+    : failed
+      ? `Saving the audit trail in Jira failed (${failed.message}), so the run stopped before any change it could not record; download the trail now and keep it.`
       : 'The audit trail was downloaded; keep it with your records.';
   box.append(h('p', { id: 'uc-run-trail' }, where, ' ', btn));
-  if (autoDownload || audit.saveErrors.length) download(name, text, 'application/x-ndjson');
+  if (autoDownload || failed) download(name, trail.text(), 'application/x-ndjson');
 }

@@ -20,16 +20,41 @@
 //                                            savedAt, savedBy, policy: <the policy object>}
 //   com.usercleanup.audit.<runId>.<nnnnn>  {format: "user-cleanup/audit", formatVersion: 1, runId,
 //                                            chunk: n, text: "<JSON lines>"}
-// The audit trail of a run is the concatenation of its chunks' `text`, in chunk order: exactly the
-// runner's JSON-lines trail (chain.mjs), one record per line, cut wherever the 32,768-character
-// limit falls (a record may span chunks). Appending rewrites the last chunk while it has room,
-// then adds chunks; nothing else is ever rewritten. The hash chain inside the records shows any edit.
+//   com.usercleanup.trail.head             {seq, hash, runId, at, writer}: the last record of the stored chain
+//   com.usercleanup.trail.lock.<writer>.<nonce>   {writer, at}: held while one page session appends
+// The trail is ONE hash chain (chain.mjs) over every run; each run's records are kept in that
+// run's chunks (their `text` concatenated, in chunk order, is JSON lines, cut wherever the
+// 32,768-character limit falls, so a record may span chunks). Appending rewrites the run's last
+// chunk while it has room, then adds chunks; nothing else is rewritten. The stored trail is the
+// chain that ends at the head, followed back through prevHash to the first record: records a
+// failed append left behind (not reachable from the head) are not part of it.
+//
+// Appends never fork the chain (compare-and-set). Jira's properties have no atomic
+// compare-and-set, so an append takes a short lock first: it lists the lock keys, and if none is
+// held it writes its own and lists again; seeing any other lock it withdraws and retries after a
+// random wait, so of two sessions that race at most one proceeds (each sees the other's lock).
+// Holding the lock it re-reads the head; when another session appended since (the head is not the
+// tail this session knows), it gets the newer records to continue the chain from the new tail
+// (the caller re-seals its records not yet stored on top of it). It then writes the records,
+// checks that its lock is still there, moves the head and releases the lock. A lock seen
+// unchanged for LOCK_STALE_MS belongs to a session that died mid-append and is removed.
+//
+// The storage account must be safe (accountStatus): it exists, is inactive (an active account
+// could log in and rewrite its own properties, the trail included) and holds no application role
+// (no licence). Otherwise loading, saving and appending refuse with code 'store.unsafeAccount'.
 
 export const POLICY_KEY = 'com.usercleanup.policy';
 export const AUDIT_PREFIX = 'com.usercleanup.audit.';
+export const HEAD_KEY = 'com.usercleanup.trail.head';
+export const LOCK_PREFIX = 'com.usercleanup.trail.lock.';
 export const MAX_VALUE_LENGTH = 32768;
 export const MAX_KEY_LENGTH = 255;
 export const DEFAULT_STORAGE_USER = 'user-cleanup';
+export const LOCK_STALE_MS = 20_000;
+const LOCK_WAIT_MS = 120_000;
+const STATUS_TTL_MS = 30_000;
+const GENESIS = '0'.repeat(64);
+const AUDIT_KEY = /^com\.usercleanup\.audit\.(.+)\.(\d{5})$/;
 
 export class StoreError extends Error {
   constructor(code, message, extra = {}) {
@@ -40,19 +65,29 @@ export class StoreError extends Error {
   }
 }
 
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const randomId = () => Array.from(globalThis.crypto.getRandomValues(new Uint8Array(6)), (b) => b.toString(16).padStart(2, '0')).join('');
+const lc = (s) => String(s).toLowerCase();
+
 /**
  * @param {object} o
  * @param {string} o.baseUrl  Jira base URL with context path
  * @param {typeof fetch} [o.fetch]
  * @param {string} [o.token]  PAT (Node); the browser uses the session cookie
  * @param {string} [o.storageUser]  the account holding the properties ('user-cleanup')
+ * @param {string} [o.writer]  this session's name in locks and the head (random by default)
+ * @param {number} [o.lockStaleMs]  how long another session's lock may stay unchanged before it is taken as dead
  */
 export function createStore(o) {
   const base = String(o.baseUrl).replace(/\/+$/, '');
   const f = o.fetch ?? globalThis.fetch.bind(globalThis);
   const account = o.storageUser || DEFAULT_STORAGE_USER;
-  let auditKeys = null; // cached key list
+  const writer = o.writer ?? randomId();
+  const lockStaleMs = o.lockStaleMs ?? LOCK_STALE_MS;
   let queue = Promise.resolve();
+  let statusP = null;
+  let statusAt = 0;
+  const chunkCache = new Map(); // audit key -> {text, final} (what this session last read or wrote)
 
   async function call(method, path, { query = {}, body } = {}) {
     const u = new URL(base + path);
@@ -111,16 +146,84 @@ export function createStore(o) {
     throw fail(`Saving ${key} in Jira failed`, r);
   }
 
+  async function deleteProp(key) {
+    const r = await call('DELETE', propPath(key), { query: { username: account } });
+    if (r.status === 204 || r.status === 200 || r.status === 404) return;
+    throw fail(`Removing ${key} from Jira failed`, r);
+  }
+
   function accountMissingMessage() {
     return `The storage account "${account}" does not exist in Jira. Create it (User Cleanup can do it: no application access, deactivated, so it holds no licence) or choose an existing account with the storageUser option.`;
   }
 
-  /** {exists, active?} of the storage account. */
-  async function accountStatus() {
-    const r = await call('GET', '/rest/api/2/user', { query: { username: account } });
-    if (r.status === 200) return { account, exists: true, active: r.json?.active !== false };
-    if (r.status === 404) return { account, exists: false };
-    throw fail('Checking the storage account failed', r);
+  // ------------------------------------------------------------------ the storage account
+
+  /**
+   * Whether the storage account is safe to keep the policy and the audit trail on:
+   * {ok, problem?: 'missing'|'active'|'licensed'|'unreadable', message, fix, account, exists, active?, roles?}.
+   * Licensed = in a group of an application role (GET /rest/api/2/applicationrole), or Jira lists
+   * an application role for it. Answers are kept for 30 s (`refresh` reads again).
+   */
+  function accountStatus({ refresh = false } = {}) {
+    if (refresh || !statusP || Date.now() - statusAt > STATUS_TTL_MS) {
+      statusAt = Date.now();
+      statusP = readAccountStatus();
+      statusP.catch(() => { statusP = null; });
+    }
+    return statusP;
+  }
+
+  async function readAccountStatus() {
+    const who = `The storage account "${account}"`;
+    const unreadable = (e) => ({
+      ok: false, problem: 'unreadable', account, exists: undefined,
+      message: `${who} could not be checked: ${e.message}`,
+      fix: 'Make sure you are signed in as a Jira administrator (with a secure administrator session), then reload the page.',
+    });
+    const r = await call('GET', '/rest/api/2/user', { query: { username: account, expand: 'groups,applicationRoles' } });
+    if (r.status === 404) {
+      return {
+        ok: false, problem: 'missing', account, exists: false,
+        message: `${who} does not exist in Jira, so the policy and the audit trail cannot be kept there.`,
+        fix: 'Create it from the Rules view (User Cleanup creates it without application access and deactivates it), or ask a Jira administrator to create it inactive and without application access.',
+      };
+    }
+    if (r.status !== 200) return unreadable(fail('Reading the storage account failed', r));
+    const user = r.json ?? {};
+    const groups = (user.groups?.items ?? []).map((g) => g?.name).filter((g) => typeof g === 'string');
+    const roleItems = (user.applicationRoles?.items ?? []).map((x) => x?.name ?? x?.key).filter(Boolean);
+    const rr = await call('GET', '/rest/api/2/applicationrole');
+    if (rr.status !== 200 || !Array.isArray(rr.json)) return unreadable(fail('Reading the application roles failed', rr));
+    const roles = [];
+    for (const role of rr.json) {
+      const hit = (role?.groups ?? []).filter((g) => groups.some((x) => lc(x) === lc(g)));
+      if (hit.length) roles.push({ role: role.name ?? role.key, groups: hit });
+    }
+    for (const name of roleItems) if (!roles.some((x) => x.role === name)) roles.push({ role: name, groups: [] });
+    const active = user.active !== false;
+    if (roles.length) {
+      const via = roles.map((x) => (x.groups.length ? `${x.role} (through ${x.groups.join(', ')})` : x.role)).join('; ');
+      return {
+        ok: false, problem: 'licensed', account, exists: true, active, roles,
+        message: `${who} holds an application role: ${via}. It uses a licence, and an account with application access is not a safe place for the audit trail.`,
+        fix: `Remove "${account}" from ${roles.flatMap((x) => x.groups).join(', ') || 'its application roles'} (User management → the user → Groups / Application access)${active ? ', and deactivate it' : ''}, then reload the page.`,
+      };
+    }
+    if (active) {
+      return {
+        ok: false, problem: 'active', account, exists: true, active,
+        message: `${who} is active. Anyone who can sign in as it could rewrite its own properties — the saved policy and the audit trail — so User Cleanup does not use it.`,
+        fix: `Deactivate "${account}" (User management → the user → Edit → uncheck Active), then reload the page.`,
+      };
+    }
+    return { ok: true, account, exists: true, active, roles: [], message: `${who} exists, is inactive and holds no application role.`, fix: '' };
+  }
+
+  /** Throws StoreError 'store.unsafeAccount' unless the storage account is safe. */
+  async function assertSafe(what) {
+    const st = await accountStatus();
+    if (st.ok) return st;
+    throw new StoreError('store.unsafeAccount', `${what} refused: ${st.message} ${st.fix}`.trim(), { problem: st.problem, status: st, fix: st.fix });
   }
 
   /** Creates the storage account without application access, then deactivates it. */
@@ -131,19 +234,23 @@ export function createStore(o) {
     if (r.status !== 201 && r.status !== 200) throw fail(`Creating the storage account "${account}" failed`, r);
     const d = await call('PUT', '/rest/api/2/user', { query: { username: account }, body: { active: false } });
     if (d.status >= 300) throw fail(`The storage account "${account}" was created but could not be deactivated`, d);
-    return accountStatus();
+    const st = await accountStatus({ refresh: true });
+    return { account, exists: st.exists, active: st.active, ok: st.ok };
   }
+
+  // ------------------------------------------------------------------ the policy
 
   /**
    * The saved policy: {text, policy, revision, savedAt, savedBy, account} or {text: null, missing}
-   * where missing is 'account' (no storage account) or 'policy' (nothing saved yet).
+   * where missing is 'account' (no storage account) or 'policy' (nothing saved yet). Refuses
+   * ('store.unsafeAccount') when the account exists but is active or licensed.
    */
   async function loadPolicy() {
+    const st = await accountStatus();
+    if (st.problem === 'missing') return { text: null, missing: 'account', account, revision: 0 };
+    await assertSafe('Loading the policy');
     const v = await getProp(POLICY_KEY);
-    if (v === undefined) {
-      const st = await accountStatus();
-      return { text: null, missing: st.exists ? 'policy' : 'account', account, revision: 0 };
-    }
+    if (v === undefined) return { text: null, missing: 'policy', account, revision: 0 };
     if (!v || typeof v !== 'object' || v.format !== 'user-cleanup/policy' || !('policy' in v)) {
       throw new StoreError('store.badFormat', `The property ${POLICY_KEY} on "${account}" is not a User Cleanup policy.`);
     }
@@ -156,6 +263,7 @@ export function createStore(o) {
    */
   async function savePolicy(policy, { savedBy = null, expectRevision, now = new Date() } = {}) {
     const obj = typeof policy === 'string' ? JSON.parse(policy) : policy;
+    await assertSafe('Saving the policy');
     const current = await getProp(POLICY_KEY);
     const revision = current?.revision ?? 0;
     if (expectRevision != null && revision !== expectRevision) {
@@ -166,16 +274,13 @@ export function createStore(o) {
     return { revision: value.revision, savedAt: value.savedAt, savedBy, account };
   }
 
-  async function listAuditKeys(refresh = false) {
-    if (auditKeys && !refresh) return auditKeys;
+  // ------------------------------------------------------------------ the audit trail
+
+  async function listKeys() {
     const r = await call('GET', '/rest/api/2/user/properties', { query: { username: account } });
-    if (r.status === 404) {
-      auditKeys = [];
-      return auditKeys;
-    }
+    if (r.status === 404) return [];
     if (r.status !== 200) throw fail('Listing the audit trail failed', r);
-    auditKeys = (r.json?.keys ?? []).map((k) => k.key).filter((k) => k.startsWith(AUDIT_PREFIX)).sort();
-    return auditKeys;
+    return (r.json?.keys ?? []).map((k) => k.key).filter((k) => typeof k === 'string').sort();
   }
 
   const chunkKey = (runId, n) => `${AUDIT_PREFIX}${runId}.${String(n).padStart(5, '0')}`;
@@ -193,31 +298,159 @@ export function createStore(o) {
     return lo;
   }
 
-  /**
-   * Appends records (sealed trail records, or JSON-lines text) to the trail in Jira. Calls are
-   * serialised. Resolves to {runs: [{runId, chunks}]}.
-   */
-  function appendAudit(records) {
-    const p = queue.then(() => doAppend(records));
-    queue = p.catch(() => {});
-    return p;
+  /** Audit chunk keys grouped by run: Map(runId -> [keys in chunk order]). */
+  function runsOf(keys) {
+    const byRun = new Map();
+    for (const k of keys) {
+      const m = AUDIT_KEY.exec(k);
+      if (!m) continue;
+      if (!byRun.has(m[1])) byRun.set(m[1], []);
+      byRun.get(m[1]).push(k);
+    }
+    return byRun;
   }
 
-  async function doAppend(records) {
-    const list = typeof records === 'string'
-      ? records.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l))
-      : Array.isArray(records) ? records : [records];
+  const CLOSED = /"type":"(runFinished|undoFinished|runRefused)"/;
+
+  /**
+   * Every record stored (parsed), reading only what may have changed since this session last
+   * read: new chunks, and the last chunk of each run that is not finished (or all with `full`).
+   */
+  async function readRecords(keys, { full = false } = {}) {
+    const byRun = runsOf(keys);
+    const texts = [];
+    const fetches = [];
+    for (const [runId, ks] of byRun) {
+      for (let i = 0; i < ks.length; i++) {
+        const k = ks[i];
+        const last = i === ks.length - 1;
+        const cached = chunkCache.get(k);
+        if (full || !cached?.final) {
+          fetches.push(getProp(k).then((v) => {
+            const text = typeof v?.text === 'string' ? v.text : '';
+            // A chunk followed by another one is full and never rewritten; so is the last chunk
+            // of a finished run. Others may still grow.
+            chunkCache.set(k, { text, final: !last || CLOSED.test(text) });
+          }));
+        }
+      }
+      texts.push([runId, ks]);
+    }
+    for (let i = 0; i < fetches.length; i += 8) await Promise.all(fetches.slice(i, i + 8));
+    const records = [];
+    const runs = [];
+    for (const [runId, ks] of texts) {
+      const text = ks.map((k) => chunkCache.get(k)?.text ?? '').join('');
+      const recs = [];
+      for (const [n, line] of text.split('\n').entries()) {
+        if (!line.trim()) continue;
+        try {
+          recs.push(JSON.parse(line));
+        } catch {
+          throw new StoreError('store.badFormat', `The stored audit trail of run ${runId} is damaged: line ${n + 1} of its chunks is not JSON.`);
+        }
+      }
+      runs.push({ runId, text, records: recs, chunks: ks.length });
+      records.push(...recs);
+    }
+    return { records, runs };
+  }
+
+  /**
+   * The stored chain: the records from the first to the head, following prevHash back from the
+   * head. Without a head (a trail written before heads existed) every record, in seq order.
+   * → {records, head, orphans: records not on the chain}
+   */
+  function chainOf(records, head) {
+    const bySeq = (a, b) => (a.seq ?? 0) - (b.seq ?? 0);
+    if (!head) return { records: [...records].sort(bySeq), head: null, orphans: [] };
+    const byHash = new Map(records.filter((r) => typeof r?.hash === 'string').map((r) => [r.hash, r]));
+    const chain = [];
+    for (let h = head.hash; h !== GENESIS;) {
+      const r = byHash.get(h);
+      if (!r) return null; // not all of it read yet (or damaged)
+      chain.push(r);
+      byHash.delete(h); // a loop is not a chain
+      h = r.prevHash;
+      if (chain.length > records.length) return null;
+    }
+    chain.reverse();
+    const on = new Set(chain);
+    return { records: chain, head, orphans: records.filter((r) => !on.has(r)) };
+  }
+
+  async function readHead() {
+    const v = await getProp(HEAD_KEY);
+    if (v === undefined) return null;
+    if (!v || typeof v !== 'object' || !Number.isSafeInteger(v.seq) || typeof v.hash !== 'string') {
+      throw new StoreError('store.badFormat', `The property ${HEAD_KEY} on "${account}" is not a User Cleanup trail head.`);
+    }
+    return v;
+  }
+
+  async function storedChain(keys) {
+    const head = await readHead();
+    let got = await readRecords(keys);
+    let chain = chainOf(got.records, head);
+    if (!chain) {
+      got = await readRecords(keys, { full: true });
+      chain = chainOf(got.records, head);
+    }
+    if (!chain) {
+      throw new StoreError('store.badFormat', `The audit trail stored in Jira is incomplete: the record its head names (seq ${head.seq}) cannot be followed back to the first record.`);
+    }
+    return { ...chain, runs: got.runs };
+  }
+
+  /**
+   * The trail kept in Jira: {records (the chain, in order), text (its JSON lines), runs: [{runId,
+   * text, records, chunks}], head, orphans}. The caller verifies it (chain.mjs verifyText).
+   */
+  async function loadAudit() {
+    await assertSafe('Reading the audit trail');
+    const keys = await listKeys();
+    const c = await storedChain(keys);
+    return { runs: c.runs, records: c.records, head: c.head, orphans: c.orphans, text: c.records.map((r) => `${JSON.stringify(r)}\n`).join('') };
+  }
+
+  // The lock: see the header. Its key carries a fresh nonce, so a key seen unchanged for
+  // lockStaleMs (LOCK_STALE_MS by default) is a lock nobody is using any more.
+  async function acquireLock() {
+    const mine = `${LOCK_PREFIX}${writer}.${randomId()}`;
+    const seen = new Map(); // other lock key -> when this session first saw it
+    const t0 = Date.now();
+    for (let attempt = 0; ; attempt++) {
+      const others = (await listKeys()).filter((k) => k.startsWith(LOCK_PREFIX) && k !== mine);
+      const now = Date.now();
+      for (const k of others) if (!seen.has(k)) seen.set(k, now);
+      const stale = others.filter((k) => now - seen.get(k) > lockStaleMs);
+      for (const k of stale) await deleteProp(k);
+      if (others.length === stale.length) {
+        await putProp(mine, { writer, at: new Date().toISOString() });
+        const after = (await listKeys()).filter((k) => k.startsWith(LOCK_PREFIX) && k !== mine);
+        if (after.length === 0) return mine;
+        await deleteProp(mine); // another session is claiming too: both step back, one wins later
+      }
+      if (Date.now() - t0 > Math.max(LOCK_WAIT_MS, 3 * lockStaleMs)) {
+        throw new StoreError('store.trailBusy', `Another User Cleanup session kept the audit trail locked for ${Math.round(LOCK_WAIT_MS / 1000)} s; nothing was written.`);
+      }
+      // Short waits: a session holds the lock only while it writes one batch, and between its
+      // batches (while its requests to Jira are out) the lock is free for the others.
+      await sleep(10 + Math.random() * Math.min(20 * 2 ** attempt, 150));
+    }
+  }
+
+  async function writeRecords(records) {
     const byRun = new Map();
-    for (const rec of list) {
+    for (const rec of records) {
       const runId = rec?.runId;
       if (typeof runId !== 'string' || !/^[A-Za-z0-9._:-]{1,180}$/.test(runId)) throw new StoreError('store.badRecord', 'Every audit record needs a runId (letters, digits, . _ : -).');
       if (!byRun.has(runId)) byRun.set(runId, []);
       byRun.get(runId).push(`${JSON.stringify(rec)}\n`);
     }
-    const keys = await listAuditKeys();
-    const out = [];
+    const keys = await listKeys();
     for (const [runId, lines] of byRun) {
-      const mine = keys.filter((k) => k.startsWith(`${AUDIT_PREFIX}${runId}.`));
+      const mine = keys.filter((k) => k.startsWith(`${AUDIT_PREFIX}${runId}.`) && AUDIT_KEY.test(k));
       let n = mine.length ? Number(mine[mine.length - 1].slice(-5)) : 1;
       let text = '';
       if (mine.length) {
@@ -237,42 +470,88 @@ export function createStore(o) {
         text += rest.slice(0, take);
         rest = rest.slice(take);
         await putProp(chunkKey(runId, n), chunkValue(runId, n, text));
-        if (!keys.includes(chunkKey(runId, n))) {
-          keys.push(chunkKey(runId, n));
-          keys.sort();
-        }
+        chunkCache.set(chunkKey(runId, n), { text, final: false });
         if (!rest) break;
         n++;
         text = '';
       }
-      out.push({ runId, chunks: n });
     }
-    return { runs: out };
   }
 
   /**
-   * The trail kept in Jira: {runs: [{runId, text, records, chunks}], records (every run's, by
-   * time then seq), text (JSON lines of each run in that order)}.
+   * Appends to the chain in Jira without forking it (compare-and-set, see the header).
+   * `tail`: {seq, hash} of the last record this session knows is stored (null: none).
+   * `build(newer)`: given the records stored after `tail` by other sessions (already in chain
+   * order, possibly empty), returns the sealed records to store after them. Calls are serialised.
+   * Resolves to {newer, records}.
    */
-  async function loadAudit() {
-    const keys = await listAuditKeys(true);
-    const byRun = new Map();
-    for (const k of keys) {
-      const m = /^com\.usercleanup\.audit\.(.+)\.(\d{5})$/.exec(k);
-      if (!m) continue;
-      if (!byRun.has(m[1])) byRun.set(m[1], []);
-      byRun.get(m[1]).push(k);
-    }
-    const runs = [];
-    for (const [runId, ks] of byRun) {
-      const parts = await Promise.all(ks.map((k) => getProp(k)));
-      const text = parts.map((p) => (typeof p?.text === 'string' ? p.text : '')).join('');
-      const records = text.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
-      runs.push({ runId, text, records, chunks: ks.length });
-    }
-    runs.sort((a, b) => String(a.records[0]?.at ?? '').localeCompare(String(b.records[0]?.at ?? '')) || a.runId.localeCompare(b.runId));
-    return { runs, records: runs.flatMap((r) => r.records), text: runs.map((r) => r.text).join('') };
+  function appendTrail({ tail, build }) {
+    const p = queue.then(() => doAppendTrail(tail, build));
+    queue = p.catch(() => {});
+    return p;
   }
 
-  return { account, accountStatus, createAccount, loadPolicy, savePolicy, appendAudit, loadAudit, getProp, putProp };
+  async function doAppendTrail(tail, build) {
+    await assertSafe('Saving the audit trail');
+    const lock = await acquireLock();
+    try {
+      let head = await readHead();
+      let newer = [];
+      const known = tail ?? { seq: 0, hash: GENESIS };
+      if (!head) {
+        // No head yet: the trail was written before heads existed (or is empty); its last record.
+        const keys = await listKeys();
+        const c = await storedChain(keys);
+        const last = c.records.at(-1);
+        head = last ? { seq: last.seq, hash: last.hash } : { seq: 0, hash: GENESIS };
+      }
+      if (head.seq !== known.seq || head.hash !== known.hash) {
+        const c = await storedChain(await listKeys());
+        const at = c.records.findIndex((r) => r.hash === known.hash);
+        if (known.seq > 0 && at < 0) {
+          throw new StoreError('store.trailDiverged', `The audit trail in Jira no longer contains this page's last record (seq ${known.seq}); nothing was written. Reload the page.`);
+        }
+        newer = c.records.slice(at + 1);
+      }
+      const records = await build(newer);
+      if (!records.length) return { newer, records };
+      await writeRecords(records);
+      // The lock must still be this session's before the head moves (a stalled session's lock is
+      // removed by others after lockStaleMs).
+      if ((await getProp(lock)) === undefined) {
+        throw new StoreError('store.lockLost', `The audit trail lock was taken over while this page was writing (it took longer than ${Math.round(lockStaleMs / 1000)} s); nothing was recorded as stored. Try again.`);
+      }
+      const last = records.at(-1);
+      await putProp(HEAD_KEY, { seq: last.seq, hash: last.hash, runId: last.runId, at: last.at, writer });
+      return { newer, records };
+    } finally {
+      await deleteProp(lock).catch(() => {});
+    }
+  }
+
+  /**
+   * Appends already sealed records (or JSON-lines text) that continue the stored chain; refuses
+   * ('store.trailConflict', with the stored `newer` records) when another session appended since.
+   */
+  async function appendAudit(records) {
+    const list = typeof records === 'string'
+      ? records.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l))
+      : Array.isArray(records) ? records : [records];
+    if (!list.length) return { records: [] };
+    for (const rec of list) {
+      if (typeof rec?.runId !== 'string' || !/^[A-Za-z0-9._:-]{1,180}$/.test(rec.runId)) throw new StoreError('store.badRecord', 'Every audit record needs a runId (letters, digits, . _ : -).');
+      if (!Number.isSafeInteger(rec.seq) || typeof rec.prevHash !== 'string' || typeof rec.hash !== 'string') throw new StoreError('store.badRecord', 'Every audit record needs seq, prevHash and hash (a sealed record, chain.mjs).');
+    }
+    const first = list[0];
+    const tail = first.seq === 1 ? null : { seq: first.seq - 1, hash: first.prevHash };
+    return appendTrail({
+      tail,
+      build: (newer) => {
+        if (newer.length) throw new StoreError('store.trailConflict', `Another session appended ${newer.length} record(s) to the audit trail in Jira since seq ${first.seq - 1}; re-seal on top of them.`, { newer });
+        return list;
+      },
+    });
+  }
+
+  return { account, writer, accountStatus, createAccount, loadPolicy, savePolicy, appendTrail, appendAudit, loadAudit, getProp, putProp };
 }

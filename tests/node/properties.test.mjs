@@ -1,10 +1,9 @@
-// User properties in the sandbox Jira (plugin-shim/src/sandbox/routes/properties.mjs) and the app's
-// store over them (plugin-shim/app/store.mjs): the policy and the audit trail kept in Jira.
+// User properties in the sandbox Jira (plugin-shim/src/sandbox/routes/properties.mjs). The app's store
+// over them (plugin-shim/app/store.mjs) is tested in page-store.test.mjs.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSandbox } from '../../plugin-shim/src/sandbox/index.mjs';
-import { userPropertiesOf } from '../../plugin-shim/src/sandbox/routes/properties.mjs';
-import { createStore, POLICY_KEY, MAX_VALUE_LENGTH } from '../../plugin-shim/app/store.mjs';
+import { userPropertiesOf, MAX_VALUE_LENGTH } from '../../plugin-shim/src/sandbox/routes/properties.mjs';
 
 async function call(sb, path, { token = sb.token, method = 'GET', body, xsrf = true, type } = {}) {
   const h = {};
@@ -85,63 +84,5 @@ describe('sandbox: user properties', () => {
     assert.equal(r.status, 400);
     assert.match(r.body.errors.username, /already exists/);
     assert.equal((await call(sb, '/rest/api/2/user', { token: sb.viewerToken, method: 'POST', body: { name: 'v2', displayName: 'V', emailAddress: 'v@x.y' } })).status, 403);
-  });
-});
-
-describe('store.mjs over the sandbox', () => {
-  let sb;
-  before(async () => { sb = await startSandbox({ sample: true }); });
-  after(() => sb.close());
-  const store = () => createStore({ baseUrl: sb.url, token: sb.token });
-
-  test('without the storage account: load says so, save refuses; createAccount makes an inactive account with no groups', async () => {
-    const s = store();
-    assert.deepEqual(await s.loadPolicy(), { text: null, missing: 'account', account: 'user-cleanup', revision: 0 });
-    await assert.rejects(s.savePolicy({ version: 1 }), (e) => e.code === 'store.noAccount');
-    const st = await s.createAccount();
-    assert.deepEqual(st, { account: 'user-cleanup', exists: true, active: false });
-    const u = sb.state.user('user-cleanup');
-    assert.equal(u.active, false);
-    assert.deepEqual(u.groups, []);
-    assert.equal((await s.loadPolicy()).missing, 'policy');
-  });
-
-  test('save and load a policy; a second admin sees it; a stale editor gets a conflict', async () => {
-    const a = store();
-    const b = store();
-    const policy = { version: 1, rules: [{ id: 'r', inactiveDays: 90, action: { type: 'review' } }] };
-    const saved = await a.savePolicy(policy, { savedBy: 'admin', expectRevision: 0 });
-    assert.equal(saved.revision, 1);
-    const got = await b.loadPolicy();
-    assert.deepEqual(got.policy, policy);
-    assert.deepEqual(JSON.parse(got.text), policy);
-    assert.equal(got.savedBy, 'admin');
-    assert.equal(got.revision, 1);
-    assert.deepEqual(userPropertiesOf(sb.state, 'user-cleanup').get(POLICY_KEY).policy, policy);
-    await b.savePolicy({ ...policy, internalDomains: ['acme.com'] }, { expectRevision: 1 });
-    await assert.rejects(a.savePolicy(policy, { expectRevision: 1 }), (e) => e.code === 'store.conflict');
-    const big = { version: 1, internalDomains: Array.from({ length: 4000 }, (_, i) => `d${i}.example.com`) };
-    await assert.rejects(a.savePolicy(big), (e) => e.code === 'store.tooLarge');
-    assert.deepEqual((await a.loadPolicy()).policy.internalDomains, ['acme.com'], 'a refused save changes nothing');
-  });
-
-  test('audit: appended records come back in order, chunked under the property limit, a record may span chunks', async () => {
-    const s = store();
-    const rec = (runId, seq, extra = {}) => ({ seq, at: `2026-11-27T10:00:${String(seq % 60).padStart(2, '0')}Z`, runId, type: 'outcome', user: `u${seq}`, ...extra });
-    const run1 = [rec('run-20261127T100000Z-aaaa', 1, { type: 'run' }), rec('run-20261127T100000Z-aaaa', 2, { plan: { blob: 'p'.repeat(70_000) } })];
-    await s.appendAudit(run1);
-    const more = Array.from({ length: 200 }, (_, i) => rec('run-20261127T100000Z-aaaa', 3 + i, { note: 'é"\\'.repeat(20) }));
-    for (let i = 0; i < more.length; i += 50) await s.appendAudit(more.slice(i, i + 50));
-    await s.appendAudit(`${JSON.stringify(rec('run-20261128T100000Z-bbbb', 1, { at: '2026-11-28T10:00:00Z' }))}\n`);
-    const props = userPropertiesOf(sb.state, 'user-cleanup');
-    const chunks = [...props.keys()].filter((k) => k.startsWith('com.usercleanup.audit.run-20261127'));
-    assert.ok(chunks.length >= 4, `chunks: ${chunks.length}`);
-    for (const k of chunks) assert.ok(JSON.stringify(props.get(k)).length <= MAX_VALUE_LENGTH);
-    const back = await store().loadAudit();
-    assert.deepEqual(back.runs.map((r) => r.runId), ['run-20261127T100000Z-aaaa', 'run-20261128T100000Z-bbbb']);
-    assert.deepEqual(back.runs[0].records, [...run1, ...more]);
-    assert.equal(back.records.length, 203);
-    assert.equal(back.text.split('\n').filter(Boolean).length, 203);
-    await assert.rejects(s.appendAudit([{ seq: 1 }]), (e) => e.code === 'store.badRecord');
   });
 });

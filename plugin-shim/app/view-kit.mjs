@@ -1,0 +1,26 @@
+// Small pieces the views share: a titled section, a list of problems, a file download, and the
+// name of a downloaded audit trail. Their styles are in user-cleanup.css.
+import { h } from './dom.mjs';
+
+export function section(id, title, ...body) {
+  return h('section', { class: 'uc-section', id, 'aria-labelledby': `${id}-h` }, h('h2', { id: `${id}-h` }, title), ...body);
+}
+
+export function problems(title, list, kind = 'error') {
+  return h('div', { class: `uc-message uc-message-${kind}`, role: kind === 'error' ? 'alert' : 'status' },
+    h('p', { class: 'uc-message-title' }, title),
+    h('ul', {}, (list ?? []).map((p) => h('li', {}, p.path ? `${p.path}: ` : '', p.message))));
+}
+
+/** Offers a download of `text` (a Blob URL; the page never writes data into markup). */
+export function download(name, text, type = 'text/plain') {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = h('a', { href: url, download: name, hidden: true });
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+/** `user-cleanup-audit-20261127T100000Z.jsonl` */
+export const trailName = (prefix = 'user-cleanup-audit') => `${prefix}-${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}.jsonl`;
