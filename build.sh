@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The one entry point: ./build.sh [build|test|demo|page|bench|fuzz|clean]
-# Installs what a new machine lacks (idempotently; see ../shared/TOOLCHAIN.md for why each step
-# is the way it is), then does the job.
+# Installs what a new machine lacks (idempotently; docs/toolchain.md says why each step is the way
+# it is), then does the job. `test` also installs the system packages the tests need (Chromium,
+# python3, unzip) with apt-get when it runs as root, and otherwise stops with the one command to
+# run: a test never passes by skipping what is missing.
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$PWD
@@ -20,7 +22,7 @@ ensure_tools() {
     log "installing wasm-pack $WASM_PACK_VERSION (once, ~2 min)"
     cargo install wasm-pack --version "$WASM_PACK_VERSION" --locked
   fi
-  # Without --locked: with it the resolution fails on these machines (TOOLCHAIN.md).
+  # Without --locked: with it the resolution fails on these machines (docs/toolchain.md).
   if ! command -v wasm-bindgen >/dev/null || [[ "$(wasm-bindgen --version)" != *"$WASM_BINDGEN_VERSION"* ]]; then
     log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (once, ~4 min)"
     cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
@@ -33,7 +35,7 @@ ensure_tools() {
   fi
 }
 
-# wasm-pack once per target, then npm binaryen's wasm-opt (Debian's is too old, TOOLCHAIN.md).
+# wasm-pack once per target, then npm binaryen's wasm-opt (Debian's is too old, docs/toolchain.md).
 build_wasm() {
   local target
   for target in nodejs web; do
@@ -62,17 +64,37 @@ build() {
   build_jar
 }
 
-node_tests() {
-  log "node tests"
-  node --test --test-reporter=spec tests/node/
+# System packages the tests use: Debian's Chromium for the browser tests (never a downloaded
+# browser, docs/toolchain.md), python3 and unzip as readers of the JAR that share no code with its
+# writer (tests/node/package.test.mjs). Installed with apt-get when we are root; otherwise the run
+# stops here with the command to run, rather than letting those tests skip.
+ensure_test_tools() {
+  local missing=() tool
+  for tool in chromium python3 unzip; do
+    command -v "$tool" >/dev/null || missing+=("$tool")
+  done
+  ((${#missing[@]})) || return 0
+  if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+    log "installing ${missing[*]} (apt-get)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+  else
+    echo "build.sh test: missing ${missing[*]}; install with: sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
 }
 
-# The page in a real browser: Debian's Chromium (TOOLCHAIN.md); .ci/run installs it. Under CI a
-# missing browser is a failure, not a skip.
+node_tests() {
+  log "node tests"
+  # The tools are installed above: a test that finds one missing fails instead of skipping.
+  USER_CLEANUP_REQUIRE_TOOLS=1 node --test --test-reporter=spec tests/node/
+}
+
+# The page in a real browser (Debian's Chromium, installed by ensure_test_tools): a missing browser
+# is a failure, not a skip.
 browser_tests() {
   log "browser tests (Chromium)"
-  if [[ -n "${CI:-}" ]]; then export USER_CLEANUP_REQUIRE_BROWSER=1; fi
-  node --test --test-reporter=spec tests/browser/
+  USER_CLEANUP_REQUIRE_BROWSER=1 node --test --test-reporter=spec tests/browser/
 }
 
 rust_tests() {
@@ -97,6 +119,7 @@ type_check() {
 case "${1:-build}" in
   build) build ;;
   test)
+    ensure_test_tools
     build
     rust_tests
     type_check
@@ -119,18 +142,20 @@ case "${1:-build}" in
     if [[ -t 0 && -t 1 ]]; then
       [[ -f dist/user-cleanup-$(node -p "require('./package.json').version").jar ]] || build_jar
       log "the admin page, served from the plugin JAR by the sandbox Jira with the sample (log in as admin/admin; Ctrl-C stops)"
-      node tests/browser/app-server.mjs --jar "dist/user-cleanup-$(node -p "require('./package.json').version").jar"
+      node plugin-shim/dev/page-server.mjs --jar "dist/user-cleanup-$(node -p "require('./package.json').version").jar"
     else
       log "the admin page: ./build.sh page (serves it against the sandbox Jira until Ctrl-C)"
     fi
     ;;
   page)
     # The admin page in a browser, served from the plugin JAR by the sandbox Jira seeded with the
-    # sample (until Ctrl-C). Extra arguments go to the server, e.g. --users 100000 --port 8080.
+    # sample (until Ctrl-C). Extra arguments go to plugin-shim/dev/page-server.mjs, e.g.
+    # --users 100000, --port 8080, or --snapshot FILE to look at the page over your own data (a
+    # snapshot exported with `user-cleanup snapshot`).
     ensure_tools
     [[ -f pkg/web/user_cleanup_wasm.js ]] || build_wasm
     build_jar
-    node tests/browser/app-server.mjs --jar "dist/user-cleanup-$(node -p "require('./package.json').version").jar" "${@:2}"
+    node plugin-shim/dev/page-server.mjs --jar "dist/user-cleanup-$(node -p "require('./package.json').version").jar" "${@:2}"
     ;;
   bench)
     build
@@ -149,5 +174,5 @@ case "${1:-build}" in
       -max_total_time="${3:-60}" -rss_limit_mb=2048 -max_len=65536 -timeout=10 -dict=dict/engine.dict)
     ;;
   clean) cargo clean; rm -rf pkg dist ;;
-  *) echo "usage: ./build.sh [build|test|demo|page|bench|fuzz TARGET SECONDS|clean]" >&2; exit 2 ;;
+  *) echo "usage: ./build.sh [build|test|demo|page [--snapshot FILE]|bench|fuzz TARGET SECONDS|clean]" >&2; exit 2 ;;
 esac
