@@ -142,11 +142,21 @@ async function main(argv) {
     if (values[k] !== undefined && !/^\d+$/.test(values[k])) throw new PageServerError(`--${k} must be a whole number, got ${JSON.stringify(values[k])}`);
   }
   if (values.jar !== undefined && !existsSync(values.jar)) throw new PageServerError(`${values.jar}: no such JAR (./build.sh builds it)`);
+  let resources;
+  if (values.jar !== undefined) {
+    // The JAR is a file given on the command line: anything wrong with it is reported, not thrown.
+    const { jarResources } = await import('../package/build-jar.mjs');
+    try {
+      resources = await jarResources(values.jar);
+    } catch (e) {
+      throw new PageServerError(`${values.jar}: not a usable plugin JAR: ${e.message}`);
+    }
+  }
   const sb = await startAppSandbox({
     port: Number(values.port ?? 0),
     ...(values.users ? { users: Number(values.users) } : {}),
     ...(values.snapshot ? { snapshot: values.snapshot } : {}),
-    ...(values.jar ? { jar: values.jar } : {}),
+    ...(resources ? { resources } : {}),
     logRequests: false,
   });
   const seeded = values.snapshot ? `${sb.state.users.size} users from ${values.snapshot}` : values.users ? `${sb.state.users.size} generated users` : 'the built-in sample';

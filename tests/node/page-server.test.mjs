@@ -106,6 +106,7 @@ test('CLI: --snapshot with --jar serves the page from the JAR over the snapshot\
     [['--snapshot', snapPath, '--users', '5'], /^page-server: give --users N or --snapshot FILE, not both/],
     [['--jar', join(dir, 'nope.jar')], /^page-server: .*nope\.jar: no such JAR/],
     [['--frobnicate'], /^page-server: Unknown option '--frobnicate'/],
+    [['--jar', badJson], /^page-server: .*broken\.json: not a usable plugin JAR: not a readable ZIP file/],
   ]) {
     const r = run(...args);
     assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
