@@ -3,6 +3,8 @@
 import { h, clear, num, pct, day, errorBox } from './dom.mjs';
 import { sortableTable } from './table.mjs';
 import { loadChart } from './chart-loader.mjs';
+import { policyBanner } from './policy-banner.mjs';
+import { section, problems as problemsBox } from './view-kit.mjs';
 
 export const BUCKETS = [
   { key: 'active', label: 'Active', colour: '#36B37E', describe: (t) => `Logged in within ${t.lowUsageDays} days` },
@@ -20,11 +22,11 @@ export async function renderDashboard(panel, ctx) {
   const loading = h('p', { class: 'uc-status', role: 'status' }, 'Reading users from Jira…');
   panel.append(loading);
   ctx.state('loading');
-  let dash, plan, snap;
+  let dash, plan, snap, policy;
   try {
     snap = await ctx.data.snapshot();
     loading.textContent = 'Evaluating…';
-    [dash, plan] = await Promise.all([ctx.data.dashboard({ actor: ctx.me?.name }), ctx.data.plan({ actor: ctx.me?.name })]);
+    [dash, plan, policy] = await Promise.all([ctx.data.dashboard({ actor: ctx.me?.name }), ctx.data.plan({ actor: ctx.me?.name }), ctx.data.savedPolicy()]);
   } catch (e) {
     clear(panel).append(errorBox('The dashboard could not be built', e));
     ctx.state('error');
@@ -40,11 +42,13 @@ export async function renderDashboard(panel, ctx) {
   const d = dash.result.value;
   const roleChart = h('div', { class: 'uc-chart', style: { height: `${Math.max(120, 56 * d.roles.filter((r) => !r.hasUnlimitedSeats).length + 70)}px` } });
 
+  const saved = policy.source === 'saved';
   panel.append(
+    policyBanner(policy, 'The dashboard') ?? '',
     summary(d, snap, dash),
     section('uc-buckets', 'Activity', buckets(d)),
     section('uc-seats', 'Seats per application role', seats(d, roleChart)),
-    section('uc-impact', 'What the saved policy would free', impact(plan, dash.policySource)),
+    section('uc-impact', saved ? 'What the saved policy would free' : `What the ${policy.source === 'template' ? 'template' : 'development file'} would free (not saved)`, impact(plan, saved)),
     section('uc-groups', 'Groups where action is needed', groups(d)),
     section('uc-domains', 'External users by email domain', domains(d)),
   );
@@ -65,17 +69,13 @@ export async function renderDashboard(panel, ctx) {
   ctx.state('ready');
 }
 
-function section(id, title, ...body) {
-  return h('section', { class: 'uc-section', id, 'aria-labelledby': `${id}-h` }, h('h2', { id: `${id}-h` }, title), ...body);
-}
-
 function summary(d, snap, dash) {
   const src = snap.snap.source ?? {};
   return h('p', { class: 'uc-summary' },
     h('strong', {}, num(d.total)), ' users, read from Jira ', src.jiraVersion ? `${src.jiraVersion} ` : '',
     'at ', h('time', { datetime: d.asOf }, d.asOf.replace('T', ' ').replace('Z', ' UTC')),
     ` · thresholds: low usage ${d.thresholds.lowUsageDays} days, inactive ${d.thresholds.inactiveDays} days`,
-    dash.policySource ? ` · policy: ${dash.policySource.split('/').pop()}` : ' · no saved policy',
+    ` · policy: ${dash.policyLabel}`,
     src.lastLogin === 'none' ? h('span', { class: 'uc-lozenge uc-lozenge-moved' }, 'last login not available over REST') : null);
 }
 
@@ -198,13 +198,14 @@ function drawSeatChart(Chart, box, roles) {
   });
 }
 
-function impact(plan, policySource) {
-  if (!plan || plan.result == null) return h('p', { class: 'uc-muted' }, 'There is no saved policy yet. Write one in the Rules view to see what it would free.');
-  if (plan.result.type !== 'success') return problemsBox('The saved policy does not validate', plan.result.errors);
+function impact(plan, saved) {
+  const which = saved ? 'the saved policy' : 'this policy, which is not saved,';
+  if (!plan || plan.result == null) return h('p', { class: 'uc-muted' }, 'There is no policy to apply. Write one in the Rules view to see what it would free.');
+  if (plan.result.type !== 'success') return problemsBox(`The ${saved ? 'saved ' : ''}policy does not validate`, plan.result.errors);
   const p = plan.result.value;
   const freed = p.licence.reduce((s, r) => s + (r.seatsFreed ?? 0), 0);
   const lead = h('p', {},
-    'Applying the saved policy now would act on ', h('strong', {}, num(p.counts.executable)), ' accounts (',
+    `Applying ${which} now would act on `, h('strong', {}, num(p.counts.executable)), ' accounts (',
     `${num(p.counts.byAction.deactivate ?? 0)} deactivated, ${num(p.counts.byAction.removeFromGroups ?? 0)} removed from licence groups`,
     `; ${num(p.counts.byAction.review ?? 0)} more listed for review) and free `, h('strong', { class: 'uc-freed-total' }, num(freed)), ' seats.');
   const out = [lead];
@@ -225,7 +226,7 @@ function impact(plan, policySource) {
       { key: 'remainingAfter', label: 'Free after', type: 'num', format: (v, r) => (r.hasUnlimitedSeats ? 'Unlimited' : num(v)) },
     ],
   }));
-  out.push(h('p', { class: 'uc-muted' }, `Policy: ${policySource.split('/').pop()}. ${num(p.counts.protected)} accounts a rule would have selected are protected.`));
+  out.push(h('p', { class: 'uc-muted' }, `Policy: ${plan.policyLabel}. ${num(p.counts.protected)} accounts a rule would have selected are protected.`));
   return out;
 }
 
@@ -265,10 +266,4 @@ function domains(d) {
       { key: 'lastLogin', label: 'Newest last login', format: day },
     ],
   });
-}
-
-function problemsBox(title, problems = [], kind = 'error') {
-  return h('div', { class: `uc-message uc-message-${kind}`, role: kind === 'error' ? 'alert' : 'status' },
-    h('p', { class: 'uc-message-title' }, title),
-    h('ul', {}, problems.slice(0, 50).map((p) => h('li', {}, h('code', {}, p.path || '(document)'), ' ', p.message))));
 }

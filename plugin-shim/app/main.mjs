@@ -12,6 +12,7 @@ import { renderPreview } from './preview.mjs';
 import { renderRun } from './run.mjs';
 import { renderHistory } from './history.mjs';
 import { assetUrls } from './layout.mjs';
+import { createAccountWatch, accountBanner } from './account-status.mjs';
 
 /**
  * @param {HTMLElement} root
@@ -22,8 +23,8 @@ import { assetUrls } from './layout.mjs';
  * @param {string|URL} [o.hostUrl]  the host adapter module (host/index.mjs)
  * @param {string|URL} [o.engineBase]  folder with user_cleanup_wasm.js and _bg.wasm
  * @param {string|URL} [o.chartUrl]  Chart.js UMD build
- * @param {string|URL|null} [o.policyUrl]  the saved policy (interim: the sample policy); null = none
- * @param {object|string} [o.policy]  a policy passed in (wins over policyUrl)
+ * @param {string|URL|null} [o.policyUrl]  a policy file for development (`?policy=`): used only when nothing is
+ *   saved and only when the development server serves the page (see devServer below); ignored otherwise
  * @param {boolean} [o.embedded]  inside a Jira page (no own page header chrome)
  * @param {string} [o.storageUser]  the Jira account whose properties hold the policy and audit trail (store.mjs; "user-cleanup")
  */
@@ -70,7 +71,10 @@ export async function mount(root, o) {
   state('loading');
   const engineP = loadEngine(urls.engine);
   const meP = host.whoami().catch(() => null);
-  const policyUrl = urls.policy;
+  const f = o.fetch ?? globalThis.fetch.bind(globalThis);
+  // The shipped app takes its policy only from Jira: a policy URL is honoured only by the development server.
+  const devPolicyUrl = o.policyUrl != null && (await devServer(base, f)) ? new URL(String(o.policyUrl), base) : null;
+  const ignoredPolicyUrl = o.policyUrl != null && devPolicyUrl == null;
   const engineProxy = {
     dashboard: (...a) => engineLoaded.api.dashboard(...a),
     planJson: (...a) => engineLoaded.api.planJson(...a),
@@ -79,8 +83,10 @@ export async function mount(root, o) {
   };
   let engineLoaded = null;
   // The policy and audit trail kept in Jira (user properties of the storage account, store.mjs).
-  const store = createStore({ baseUrl: location.origin + contextPath, fetch: o.fetch ?? globalThis.fetch.bind(globalThis), storageUser: o.storageUser });
-  const data = createData({ host, engine: engineProxy, policyUrl, policy: o.policy, store });
+  const store = createStore({ baseUrl: location.origin + contextPath, fetch: f, storageUser: o.storageUser });
+  // Is the storage account safe? Until it is, no saved policy is loaded and saving and running are off.
+  const account = createAccountWatch(store);
+  const data = createData({ host, engine: engineProxy, store, account, devPolicyUrl, fetch: f });
   // Start the snapshot now; the views wait for it.
   data.snapshot().catch(() => {});
 
@@ -93,7 +99,7 @@ export async function mount(root, o) {
 
   let me;
   try {
-    [engineLoaded, me] = await Promise.all([engineP, meP]);
+    [engineLoaded, me] = await Promise.all([engineP, meP, account.ready]);
   } catch (e) {
     clear(root).append(header, errorBox('The engine could not be loaded', e));
     state('error');
@@ -109,10 +115,16 @@ export async function mount(root, o) {
 
   const nav = h('nav', { class: 'uc-nav', 'aria-label': 'User Cleanup' });
   const panel = h('div', { class: 'uc-panel', tabindex: '-1' });
+  root.append(accountBanner(account));
+  if (ignoredPolicyUrl) {
+    root.append(h('div', { class: 'uc-message', role: 'status', id: 'uc-policy-param-ignored' },
+      'The policy parameter in this address is ignored: User Cleanup takes its policy only from Jira (the Rules view).'));
+  }
   root.append(nav, panel);
 
   const ctx = {
     data, me, contextPath, timings, t0, store, engine: engineProxy,
+    account, // account-status.mjs: account.status.ok false = saving and running are off (and why)
     chartUrl: urls.chart,
     host,
     runnerBase: new URL(String(o.runnerBase ?? '../runner/'), base),
@@ -137,6 +149,20 @@ export async function mount(root, o) {
   });
   await router.show(viewFromHash());
   return { router, data, host };
+}
+
+/**
+ * True when the page is served by the development server (plugin-shim/dev), which serves
+ * ../dev/page-server.json beside the app; the JAR never contains that file. Asked only when a
+ * policy URL was passed, so the shipped app makes no extra request.
+ */
+async function devServer(base, f) {
+  try {
+    const r = await f(new URL('../dev/page-server.json', base).href, { credentials: 'same-origin' });
+    return r.ok && (await r.json())?.devServer === true;
+  } catch {
+    return false;
+  }
 }
 
 function refusal(e, contextPath) {

@@ -6,7 +6,10 @@
 // spreadsheet-formula neutralisation) and the engine's plan as JSON, downloaded from Blob URLs.
 import { h, clear, num, day } from './dom.mjs';
 import { sortableTable } from './table.mjs';
-import { ensureViewStyles, loadPlan, section, problems, download, runnerModules } from './run.mjs';
+import { section, problems, download } from './view-kit.mjs';
+import { loadPlan } from './saved-plan.mjs';
+import { runnerModules } from './runner-loader.mjs';
+import { policyBanner } from './policy-banner.mjs';
 
 const ROW_H = 32;
 const ACTION_LABEL = { deactivate: 'Deactivate', removeFromGroups: 'Remove from groups', review: 'Review' };
@@ -27,13 +30,14 @@ export const csvRow = (a) => [a.user, a.displayName, a.email, a.rule, a.action, 
   a.facts?.daysInactive, a.facts?.created, a.facts?.matchedGroups ?? [], a.facts?.emailDomain, a.facts?.directory];
 
 export async function renderPreview(panel, ctx) {
-  ensureViewStyles();
   const t0 = performance.now();
   const got = await loadPlan(panel, ctx, 'preview');
   if (!got) return;
   const { plan, warnings } = got;
   const c = plan.counts;
   const by = c.byAction ?? {};
+  const banner = policyBanner(await ctx.data.savedPolicy(), 'This preview');
+  if (banner) panel.append(banner);
   panel.append(h('p', { class: 'uc-summary', id: 'uc-preview-summary' },
     h('strong', { dataset: { count: 'actions' } }, num(c.actions)), ' planned actions over ', num(c.users), ' users (', num(c.activeUsers), ' active) as of ',
     h('time', { datetime: plan.asOf }, plan.asOf.replace('T', ' ').replace('Z', ' UTC')), ': ',

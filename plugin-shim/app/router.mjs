@@ -6,10 +6,10 @@ import { h, clear } from './dom.mjs';
 
 export const VIEWS = [
   { id: 'dashboard', label: 'Dashboard' },
-  { id: 'rules', label: 'Rules', next: 'Edit the cleanup policy: rules, protected users and groups, service accounts, limits and schedules, checked by the engine as you type and stored in Jira.' },
-  { id: 'preview', label: 'Preview', next: 'Every account the policy would act on, with the reasons and facts, filterable and exportable as CSV or JSON.' },
-  { id: 'run', label: 'Run', next: 'Carry out the plan with explicit confirmation, progress, a stop button and an audit record.' },
-  { id: 'history', label: 'History', next: 'Past runs from the audit trail, with undo per run and per user.' },
+  { id: 'rules', label: 'Rules' },
+  { id: 'preview', label: 'Preview' },
+  { id: 'run', label: 'Run' },
+  { id: 'history', label: 'History' },
 ];
 
 export const HASH = 'user-cleanup';
@@ -23,9 +23,11 @@ export function viewFromHash(hash = location.hash) {
 /**
  * @param {HTMLElement} nav  where the tab list goes
  * @param {HTMLElement} panel  the tab panel
- * @param {Record<string, (panel: HTMLElement) => void | Promise<void>>} renderers
+ * @param {Record<string, (panel: HTMLElement) => void | Promise<void>>} renderers  one per view in VIEWS
  */
 export function createRouter(nav, panel, renderers) {
+  const missing = VIEWS.filter((v) => typeof renderers[v.id] !== 'function').map((v) => v.id);
+  if (missing.length) throw new Error(`createRouter: no renderer for ${missing.join(', ')}`);
   const tabs = new Map();
   const list = h('div', { class: 'uc-tabs', role: 'tablist', 'aria-label': 'User Cleanup views' });
   for (const v of VIEWS) {
@@ -66,10 +68,7 @@ export function createRouter(nav, panel, renderers) {
     }
     panel.setAttribute('aria-labelledby', `uc-tab-${id}`);
     clear(panel);
-    const v = VIEWS.find((x) => x.id === id);
-    const render = renderers[id];
-    if (render) return render(panel);
-    panel.appendChild(comingNext(v));
+    return renderers[id](panel);
   }
   function go(id) {
     const hash = `#${HASH}/${id}`;
@@ -81,11 +80,4 @@ export function createRouter(nav, panel, renderers) {
   };
   window.addEventListener('hashchange', onHash);
   return { show, go, current: () => current, reload: () => show(current, { force: true }), destroy: () => window.removeEventListener('hashchange', onHash) };
-}
-
-function comingNext(v) {
-  return h('section', { class: 'uc-coming', 'aria-labelledby': `uc-coming-${v.id}` },
-    h('h2', { id: `uc-coming-${v.id}` }, `${v.label} — coming next`),
-    h('p', {}, v.next),
-    h('p', { class: 'uc-muted' }, 'This view is not built yet. The Dashboard is ready now; the command-line runner already previews and runs a policy.'));
 }

@@ -15,15 +15,15 @@ mount(document.getElementById('user-cleanup'), {
   ...cfg,
   base: new URL('./', import.meta.url),
   contextPath: cfg.contextPath ?? contextPath,
-    ...policyOverride(),
+  ...policyOverride(),
 });
 
-// ?policy=<same-origin URL> points the dashboard at another policy file (demo, tests);
-// ?policy=none shows it without one. Another origin is ignored.
+// ?policy=<same-origin URL>: a policy file for development, applied while nothing is saved in
+// Jira. main.mjs honours it only when the development server serves the page; the app served from
+// its JAR ignores it and says so. Another origin is ignored here already.
 function policyOverride() {
-  if (!params.has('policy')) return {};
   const v = params.get('policy');
-  if (v === 'none') return { policyUrl: null };
+  if (!v || v === 'none') return {};
   const u = new URL(v, location.href);
   return u.origin === location.origin ? { policyUrl: u } : {};
 }

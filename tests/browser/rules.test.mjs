@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { startAppSandbox } from '../../plugin-shim/dev/page-server.mjs';
 import { launch, settled, adminPage as openAdminPage, cannotRun } from './helpers.mjs';
 import { userPropertiesOf } from '../../plugin-shim/src/sandbox/routes/properties.mjs';
+import { TEMPLATE } from '../../plugin-shim/app/template.mjs';
 
 const skip = cannotRun();
 const ROOT = new URL('../../', import.meta.url);
@@ -62,10 +63,15 @@ async function settle(page) {
 
 test('rules: the engine\u2019s problems appear beside the fields their paths name; saving is refused meanwhile', { skip: skip || false }, async () => {
   const { context, page, errors } = await openRules();
-  // Before a save the sample policy is shown, valid.
+  // Before a save the starting template is shown, labelled as one, valid.
   assert.equal(await page.getAttribute('.uc-rules', 'data-validated'), 'ok');
-  assert.match(await page.textContent('#uc-rules-status'), /No policy is saved in Jira yet/);
-  assert.equal(await page.inputValue(input('rules[0].id')), SAMPLE_POLICY.rules[0].id);
+  assert.equal(await page.getAttribute('.uc-rules', 'data-source'), 'template');
+  assert.match(await page.textContent('#uc-rules-status'), /No policy is saved in Jira yet; this is a starting template, not saved/);
+  assert.match(await page.textContent('.uc-rules #uc-policy-banner'), /Template — not saved/);
+  assert.equal(await page.inputValue(input('rules[0].id')), TEMPLATE.rules[0].id);
+  // the template has no schedule: add one to edit
+  await page.click('#uc-rules-add-schedule');
+  await page.waitForSelector(input('schedules[0].cron'));
 
   await page.fill(input('rules[0].inactiveDays'), '-1');
   await settle(page);
@@ -101,21 +107,24 @@ test('rules: the engine\u2019s problems appear beside the fields their paths nam
   assert.equal(new Date(times[0]).getUTCDay(), 1);
 
   // a duplicate rule id is reported at the second rule's id
-  await page.fill(input('rules[1].id'), SAMPLE_POLICY.rules[0].id);
+  await page.fill(input('rules[1].id'), TEMPLATE.rules[0].id);
   await settle(page);
   const dup = await page.$$eval('fieldset[data-rule="1"] .uc-problem', (lis) => lis.map((l) => l.textContent));
-  assert.ok(dup.some((t) => t.includes(SAMPLE_POLICY.rules[0].id)), dup.join(' | '));
+  assert.ok(dup.some((t) => t.includes(TEMPLATE.rules[0].id)), dup.join(' | '));
   assert.deepEqual(errors, []);
   await context.close();
 });
 
 test('rules: create the storage account, save; a reload (another admin) brings the policy back from Jira', { skip: skip || false }, async () => {
   const { context, page, errors } = await openRules();
-  // The sandbox has no storage account yet: the view says so and offers to create it.
-  await page.waitForSelector('#uc-rules-account');
+  // The sandbox has no storage account yet: the page says so, offers to create it, and saving is off meanwhile.
+  await page.waitForSelector('#uc-account[data-problem="missing"]');
+  assert.match(await page.textContent('#uc-account'), /storage account "user-cleanup" does not exist/);
   assert.equal(await page.isDisabled('#uc-rules-save'), true);
-  await page.click('#uc-rules-create-account');
-  await page.waitForSelector('#uc-rules-account', { state: 'detached' });
+  assert.match(await page.textContent('#uc-rules-save-reason'), /Create the storage account first/);
+  await page.click('#uc-account-create');
+  await page.waitForSelector('#uc-account-created');
+  assert.equal(await page.locator('#uc-account [role="alert"]').count(), 0);
   const acct = sb.state.user('user-cleanup');
   assert.ok(acct, 'storage account created');
   assert.equal(acct.active, false, 'inactive: holds no licence and is never actioned');
@@ -124,13 +133,14 @@ test('rules: create the storage account, save; a reload (another admin) brings t
   await page.fill(input('rules[0].inactiveDays'), '45');
   await page.fill(input('rules[0].description'), 'Edited in the browser');
   await page.click('#uc-rules-add');
-  await page.fill(input(`rules[${SAMPLE_POLICY.rules.length}].id`), 'never-used');
+  await page.fill(input(`rules[${TEMPLATE.rules.length}].id`), 'never-used');
   await page.fill(input('limits.maxActionsPerRun'), '250');
   // move the new rule to the top, then a protected user
-  for (let i = SAMPLE_POLICY.rules.length; i > 0; i--) await page.click(`fieldset[data-rule="${i}"] button[aria-label="Move rule ${i + 1} up"]`);
+  for (let i = TEMPLATE.rules.length; i > 0; i--) await page.click(`fieldset[data-rule="${i}"] button[aria-label="Move rule ${i + 1} up"]`);
   await settle(page);
   assert.equal(await page.inputValue(input('rules[0].id')), 'never-used');
   assert.equal(await page.isDisabled('#uc-rules-save'), false);
+  assert.equal(await page.textContent('#uc-rules-save-reason'), '');
   await page.click('#uc-rules-save');
   await page.waitForSelector('.uc-rules[data-saved="1"]');
   assert.match(await page.textContent('#uc-rules-status'), /Saved in Jira by admin .*revision 1/);
@@ -149,11 +159,14 @@ test('rules: create the storage account, save; a reload (another admin) brings t
   assert.equal(await again.page.inputValue(input('rules[1].description')), 'Edited in the browser');
   assert.equal(await again.page.inputValue(input('limits.maxActionsPerRun')), '250');
   assert.match(await again.page.textContent('#uc-rules-status'), /Saved in Jira by admin/);
-  assert.equal(await again.page.locator('#uc-rules-account').count(), 0);
+  assert.equal(await again.page.locator('#uc-account [role="alert"]').count(), 0);
+  assert.equal(await again.page.locator('#uc-policy-banner').count(), 0, 'a saved policy needs no template banner');
   // the dashboard applies the saved policy
   await again.page.click('#uc-tab-dashboard');
   await again.page.waitForSelector('#user-cleanup[data-state="ready"] .uc-bucket');
   assert.match(await again.page.textContent('.uc-summary'), /policy: saved in Jira \(user-cleanup\)/);
+  assert.equal(await again.page.locator('#uc-policy-banner').count(), 0);
+  assert.match(await again.page.textContent('#uc-impact h2'), /What the saved policy would free/);
   await again.context.close();
 
   // Reload over unsaved changes asks first (in place), then reads Jira again
@@ -246,4 +259,32 @@ test('rules: a hostile group name from Jira is inert in the autocomplete; screen
   await page.screenshot({ path: `${SHOTS}rules.png`, fullPage: true });
   assert.deepEqual(errors, []);
   await context.close();
+});
+
+test('rules: an active storage account is not safe: the page says why and how to fix it, saving is off, its policy is not applied', { skip: skip || false }, async () => {
+  const acct = sb.state.user('user-cleanup');
+  assert.ok(acct, 'created by an earlier test');
+  sb.state.setActive(acct, true);
+  try {
+    const { context, page, errors } = await openRules();
+    await page.waitForSelector('#uc-account[data-problem="active"]');
+    assert.match(await page.textContent('#uc-account .uc-account-why'), /user-cleanup/);
+    assert.ok((await page.textContent('#uc-account .uc-account-fix')).trim().length > 10, 'says how to fix it');
+    assert.equal(await page.locator('#uc-account-create').count(), 0);
+    assert.equal(await page.isDisabled('#uc-rules-save'), true);
+    assert.match(await page.textContent('#uc-rules-save-reason'), /Saving is off/);
+    assert.match(await page.getAttribute('#uc-rules-save', 'title'), /Saving is off/);
+    // what is stored on that account is not trusted: the form shows the template, and says why
+    assert.equal(await page.getAttribute('.uc-rules', 'data-source'), 'template');
+    assert.match(await page.textContent('.uc-rules #uc-policy-banner'), /The policy saved in Jira is not used: .*user-cleanup/);
+    await page.screenshot({ path: `${SHOTS}rules-account-unsafe.png`, fullPage: true });
+    await page.click('#uc-tab-dashboard');
+    await page.waitForSelector('#user-cleanup[data-state="ready"] .uc-bucket');
+    assert.equal(await page.getAttribute('#uc-policy-banner', 'data-source'), 'template');
+    assert.match(await page.textContent('#uc-policy-banner'), /The policy saved in Jira is not used/);
+    assert.deepEqual(errors, []);
+    await context.close();
+  } finally {
+    sb.state.setActive(acct, false);
+  }
 });
