@@ -44,7 +44,7 @@ export async function renderDashboard(panel, ctx) {
 
   const saved = policy.source === 'saved';
   panel.append(
-    policyBanner(policy, 'The dashboard') ?? '',
+    policyBanner(policy, 'The dashboard applies') ?? '',
     summary(d, snap, dash),
     section('uc-buckets', 'Activity', buckets(d)),
     section('uc-seats', 'Seats per application role', seats(d, roleChart)),

@@ -5,7 +5,7 @@ import { TEMPLATE_LABEL } from './template.mjs';
 
 /**
  * @param {{source: 'saved'|'template'|'dev-file', label?: string, reason?: string}} policy  data.savedPolicy()'s answer
- * @param {string} what  what the view shows over it ("The dashboard", "This preview")
+ * @param {string} what  what the view does with it ("The dashboard applies", "This form holds")
  * @returns {HTMLElement|null}
  */
 export function policyBanner(policy, what) {
@@ -13,10 +13,10 @@ export function policyBanner(policy, what) {
   if (policy.source === 'dev-file') {
     return h('div', { class: 'uc-message uc-message-warning uc-policy-banner', role: 'status', id: 'uc-policy-banner', dataset: { source: 'dev-file' } },
       h('p', { class: 'uc-message-title' }, 'Development file — not saved'),
-      h('p', {}, `${what} applies ${policy.label ?? 'a policy file'} passed to the development server. Nothing is saved in Jira, and nothing can be run from it.`));
+      h('p', {}, `${what} ${policy.label ?? 'a policy file'} passed to the development server. Nothing is saved in Jira, and nothing can be run from it.`));
   }
   return h('div', { class: 'uc-message uc-message-warning uc-policy-banner', role: 'status', id: 'uc-policy-banner', dataset: { source: 'template' } },
     h('p', { class: 'uc-message-title' }, TEMPLATE_LABEL),
-    h('p', {}, `${policy.reason ?? 'No policy is saved in Jira.'} ${what} applies a starting template, not your policy: nothing has been saved and nothing can be run. `
+    h('p', {}, `${policy.reason ?? 'No policy is saved in Jira.'} ${what} a starting template, not your policy: nothing has been saved and nothing can be run. `
       + 'Adapt the template in the Rules view and save it to use it.'));
 }

@@ -36,7 +36,7 @@ export async function renderPreview(panel, ctx) {
   const { plan, warnings } = got;
   const c = plan.counts;
   const by = c.byAction ?? {};
-  const banner = policyBanner(await ctx.data.savedPolicy(), 'This preview');
+  const banner = policyBanner(await ctx.data.savedPolicy(), 'This preview applies');
   if (banner) panel.append(banner);
   panel.append(h('p', { class: 'uc-summary', id: 'uc-preview-summary' },
     h('strong', { dataset: { count: 'actions' } }, num(c.actions)), ' planned actions over ', num(c.users), ' users (', num(c.activeUsers), ' active) as of ',

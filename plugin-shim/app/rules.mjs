@@ -102,7 +102,7 @@ export async function renderRules(panel, ctx) {
     const got = await loadForEditing(store, ctx.data, ctx.account);
     ({ model, loaded } = got);
     for (const p of got.problems) notices.append(errorBox(p.title, p.error));
-    clear(banner).append(policyBanner(loaded, 'This form') ?? '');
+    clear(banner).append(policyBanner(loaded, 'This form holds') ?? '');
     dirty = false;
     build();
     validateNow();
