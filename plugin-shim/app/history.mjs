@@ -68,10 +68,10 @@ export async function renderHistory(panel, ctx) {
   });
 
   /** What undoing `runId` (or one user of it) would restore, and what the trail claims that is refused. */
-  function undoWork(runId, user) {
+  async function undoWork(runId, user) {
     const records = source.trail.records;
     if (typeof mods.executor.undoPlan === 'function') {
-      const p = mods.executor.undoPlan(records, runId, { ...(user !== undefined ? { user } : {}), engine });
+      const p = await mods.executor.undoPlan(records, runId, { ...(user !== undefined ? { user } : {}), engine });
       return { changes: p?.changes ?? [], refused: p?.refused ?? [] };
     }
     return { changes: mods.executor.undoable(records, runId, user) ?? [], refused: [] };
@@ -119,15 +119,15 @@ export async function renderHistory(panel, ctx) {
     const msg = h('div', { class: 'uc-undo-result', 'aria-live': 'polite' });
     const confirmBox = h('div', { class: 'uc-confirm uc-undo-confirm', hidden: true });
     const actions = h('p', { class: 'uc-run-actions' });
-    let work = null;
+    // What the run recorded it changed (bounded by its intents); undoPlan, when the admin asks to
+    // undo, also checks the run's own policy and lists what it refuses.
+    const recorded = isUndo ? [] : (mods.executor.undoable(source.trail.records, run.id) ?? []);
     if (!isUndo) {
-      work = undoWork(run.id);
-      const canUndo = !source.readOnly && work.changes.length > 0;
+      const canUndo = !source.readOnly && recorded.length > 0;
       const btn = h('button', { type: 'button', class: 'uc-button', dataset: { undo: 'run' }, disabled: !canUndo },
-        canUndo ? `Undo this run (${num(work.changes.length)} users)` : 'Nothing to undo');
+        canUndo ? `Undo this run (${num(recorded.length)} users)\u2026` : 'Nothing to undo');
       btn.addEventListener('click', () => openConfirm(run.id, undefined, confirmBox, msg));
       actions.append(btn);
-      if (work.refused.length) card.append(tampering(work.refused, 'uc-undo-refused-summary'));
     }
     if (mods.reconcile && typeof ctx.host?.auditEvents === 'function') {
       const rb = h('button', { type: 'button', class: 'uc-button', dataset: { reconcile: run.id } }, 'Reconcile with Jira\u2019s audit log');
@@ -139,7 +139,7 @@ export async function renderHistory(panel, ctx) {
     card.append(confirmBox);
     // Per user: the outcome of each planned item.
     const items = run.planned?.items ?? [];
-    const undoable = new Set((work?.changes ?? []).map((c) => c.user.toLowerCase()));
+    const undoable = new Set(recorded.map((c) => c.user.toLowerCase()));
     const rows = items.filter((it) => it.action !== 'review').map((it) => ({ it, o: run.outcomes.get(it.i), intent: run.intents.get(it.i) }));
     if (rows.length) {
       const tbody = h('tbody');
@@ -174,11 +174,27 @@ export async function renderHistory(panel, ctx) {
   }
 
   /** Lists every user and group the undo would restore, then asks for the number of users. */
-  function openConfirm(runId, user, box, msg) {
-    const work = undoWork(runId, user);
+  async function openConfirm(runId, user, box, msg) {
     clear(box);
     box.hidden = false;
+    box.append(h('p', { class: 'uc-status' }, 'Checking the run\u2019s trail against its policy\u2026'));
+    let work;
+    try {
+      work = await undoWork(runId, user);
+    } catch (e) {
+      clear(box).append(errorBox('What this undo may restore could not be worked out', e));
+      return;
+    }
+    clear(box);
+    box.dataset.undoFor = user ?? '';
     const n = work.changes.length;
+    if (n === 0) {
+      const close = h('button', { type: 'button', class: 'uc-button uc-button-link' }, 'Close');
+      close.addEventListener('click', () => { clear(box); box.hidden = true; });
+      box.append(h('p', { class: 'uc-message-title', dataset: { undoNothing: runId } }, 'Nothing of this run can be undone'),
+        work.refused.length ? tampering(work.refused) : null, h('p', {}, close));
+      return;
+    }
     const list = h('ul', { class: 'uc-undo-list' }, work.changes.map((c) => h('li', { dataset: { user: c.user } },
       h('strong', {}, c.user), ': ', [c.reactivate ? 'reactivate' : null, c.groups.length ? `add back to ${c.groups.join(', ')}` : null].filter(Boolean).join(', and '))));
     const input = h('input', { class: 'uc-input', type: 'text', inputmode: 'numeric', autocomplete: 'off', size: '6', dataset: { undoInput: runId } });

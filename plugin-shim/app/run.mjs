@@ -188,7 +188,7 @@ export async function renderRun(panel, ctx) {
         engine,
         policyText: policy.text,
         policyHash,
-        policyPath: policy.source ?? null,
+        policyPath: got.policyLabel,
         jira: location.origin + (ctx.contextPath ?? ''),
         engineVersion: ctx.timings?.engine?.version ?? null,
         snapshot: { capturedAt: snap.snap.capturedAt ?? null, users: snap.snap.users?.length ?? 0 },

@@ -40,7 +40,7 @@ export async function loadPlan(panel, ctx, what) {
       return null;
     }
     const policySource = await policySourceOf(ctx, policy, plan);
-    return { snap, plan: plan.result.value, warnings: plan.result.warnings ?? [], policy, ms: plan.ms, policySource, policyLabel: policy?.source ?? null };
+    return { snap, plan: plan.result.value, warnings: plan.result.warnings ?? [], policy, ms: plan.ms, policySource, policyLabel: policy?.label ?? plan.policyLabel ?? null };
   } catch (e) {
     clear(panel).append(errorBox(`The ${what} could not be built`, e));
     ctx.state('error');
