@@ -1,8 +1,10 @@
 // The Preview, Run and History views in a real browser (Debian's Chromium through playwright-core)
 // against the sandbox Jira serving the app the way the JAR does: the preview equals the engine's
-// plan; a run changes exactly the planned users; confirmation, over-limit refusal, Stop; the trail
-// downloaded from the page passes `user-cleanup audit verify`; undo from History restores; hostile
-// data is inert on screen and neutralised in the CSV export; 100k rows stay responsive.
+// plan; a run of the policy saved in Jira changes exactly the planned users; confirmation,
+// over-limit refusal, Stop; the trail the page keeps in Jira passes `user-cleanup audit verify`;
+// a trail that cannot be kept in Jira is used only after the admin chooses "download only"; undo
+// from History lists what it restores before a typed confirmation, and restores; hostile data is
+// inert on screen and neutralised in the CSV export; 100k rows stay responsive.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -12,6 +14,8 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startAppSandbox } from '../../plugin-shim/dev/page-server.mjs';
 import { launch, settled, adminPage as openAdminPage, parseNum, cannotRun, hostileSample, XSS_NAME, FORMULA_NAME, FORMULA_EMAIL } from './helpers.mjs';
+import { createStore } from '../../plugin-shim/app/store.mjs';
+import { userPropertiesOf } from '../../plugin-shim/src/sandbox/routes/properties.mjs';
 
 const skip = cannotRun();
 const ROOT = new URL('../../', import.meta.url);
@@ -31,6 +35,10 @@ before(async () => {
   browser = await launch();
   // LDAP read-only "with local groups": the read-only fallback (licence groups) can succeed.
   sb = await startAppSandbox({ snapshot: hostileSnapshot(), localGroups: ['jira-*-users'] });
+  // The storage account (inactive, no application access) with the sample policy saved, as the
+  // Rules view leaves them: the page runs only the policy saved in Jira.
+  assert.equal((await store().createAccount()).ok, true);
+  await savePolicy(POLICY);
 });
 after(async () => {
   await browser?.close();
@@ -38,6 +46,41 @@ after(async () => {
 });
 
 const adminPage = (viewport) => openAdminPage(browser, sb.url, { viewport, acceptDownloads: true });
+const store = () => createStore({ baseUrl: sb.url, token: sb.token });
+
+/** Saves a policy in Jira as the Rules view does. */
+async function savePolicy(text) {
+  const s = store();
+  const current = await s.loadPolicy();
+  await s.savePolicy(text, { savedBy: 'admin', expectRevision: current.revision ?? 0 });
+}
+
+/** The trail stored in Jira, written to a file (for `audit verify`): {path, text, records}. */
+async function storedTrail(name = 'from-jira.jsonl') {
+  const t = await store().loadAudit();
+  const path = join(TMP, name);
+  writeFileSync(path, t.text);
+  return { path, text: t.text, records: t.records };
+}
+
+/** Undo from History: open the confirmation, check it lists the users, type their number, confirm. */
+async function undoFromHistory(page, runId, user) {
+  const card = page.locator(`.uc-run-card[data-run-id="${runId}"]`);
+  await card.locator(user === undefined ? '[data-undo="run"]' : `[data-undo-user="${user}"]`).click();
+  const confirm = card.locator('.uc-undo-confirm');
+  await confirm.locator('.uc-undo-list, [role="alert"]').first().waitFor();
+  const listed = await confirm.locator('.uc-undo-list li').evaluateAll((l) => l.map((x) => x.dataset.user));
+  assert.ok(listed.length > 0, `the undo lists its users: ${await confirm.textContent()}`);
+  if (user !== undefined) assert.deepEqual(listed, [user]);
+  assert.equal(await confirm.locator('[data-undo-confirm]').isDisabled(), true, 'not before the number is typed');
+  await confirm.locator('[data-undo-input]').fill(String(listed.length + 1));
+  assert.equal(await confirm.locator('[data-undo-confirm]').isDisabled(), true, 'not with a wrong number');
+  await confirm.locator('[data-undo-input]').fill(String(listed.length));
+  await page.evaluate(() => document.getElementById('uc-undo-finished')?.remove());
+  await confirm.locator('[data-undo-confirm]').click();
+  await page.waitForSelector('#uc-undo-finished');
+  return listed;
+}
 
 async function openView(page, view, query = '') {
   await page.goto(`${sb.appUrl}${query}#user-cleanup/${view}`);
@@ -165,8 +208,9 @@ test('run: over the limit is refused with no run button', { skip: skip || false 
   const { page, errors } = await adminPage();
   const over = JSON.parse(POLICY);
   over.limits.maxActionsPerRun = 10;
-  await page.route('**/samples/policy.json', (r) => r.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(over) }));
+  await savePolicy(JSON.stringify(over));
   await openView(page, 'run');
+  await savePolicy(POLICY);
   assert.match(await page.textContent('#uc-run-refused'), /over the policy\u2019s limit/);
   assert.match(await page.textContent('#uc-run-refused'), /at most 10 per run/);
   assert.equal(await page.locator('#uc-run-start').count(), 0);
@@ -189,10 +233,11 @@ test('run: Stop finishes the requests in flight, starts nothing new, the trail r
   await page.click('#uc-run-start');
   await page.waitForFunction(() => document.querySelectorAll('#uc-run-results tbody tr').length >= 12);
   await page.click('#uc-run-stop');
-  const trail = await downloaded(page, () => page.waitForSelector('#uc-run-finished', { timeout: 60_000 }));
+  await page.waitForSelector('#uc-run-finished', { timeout: 60_000 });
   assert.equal(await page.getAttribute('#uc-run-finished', 'data-stopped'), 'true');
-  const recs = records(trail.text);
-  const runId = recs[0].runId;
+  const runId = await page.getAttribute('#uc-run-finished', 'data-run-id');
+  const trail = await storedTrail('stopped.jsonl');
+  const recs = trail.records.filter((r) => r.runId === runId);
   const outcomes = recs.filter((r) => r.type === 'outcome');
   const intents = recs.filter((r) => r.type === 'intent');
   assert.ok(outcomes.length >= 12 && outcomes.length < n, `stopped after ${outcomes.length} of ${n}`);
@@ -218,9 +263,7 @@ test('run: Stop finishes the requests in flight, starts nothing new, the trail r
   await page.waitForSelector(`.uc-run-card[data-run-id="${runId}"]`);
   assert.equal(await page.getAttribute('#uc-history-status [data-chain]', 'data-chain'), 'ok');
   assert.equal(await page.getAttribute(`.uc-run-card[data-run-id="${runId}"]`, 'data-state'), 'stopped');
-  await page.click(`.uc-run-card[data-run-id="${runId}"] [data-undo="run"]`);
-  await page.click(`.uc-run-card[data-run-id="${runId}"] [data-undo-confirm="run"]`);
-  await page.waitForSelector('#uc-undo-finished');
+  await undoFromHistory(page, runId);
   assert.deepEqual(diff(before, truth()), new Map());
   assert.deepEqual(errors, []);
 });
@@ -242,16 +285,22 @@ test('run: typed confirmation; exactly the planned users change; trail passes au
   }
   await page.fill('#uc-run-confirm-input', String(n));
   assert.equal(await page.isDisabled('#uc-run-start'), false);
+  assert.equal(await page.getAttribute('#uc-run-trail-where', 'data-kept'), 'jira');
+  let downloads = 0;
+  page.on('download', () => downloads++);
   const t0 = Date.now();
-  const trail = await downloaded(page, async () => {
-    await page.click('#uc-run-start');
-    await page.waitForSelector('#uc-run-finished', { timeout: 120_000 });
-  });
+  await page.click('#uc-run-start');
+  await page.waitForSelector('#uc-run-finished', { timeout: 120_000 });
+  assert.match(await page.textContent('#uc-run-trail'), /The audit trail is saved in Jira\./);
+  assert.equal(downloads, 0, 'nothing downloaded when Jira keeps the trail');
+  const runIdShown = await page.getAttribute('#uc-run-finished', 'data-run-id');
+  const trail = await storedTrail('run.jsonl');
   console.log(`# run from the page: ${n} actions in ${Date.now() - t0} ms`);
   await page.screenshot({ path: `${SHOTS}run-finished.png`, fullPage: true });
-  const recs = records(trail.text);
+  const recs = trail.records.filter((r) => r.runId === runIdShown);
   const runId = recs.find((r) => r.type === 'runStarted').runId;
   const started = recs.find((r) => r.type === 'runStarted');
+  assert.equal(started.policy.text, POLICY, 'the run stores the policy saved in Jira');
   assert.equal(started.who.actor, 'admin');
   assert.match(started.policy.hash, /^[0-9a-f]{64}$/);
   const planned = recs.find((r) => r.type === 'planned');
@@ -285,25 +334,27 @@ test('run: typed confirmation; exactly the planned users change; trail passes au
   const one = [...changed.keys()][0];
   const oneName = outcomes.get(one).user;
   await page.click(`.uc-run-card[data-run-id="${runId}"] summary`);
-  await page.click(`.uc-run-card[data-run-id="${runId}"] [data-undo-user="${oneName}"]`);
-  await page.waitForSelector('#uc-undo-finished');
+  await undoFromHistory(page, runId, oneName);
   const afterOne = diff(before, truth());
   assert.equal(afterOne.has(one), false, 'the one user is restored');
   assert.equal(afterOne.size, changed.size - 1);
-  await page.click(`.uc-run-card[data-run-id="${runId}"] [data-undo="run"]`);
-  await page.click(`.uc-run-card[data-run-id="${runId}"] [data-undo-confirm="run"]`);
-  await page.waitForFunction(() => document.querySelectorAll('#uc-history-runs .uc-run-card[data-run-id^="undo-"]').length === 2);
+  const listed = await undoFromHistory(page, runId);
+  assert.equal(listed.length, changed.size - 1, 'the rest of the run, every user listed');
+  await page.waitForFunction((id) => [...document.querySelectorAll('#uc-history-runs .uc-run-card[data-run-id^="undo-"]')].length >= 2, runId);
   assert.deepEqual(diff(before, truth()), new Map(), 'everything restored');
   assert.equal(await page.getAttribute('#uc-history-status [data-chain]', 'data-chain'), 'ok');
   await page.screenshot({ path: `${SHOTS}history.png`, fullPage: true });
   // The whole trail (run + two undos), downloaded from History, verifies with the CLI too.
   const all = await downloaded(page, () => page.click('#uc-history-download'));
   assert.equal(verify(all.path).status, 0);
-  assert.deepEqual(records(all.text).filter((r) => r.type === 'undoStarted').map((r) => r.undoOf), [runId, runId]);
-  // Importing it in a fresh page shows the same runs, and a tampered copy is flagged.
+  assert.deepEqual(records(all.text).filter((r) => r.type === 'undoStarted' && r.undoOf === runId).map((r) => r.undoOf), [runId, runId]);
+  assert.equal(all.text, (await storedTrail()).text, 'the page\u2019s trail is the one stored in Jira');
+  // A fresh page reads the same trail from Jira; importing the file shows the same runs, and a
+  // tampered copy is flagged.
   const p2 = (await adminPage()).page;
   await openView(p2, 'history');
-  assert.ok(await p2.locator('#uc-history-empty').count());
+  await p2.waitForSelector(`.uc-run-card[data-run-id="${runId}"]`);
+  assert.match(await p2.textContent('#uc-history-status'), /stored in Jira/);
   await p2.setInputFiles('#uc-history-import', all.path);
   await p2.waitForSelector(`.uc-run-card[data-run-id="${runId}"]`);
   assert.equal(await p2.getAttribute('#uc-history-status [data-chain]', 'data-chain'), 'ok');
@@ -377,49 +428,43 @@ test('preview: 100k planned actions stay responsive (virtualised grid)', { skip:
   assert.deepEqual(errors, []);
 });
 
-test('with the storage account in Jira (store.mjs), the trail is saved in Jira: it verifies, History reads it back and undo appends to it', { skip: skip || false }, async () => {
-  const { createStore } = await import(new URL('plugin-shim/app/store.mjs', ROOT).href);
-  const store = createStore({ baseUrl: sb.url, token: sb.token });
-  if (!(await store.accountStatus()).exists) await store.createAccount();
+test('a trail in Jira that does not verify is never extended: the run starts only after "keep the trail as a download only", and the download verifies', { skip: skip || false }, async () => {
   const before = truth();
   const small = JSON.parse(POLICY);
   small.rules = small.rules.filter((r) => r.id === 'external-idle-90d');
-  const policyText = JSON.stringify(small);
-  const plan = await expectedPlan(policyText);
-  const n = plan.counts.executable;
-  assert.ok(n > 0);
-  const { page, errors } = await adminPage();
-  await page.route('**/samples/policy.json', (r) => r.fulfill({ status: 200, contentType: 'application/json', body: policyText }));
-  let downloads = 0;
-  page.on('download', () => downloads++);
-  await openView(page, 'run');
-  assert.match(await page.textContent('#uc-run-confirm'), /saved in Jira/);
-  await page.fill('#uc-run-confirm-input', String(n));
-  await page.click('#uc-run-start');
-  await page.waitForSelector('#uc-run-finished', { timeout: 60_000 });
-  assert.match(await page.textContent('#uc-run-trail'), /The audit trail is saved in Jira\./);
-  assert.equal(downloads, 0, 'nothing downloaded when Jira keeps the trail');
-  const runId = await page.getAttribute('#uc-run-finished', 'data-run-id');
-  const stored = await store.loadAudit();
-  const file = join(TMP, 'from-jira.jsonl');
-  writeFileSync(file, stored.text);
-  const v = verify(file);
-  assert.equal(v.status, 0, v.stdout + v.stderr);
-  assert.ok(stored.records.some((r) => r.runId === runId && r.type === 'runFinished'));
-  assert.notDeepEqual(diff(before, truth()), new Map());
-  // A new page: History reads the trail from Jira, undo appends to it there.
-  const p2 = (await adminPage()).page;
-  await p2.route('**/samples/policy.json', (r) => r.fulfill({ status: 200, contentType: 'application/json', body: policyText }));
-  await openView(p2, 'history');
-  assert.match(await p2.textContent('#uc-history-status'), /stored in Jira/);
-  await p2.click(`.uc-run-card[data-run-id="${runId}"] [data-undo="run"]`);
-  await p2.click(`.uc-run-card[data-run-id="${runId}"] [data-undo-confirm="run"]`);
-  await p2.waitForSelector('#uc-undo-finished');
-  assert.deepEqual(diff(before, truth()), new Map());
-  const again = await store.loadAudit();
-  writeFileSync(file, again.text);
-  assert.equal(verify(file).status, 0);
-  assert.ok(again.records.some((r) => r.type === 'undoFinished'));
-  await p2.screenshot({ path: `${SHOTS}history-jira.png`, fullPage: true });
-  assert.deepEqual(errors, []);
+  await savePolicy(JSON.stringify(small));
+  // Someone edits a stored chunk of the trail.
+  const props = userPropertiesOf(sb.state, 'user-cleanup');
+  const key = [...props.keys()].find((k) => k.startsWith('com.usercleanup.audit.run-'));
+  const chunk = props.get(key);
+  assert.ok(chunk, 'an earlier test stored a run');
+  await store().putProp(key, { ...chunk, text: chunk.text.replace('"status":"done"', '"status":"failed"') });
+  const keysBefore = [...userPropertiesOf(sb.state, 'user-cleanup').keys()].sort();
+  try {
+    const { page, errors } = await adminPage();
+    await openView(page, 'run');
+    assert.equal(await page.getAttribute('#uc-run-trail-where', 'data-kept'), 'none');
+    assert.match(await page.textContent('#uc-run-trail-where'), /does not verify/);
+    const n = parseNum(await page.textContent('#uc-run-executable'));
+    await page.fill('#uc-run-confirm-input', String(n));
+    assert.equal(await page.isDisabled('#uc-run-start'), true, 'the right number alone does not start it');
+    await page.check('#uc-run-download-only');
+    assert.equal(await page.isDisabled('#uc-run-start'), false);
+    const trail = await downloaded(page, async () => {
+      await page.click('#uc-run-start');
+      await page.waitForSelector('#uc-run-finished', { timeout: 60_000 });
+    });
+    const v = verify(trail.path);
+    assert.equal(v.status, 0, v.stdout + v.stderr);
+    assert.ok(records(trail.text).some((r) => r.type === 'runFinished'));
+    assert.deepEqual([...userPropertiesOf(sb.state, 'user-cleanup').keys()].sort(), keysBefore, 'nothing was written to the broken trail in Jira');
+    assert.notDeepEqual(diff(before, truth()), new Map());
+    // History of this page: the broken stored trail is reported; undo needs the same choice.
+    await page.click('#uc-tab-history');
+    await page.waitForSelector('#uc-history-not-stored');
+    assert.deepEqual(errors, []);
+  } finally {
+    await store().putProp(key, chunk);
+    await savePolicy(POLICY);
+  }
 });
