@@ -75,12 +75,12 @@ export async function mount(root, o) {
   // The shipped app takes its policy only from Jira: a policy URL is honoured only by the development server.
   const devPolicyUrl = o.policyUrl != null && (await devServer(base, f)) ? new URL(String(o.policyUrl), base) : null;
   const ignoredPolicyUrl = o.policyUrl != null && devPolicyUrl == null;
-  const engineProxy = {
-    dashboard: (...a) => engineLoaded.api.dashboard(...a),
-    planJson: (...a) => engineLoaded.api.planJson(...a),
-    validate: (...a) => engineLoaded.api.validate(...a),
-    nextRuns: (...a) => engineLoaded.api.nextRuns(...a),
-  };
+  // The engine's functions the views use, once it has loaded; one the loaded build lacks is
+  // undefined (so `typeof ctx.engine.decide === 'function'` tells an older engine apart).
+  const engineProxy = {};
+  for (const name of ['dashboard', 'planJson', 'validate', 'nextRuns', 'decide', 'removableGroups']) {
+    Object.defineProperty(engineProxy, name, { enumerable: true, get: () => engineLoaded?.api?.[name] });
+  }
   let engineLoaded = null;
   // The policy and audit trail kept in Jira (user properties of the storage account, store.mjs).
   const store = createStore({ baseUrl: location.origin + contextPath, fetch: f, storageUser: o.storageUser });
