@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { startAppSandbox } from './app-server.mjs';
+import { startAppSandbox, FIXED_NOW } from './app-server.mjs';
 import { launch, settled, adminPage as openAdminPage, cannotRun } from './helpers.mjs';
 import { createStore, POLICY_KEY } from '../../plugin-shim/app/store.mjs';
 import * as chain from '../../plugin-shim/src/runner/chain.mjs';
@@ -214,7 +214,7 @@ test('a trail rewritten (and re-sealed) to name a foreign group: undo in the pag
   // and the outcome now also name jira-administrators, and the chain is sealed again.
   const runId = 'run-20261127T100500Z-forged';
   const groups = ['jira-software-users', 'jira-administrators'];
-  const at = '2026-11-27T10:05:00Z';
+  const at = new Date(FIXED_NOW).toISOString(); // the sandbox's (frozen) clock, as the page times its records
   const who = { actor: 'admin', jiraUser: 'admin', operator: null };
   const fields = [
     { type: 'runStarted', who, via: 'admin page', policy: { hash: await sha256Hex(policyText), path: null, text: policyText }, jira: sb.url, asOf: at, counts: { executable: 1, byAction: { removeFromGroups: 1 } }, limit: {}, snapshot: { capturedAt: at, users: 1 }, options: {} },
@@ -235,6 +235,19 @@ test('a trail rewritten (and re-sealed) to name a foreign group: undo in the pag
   await openView(page, 'history');
   assert.equal(await page.getAttribute('#uc-history-status [data-chain]', 'data-chain'), 'ok', 'the re-sealed chain verifies: only the run\u2019s own bounds catch it');
   const card = page.locator(`.uc-run-card[data-run-id="${runId}"]`);
+  // Jira's audit log recorded the removal from jira-software-users, not the one from
+  // jira-administrators: that one is forged.
+  await card.locator('[data-reconcile]').click();
+  const forged = card.locator('[data-reconcile="forged"]');
+  await forged.waitFor();
+  assert.equal(await page.getAttribute(`.uc-run-card[data-run-id="${runId}"] [data-reconcile-ok]`, 'data-reconcile-ok'), 'false');
+  assert.equal(await forged.getAttribute('data-count'), '1');
+  assert.match(await forged.textContent(), new RegExp(`${victim}.*groupRemoved jira-administrators`));
+  assert.doesNotMatch(await forged.textContent(), /jira-software-users/);
+  // "Removed" (Jira shows, the trail does not) is shown apart: here only what this file's tests did
+  // by hand to the storage account.
+  const removedUsers = await card.locator('[data-reconcile="removed"] li').evaluateAll((l) => l.map((x) => x.dataset.user));
+  assert.ok(removedUsers.every((u) => u.toLowerCase() === ACCOUNT), removedUsers.join(', '));
   await card.locator('[data-undo="run"]').click();
   const confirm = card.locator('.uc-undo-confirm');
   await confirm.locator('.uc-undo-list, [role="alert"]').first().waitFor();
