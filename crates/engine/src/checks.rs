@@ -1,12 +1,13 @@
 //! Warnings that need both the policy and the snapshot (or `asOf`): names that match nothing,
 //! rules that can never select anyone, service accounts past their expiry.
 
+use crate::code::Code;
 use crate::pattern::Pattern;
 use crate::policy::{Action, Policy};
 use crate::problem::{index, key, Problem, Source};
 use crate::snapshot::Snapshot;
 
-fn warn(code: &'static str, path: String, msg: String) -> Problem {
+fn warn(code: Code, path: String, msg: String) -> Problem {
     Problem::warning(Source::Policy, code, path, msg)
 }
 
@@ -21,7 +22,7 @@ pub fn cross_check(policy: &Policy, s: &Snapshot) -> Vec<Problem> {
     if active.peek().is_some() && active.all(|u| u.last_login == crate::snapshot::LastLogin::Unknown) {
         out.push(Problem::warning(
             Source::Snapshot,
-            "snapshot.noLastLogin",
+            Code::SnapshotNoLastLogin,
             "users",
             "no active user in the snapshot has a known last login (Jira 9 does not report it over REST): \
              no rule can select anyone until last logins are supplied (see the last-login export)"
@@ -39,7 +40,7 @@ pub fn cross_check(policy: &Policy, s: &Snapshot) -> Vec<Problem> {
                     "is a group"
                 };
                 out.push(warn(
-                    "policy.groupNotInSnapshot",
+                    Code::PolicyGroupNotInSnapshot,
                     index(&path, i),
                     format!("\"{}\" {what} that no user in the snapshot has", p.raw),
                 ));
@@ -53,7 +54,7 @@ pub fn cross_check(policy: &Policy, s: &Snapshot) -> Vec<Problem> {
         let missing = groups(&rule.include_groups, key(&key(&rp, "include"), "groups"), &mut out);
         if !rule.include_groups.is_empty() && missing == rule.include_groups.len() {
             out.push(warn(
-                "rule.neverSelects",
+                Code::RuleNeverSelects,
                 key(&rp, "include"),
                 format!("rule {} includes only groups no user has: it selects no one", rule.id),
             ));
@@ -63,7 +64,7 @@ pub fn cross_check(policy: &Policy, s: &Snapshot) -> Vec<Problem> {
             let missing = groups(list, key(&key(&rp, "action"), "groups"), &mut out);
             if missing == list.len() {
                 out.push(warn(
-                    "rule.neverSelects",
+                    Code::RuleNeverSelects,
                     key(&rp, "action"),
                     format!("rule {} removes only groups no user has: it selects no one", rule.id),
                 ));
@@ -72,7 +73,7 @@ pub fn cross_check(policy: &Policy, s: &Snapshot) -> Vec<Problem> {
         for (ui, u) in rule.exclude_users.iter().enumerate() {
             if s.user(u).is_none() {
                 out.push(warn(
-                    "policy.userNotInSnapshot",
+                    Code::PolicyUserNotInSnapshot,
                     index(&key(&key(&rp, "exclude"), "users"), ui),
                     format!("excluded user \"{u}\" is not in the snapshot"),
                 ));
@@ -82,7 +83,7 @@ pub fn cross_check(policy: &Policy, s: &Snapshot) -> Vec<Problem> {
     for (i, u) in policy.protect_users.iter().enumerate() {
         if s.user(u).is_none() {
             out.push(warn(
-                "policy.userNotInSnapshot",
+                Code::PolicyUserNotInSnapshot,
                 index("protect.users", i),
                 format!("protected user \"{u}\" is not in the snapshot"),
             ));
@@ -91,7 +92,7 @@ pub fn cross_check(policy: &Policy, s: &Snapshot) -> Vec<Problem> {
     for (i, sa) in policy.service_accounts.iter().enumerate() {
         if s.user(&sa.user).is_none() {
             out.push(warn(
-                "policy.userNotInSnapshot",
+                Code::PolicyUserNotInSnapshot,
                 key(&index("serviceAccounts", i), "user"),
                 format!("service account \"{}\" is not in the snapshot", sa.user),
             ));
@@ -107,7 +108,7 @@ pub fn expired_service_accounts(policy: &Policy, as_of: i64) -> Vec<Problem> {
         .enumerate()
         .filter_map(|(i, sa)| match &sa.expires {
             Some((raw, t)) if *t <= as_of => Some(warn(
-                "serviceAccount.expired",
+                Code::ServiceAccountExpired,
                 key(&index("serviceAccounts", i), "expires"),
                 format!(
                     "service account {} expired {raw} (owner {}): it is no longer protected",

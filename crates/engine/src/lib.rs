@@ -4,7 +4,9 @@
 //! Every entry point here takes JSON text and answers with an [`Outcome`]: a value, or the list
 //! of problems (`{code, path, message}`) that stopped it, plus warnings.
 
+pub mod code;
 pub mod dashboard;
+pub mod decide;
 pub mod matcher;
 pub mod pattern;
 pub mod plan;
@@ -19,6 +21,7 @@ pub mod zone;
 mod checks;
 mod options;
 
+pub use code::{Code, Kind};
 pub use dashboard::{Dashboard, DashboardOptions, Thresholds};
 pub use plan::{Plan, PlanOptions};
 pub use policy::{parse_policy, Policy};
@@ -141,7 +144,7 @@ fn missing<T>(warnings: Vec<Problem>) -> Outcome<T> {
     Outcome::Failure {
         errors: vec![Problem::error(
             Source::Options,
-            "internal.missingInput",
+            Code::InternalMissingInput,
             "",
             "an input could not be read",
         )],
@@ -155,12 +158,7 @@ pub fn plan(policy: &str, snapshot: &str, options: &str) -> Outcome<Plan> {
     let extra = |p: &Policy, o: &options::PlanOpts| {
         let mut problems = checks::expired_service_accounts(p, o.as_of);
         if let Some(id) = o.schedule.as_deref().filter(|id| p.for_schedule(id).is_none()) {
-            problems.push(Problem::error(
-                Source::Options,
-                "options.unknownSchedule",
-                "schedule",
-                format!("the policy has no schedule \"{id}\""),
-            ));
+            problems.push(unknown_schedule(id));
         }
         problems
     };
@@ -184,6 +182,75 @@ pub fn plan(policy: &str, snapshot: &str, options: &str) -> Outcome<Plan> {
         Ok((.., warnings)) => missing(warnings),
         Err(f) => failed(f),
     }
+}
+
+/// Decides again, for one user, just before a runner changes the account (see [`decide`]).
+/// `input`: `{"user": <the user as read now>, "planned": {"user", "key"?, "action", "groups"?, "rule"},
+/// "previous"?: {"lastLogin"?, "created"?}, "applicationRoles"?: [...], "capturedAt"?}`;
+/// `options`: as `plan`'s (`asOf` is now).
+pub fn decide(policy: &str, input: &str, options: &str) -> Outcome<decide::Decision> {
+    let (full, mut problems) = parse_policy(policy);
+    let input = match decide::parse_input(input) {
+        Ok(i) => Some(i),
+        Err(p) => {
+            problems.extend(p);
+            None
+        }
+    };
+    let opts = match options::plan(options) {
+        Ok(o) => Some(o),
+        Err(p) => {
+            problems.extend(p);
+            None
+        }
+    };
+    if let (Some(p), Some(o)) = (&full, &opts) {
+        if let Some(id) = o.schedule.as_deref().filter(|id| p.for_schedule(id).is_none()) {
+            problems.push(unknown_schedule(id));
+        }
+    }
+    let snapshot = match &input {
+        Some(i) => match parse_snapshot(&i.snapshot) {
+            Ok(s) => Some(s),
+            Err(p) => {
+                problems.extend(decide::snapshot_problems(p));
+                None
+            }
+        },
+        None => None,
+    };
+    let (errors, warnings) = split(problems);
+    match (&full, &input, &opts, &snapshot) {
+        (Some(full), Some(input), Some(o), Some(s)) if errors.is_empty() => {
+            let policy = match o.schedule.as_deref() {
+                Some(id) => full.for_schedule(id).unwrap_or_else(|| full.clone()),
+                None => full.clone(),
+            };
+            let value = decide::decide(
+                &full,
+                &policy,
+                s,
+                input,
+                &decide::DecideOptions {
+                    as_of: o.as_of,
+                    actor: o.actor.as_deref(),
+                    schedule: o.schedule.as_deref(),
+                },
+            );
+            Outcome::Success { value, warnings }
+        }
+        _ if errors.is_empty() => missing(warnings),
+        _ => Outcome::Failure { errors, warnings },
+    }
+}
+
+fn unknown_schedule(id: &str) -> Problem {
+    Problem::error(
+        Source::Options,
+        Code::OptionsUnknownSchedule,
+        "schedule",
+        format!("the policy has no schedule \"{id}\""),
+    )
 }
 
 /// The dashboard. `policy` may be `None` (no protections, every email domain external).

@@ -2,6 +2,7 @@
 //! pattern is resolved against the snapshot's distinct groups up front, so deciding a user costs
 //! a few table lookups per membership, not a glob per membership per rule.
 
+use crate::code::Code;
 use crate::pattern::{belongs_to_any, Pattern};
 use crate::policy::{Action, EmailCondition, Policy, Rule, ServiceAccount};
 use crate::snapshot::{Groups, LastLogin, Snapshot, User};
@@ -45,8 +46,45 @@ pub struct CompiledRule<'p> {
 /// Why a user may not be actioned.
 #[derive(Debug, Clone)]
 pub struct Protection {
-    pub code: &'static str,
+    pub code: Code,
     pub reason: String,
+}
+
+/// The first condition of a rule that a user fails (see [`Matcher::select_or_miss`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Miss {
+    /// In none of include.groups.
+    NotIncluded,
+    /// In exclude.users.
+    ExcludedUser,
+    /// In this group, which exclude.groups names.
+    ExcludedGroup(u32),
+    /// The rule has an email condition and the user no email.
+    NoEmail,
+    /// The email domain does not meet the rule's email condition.
+    Email,
+    /// Logged in, and the rule has no inactiveDays (only neverLoggedIn).
+    LoggedIn,
+    /// Logged in more recently than inactiveDays.
+    TooRecent,
+    /// Never logged in, and the rule has no neverLoggedIn.
+    NeverLoggedIn,
+    /// Never logged in, and the creation date is not known.
+    CreatedUnknown,
+    /// Never logged in, created more recently than createdMoreThanDays.
+    CreatedTooRecent,
+    /// The last login is not known.
+    LastLoginUnknown,
+    /// removeFromGroups: in none of the groups to remove.
+    NoGroupToRemove,
+}
+
+fn plural(n: i64) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
 }
 
 /// A rule's verdict on one user, with what it used.
@@ -118,19 +156,19 @@ impl<'a> Matcher<'a> {
     pub fn protection(&self, user: &User) -> Option<Protection> {
         if self.actor.as_deref() == Some(user.name_lower.as_ref()) {
             return Some(Protection {
-                code: "protect.actor",
+                code: Code::ProtectActor,
                 reason: format!("{} is the acting administrator", user.name),
             });
         }
         if !self.protect_users.is_empty() && self.protect_users.contains(user.name_lower.as_ref()) {
             return Some(Protection {
-                code: "protect.user",
+                code: Code::ProtectUser,
                 reason: format!("{} is listed in protect.users", user.name),
             });
         }
         if let Some(&g) = user.groups.iter().find(|&&g| self.protect_groups.contains(g)) {
             return Some(Protection {
-                code: "protect.group",
+                code: Code::ProtectGroup,
                 reason: format!("member of protected group {}", self.snapshot.groups.name(g)),
             });
         }
@@ -141,7 +179,7 @@ impl<'a> Matcher<'a> {
                     None => "with no expiry".to_string(),
                 };
                 return Some(Protection {
-                    code: "protect.serviceAccount",
+                    code: Code::ProtectServiceAccount,
                     reason: format!("registered service account (owner {}) {until}", sa.owner),
                 });
             }
@@ -151,24 +189,31 @@ impl<'a> Matcher<'a> {
 
     /// Clauses 2-6 and 9 for one rule and one active user.
     pub fn select(&self, r: &CompiledRule, user: &User) -> Option<Selection> {
+        self.select_or_miss(r, user).ok()
+    }
+
+    /// [`Matcher::select`], or the first condition of the rule the user fails: the one
+    /// implementation of matching, which `decide` also uses to say why a rule no longer selects.
+    pub fn select_or_miss(&self, r: &CompiledRule, user: &User) -> Result<Selection, Miss> {
         let rule = r.rule;
         let matched_groups = match &r.include {
             Some(set) => {
                 let m = set.filter(&user.groups);
                 if m.is_empty() {
-                    return None;
+                    return Err(Miss::NotIncluded);
                 }
                 m
             }
             None => Vec::new(),
         };
-        if (!r.exclude_users.is_empty() && r.exclude_users.contains(user.name_lower.as_ref()))
-            || r.exclude.any_of(&user.groups)
-        {
-            return None;
+        if !r.exclude_users.is_empty() && r.exclude_users.contains(user.name_lower.as_ref()) {
+            return Err(Miss::ExcludedUser);
+        }
+        if let Some(&g) = user.groups.iter().find(|&&g| r.exclude.contains(g)) {
+            return Err(Miss::ExcludedGroup(g));
         }
         if let Some(cond) = &rule.email {
-            let domain = user.domain.as_deref()?;
+            let domain = user.domain.as_deref().ok_or(Miss::NoEmail)?;
             let internal = &self.policy.internal_domains;
             let ok = match cond {
                 EmailCondition::External(true) => belongs_to_any(domain, internal).is_none(),
@@ -176,42 +221,114 @@ impl<'a> Matcher<'a> {
                 EmailCondition::Domains(list) => belongs_to_any(domain, list).is_some(),
             };
             if !ok {
-                return None;
+                return Err(Miss::Email);
             }
         }
         let days_inactive = match user.last_login {
             LastLogin::At(t) => {
-                let days = rule.inactive_days? as i64;
+                let days = rule.inactive_days.ok_or(Miss::LoggedIn)? as i64;
                 if self.as_of - t < days * DAY_MS {
-                    return None;
+                    return Err(Miss::TooRecent);
                 }
                 whole_days(self.as_of, t)
             }
             LastLogin::Never => {
-                let days = rule.never_logged_in_created_days? as i64;
-                let created = user.created?;
+                let days = rule.never_logged_in_created_days.ok_or(Miss::NeverLoggedIn)? as i64;
+                let created = user.created.ok_or(Miss::CreatedUnknown)?;
                 if self.as_of - created < days * DAY_MS {
-                    return None;
+                    return Err(Miss::CreatedTooRecent);
                 }
                 whole_days(self.as_of, created)
             }
-            LastLogin::Unknown => return None,
+            LastLogin::Unknown => return Err(Miss::LastLoginUnknown),
         };
         let remove_groups = match &r.remove {
             Some(set) => {
                 let g = set.filter(&user.groups);
                 if g.is_empty() {
-                    return None;
+                    return Err(Miss::NoGroupToRemove);
                 }
                 g
             }
             None => Vec::new(),
         };
-        Some(Selection {
+        Ok(Selection {
             matched_groups,
             remove_groups,
             days_inactive,
         })
+    }
+
+    /// Why rule `r` does not select `user`, in words (the counterpart of [`Matcher::reasons`]).
+    pub fn why_not(&self, r: &CompiledRule, user: &User, miss: Miss) -> String {
+        let rule = r.rule;
+        let id = &rule.id;
+        let patterns = |list: &[Pattern]| list.iter().map(|p| p.raw.as_str()).collect::<Vec<_>>().join(", ");
+        let ago = |t: i64| whole_days(self.as_of, t);
+        match miss {
+            Miss::NotIncluded => format!(
+                "not a member of {}: rule {id} includes only those",
+                patterns(&rule.include_groups)
+            ),
+            Miss::ExcludedUser => format!("{} is excluded from rule {id} (exclude.users)", user.name),
+            Miss::ExcludedGroup(g) => format!(
+                "member of {}, which rule {id} excludes",
+                self.snapshot.groups.name(g)
+            ),
+            Miss::NoEmail => format!("has no email address: rule {id} has an email condition"),
+            Miss::Email => {
+                let domain = user.domain.as_deref().unwrap_or_default();
+                match &rule.email {
+                    Some(EmailCondition::External(true)) => {
+                        format!("email domain {domain} is internal: rule {id} selects external domains")
+                    }
+                    Some(EmailCondition::External(false)) => {
+                        format!("email domain {domain} is external: rule {id} selects internal domains")
+                    }
+                    Some(EmailCondition::Domains(list)) => {
+                        format!("email domain {domain} is not one of {}: rule {id} selects those", list.join(", "))
+                    }
+                    None => format!("email domain {domain} does not match rule {id}"),
+                }
+            }
+            Miss::LoggedIn | Miss::TooRecent => {
+                let t = match user.last_login {
+                    LastLogin::At(t) => t,
+                    _ => self.as_of,
+                };
+                let days = ago(t);
+                let when = format!("logged in {}, {days} day{} ago", format_date(t), plural(days));
+                match rule.inactive_days {
+                    Some(n) => format!("{when}: rule {id} needs {n} days"),
+                    None => format!("{when}: rule {id} selects only users who never logged in"),
+                }
+            }
+            Miss::NeverLoggedIn => {
+                format!("never logged in: rule {id} selects only users whose last login is old enough")
+            }
+            Miss::CreatedUnknown => format!(
+                "never logged in and the account's creation date is not known: rule {id} selects only accounts created long enough ago"
+            ),
+            Miss::CreatedTooRecent => {
+                let created = user.created.unwrap_or(self.as_of);
+                let days = ago(created);
+                format!(
+                    "never logged in; account created {}, {days} day{} ago: rule {id} needs {} days",
+                    format_date(created),
+                    plural(days),
+                    rule.never_logged_in_created_days.unwrap_or(0)
+                )
+            }
+            Miss::LastLoginUnknown => {
+                "the last login is not known: no rule selects a user whose last login is not known".to_string()
+            }
+            Miss::NoGroupToRemove => match &rule.action {
+                Action::RemoveFromGroups(list) => {
+                    format!("not a member of {}: nothing for rule {id} to remove", patterns(list))
+                }
+                _ => format!("nothing for rule {id} to remove"),
+            },
+        }
     }
 
     /// The reasons, in words, why `r` selected `user`.
@@ -309,10 +426,10 @@ mod tests {
         let as_of = crate::time::parse_instant("2026-11-27T00:00:00Z").unwrap_or(0);
         let m = Matcher::new(&p, &s, as_of, Some("ME"));
         let code = |n: &str| s.user(n).and_then(|u| m.protection(u)).map(|p| p.code);
-        assert_eq!(code("me"), Some("protect.actor"));
-        assert_eq!(code("pat"), Some("protect.user"));
-        assert_eq!(code("ann"), Some("protect.group"));
-        assert_eq!(code("svc"), Some("protect.serviceAccount"));
+        assert_eq!(code("me"), Some(Code::ProtectActor));
+        assert_eq!(code("pat"), Some(Code::ProtectUser));
+        assert_eq!(code("ann"), Some(Code::ProtectGroup));
+        assert_eq!(code("svc"), Some(Code::ProtectServiceAccount));
         assert_eq!(code("old"), None, "expired on asOf exactly: no longer protected");
         assert_eq!(code("joe"), None);
     }

@@ -1,6 +1,7 @@
 //! The options of each entry point (`asOf`, `actor`, thresholds ...), parsed strictly: a typo in
 //! an option must not silently fall back to a default.
 
+use crate::code::Code;
 use crate::dashboard::Thresholds;
 use crate::problem::{Problem, Source};
 use crate::snapshot::Snapshot;
@@ -81,7 +82,7 @@ struct RawNextRuns {
     count: Option<u64>,
 }
 
-fn err(code: &'static str, path: &str, msg: impl Into<String>) -> Problem {
+fn err(code: Code, path: &str, msg: impl Into<String>) -> Problem {
     Problem::error(Source::Options, code, path, msg)
 }
 
@@ -90,21 +91,21 @@ fn parse<T: DeserializeOwned>(text: &str) -> Result<T, Vec<Problem>> {
     serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
         let path = if path == "." { String::new() } else { path };
-        vec![err("options.invalid", &path, format!("options: {}", e.into_inner()))]
+        vec![err(Code::OptionsInvalid, &path, format!("options: {}", e.into_inner()))]
     })
 }
 
 fn instant(v: Option<String>, name: &str) -> Result<i64, Problem> {
     let s = v.ok_or_else(|| {
         err(
-            "options.missing",
+            Code::OptionsMissing,
             name,
             format!("{name} is required (an RFC 3339 instant)"),
         )
     })?;
     parse_instant(&s).ok_or_else(|| {
         err(
-            "options.invalidTimestamp",
+            Code::OptionsInvalidTimestamp,
             name,
             format!("{name} \"{s}\" is not an RFC 3339 instant like 2026-11-27T00:00:00Z"),
         )
@@ -134,7 +135,7 @@ pub fn dashboard(text: &str) -> Result<DashboardOpts, Vec<Problem>> {
     let mut problems = Vec::new();
     if thresholds.low_usage_days > thresholds.inactive_days {
         problems.push(err(
-            "options.invalidThresholds",
+            Code::OptionsInvalidThresholds,
             "lowUsageDays",
             format!(
                 "lowUsageDays ({}) must not be more than inactiveDays ({})",
@@ -160,7 +161,7 @@ pub fn tier(text: &str) -> Result<TierOpts, Vec<Problem>> {
     let role = r.role.filter(|s| !s.trim().is_empty());
     if role.is_none() {
         problems.push(err(
-            "options.missing",
+            Code::OptionsMissing,
             "role",
             "role is required (an application role key, e.g. jira-software)",
         ));
@@ -173,18 +174,18 @@ pub fn tier(text: &str) -> Result<TierOpts, Vec<Problem>> {
     let target = match (r.target_seats, r.headroom, r.next_lower_tier) {
         _ if chosen.iter().filter(|c| **c).count() != 1 => {
             problems.push(err(
-                "options.target",
+                Code::OptionsTarget,
                 "",
                 "give exactly one target: targetSeats, headroom, or nextLowerTier: true",
             ));
             None
         }
         (Some(n), _, _) if n < 0 => {
-            problems.push(err("options.invalid", "targetSeats", "targetSeats must be 0 or more"));
+            problems.push(err(Code::OptionsInvalid, "targetSeats", "targetSeats must be 0 or more"));
             None
         }
         (_, Some(h), _) if h < 0 => {
-            problems.push(err("options.invalid", "headroom", "headroom must be 0 or more"));
+            problems.push(err(Code::OptionsInvalid, "headroom", "headroom must be 0 or more"));
             None
         }
         (Some(n), _, _) => Some(Target::Seats(n)),
@@ -205,7 +206,7 @@ pub fn tier(text: &str) -> Result<TierOpts, Vec<Problem>> {
 pub fn tier_error(e: &TierError, s: &Snapshot) -> Problem {
     match e {
         TierError::UnknownRole(r) => err(
-            "options.unknownRole",
+            Code::OptionsUnknownRole,
             "role",
             format!(
                 "the snapshot has no application role \"{r}\" (it has: {})",
@@ -213,12 +214,12 @@ pub fn tier_error(e: &TierError, s: &Snapshot) -> Problem {
             ),
         ),
         TierError::NoSeatLimit(r) => err(
-            "options.noSeatLimit",
+            Code::OptionsNoSeatLimit,
             "role",
             format!("role {r} has no seat limit (unlimited or not reported): give targetSeats instead"),
         ),
         TierError::NoLowerTier(r) => err(
-            "options.noLowerTier",
+            Code::OptionsNoLowerTier,
             "nextLowerTier",
             format!("role {r} is already on the lowest tier"),
         ),
@@ -232,7 +233,7 @@ pub fn next_runs(text: &str) -> Result<NextRunsOpts, Vec<Problem>> {
     let count = r.count.unwrap_or(5);
     if count == 0 || count > MAX_COUNT as u64 {
         problems.push(err(
-            "options.invalid",
+            Code::OptionsInvalid,
             "count",
             format!("count must be 1 to {MAX_COUNT}, found {count}"),
         ));

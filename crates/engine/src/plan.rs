@@ -1,5 +1,6 @@
 //! `plan`: who the policy actions, why, what stays protected, and what it does to licences.
 
+use crate::code::Code;
 use crate::matcher::{Matcher, Selection};
 use crate::policy::{Action, Policy};
 use crate::snapshot::{LastLogin, Snapshot, User};
@@ -25,6 +26,10 @@ pub struct Plan {
 #[serde(rename_all = "camelCase")]
 pub struct PlannedAction {
     pub user: String,
+    /// Jira's user key, when the snapshot has it: lets a runner notice an account renamed or
+    /// replaced since the snapshot (a new account may reuse a name; never its key).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
     pub display_name: String,
     pub email: Option<String>,
     pub rule: String,
@@ -62,7 +67,7 @@ pub struct ServiceAccountFact {
 pub struct ProtectedUser {
     pub user: String,
     pub rule: String,
-    pub code: &'static str,
+    pub code: Code,
     pub reason: String,
 }
 
@@ -103,6 +108,9 @@ pub struct ByAction {
 #[serde(rename_all = "camelCase")]
 pub struct Limit {
     pub max_actions_per_run: Option<u64>,
+    /// How old (minutes since the snapshot's `capturedAt`) a plan may be when it is carried out:
+    /// the policy's `limits.maxSnapshotAgeMinutes`, or its default.
+    pub max_snapshot_age_minutes: u64,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -218,6 +226,7 @@ pub fn plan(policy: &Policy, snapshot: &Snapshot, opts: &PlanOptions) -> Plan {
         counts,
         limit: Limit {
             max_actions_per_run: policy.max_actions_per_run,
+            max_snapshot_age_minutes: policy.max_snapshot_age_minutes(),
         },
         over_limit,
         licence: licence_impact(snapshot, &changes),
@@ -241,6 +250,7 @@ fn action_entry(
     });
     PlannedAction {
         user: user.name.to_string(),
+        key: user.key.as_deref().map(str::trim).filter(|k| !k.is_empty()).map(str::to_string),
         display_name: user.display_name.to_string(),
         email: user.email.as_deref().map(str::to_string),
         rule,

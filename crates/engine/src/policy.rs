@@ -5,13 +5,32 @@
 //! first problem and its messages name Rust types, while an admin fixing a policy wants all of
 //! them, in their own words, with "did you mean" for typos like `inactveDays`.
 
+use crate::code::Code;
 use crate::pattern::Pattern;
 use crate::problem::{index, key, Problem, Problems, Source};
 use crate::schedule;
 use crate::time::parse_instant_or_date;
+use rustc_hash::FxHashSet as HashSet;
 use serde_json::{Map, Value};
 
 pub const MAX_DAYS: u64 = 36_500;
+/// Caps that keep a hostile or mistaken policy from costing unbounded time or memory (every
+/// policy is parsed on every page load and before every run); far above any real policy.
+pub const MAX_RULES: usize = 1_000;
+/// Entries in any other list (patterns, usernames, domains, service accounts, schedules).
+pub const MAX_ENTRIES: usize = 10_000;
+/// Characters in a name, pattern, id, owner or domain.
+pub const MAX_NAME: usize = 256;
+/// Characters in a service account's purpose.
+pub const MAX_PURPOSE: usize = 1_024;
+/// Characters in a rule's description.
+pub const MAX_DESCRIPTION: usize = 4_096;
+/// Characters in a schedule id (which names lock files and audit records): `[A-Za-z0-9._-]{1,64}`.
+pub const MAX_SCHEDULE_ID: usize = 64;
+/// `limits.maxSnapshotAgeMinutes` when the policy does not set it.
+pub const DEFAULT_MAX_SNAPSHOT_AGE_MINUTES: u64 = 60;
+/// The largest `limits.maxSnapshotAgeMinutes`: a year.
+pub const MAX_SNAPSHOT_AGE_MINUTES: u64 = 525_600;
 
 #[derive(Debug, Clone)]
 pub struct Policy {
@@ -23,6 +42,8 @@ pub struct Policy {
     pub protect_users: Vec<String>,
     pub service_accounts: Vec<ServiceAccount>,
     pub max_actions_per_run: Option<u64>,
+    /// `limits.maxSnapshotAgeMinutes` as written (see [`Policy::max_snapshot_age_minutes`]).
+    pub max_snapshot_age: Option<u64>,
     pub rules: Vec<Rule>,
     pub schedules: Vec<Schedule>,
 }
@@ -129,10 +150,10 @@ const RULE_FIELDS: &[&str] = &[
 ];
 
 impl Walker {
-    fn err(&mut self, code: &'static str, path: &str, msg: String) {
+    fn err(&mut self, code: Code, path: &str, msg: String) {
         self.p.push(Problem::error(Source::Policy, code, path, msg));
     }
-    fn warn(&mut self, code: &'static str, path: &str, msg: String) {
+    fn warn(&mut self, code: Code, path: &str, msg: String) {
         self.p.push(Problem::warning(Source::Policy, code, path, msg));
     }
 
@@ -140,7 +161,7 @@ impl Walker {
     fn object<'v>(&mut self, v: &'v Value, path: &str, what: &str, allowed: &[&str]) -> Option<&'v Map<String, Value>> {
         let Some(map) = v.as_object() else {
             self.err(
-                "policy.invalidType",
+                Code::PolicyInvalidType,
                 path,
                 format!("{what} must be an object, found {}", kind(v)),
             );
@@ -153,7 +174,7 @@ impl Walker {
                     None => format!(" (allowed: {})", allowed.join(", ")),
                 };
                 self.err(
-                    "policy.unknownField",
+                    Code::PolicyUnknownField,
                     &key(path, k),
                     format!("unknown field \"{k}\" in {what}{hint}"),
                 );
@@ -163,15 +184,28 @@ impl Walker {
     }
 
     fn string(&mut self, v: &Value, path: &str, what: &str) -> Option<String> {
+        self.text(v, path, what, MAX_NAME)
+    }
+
+    /// A non-empty string of at most `max` characters.
+    fn text(&mut self, v: &Value, path: &str, what: &str, max: usize) -> Option<String> {
         match v.as_str() {
+            Some(s) if s.chars().nth(max).is_some() => {
+                self.err(
+                    Code::PolicyTooLong,
+                    path,
+                    format!("{what} is {} characters long: at most {max} are allowed", s.chars().count()),
+                );
+                None
+            }
             Some(s) if !s.trim().is_empty() => Some(s.to_string()),
             Some(_) => {
-                self.err("policy.emptyValue", path, format!("{what} must not be empty"));
+                self.err(Code::PolicyEmptyValue, path, format!("{what} must not be empty"));
                 None
             }
             None => {
                 self.err(
-                    "policy.invalidType",
+                    Code::PolicyInvalidType,
                     path,
                     format!("{what} must be a string, found {}", kind(v)),
                 );
@@ -193,40 +227,73 @@ impl Walker {
         match m.get(field) {
             Some(v) => self.string(v, &fp, what),
             None => {
-                self.err("policy.missingField", &fp, missing);
+                self.err(Code::PolicyMissingField, &fp, missing);
                 None
             }
         }
     }
 
+    /// A list no longer than `max`: an error for a longer one, whose tail is then not read.
+    fn capped<'v>(&mut self, arr: &'v [Value], path: &str, what: &str, max: usize) -> &'v [Value] {
+        if arr.len() > max {
+            self.err(
+                Code::PolicyTooMany,
+                path,
+                format!("{} {what}: at most {max} are allowed", arr.len()),
+            );
+            &arr[..max]
+        } else {
+            arr
+        }
+    }
+
     fn strings(&mut self, v: Option<&Value>, path: &str, what: &str) -> Vec<String> {
+        self.strings_at(v, path, what).into_iter().map(|(_, s)| s).collect()
+    }
+
+    /// The valid strings of a list, each with its index in the list (for paths).
+    fn strings_at(&mut self, v: Option<&Value>, path: &str, what: &str) -> Vec<(usize, String)> {
         let Some(v) = v else { return Vec::new() };
         let Some(arr) = v.as_array() else {
             self.err(
-                "policy.invalidType",
+                Code::PolicyInvalidType,
                 path,
                 format!("{what} must be a list of strings, found {}", kind(v)),
             );
             return Vec::new();
         };
+        let arr = self.capped(arr, path, "entries", MAX_ENTRIES);
         arr.iter()
             .enumerate()
-            .filter_map(|(i, x)| self.string(x, &index(path, i), what))
+            .filter_map(|(i, x)| self.string(x, &index(path, i), what).map(|s| (i, s)))
             .collect()
+    }
+
+    /// Warns about an entry listed twice (compared as `normal`), which is harmless but usually
+    /// a slip (a pasted list, a name with another capitalisation).
+    fn duplicates(&mut self, list: &[(usize, String)], path: &str, normal: impl Fn(&str) -> String) {
+        let mut seen = HashSet::default();
+        for (i, s) in list {
+            if !seen.insert(normal(s)) {
+                self.warn(
+                    Code::PolicyDuplicateEntry,
+                    &index(path, *i),
+                    format!("\"{}\" is listed twice", s.trim()),
+                );
+            }
+        }
     }
 
     fn patterns(&mut self, v: Option<&Value>, path: &str, what: &str) -> Vec<Pattern> {
-        self.strings(v, path, what)
-            .iter()
-            .map(|s| Pattern::new(s.trim()))
-            .collect()
+        let list = self.strings_at(v, path, what);
+        self.duplicates(&list, path, |s| s.trim().to_lowercase());
+        list.iter().map(|(_, s)| Pattern::new(s.trim())).collect()
     }
 
     fn users(&mut self, v: Option<&Value>, path: &str, what: &str) -> Vec<String> {
-        self.strings(v, path, what)
-            .iter()
-            .map(|s| s.trim().to_lowercase())
-            .collect()
+        let list = self.strings_at(v, path, what);
+        self.duplicates(&list, path, |s| s.trim().to_lowercase());
+        list.iter().map(|(_, s)| s.trim().to_lowercase()).collect()
     }
 
     fn days(&mut self, v: &Value, path: &str, what: &str) -> Option<u64> {
@@ -234,7 +301,7 @@ impl Walker {
             Some(n) if n <= MAX_DAYS => Some(n),
             Some(n) => {
                 self.err(
-                    "policy.outOfRange",
+                    Code::PolicyOutOfRange,
                     path,
                     format!("{what} must be at most {MAX_DAYS} days, found {n}"),
                 );
@@ -242,7 +309,7 @@ impl Walker {
             }
             None => {
                 self.err(
-                    "policy.invalidType",
+                    Code::PolicyInvalidType,
                     path,
                     format!("{what} must be a whole number of days (0 or more), found {}", short(v)),
                 );
@@ -252,10 +319,11 @@ impl Walker {
     }
 
     fn domains(&mut self, v: Option<&Value>, path: &str, what: &str) -> Vec<String> {
-        let list = self.strings(v, path, what);
+        let list = self.strings_at(v, path, what);
+        self.duplicates(&list, path, |s| s.trim().trim_start_matches('@').to_lowercase());
         let mut out = Vec::new();
-        for (i, d) in list.iter().enumerate() {
-            let d = d.trim().trim_start_matches('@').to_lowercase();
+        for (i, raw) in &list {
+            let d = raw.trim().trim_start_matches('@').to_lowercase();
             let valid = !d.is_empty()
                 && !d.starts_with('.')
                 && !d.ends_with('.')
@@ -265,9 +333,9 @@ impl Walker {
                 out.push(d);
             } else {
                 self.err(
-                    "policy.invalidDomain",
-                    &index(path, i),
-                    format!("\"{}\" is not an email domain (like acme.com)", list[i]),
+                    Code::PolicyInvalidDomain,
+                    &index(path, *i),
+                    format!("\"{raw}\" is not an email domain (like acme.com)"),
                 );
             }
         }
@@ -279,7 +347,7 @@ impl Walker {
         let version = match map.get("version") {
             None => {
                 self.err(
-                    "policy.missingField",
+                    Code::PolicyMissingField,
                     "version",
                     "the policy needs \"version\": 1".into(),
                 );
@@ -288,7 +356,7 @@ impl Walker {
             Some(v) if v.as_u64() == Some(1) => 1,
             Some(v) if !v.is_number() => {
                 self.err(
-                    "policy.invalidType",
+                    Code::PolicyInvalidType,
                     "version",
                     format!("version must be the number 1, found {}", short(v)),
                 );
@@ -296,7 +364,7 @@ impl Walker {
             }
             Some(v) => {
                 self.err(
-                    "policy.unsupportedVersion",
+                    Code::PolicyUnsupportedVersion,
                     "version",
                     format!(
                         "policy version {} is not supported; this engine reads version 1",
@@ -319,14 +387,18 @@ impl Walker {
         let service_accounts = self.service_accounts(map.get("serviceAccounts"));
 
         let mut max_actions_per_run = None;
+        let mut max_snapshot_age = None;
         match map.get("limits") {
             Some(lv) => {
-                if let Some(lm) = self.object(lv, "limits", "limits", &["maxActionsPerRun"]) {
+                if let Some(lm) = self.object(lv, "limits", "limits", &["maxActionsPerRun", "maxSnapshotAgeMinutes"]) {
+                    if let Some(n) = lm.get("maxSnapshotAgeMinutes") {
+                        max_snapshot_age = self.snapshot_age(n);
+                    }
                     match lm.get("maxActionsPerRun") {
                         Some(n) => match n.as_u64() {
                             Some(n) => max_actions_per_run = Some(n),
                             None => self.err(
-                                "policy.invalidType",
+                                Code::PolicyInvalidType,
                                 "limits.maxActionsPerRun",
                                 format!(
                                     "maxActionsPerRun must be a whole number (0 or more), found {}",
@@ -335,7 +407,7 @@ impl Walker {
                             ),
                         },
                         None => self.warn(
-                            "policy.noLimit",
+                            Code::PolicyNoLimit,
                             "limits",
                             "limits has no maxActionsPerRun: a run may action any number of users".into(),
                         ),
@@ -343,7 +415,7 @@ impl Walker {
                 }
             }
             None => self.warn(
-                "policy.noLimit",
+                Code::PolicyNoLimit,
                 "limits",
                 "the policy sets no limits.maxActionsPerRun: a run may action any number of users".into(),
             ),
@@ -359,22 +431,52 @@ impl Walker {
             protect_users,
             service_accounts,
             max_actions_per_run,
+            max_snapshot_age,
             rules,
             schedules,
         })
+    }
+
+    /// `limits.maxSnapshotAgeMinutes`: 1 to a year of minutes.
+    fn snapshot_age(&mut self, n: &Value) -> Option<u64> {
+        let path = "limits.maxSnapshotAgeMinutes";
+        match n.as_u64() {
+            Some(m) if (1..=MAX_SNAPSHOT_AGE_MINUTES).contains(&m) => Some(m),
+            Some(m) => {
+                self.err(
+                    Code::PolicyOutOfRange,
+                    path,
+                    format!("maxSnapshotAgeMinutes must be 1 to {MAX_SNAPSHOT_AGE_MINUTES} (a year), found {m}"),
+                );
+                None
+            }
+            None => {
+                self.err(
+                    Code::PolicyInvalidType,
+                    path,
+                    format!(
+                        "maxSnapshotAgeMinutes must be a whole number of minutes (1 or more), found {}",
+                        short(n)
+                    ),
+                );
+                None
+            }
+        }
     }
 
     fn service_accounts(&mut self, v: Option<&Value>) -> Vec<ServiceAccount> {
         let Some(v) = v else { return Vec::new() };
         let Some(arr) = v.as_array() else {
             self.err(
-                "policy.invalidType",
+                Code::PolicyInvalidType,
                 "serviceAccounts",
                 format!("serviceAccounts must be a list, found {}", kind(v)),
             );
             return Vec::new();
         };
+        let arr = self.capped(arr, "serviceAccounts", "service accounts", MAX_ENTRIES);
         let mut out: Vec<ServiceAccount> = Vec::new();
+        let mut seen: HashSet<String> = HashSet::default();
         for (i, sv) in arr.iter().enumerate() {
             let path = index("serviceAccounts", i);
             let Some(m) = self.object(sv, &path, "a service account", &["user", "owner", "purpose", "expires"]) else {
@@ -396,12 +498,12 @@ impl Walker {
             );
             let purpose = m
                 .get("purpose")
-                .and_then(|p| self.string(p, &key(&path, "purpose"), "purpose"));
+                .and_then(|p| self.text(p, &key(&path, "purpose"), "purpose", MAX_PURPOSE));
             let expires = match m.get("expires") {
                 None => {
                     if let Some(u) = &user {
                         self.warn(
-                            "policy.serviceAccountNoExpiry",
+                            Code::PolicyServiceAccountNoExpiry,
                             &path,
                             format!("service account {u} has no \"expires\": it stays protected until removed"),
                         );
@@ -413,7 +515,7 @@ impl Walker {
                         Some(ms) => Some((s.to_string(), ms)),
                         None => {
                             self.err(
-                                "policy.invalidDate",
+                                Code::PolicyInvalidDate,
                                 &key(&path, "expires"),
                                 format!("\"{s}\" is not a date (YYYY-MM-DD) or an RFC 3339 instant"),
                             );
@@ -422,7 +524,7 @@ impl Walker {
                     },
                     None => {
                         self.err(
-                            "policy.invalidType",
+                            Code::PolicyInvalidType,
                             &key(&path, "expires"),
                             format!("expires must be a date string, found {}", kind(e)),
                         );
@@ -432,9 +534,9 @@ impl Walker {
             };
             if let (Some(user), Some(owner)) = (user, owner) {
                 let user_lower = user.trim().to_lowercase();
-                if out.iter().any(|s| s.user_lower == user_lower) {
+                if !seen.insert(user_lower.clone()) {
                     self.err(
-                        "policy.duplicateServiceAccount",
+                        Code::PolicyDuplicateServiceAccount,
                         &key(&path, "user"),
                         format!("service account {user} is listed twice"),
                     );
@@ -455,7 +557,7 @@ impl Walker {
         let arr = match v {
             None => {
                 self.err(
-                    "policy.missingField",
+                    Code::PolicyMissingField,
                     "rules",
                     "the policy needs \"rules\": a list of rules".into(),
                 );
@@ -465,7 +567,7 @@ impl Walker {
                 Some(a) => a,
                 None => {
                     self.err(
-                        "policy.invalidType",
+                        Code::PolicyInvalidType,
                         "rules",
                         format!("rules must be a list, found {}", kind(v)),
                     );
@@ -475,18 +577,20 @@ impl Walker {
         };
         if arr.is_empty() {
             self.warn(
-                "policy.noRules",
+                Code::PolicyNoRules,
                 "rules",
                 "the policy has no rules: it never actions anyone".into(),
             );
         }
+        let arr = self.capped(arr, "rules", "rules", MAX_RULES);
         let mut out: Vec<Rule> = Vec::new();
+        let mut seen: HashSet<String> = HashSet::default();
         for (i, rv) in arr.iter().enumerate() {
             let path = index("rules", i);
             if let Some(rule) = self.rule(rv, &path, internal_domains) {
-                if out.iter().any(|r| r.id.eq_ignore_ascii_case(&rule.id)) {
+                if !seen.insert(rule.id.to_lowercase()) {
                     self.err(
-                        "policy.duplicateRuleId",
+                        Code::PolicyDuplicateRuleId,
                         &key(&path, "id"),
                         format!("rule id \"{}\" is used twice", rule.id),
                     );
@@ -503,10 +607,21 @@ impl Walker {
         let id = self.required_string(m, "id", path, "a rule id", "a rule needs an \"id\"".into());
         let name = id.clone().unwrap_or_else(|| path.to_string());
         let description = m.get("description").and_then(|d| match d.as_str() {
+            Some(s) if s.chars().nth(MAX_DESCRIPTION).is_some() => {
+                self.err(
+                    Code::PolicyTooLong,
+                    &key(path, "description"),
+                    format!(
+                        "description is {} characters long: at most {MAX_DESCRIPTION} are allowed",
+                        s.chars().count()
+                    ),
+                );
+                None
+            }
             Some(s) => Some(s.to_string()),
             None => {
                 self.err(
-                    "policy.invalidType",
+                    Code::PolicyInvalidType,
                     &key(path, "description"),
                     format!("description must be a string, found {}", kind(d)),
                 );
@@ -544,7 +659,7 @@ impl Walker {
                 Some(d) => self.days(d, &key(&np, "createdMoreThanDays"), "createdMoreThanDays"),
                 None => {
                     self.err(
-                        "policy.missingField",
+                        Code::PolicyMissingField,
                         &key(&np, "createdMoreThanDays"),
                         "neverLoggedIn needs \"createdMoreThanDays\" (a grace period for new accounts)".into(),
                     );
@@ -554,7 +669,7 @@ impl Walker {
         });
         if m.get("inactiveDays").is_none() && m.get("neverLoggedIn").is_none() {
             self.err(
-                "policy.noActivityCondition",
+                Code::PolicyNoActivityCondition,
                 path,
                 format!("rule {name} needs \"inactiveDays\" or \"neverLoggedIn\" (or both): without one it would select active users"),
             );
@@ -564,7 +679,7 @@ impl Walker {
             Some(av) => self.action(av, &key(path, "action")),
             None => {
                 self.err(
-                    "policy.missingField",
+                    Code::PolicyMissingField,
                     &key(path, "action"),
                     format!("rule {name} needs an \"action\": {{\"type\": \"deactivate\" | \"removeFromGroups\" | \"review\"}}"),
                 );
@@ -594,7 +709,7 @@ impl Walker {
         match (m.get("external"), m.get("domains")) {
             (Some(_), Some(_)) => {
                 self.err(
-                    "policy.emailConflict",
+                    Code::PolicyEmailConflict,
                     path,
                     "email takes either \"external\" or \"domains\", not both".into(),
                 );
@@ -602,7 +717,7 @@ impl Walker {
             }
             (None, None) => {
                 self.err(
-                    "policy.missingField",
+                    Code::PolicyMissingField,
                     path,
                     "email needs \"external\": true|false or \"domains\": [...]".into(),
                 );
@@ -612,9 +727,9 @@ impl Walker {
                 Some(b) => {
                     if internal_domains.is_empty() {
                         let (code, msg) = if b {
-                            ("rule.everyDomainExternal", format!("rule {rule} selects external email domains, but the policy lists no internalDomains: every domain counts as external"))
+                            (Code::RuleEveryDomainExternal, format!("rule {rule} selects external email domains, but the policy lists no internalDomains: every domain counts as external"))
                         } else {
-                            ("rule.neverSelects", format!("rule {rule} selects internal email domains, but the policy lists no internalDomains: it can never select anyone"))
+                            (Code::RuleNeverSelects, format!("rule {rule} selects internal email domains, but the policy lists no internalDomains: it can never select anyone"))
                         };
                         self.warn(code, &key(path, "external"), msg);
                     }
@@ -622,7 +737,7 @@ impl Walker {
                 }
                 None => {
                     self.err(
-                        "policy.invalidType",
+                        Code::PolicyInvalidType,
                         &key(path, "external"),
                         format!("email.external must be true or false, found {}", short(e)),
                     );
@@ -634,7 +749,7 @@ impl Walker {
                 let list = self.domains(Some(d), &dp, "an email domain");
                 if d.as_array().is_some_and(|a| a.is_empty()) {
                     self.warn(
-                        "rule.neverSelects",
+                        Code::RuleNeverSelects,
                         &dp,
                         format!("rule {rule} lists no email domains: it can never select anyone"),
                     );
@@ -650,7 +765,7 @@ impl Walker {
             Some(t) => self.string(t, &key(path, "type"), "the action type")?,
             None => {
                 self.err(
-                    "policy.missingField",
+                    Code::PolicyMissingField,
                     &key(path, "type"),
                     "an action needs a \"type\"".into(),
                 );
@@ -662,7 +777,7 @@ impl Walker {
             "deactivate" | "review" => {
                 if groups.is_some() {
                     self.err(
-                        "policy.unexpectedField",
+                        Code::PolicyUnexpectedField,
                         &key(path, "groups"),
                         format!("\"groups\" only goes with \"removeFromGroups\", not \"{t}\""),
                     );
@@ -679,7 +794,7 @@ impl Walker {
                 let list = self.patterns(groups, &gp, "a group to remove");
                 if list.is_empty() {
                     self.err(
-                        "policy.missingField",
+                        Code::PolicyMissingField,
                         &gp,
                         "removeFromGroups needs \"groups\": the groups (patterns allowed) to remove users from".into(),
                     );
@@ -692,7 +807,7 @@ impl Walker {
                     .map(|s| format!(" (did you mean \"{s}\"?)"))
                     .unwrap_or_default();
                 self.err(
-                    "policy.unknownAction",
+                    Code::PolicyUnknownAction,
                     &key(path, "type"),
                     format!("unknown action type \"{other}\"{hint}; use deactivate, removeFromGroups or review"),
                 );
@@ -705,12 +820,15 @@ impl Walker {
         let Some(v) = v else { return Vec::new() };
         let Some(arr) = v.as_array() else {
             self.err(
-                "policy.invalidType",
+                Code::PolicyInvalidType,
                 "schedules",
                 format!("schedules must be a list, found {}", kind(v)),
             );
             return Vec::new();
         };
+        let arr = self.capped(arr, "schedules", "schedules", MAX_ENTRIES);
+        let rule_ids: HashSet<String> = rules.iter().map(|r| r.id.to_lowercase()).collect();
+        let mut seen: HashSet<String> = HashSet::default();
         let mut out: Vec<Schedule> = Vec::new();
         for (i, sv) in arr.iter().enumerate() {
             let path = index("schedules", i);
@@ -718,6 +836,7 @@ impl Walker {
                 continue;
             };
             let id = self.required_string(m, "id", &path, "a schedule id", "a schedule needs an \"id\"".into());
+            let id = id.filter(|id| self.schedule_id(id, &key(&path, "id")));
             let cron = self.required_string(
                 m,
                 "cron",
@@ -732,22 +851,22 @@ impl Walker {
             let spec = cron.as_deref().and_then(|c| match schedule::parse_cron(c) {
                 Ok(s) => Some(s),
                 Err(msg) => {
-                    self.err("cron.invalid", &key(&path, "cron"), format!("cron \"{c}\": {msg}"));
+                    self.err(Code::CronInvalid, &key(&path, "cron"), format!("cron \"{c}\": {msg}"));
                     None
                 }
             });
             let tz = timezone.as_deref().and_then(|z| match schedule::parse_zone(z.trim()) {
                 Ok(tz) => Some(tz),
                 Err(msg) => {
-                    self.err("timezone.unknown", &key(&path, "timezone"), msg);
+                    self.err(Code::TimezoneUnknown, &key(&path, "timezone"), msg);
                     None
                 }
             });
-            let rule_ids = self.strings(m.get("rules"), &key(&path, "rules"), "a rule id");
-            for (j, r) in rule_ids.iter().enumerate() {
-                if !rules.iter().any(|x| x.id.eq_ignore_ascii_case(r)) {
+            let names = self.strings(m.get("rules"), &key(&path, "rules"), "a rule id");
+            for (j, r) in names.iter().enumerate() {
+                if !rule_ids.contains(&r.trim().to_lowercase()) {
                     self.warn(
-                        "schedule.unknownRule",
+                        Code::ScheduleUnknownRule,
                         &index(&key(&path, "rules"), j),
                         format!(
                             "schedule {} names rule \"{r}\", which the policy does not have",
@@ -758,15 +877,15 @@ impl Walker {
             }
             if m.get("rules").and_then(Value::as_array).is_some_and(|a| a.is_empty()) {
                 self.warn(
-                    "schedule.noRules",
+                    Code::ScheduleNoRules,
                     &key(&path, "rules"),
                     "an empty rules list runs no rule; leave \"rules\" out to run every rule".into(),
                 );
             }
             if let (Some(id), Some(cron), Some(timezone)) = (id, cron, timezone) {
-                if out.iter().any(|s| s.id.eq_ignore_ascii_case(&id)) {
+                if !seen.insert(id.to_lowercase()) {
                     self.err(
-                        "policy.duplicateScheduleId",
+                        Code::PolicyDuplicateScheduleId,
                         &key(&path, "id"),
                         format!("schedule id \"{id}\" is used twice"),
                     );
@@ -776,12 +895,33 @@ impl Walker {
                     id,
                     cron,
                     timezone,
-                    rules: m.get("rules").is_some().then_some(rule_ids),
+                    rules: m.get("rules").is_some().then_some(names),
                     spec,
                 });
             }
         }
         out
+    }
+}
+
+impl Walker {
+    /// Schedule ids name lock files and audit records, so they are kept to a safe alphabet.
+    fn schedule_id(&mut self, id: &str, path: &str) -> bool {
+        let ok = id.len() <= MAX_SCHEDULE_ID
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+        if !ok {
+            self.err(
+                Code::PolicyInvalidScheduleId,
+                path,
+                format!(
+                    "schedule id \"{}\" must be 1 to {MAX_SCHEDULE_ID} of the characters A-Z a-z 0-9 . _ -",
+                    id.chars().take(80).collect::<String>()
+                ),
+            );
+        }
+        ok
     }
 }
 
@@ -831,14 +971,19 @@ fn levenshtein(a: &str, b: &str) -> usize {
 }
 
 impl Policy {
+    /// How many minutes after the snapshot was read a plan may still be carried out.
+    pub fn max_snapshot_age_minutes(&self) -> u64 {
+        self.max_snapshot_age.unwrap_or(DEFAULT_MAX_SNAPSHOT_AGE_MINUTES)
+    }
+
     /// The policy as a schedule runs it: only the rules the schedule names (in policy order,
     /// compared case-insensitively), or every rule when it names none. `None`: no such schedule.
     pub fn for_schedule(&self, id: &str) -> Option<Policy> {
         let s = self.schedules.iter().find(|s| s.id.eq_ignore_ascii_case(id))?;
         let mut p = self.clone();
         if let Some(ids) = &s.rules {
-            p.rules
-                .retain(|r| ids.iter().any(|i| i.trim().eq_ignore_ascii_case(&r.id)));
+            let ids: HashSet<String> = ids.iter().map(|i| i.trim().to_lowercase()).collect();
+            p.rules.retain(|r| ids.contains(&r.id.to_lowercase()));
         }
         Some(p)
     }
@@ -852,6 +997,7 @@ impl Policy {
             protect_users: Vec::new(),
             service_accounts: Vec::new(),
             max_actions_per_run: None,
+            max_snapshot_age: None,
             rules: Vec::new(),
             schedules: Vec::new(),
         }

@@ -3,6 +3,7 @@
 //! Codes are stable (tests and the UI key on them); messages are for people and may improve.
 //! Paths are JSON paths into the document the problem is in: `rules[2].include.groups[0]`.
 
+use crate::code::Code;
 use serde::Serialize;
 
 /// Which input a problem is about.
@@ -12,6 +13,8 @@ pub enum Source {
     Policy,
     Snapshot,
     Options,
+    /// The input of `decide` (the fresh user and the planned action).
+    Input,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -31,18 +34,20 @@ pub struct Problem {
 }
 
 impl Problem {
-    pub fn error(source: Source, code: &'static str, path: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn error(source: Source, code: Code, path: impl Into<String>, message: impl Into<String>) -> Self {
+        debug_assert_eq!(code.kind(), crate::code::Kind::Error, "{code} is not an error code");
         Problem {
-            code,
+            code: code.as_str(),
             path: path.into(),
             message: message.into(),
             source,
             severity: Severity::Error,
         }
     }
-    pub fn warning(source: Source, code: &'static str, path: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn warning(source: Source, code: Code, path: impl Into<String>, message: impl Into<String>) -> Self {
+        debug_assert_eq!(code.kind(), crate::code::Kind::Warning, "{code} is not a warning code");
         Problem {
-            code,
+            code: code.as_str(),
             path: path.into(),
             message: message.into(),
             source,
@@ -133,9 +138,9 @@ pub fn index(parent: &str, i: usize) -> String {
 /// Turns a serde_json syntax or type error into a problem that names line and column.
 pub fn json_error(source: Source, what: &str, err: &serde_json::Error) -> Problem {
     let code = if err.is_syntax() || err.is_eof() {
-        "json.syntax"
+        Code::JsonSyntax
     } else {
-        "json.invalid"
+        Code::JsonInvalid
     };
     Problem::error(source, code, "", format!("{what} is not valid JSON: {err}"))
 }

@@ -5,6 +5,7 @@
 //! (hosts may add more). Timestamps are collected as text and checked in a second pass so that
 //! every bad one is reported with its path, not just the first.
 
+use crate::code::Code;
 use crate::pattern::email_domain;
 use crate::problem::{json_error, Problem, Source};
 use crate::time::parse_instant;
@@ -344,7 +345,7 @@ fn structural_error(text: &str, first: &serde_json::Error) -> Problem {
                 let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
                 format!("{path}: {msg}")
             };
-            Problem::error(Source::Snapshot, "snapshot.invalid", path, message)
+            Problem::error(Source::Snapshot, Code::SnapshotInvalid, path, message)
         }
         Ok(_) => json_error(Source::Snapshot, "the snapshot", first),
     }
@@ -364,7 +365,7 @@ impl<'a> Parsed<'a> {
         if name.is_empty() {
             problems.push(Problem::error(
                 Source::Snapshot,
-                "snapshot.emptyName",
+                Code::SnapshotEmptyName,
                 format!("users[{i}].name"),
                 format!("users[{i}] has an empty username"),
             ));
@@ -465,7 +466,7 @@ fn build(raw: Parsed<'_>) -> Result<Snapshot<'_>, Vec<Problem>> {
                 second.0,
                 Problem::error(
                     Source::Snapshot,
-                    "snapshot.duplicateUser",
+                    Code::SnapshotDuplicateUser,
                     format!("users[{}].name", second.0),
                     format!(
                         "username \"{}\" appears twice (usernames are case-insensitive): also \"{}\" at users[{}]",
@@ -484,7 +485,7 @@ fn build(raw: Parsed<'_>) -> Result<Snapshot<'_>, Vec<Problem>> {
     if raw_roles.len() > MAX_ROLES {
         problems.push(Problem::error(
             Source::Snapshot,
-            "snapshot.tooManyRoles",
+            Code::SnapshotTooManyRoles,
             "applicationRoles",
             format!(
                 "{} application roles: at most {MAX_ROLES} are supported (Jira has four)",
@@ -497,7 +498,7 @@ fn build(raw: Parsed<'_>) -> Result<Snapshot<'_>, Vec<Problem>> {
         if roles.iter().any(|x| x.key == r.key) {
             problems.push(Problem::error(
                 Source::Snapshot,
-                "snapshot.duplicateRole",
+                Code::SnapshotDuplicateRole,
                 format!("applicationRoles[{i}].key"),
                 format!("application role \"{}\" appears twice", r.key),
             ));
@@ -560,7 +561,7 @@ fn bad_time(path: &str, s: &str) -> Problem {
     let shown: String = s.chars().take(60).collect();
     Problem::error(
         Source::Snapshot,
-        "snapshot.invalidTimestamp",
+        Code::SnapshotInvalidTimestamp,
         path,
         format!("{path}: \"{shown}\" is not a timestamp (RFC 3339 like 2026-11-27T10:00:00Z, or Jira's 2026-11-27T20:00:00+1000)"),
     )

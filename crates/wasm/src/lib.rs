@@ -7,13 +7,14 @@
 //! is neither), as a real `Error` named `UserCleanupError` with a `code`.
 
 use js_sys::{Error, Reflect, JSON};
+use engine::Code;
 use user_cleanup_engine as engine;
 use wasm_bindgen::prelude::*;
 
-fn fail(code: &str, message: &str) -> JsValue {
+fn fail(code: Code, message: &str) -> JsValue {
     let e = Error::new(message);
     e.set_name("UserCleanupError");
-    let _ = Reflect::set(&e, &JsValue::from_str("code"), &JsValue::from_str(code));
+    let _ = Reflect::set(&e, &JsValue::from_str("code"), &JsValue::from_str(code.as_str()));
     e.into()
 }
 
@@ -26,15 +27,15 @@ fn text(v: &JsValue, what: &str) -> Result<String, JsValue> {
         return match JSON::stringify(v) {
             Ok(s) => s
                 .as_string()
-                .ok_or_else(|| fail("argument.invalid", &format!("{what} could not be turned into JSON"))),
+                .ok_or_else(|| fail(Code::ArgumentInvalid, &format!("{what} could not be turned into JSON"))),
             Err(_) => Err(fail(
-                "argument.invalid",
+                Code::ArgumentInvalid,
                 &format!("{what} could not be turned into JSON (a cycle or a BigInt?)"),
             )),
         };
     }
     Err(fail(
-        "argument.invalid",
+        Code::ArgumentInvalid,
         &format!("{what} must be JSON text or an object, got {}", type_name(v)),
     ))
 }
@@ -56,7 +57,7 @@ fn type_name(v: &JsValue) -> String {
 }
 
 fn to_js(json: String) -> Result<JsValue, JsValue> {
-    JSON::parse(&json).map_err(|_| fail("internal.json", "the engine produced JSON the host could not read"))
+    JSON::parse(&json).map_err(|_| fail(Code::InternalJson, "the engine produced JSON the host could not read"))
 }
 
 #[wasm_bindgen]
@@ -107,6 +108,17 @@ pub fn plan_tier(policy: JsValue, snapshot: JsValue, options: JsValue) -> Result
     let s = text(&snapshot, "snapshot")?;
     let o = options_text(&options)?;
     to_js(engine::to_json(&engine::plan_tier(&p, &s, &o)))
+}
+
+/// `decide(policy, {user, planned, previous?, applicationRoles?, capturedAt?}, {asOf, actor?, schedule?})`
+/// → Result<Decision>: proceed with the planned action, or skip it and why, for one user just
+/// before the change.
+#[wasm_bindgen]
+pub fn decide(policy: JsValue, input: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+    let p = text(&policy, "policy")?;
+    let i = text(&input, "input")?;
+    let o = options_text(&options)?;
+    to_js(engine::to_json(&engine::decide(&p, &i, &o)))
 }
 
 /// `nextRuns(policy, {from, count})` → `{schedules: [{id, next: [...]}]}`.
