@@ -3,6 +3,11 @@
 // of GET /rest/auditing/1.0/events.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { seal } from '../../plugin-shim/src/runner/chain.mjs';
 import { reconcileRun, reconcileTrail, reconcileWindow, outcomeChanges } from '../../plugin-shim/src/runner/reconcile.mjs';
 import { normaliseEvent, readAuditEvents } from '../../plugin-shim/src/host/audit.mjs';
@@ -328,4 +333,185 @@ test('readAuditEvents: a bounded number of pages, a clear error when the bound i
   await assert.rejects(readAuditEvents(missing, { from: at(0), to: at(1) }), (e) => e.code === 'host.auditUnavailable' && /Jira 8\.8/.test(e.reason));
   await assert.rejects(readAuditEvents(fakeHttp([{ records: [] }]), { from: at(0), to: at(1) }), /no "entities" list/);
   await assert.rejects(readAuditEvents(fakeHttp([]), { from: 'yesterday', to: at(1) }), /from is not an instant/);
+});
+
+// ---------------------------------------------------------------------------------------------
+// End to end: a real run through the CLI against the sandbox Jira, which keeps its own audit log;
+// then the trail is tampered with and re-sealed (so the chain verifies) and reconcile must notice.
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const BIN = 'plugin-shim/bin/user-cleanup.mjs';
+const POLICY = join(ROOT, 'tests/fixtures/runner/policy.json');
+const { startSandbox } = await import(join(ROOT, 'plugin-shim/src/sandbox/index.mjs'));
+const { world, AS_OF } = await import(join(ROOT, 'tests/fixtures/runner/world.mjs'));
+const tmp = () => mkdtempSync(join(tmpdir(), 'uc-reconcile-'));
+const KEY = 'e2e-audit-key-0123456789abcdef';
+
+function cli(args, { token = '', env = {} } = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: '1', COLUMNS: '200', USER_CLEANUP_DEBUG: '', USER_CLEANUP_AUDIT_KEY: '', USER_CLEANUP_TOKEN: token, ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    child.stdin.end();
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('close', (code) => resolve({ code, out, err }));
+  });
+}
+
+const trailLines = (path) => readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+const writeTrail = (path, recs) => writeFileSync(path, recs.map((r) => `${JSON.stringify(r)}\n`).join(''));
+
+/** Re-seals records from index `from` on, as someone without the key can (hash chain only). */
+async function reseal(recs, from) {
+  const out = recs.slice(0, from);
+  for (const r of recs.slice(from)) {
+    const { mac: _m, ...fields } = r;
+    out.push(await seal(fields, out.at(-1) ?? null));
+  }
+  return out;
+}
+
+/** The sandbox with the runner fixtures' users, one keyed run of the fixture policy done by admin. */
+async function ranSandbox() {
+  const sb = await startSandbox({ port: 0, jira: '10.3', snapshot: world() });
+  const dir = tmp();
+  const audit = join(dir, 'audit.jsonl');
+  const r = await cli(['run', '--policy', POLICY, '--jira', sb.url, '--yes', '--audit', audit, '--as-of', AS_OF, '--readonly-fallback', 'skip', '--json'], { token: sb.token, env: { USER_CLEANUP_AUDIT_KEY: KEY } });
+  assert.equal(r.code, 0, r.err + r.out);
+  return { sb, dir, audit, runId: JSON.parse(r.out).runId };
+}
+
+test('e2e: an untouched run reconciles with the sandbox Jira\'s audit log; the trail is 0600 and keyed', async () => {
+  const { sb, audit, runId } = await ranSandbox();
+  try {
+    assert.equal(statSync(audit).mode & 0o777, 0o600);
+    const recs = trailLines(audit);
+    assert.ok(recs.every((r) => /^[0-9a-f]{64}$/.test(r.mac)), 'every record carries a mac');
+    const outcomes = recs.filter((r) => r.type === 'outcome' && r.status === 'done');
+    assert.ok(outcomes.length >= 3, 'the fixture run changes several users');
+    const r = await cli(['audit', 'reconcile', '--audit', audit, '--jira', sb.url], { token: sb.token });
+    assert.equal(r.code, 0, r.out + r.err);
+    assert.match(r.out, /^CONSISTENT: /);
+    assert.match(r.out, new RegExp(`ok +run ${runId} by admin: \\d+ matched, 0 forged, 0 removed`));
+    const j = await cli(['audit', 'reconcile', '--audit', audit, '--jira', sb.url, '--run', runId, '--json'], { token: sb.token });
+    assert.equal(j.code, 0, j.err);
+    const res = JSON.parse(j.out);
+    assert.equal(res.ok, true);
+    const changes = outcomes.reduce((n, o) => n + (o.effects?.deactivated ? 1 : 0) + (o.effects?.groupsRemoved?.length ?? 0), 0);
+    assert.equal(res.runs[0].matched, changes);
+    assert.ok(!`${r.out}${r.err}${j.out}${j.err}`.includes(sb.token), 'the token leaked');
+    // A keyed trail without its key: reconcile says the MACs were not checked.
+    assert.match(r.err, /MACs: NOT checked/);
+    // An unknown run is bad input; without a token the command says what is missing.
+    assert.equal((await cli(['audit', 'reconcile', '--audit', audit, '--jira', sb.url, '--run', 'run-nope'], { token: sb.token })).code, 2);
+    const noToken = await cli(['audit', 'reconcile', '--audit', audit, '--jira', sb.url]);
+    assert.equal(noToken.code, 2);
+    assert.match(noToken.err, /USER_CLEANUP_TOKEN/);
+    // The viewer (not an administrator) may not read the audit log.
+    assert.equal((await cli(['audit', 'reconcile', '--audit', audit, '--jira', sb.url], { token: sb.viewerToken })).code, 3);
+  } finally {
+    await sb.close();
+  }
+});
+
+test('e2e: a forged outcome (added, chain re-sealed) verifies without the key but reconcile finds it; the key finds it too', async () => {
+  const { sb, dir, audit, runId } = await ranSandbox();
+  try {
+    const recs = trailLines(audit);
+    const finish = recs.findIndex((r) => r.type === 'runFinished');
+    const planned = recs.find((r) => r.type === 'planned');
+    // Claim a deactivation of a user the run did not change (protected: never actioned).
+    const victim = planned.protected[0]?.user ?? 'svc-backup';
+    const forgedRec = { ...recs[finish - 1], type: 'outcome', item: 999, user: victim, action: 'deactivate', status: 'done', effects: { deactivated: true } };
+    delete forgedRec.reason;
+    const tampered = await reseal([...recs.slice(0, finish), forgedRec, ...recs.slice(finish)], finish);
+    const path = join(dir, 'forged.jsonl');
+    writeTrail(path, tampered);
+    assert.equal((await cli(['audit', 'verify', path])).code, 0, 'the re-sealed chain verifies');
+    const keyed = await cli(['audit', 'verify', path], { env: { USER_CLEANUP_AUDIT_KEY: KEY } });
+    assert.equal(keyed.code, 1);
+    assert.match(keyed.out, new RegExp(`line ${finish + 1} .*has no MAC`));
+    const r = await cli(['audit', 'reconcile', '--audit', path, '--jira', sb.url], { token: sb.token });
+    assert.equal(r.code, 1, r.out + r.err);
+    assert.match(r.out, /^MISMATCH: /);
+    assert.match(r.out, new RegExp(`forged: +${victim} deactivated — the trail says so \\(line ${finish + 1},`));
+    const j = JSON.parse((await cli(['audit', 'reconcile', '--audit', path, '--jira', sb.url, '--run', runId, '--json'], { token: sb.token })).out);
+    assert.equal(j.ok, false);
+    assert.deepEqual(j.runs[0].forged.map((f) => [f.user, f.change.action, f.record.seq]), [[victim, 'deactivated', finish + 1]]);
+    assert.deepEqual(j.runs[0].removed, []);
+  } finally {
+    await sb.close();
+  }
+});
+
+test('e2e: an undo run removed whole from the end of the trail is caught by reconcile (Jira shows its reactivations)', async () => {
+  const { sb, audit, runId } = await ranSandbox();
+  try {
+    const before = trailLines(audit).length;
+    const u = await cli(['undo', '--run', runId, '--jira', sb.url, '--audit', audit, '--yes', '--json'], { token: sb.token, env: { USER_CLEANUP_AUDIT_KEY: KEY } });
+    assert.equal(u.code, 0, u.err + u.out);
+    assert.equal((await cli(['audit', 'reconcile', '--audit', audit, '--jira', sb.url], { token: sb.token })).code, 0);
+    const recs = trailLines(audit);
+    const reactivated = recs.filter((r) => r.type === 'outcome' && r.runId.startsWith('undo-') && r.effects?.reactivated && r.status === 'done').map((r) => r.user);
+    assert.ok(reactivated.length >= 1);
+    // Cut the whole undo run off the end: the chain still verifies (nothing after it to link to).
+    writeTrail(audit, recs.slice(0, before));
+    assert.equal((await cli(['audit', 'verify', audit], { env: { USER_CLEANUP_AUDIT_KEY: KEY } })).code, 0);
+    const r = await cli(['audit', 'reconcile', '--audit', audit, '--jira', sb.url, '--json'], { token: sb.token });
+    assert.equal(r.code, 1, r.out + r.err);
+    const res = JSON.parse(r.out);
+    assert.equal(res.ok, false);
+    const removed = [...res.removed, ...res.runs.flatMap((x) => x.removed)];
+    for (const user of reactivated) {
+      assert.ok(removed.some((x) => x.user === user && x.change.action === 'reactivated' && x.event.author === 'admin'), `${user}'s reactivation is reported as removed`);
+    }
+    assert.ok(res.runs.every((x) => x.forged.length === 0));
+  } finally {
+    await sb.close();
+  }
+});
+
+test('e2e: a trail rewritten to name a foreign group (re-sealed) is flagged', async () => {
+  const { sb, dir, audit, runId } = await ranSandbox();
+  try {
+    const recs = trailLines(audit);
+    const k = recs.findIndex((r) => r.type === 'outcome' && r.status === 'done' && r.effects?.groupsRemoved?.length);
+    assert.ok(k > 0, 'the fixture run removes a group');
+    const original = recs[k].effects.groupsRemoved[0];
+    const rewritten = recs.map((r, n) => (n === k ? { ...r, effects: { ...r.effects, groupsRemoved: ['finance-approvers', ...r.effects.groupsRemoved.slice(1)] } } : r));
+    const path = join(dir, 'rewritten.jsonl');
+    writeTrail(path, await reseal(rewritten, k));
+    assert.equal((await cli(['audit', 'verify', path])).code, 0);
+    const r = await cli(['audit', 'reconcile', '--audit', path, '--jira', sb.url, '--run', runId], { token: sb.token });
+    assert.equal(r.code, 1, r.out + r.err);
+    assert.match(r.out, new RegExp(`forged: +${recs[k].user} groupRemoved finance-approvers`));
+    assert.match(r.out, new RegExp(`removed: ${recs[k].user} groupRemoved ${original} — Jira recorded it at \\S+ by admin during the run`));
+  } finally {
+    await sb.close();
+  }
+});
+
+test('e2e: host.auditEvents reads the sandbox\'s log through the adapter, in pages', async () => {
+  const sb = await startSandbox({ port: 0, jira: '10.3', snapshot: world() });
+  try {
+    const { createJiraHost } = await import(join(ROOT, 'plugin-shim/src/host/index.mjs'));
+    const host = createJiraHost({ baseUrl: sb.url, token: sb.token });
+    const from = new Date(Date.now() - 1000).toISOString();
+    const users = sb.state.snapshotTruth().users.filter((u) => u.active && u.name !== 'admin').slice(0, 5).map((u) => u.name);
+    assert.equal(users.length, 5);
+    for (const name of users) sb.state.setActive(name, false, 'admin');
+    const to = new Date(Date.now() + 1000).toISOString();
+    const events = await host.auditEvents({ from, to, limit: 2 });
+    const mine = events.filter((e) => e.action === 'deactivated' && e.author === 'admin');
+    assert.deepEqual(mine.map((e) => e.user), users, 'all five, oldest first, across three pages');
+    assert.equal(host.stats().byEndpoint['GET /rest/auditing/1.0/events'], 3);
+    await assert.rejects(host.auditEvents({ from, to, limit: 2, maxPages: 2 }), (e) => e.code === 'host.auditTooMany');
+  } finally {
+    await sb.close();
+  }
 });

@@ -141,6 +141,8 @@ export async function readAuditEvents(http, { from, to, limit = AUDIT_PAGE_LIMIT
     seen.add(nextCursor);
     cursor = nextCursor;
   }
+  // Jira answers newest first: reversed, events of the same millisecond keep their order.
+  events.reverse();
   events.sort((a, b) => Date.parse(a.at ?? 0) - Date.parse(b.at ?? 0));
   return events;
 }
