@@ -449,6 +449,43 @@ test('e2e: a forged outcome (added, chain re-sealed) verifies without the key bu
   }
 });
 
+test('e2e: a second run removed whole from the end of the trail is caught by reconcile (Jira shows its group removals)', async () => {
+  const sb = await startSandbox({ port: 0, jira: '10.3', snapshot: world() });
+  try {
+    const dir = tmp();
+    const audit = join(dir, 'audit.jsonl');
+    // Run 1 only deactivates contractors; run 2 (the whole policy) then removes licence groups.
+    const policy = JSON.parse(readFileSync(POLICY, 'utf8'));
+    policy.rules = policy.rules.filter((r) => r.id === 'contractors-90d');
+    delete policy.schedules;
+    const first = join(dir, 'contractors-only.json');
+    writeFileSync(first, JSON.stringify(policy));
+    const run = (p) => cli(['run', '--policy', p, '--jira', sb.url, '--yes', '--audit', audit, '--as-of', AS_OF, '--readonly-fallback', 'skip', '--json'], { token: sb.token });
+    const r1 = await run(first);
+    assert.equal(r1.code, 0, r1.err);
+    const afterFirst = trailLines(audit).length;
+    const r2 = await run(POLICY);
+    assert.equal(r2.code, 0, r2.err);
+    const recs = trailLines(audit);
+    const removedGroups = recs.slice(afterFirst).filter((r) => r.type === 'outcome' && r.status === 'done').flatMap((r) => (r.effects?.groupsRemoved ?? []).map((g) => `${r.user} ${g}`));
+    assert.ok(removedGroups.length >= 1, 'run 2 removes licence groups');
+    assert.equal((await cli(['audit', 'reconcile', '--audit', audit, '--jira', sb.url], { token: sb.token })).code, 0);
+    writeTrail(audit, recs.slice(0, afterFirst));
+    assert.equal((await cli(['audit', 'verify', audit])).code, 0, 'whole runs cut off the end leave a chain that verifies');
+    const r = await cli(['audit', 'reconcile', '--audit', audit, '--jira', sb.url, '--json'], { token: sb.token });
+    assert.equal(r.code, 1, r.out + r.err);
+    const res = JSON.parse(r.out);
+    const removed = [...res.removed, ...res.runs.flatMap((x) => x.removed)].map((x) => `${x.user} ${x.change.group}`);
+    assert.deepEqual(removed.sort(), removedGroups.sort());
+    assert.ok(res.runs.every((x) => x.forged.length === 0));
+    // The readable report names them.
+    const text = await cli(['audit', 'reconcile', '--audit', audit, '--jira', sb.url], { token: sb.token });
+    assert.match(text.out, /removed: \S+ groupRemoved \S+ — Jira recorded it at \S+ by admin/);
+  } finally {
+    await sb.close();
+  }
+});
+
 test('e2e: an undo run removed whole from the end of the trail is caught by reconcile (Jira shows its reactivations)', async () => {
   const { sb, audit, runId } = await ranSandbox();
   try {
