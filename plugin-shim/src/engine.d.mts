@@ -5,11 +5,12 @@
 // ---------------------------------------------------------------------------------------------
 // Result envelope
 
-/** Which input a problem is about. */
-export type ProblemSource = 'policy' | 'snapshot' | 'options';
+/** Which input a problem is about (`input`: decide's input, the user read just now and the planned action). */
+export type ProblemSource = 'policy' | 'snapshot' | 'options' | 'input';
 export type Severity = 'error' | 'warning';
 
-/** Problem codes the engine documents or is known to use. Codes are stable; new ones may be added. */
+// BEGIN GENERATED CODES (from crates/engine/src/code.rs; `cargo test -p user-cleanup-engine generated` checks it)
+/** Problem codes (errors and warnings). Codes are stable; new ones may be added. */
 export type KnownProblemCode =
   | 'json.syntax'
   | 'json.invalid'
@@ -26,13 +27,17 @@ export type KnownProblemCode =
   | 'policy.emailConflict'
   | 'policy.duplicateRuleId'
   | 'policy.duplicateScheduleId'
+  | 'policy.invalidScheduleId'
   | 'policy.duplicateServiceAccount'
   | 'policy.noActivityCondition'
+  | 'policy.tooMany'
+  | 'policy.tooLong'
   | 'policy.noRules'
   | 'policy.noLimit'
   | 'policy.serviceAccountNoExpiry'
   | 'policy.groupNotInSnapshot'
   | 'policy.userNotInSnapshot'
+  | 'policy.duplicateEntry'
   | 'rule.neverSelects'
   | 'rule.everyDomainExternal'
   | 'serviceAccount.expired'
@@ -45,6 +50,8 @@ export type KnownProblemCode =
   | 'snapshot.duplicateRole'
   | 'snapshot.emptyName'
   | 'snapshot.invalidTimestamp'
+  | 'snapshot.tooManyRoles'
+  | 'snapshot.noLastLogin'
   | 'options.invalid'
   | 'options.missing'
   | 'options.invalidTimestamp'
@@ -52,7 +59,35 @@ export type KnownProblemCode =
   | 'options.target'
   | 'options.unknownRole'
   | 'options.noSeatLimit'
-  | 'options.noLowerTier';
+  | 'options.noLowerTier'
+  | 'options.unknownSchedule'
+  | 'input.invalid'
+  | 'input.invalidTimestamp'
+  | 'internal.missingInput'
+  | 'internal.serialize';
+/** Why a user may not be actioned. */
+export type ProtectionCode =
+  | 'protect.actor'
+  | 'protect.user'
+  | 'protect.group'
+  | 'protect.serviceAccount';
+/** What `decide` answers. */
+export type DecisionCode =
+  | 'decide.proceed'
+  | 'decide.planExpired'
+  | 'decide.identityChanged'
+  | 'decide.inactive'
+  | 'decide.protected'
+  | 'decide.notSelected'
+  | 'decide.otherRule'
+  | 'decide.otherAction'
+  | 'decide.nothingLeft';
+/** The `code` of a thrown UserCleanupError. */
+export type ThrownErrorCode =
+  | 'argument.invalid'
+  | 'internal.json'
+  | 'engine.notBuilt';
+// END GENERATED CODES
 /** A problem code: one of the known ones, or one added later (still a string). */
 export type ProblemCode = KnownProblemCode | (string & {});
 
@@ -85,7 +120,7 @@ export type Result<T> = Success<T> | Failure;
 /** What the engine throws when called wrongly (an argument that is neither JSON text nor an object). */
 export interface UserCleanupError extends Error {
   name: 'UserCleanupError';
-  code: 'argument.invalid' | 'engine.notBuilt' | 'internal.json' | (string & {});
+  code: ThrownErrorCode | (string & {});
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -161,7 +196,11 @@ export interface Policy {
   internalDomains?: string[];
   protect?: { groups?: string[]; users?: string[] };
   serviceAccounts?: ServiceAccount[];
-  limits?: { maxActionsPerRun?: number };
+  limits?: {
+    maxActionsPerRun?: number;
+    /** Minutes after the snapshot was read that its plan may still be carried out: 1 to 525,600, default 60. */
+    maxSnapshotAgeMinutes?: number;
+  };
   rules: Rule[];
   schedules?: Schedule[];
 }
@@ -232,6 +271,8 @@ export interface Facts {
 }
 interface PlannedActionBase {
   user: string;
+  /** Jira's user key, when the snapshot has one (hand it back to `decide` as `planned.key`). */
+  key?: string;
   displayName: string;
   email: string | null;
   /** Id of the rule that decided. */
@@ -252,7 +293,6 @@ export type PlannedAction = DeactivateAction | RemoveFromGroupsAction | ReviewAc
 /** The actions a runner carries out (review is listed only). */
 export type ExecutableAction = DeactivateAction | RemoveFromGroupsAction;
 
-export type ProtectionCode = 'protect.actor' | 'protect.user' | 'protect.group' | 'protect.serviceAccount';
 export interface ProtectedUser {
   user: string;
   /** The rule that would have selected the user. */
@@ -300,8 +340,8 @@ export interface Plan {
   protected: ProtectedUser[];
   expiredServiceAccounts: ExpiredServiceAccount[];
   counts: PlanCounts;
-  /** `null` (or a null maxActionsPerRun) when the policy sets no limit. */
-  limit: { maxActionsPerRun: number | null } | null;
+  /** maxActionsPerRun is `null` when the policy sets none; maxSnapshotAgeMinutes is the effective value (default 60). */
+  limit: { maxActionsPerRun: number | null; maxSnapshotAgeMinutes: number };
   /** Executable actions > maxActionsPerRun: the runner and the UI refuse to execute. */
   overLimit: boolean;
   licence: LicenceImpact[];
@@ -410,6 +450,35 @@ export interface Validation {
 }
 
 // ---------------------------------------------------------------------------------------------
+// decide
+
+/** The planned action as the plan listed it (executable actions only). */
+export type PlannedForDecide =
+  | { user: string; key?: string | null; action: 'deactivate'; rule: string; groups?: undefined }
+  | { user: string; key?: string | null; action: 'removeFromGroups'; groups: string[]; rule: string };
+export interface DecideInput {
+  /** The user as read from Jira just now, in the snapshot's shape. */
+  user: SnapshotUser;
+  /** The snapshot's values, used when the fresh user lacks `lastLogin` / `created` (absent = not known). */
+  previous?: { lastLogin?: Instant | null; created?: Instant };
+  planned: PlannedForDecide;
+  applicationRoles?: ApplicationRole[];
+  /** When the plan's snapshot was read: with it, a plan older than limits.maxSnapshotAgeMinutes is refused. */
+  capturedAt?: Instant;
+}
+/** `asOf` is the current instant; `actor` and `schedule` as the plan had them. */
+export type DecideOptions = PlanRunOptions;
+export interface DecidedAction {
+  action: 'deactivate' | 'removeFromGroups';
+  /** removeFromGroups: groups the user is in now, that the rule removes, and that the plan listed. */
+  groups?: string[];
+  rule: string;
+}
+export type Decision =
+  | { decision: 'proceed'; code: 'decide.proceed'; reason: string; action: DecidedAction }
+  | { decision: 'skip'; code: Exclude<DecisionCode, 'decide.proceed'>; reason: string; action?: undefined };
+
+// ---------------------------------------------------------------------------------------------
 // Functions
 
 export function version(): string;
@@ -420,3 +489,5 @@ export function planJson(policyText: PolicyInput, snapshotText: SnapshotInput, o
 export function dashboard(policy: PolicyInput | null | undefined, snapshot: SnapshotInput, options: string | DashboardOptions): Result<Dashboard>;
 export function planTier(policy: PolicyInput, snapshot: SnapshotInput, options: string | TierOptions): Result<TierPlan>;
 export function nextRuns(policy: PolicyInput, options: string | NextRunsOptions): Result<NextRuns>;
+/** Decides again for one user just before the change: proceed (with exactly what to do) or skip, and why. */
+export function decide(policy: PolicyInput, input: string | DecideInput, options: string | DecideOptions): Result<Decision>;

@@ -5,6 +5,7 @@ import * as engine from '../../plugin-shim/src/engine.mjs';
 import type {
   Dashboard, ExecutableAction, Failure, NextRuns, Plan, PlannedAction, Policy, Problem,
   ProtectionCode, Result, Snapshot, TierOptions, TierPlan, UserCleanupError,
+  Decision, DecisionCode, DecideInput, KnownProblemCode, ThrownErrorCode,
 } from '../../plugin-shim/src/engine.mjs';
 
 declare function show(...xs: unknown[]): void;
@@ -18,7 +19,7 @@ const policy: Policy = {
   internalDomains: ['acme.com'],
   protect: { groups: ['jira-administrators'], users: ['svc-backup'] },
   serviceAccounts: [{ user: 'svc-ci', owner: 'ops@acme.com', purpose: 'CI', expires: '2027-06-30' }],
-  limits: { maxActionsPerRun: 100 },
+  limits: { maxActionsPerRun: 100, maxSnapshotAgeMinutes: 60 },
   rules: [
     {
       id: 'contractors-90d',
@@ -75,6 +76,7 @@ function describeProblem(p: Problem): string {
     case 'policy':
     case 'snapshot':
     case 'options':
+    case 'input':
       return `${p.severity} ${p.code} at ${where}: ${p.message}`;
   }
 }
@@ -118,9 +120,11 @@ if (planned) {
   const executable: ExecutableAction[] = planned.actions.filter(
     (a): a is ExecutableAction => a.action === 'deactivate' || a.action === 'removeFromGroups',
   );
-  show(executable.length === planned.counts.executable, planned.overLimit, planned.limit?.maxActionsPerRun);
+  const maxAge: number = planned.limit.maxSnapshotAgeMinutes;
+  show(executable.length === planned.counts.executable, planned.overLimit, planned.limit.maxActionsPerRun, maxAge);
   for (const a of planned.actions) {
-    show(describeAction(a), a.reasons.join('; '), a.email ?? '(no email)');
+    const userKey: string | undefined = a.key;
+    show(describeAction(a), a.reasons.join('; '), a.email ?? '(no email)', userKey);
     const f = a.facts;
     const last: string | null = f.lastLogin;
     const days: number = f.daysInactive;
@@ -190,6 +194,32 @@ if (runs.type === 'success') {
   show(runs.value.schedules[0]?.timezone);
 }
 
+// ---- decide ---------------------------------------------------------------------------------
+const decideInput: DecideInput = {
+  user: { name: 'fred', key: 'JIRAUSER10', active: true, groups: ['jira-software-users'] },
+  previous: { lastLogin: null, created: '2024-01-01T00:00:00Z' },
+  planned: { user: 'fred', key: 'JIRAUSER10', action: 'removeFromGroups', groups: ['jira-software-users'], rule: 'r' },
+  capturedAt: '2026-11-27T00:00:00Z',
+};
+const decided: Result<Decision> = engine.decide(policy, decideInput, { asOf: '2026-11-27T00:10:00Z', schedule: 'weekly' });
+if (decided.type === 'success') {
+  const d = decided.value;
+  if (d.decision === 'proceed') {
+    const groups: string[] | undefined = d.action.groups;
+    show(d.action.action, d.action.rule, groups, d.reason);
+  } else {
+    const code: DecisionCode = d.code;
+    // @ts-expect-error a skip carries no action
+    show(code, d.action.action);
+  }
+}
+// @ts-expect-error removeFromGroups needs its planned groups
+const noGroups: DecideInput = { user: decideInput.user, planned: { user: 'fred', action: 'removeFromGroups', rule: 'r' } };
+// @ts-expect-error review is never carried out, so never decided
+const review: DecideInput = { user: decideInput.user, planned: { user: 'fred', action: 'review', rule: 'r' } };
+show(noGroups, review);
+engine.decide(JSON.stringify(policy), JSON.stringify(decideInput), JSON.stringify({ asOf: '2026-11-27T00:10:00Z' }));
+
 // ---- errors ----------------------------------------------------------------------------------
 try {
   engine.validate(JSON.stringify(policy));
@@ -201,5 +231,11 @@ try {
 // ---- type equalities -------------------------------------------------------------------------
 assertType<Equal<PlannedAction['action'], 'deactivate' | 'removeFromGroups' | 'review'>>(true);
 assertType<Equal<ProtectionCode, 'protect.actor' | 'protect.user' | 'protect.group' | 'protect.serviceAccount'>>(true);
-assertType<Equal<Problem['source'], 'policy' | 'snapshot' | 'options'>>(true);
+assertType<Equal<Problem['source'], 'policy' | 'snapshot' | 'options' | 'input'>>(true);
+assertType<Equal<DecisionCode, Decision['code']>>(true);
+assertType<Equal<ThrownErrorCode, 'argument.invalid' | 'internal.json' | 'engine.notBuilt'>>(true);
+const codeCheck: KnownProblemCode = 'policy.invalidScheduleId';
+// @ts-expect-error a decision code is not a problem code
+const notAProblem: KnownProblemCode = 'decide.proceed';
+show(codeCheck, notAProblem);
 assertType<Equal<Result<Plan>['type'], 'success' | 'failure'>>(true);

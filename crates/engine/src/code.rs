@@ -252,11 +252,7 @@ pub fn render_typescript() -> String {
             "Problem codes (errors and warnings). Codes are stable; new ones may be added.",
             &[Kind::Error, Kind::Warning],
         ),
-        union(
-            "ProtectionCode",
-            "Why a user may not be actioned.",
-            &[Kind::Protection],
-        ),
+        union("ProtectionCode", "Why a user may not be actioned.", &[Kind::Protection]),
         union("DecisionCode", "What `decide` answers.", &[Kind::Decision]),
         union(
             "ThrownErrorCode",
@@ -298,7 +294,11 @@ mod tests {
                 "{}",
                 c.as_str()
             );
-            assert!(!c.doc().is_empty() && !c.doc().contains('\n'), "{}: one-line doc", c.as_str());
+            assert!(
+                !c.doc().is_empty() && !c.doc().contains('\n'),
+                "{}: one-line doc",
+                c.as_str()
+            );
         }
         assert_eq!(
             serde_json::to_string(&Code::PolicyUnknownField).unwrap_or_default(),
@@ -313,7 +313,9 @@ mod tests {
 
     /// Checks (or, with UPDATE_GENERATED=1, rewrites) the block between two markers of a file.
     fn check_generated(relative: &str, begin: &str, end: &str, expected: &str) {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(relative);
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../..")
+            .join(relative);
         let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{relative}: {e}"));
         let (Some(b), Some(e)) = (text.find(begin), text.find(end)) else {
             panic!("{relative} has no {begin} ... {end} block; put this between them:\n{expected}");
@@ -337,12 +339,7 @@ mod tests {
 
     #[test]
     fn generated_typescript_matches_the_registry() {
-        check_generated(
-            "plugin-shim/src/engine.d.mts",
-            BEGIN_TS,
-            END_TS,
-            &render_typescript(),
-        );
+        check_generated("plugin-shim/src/engine.d.mts", BEGIN_TS, END_TS, &render_typescript());
     }
 
     #[test]

@@ -55,10 +55,12 @@ pub struct Planned {
     pub rule: String,
 }
 
-/// decide's input, checked; `snapshot` is the JSON text of the one-user snapshot to plan.
+/// decide's input as far as it could be read; `snapshot` is the JSON text of the one-user
+/// snapshot to plan (parsed by the caller, so that its problems join the input's).
+#[derive(Default)]
 pub struct Input {
-    pub snapshot: String,
-    pub planned: Planned,
+    pub snapshot: Option<String>,
+    pub planned: Option<Planned>,
     pub captured_at: Option<i64>,
 }
 
@@ -79,11 +81,14 @@ const PREVIOUS_FIELDS: &[&str] = &["lastLogin", "created"];
 
 /// Checks decide's input and builds the one-user snapshot from it. Every problem is reported,
 /// each with its JSON path into the input (`planned.action`, `user.lastLogin`).
-pub fn parse_input(text: &str) -> Result<Input, Vec<Problem>> {
-    let v: Value = serde_json::from_str(text).map_err(|e| vec![json_error(Source::Input, "decide's input", &e)])?;
+pub fn parse_input(text: &str) -> (Input, Vec<Problem>) {
+    let v: Value = match serde_json::from_str(text) {
+        Ok(v) => v,
+        Err(e) => return (Input::default(), vec![json_error(Source::Input, "decide's input", &e)]),
+    };
     let mut problems = Vec::new();
     let Some(m) = v.as_object() else {
-        return Err(vec![input_err(
+        return (Input::default(), vec![input_err(
             Code::InputInvalid,
             "",
             "decide's input must be an object {\"user\", \"planned\", \"previous\"?, \"applicationRoles\"?, \"capturedAt\"?}",
@@ -144,7 +149,10 @@ pub fn parse_input(text: &str) -> Result<Input, Vec<Problem>> {
             None => problems.push(input_err(
                 Code::InputInvalid,
                 "previous",
-                format!("previous must be an object {{lastLogin?, created?}}, found {}", kind(prev)),
+                format!(
+                    "previous must be an object {{lastLogin?, created?}}, found {}",
+                    kind(prev)
+                ),
             )),
         }
     }
@@ -157,22 +165,22 @@ pub fn parse_input(text: &str) -> Result<Input, Vec<Problem>> {
             ));
         }
     }
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let (Some(user), Some(planned)) = (user, planned) else {
-        return Err(problems);
-    };
-    let mut snapshot = Map::new();
-    snapshot.insert("users".into(), Value::Array(vec![Value::Object(user)]));
-    if let Some(roles) = m.get("applicationRoles") {
-        snapshot.insert("applicationRoles".into(), roles.clone());
-    }
-    Ok(Input {
-        snapshot: Value::Object(snapshot).to_string(),
-        planned,
-        captured_at,
-    })
+    let snapshot = user.map(|user| {
+        let mut snapshot = Map::new();
+        snapshot.insert("users".into(), Value::Array(vec![Value::Object(user)]));
+        if let Some(roles) = m.get("applicationRoles").filter(|r| r.is_array()) {
+            snapshot.insert("applicationRoles".into(), roles.clone());
+        }
+        Value::Object(snapshot).to_string()
+    });
+    (
+        Input {
+            snapshot,
+            planned,
+            captured_at,
+        },
+        problems,
+    )
 }
 
 fn unknown_fields(m: &Map<String, Value>, path: &str, what: &str, allowed: &[&str], out: &mut Vec<Problem>) {
@@ -223,7 +231,10 @@ fn planned(v: &Value, out: &mut Vec<Problem>) -> Option<Planned> {
         out.push(input_err(
             Code::InputInvalid,
             "planned",
-            format!("planned must be an object {{user, key?, action, groups?, rule}}, found {}", kind(v)),
+            format!(
+                "planned must be an object {{user, key?, action, groups?, rule}}, found {}",
+                kind(v)
+            ),
         ));
         return None;
     };
@@ -235,7 +246,11 @@ fn planned(v: &Value, out: &mut Vec<Problem>) -> Option<Planned> {
             Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),
             Some(Value::Null) | None if !required => None,
             None => {
-                out.push(input_err(Code::InputInvalid, path, format!("planned.{field} is required")));
+                out.push(input_err(
+                    Code::InputInvalid,
+                    path,
+                    format!("planned.{field} is required"),
+                ));
                 None
             }
             Some(other) => {
@@ -259,7 +274,9 @@ fn planned(v: &Value, out: &mut Vec<Problem>) -> Option<Planned> {
             out.push(input_err(
                 Code::InputInvalid,
                 "planned.action",
-                format!("planned.action \"{other}\" is not an action a run carries out: deactivate or removeFromGroups"),
+                format!(
+                    "planned.action \"{other}\" is not an action a run carries out: deactivate or removeFromGroups"
+                ),
             ));
             None
         }
@@ -364,9 +381,15 @@ fn skip(code: Code, reason: String) -> Decision {
 
 /// Decides for the one user of `snapshot`. `full` is the whole policy (to tell a rule a schedule
 /// does not run from one that was removed); `policy` is what the run evaluates.
-pub fn decide(full: &Policy, policy: &Policy, snapshot: &Snapshot, input: &Input, opts: &DecideOptions) -> Decision {
-    let planned = &input.planned;
-    if let Some(captured) = input.captured_at {
+pub fn decide(
+    full: &Policy,
+    policy: &Policy,
+    snapshot: &Snapshot,
+    planned: &Planned,
+    captured_at: Option<i64>,
+    opts: &DecideOptions,
+) -> Decision {
+    if let Some(captured) = captured_at {
         let max = policy.max_snapshot_age_minutes();
         let age_ms = opts.as_of.saturating_sub(captured);
         if age_ms > (max as i64).saturating_mul(60_000) {
@@ -479,7 +502,12 @@ pub fn decide(full: &Policy, policy: &Policy, snapshot: &Snapshot, input: &Input
     Decision {
         decision: "proceed",
         code: Code::DecideProceed,
-        reason: format!("rule {} still selects {}: {}", now.rule, user.name, now.reasons.join("; ")),
+        reason: format!(
+            "rule {} still selects {}: {}",
+            now.rule,
+            user.name,
+            now.reasons.join("; ")
+        ),
         action: Some(DecidedAction {
             action: now.action,
             groups,
@@ -489,7 +517,13 @@ pub fn decide(full: &Policy, policy: &Policy, snapshot: &Snapshot, input: &Input
 }
 
 /// Why no rule selects the user now, in terms of the planned rule.
-fn not_selected(full: &Policy, m: &Matcher, user: &crate::snapshot::User, planned: &Planned, opts: &DecideOptions) -> String {
+fn not_selected(
+    full: &Policy,
+    m: &Matcher,
+    user: &crate::snapshot::User,
+    planned: &Planned,
+    opts: &DecideOptions,
+) -> String {
     let Some(r) = m.rules.iter().find(|r| r.rule.id.eq_ignore_ascii_case(&planned.rule)) else {
         let in_policy = full.rules.iter().any(|r| r.id.eq_ignore_ascii_case(&planned.rule));
         return match (in_policy, opts.schedule) {
@@ -550,7 +584,11 @@ mod tests {
     }
 
     fn decide_with(user: Value, planned: Value) -> Value {
-        let out = run(&policy(), &json!({"user": user, "planned": planned}), &json!({"asOf": AS_OF}));
+        let out = run(
+            &policy(),
+            &json!({"user": user, "planned": planned}),
+            &json!({"asOf": AS_OF}),
+        );
         assert_eq!(out["type"], "success", "{out}");
         out["value"].clone()
     }
@@ -565,7 +603,13 @@ mod tests {
         assert_eq!(v["decision"], "proceed", "{v}");
         assert_eq!(code(&v), Code::DecideProceed.as_str());
         assert_eq!(v["action"], json!({"action": "deactivate", "rule": "contractors"}));
-        assert!(v["reason"].as_str().unwrap_or_default().contains("last login 2026-01-01"), "{v}");
+        assert!(
+            v["reason"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("last login 2026-01-01"),
+            "{v}"
+        );
     }
 
     #[test]
@@ -595,7 +639,10 @@ mod tests {
         let v = decide_with(u, planned());
         assert_eq!(code(&v), "decide.identityChanged");
         assert!(
-            v["reason"].as_str().unwrap_or_default().contains("planned for key JIRAUSER10"),
+            v["reason"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("planned for key JIRAUSER10"),
             "{v}"
         );
 
@@ -612,7 +659,11 @@ mod tests {
         // Same rule, another action: the policy was edited between preview and run.
         let mut p = policy();
         p["rules"][0]["action"] = json!({"type": "review"});
-        let out = run(&p, &json!({"user": fred(), "planned": planned()}), &json!({"asOf": AS_OF}));
+        let out = run(
+            &p,
+            &json!({"user": fred(), "planned": planned()}),
+            &json!({"asOf": AS_OF}),
+        );
         assert_eq!(out["value"]["code"], "decide.otherAction", "{out}");
     }
 
@@ -659,7 +710,10 @@ mod tests {
         let input = |captured: &str| json!({"user": fred(), "planned": planned(), "capturedAt": captured});
         let opts = json!({"asOf": AS_OF});
         let out = run(&policy(), &input("2026-11-27T08:00:00Z"), &opts);
-        assert_eq!(out["value"]["code"], "decide.proceed", "exactly 120 minutes is allowed: {out}");
+        assert_eq!(
+            out["value"]["code"], "decide.proceed",
+            "exactly 120 minutes is allowed: {out}"
+        );
         let out = run(&policy(), &input("2026-11-27T07:59:00Z"), &opts);
         assert_eq!(out["value"]["code"], "decide.planExpired", "{out}");
         // Without maxSnapshotAgeMinutes the default (60) applies.
@@ -704,7 +758,10 @@ mod tests {
                     a.iter()
                         .map(|e| {
                             assert_eq!(e["source"], "input", "{e}");
-                            (e["code"].as_str().unwrap_or("").to_string(), e["path"].as_str().unwrap_or("").to_string())
+                            (
+                                e["code"].as_str().unwrap_or("").to_string(),
+                                e["path"].as_str().unwrap_or("").to_string(),
+                            )
                         })
                         .collect::<Vec<_>>()
                 })
@@ -732,11 +789,18 @@ mod tests {
         );
         assert_eq!(
             errors(json!({"user": fred(), "planned": planned(), "previous": {"lastLogin": 5}, "capturedAt": "soon"})),
-            [pair("input.invalidTimestamp", "capturedAt"), pair("input.invalid", "previous.lastLogin")]
+            [
+                pair("input.invalidTimestamp", "capturedAt"),
+                pair("input.invalid", "previous.lastLogin")
+            ]
         );
         let out = crate::decide(&policy().to_string(), "{", &json!({"asOf": AS_OF}).to_string());
         assert_eq!(out.errors()[0].code, "json.syntax");
-        let out = crate::decide(&policy().to_string(), &json!({"user": fred(), "planned": planned()}).to_string(), "{}");
+        let out = crate::decide(
+            &policy().to_string(),
+            &json!({"user": fred(), "planned": planned()}).to_string(),
+            "{}",
+        );
         assert_eq!(out.errors()[0].code, "options.missing");
     }
 }

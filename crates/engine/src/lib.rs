@@ -190,13 +190,8 @@ pub fn plan(policy: &str, snapshot: &str, options: &str) -> Outcome<Plan> {
 /// `options`: as `plan`'s (`asOf` is now).
 pub fn decide(policy: &str, input: &str, options: &str) -> Outcome<decide::Decision> {
     let (full, mut problems) = parse_policy(policy);
-    let input = match decide::parse_input(input) {
-        Ok(i) => Some(i),
-        Err(p) => {
-            problems.extend(p);
-            None
-        }
-    };
+    let (input, input_problems) = decide::parse_input(input);
+    problems.extend(input_problems);
     let opts = match options::plan(options) {
         Ok(o) => Some(o),
         Err(p) => {
@@ -209,28 +204,27 @@ pub fn decide(policy: &str, input: &str, options: &str) -> Outcome<decide::Decis
             problems.push(unknown_schedule(id));
         }
     }
-    let snapshot = match &input {
-        Some(i) => match parse_snapshot(&i.snapshot) {
-            Ok(s) => Some(s),
-            Err(p) => {
-                problems.extend(decide::snapshot_problems(p));
-                None
-            }
-        },
+    let snapshot = match input.snapshot.as_deref().map(parse_snapshot) {
+        Some(Ok(s)) => Some(s),
+        Some(Err(p)) => {
+            problems.extend(decide::snapshot_problems(p));
+            None
+        }
         None => None,
     };
     let (errors, warnings) = split(problems);
-    match (&full, &input, &opts, &snapshot) {
-        (Some(full), Some(input), Some(o), Some(s)) if errors.is_empty() => {
+    match (&full, &input.planned, &opts, &snapshot) {
+        (Some(full), Some(planned), Some(o), Some(s)) if errors.is_empty() => {
             let policy = match o.schedule.as_deref() {
                 Some(id) => full.for_schedule(id).unwrap_or_else(|| full.clone()),
                 None => full.clone(),
             };
             let value = decide::decide(
-                &full,
+                full,
                 &policy,
                 s,
-                input,
+                planned,
+                input.captured_at,
                 &decide::DecideOptions {
                     as_of: o.as_of,
                     actor: o.actor.as_deref(),

@@ -181,7 +181,11 @@ pub fn tier(text: &str) -> Result<TierOpts, Vec<Problem>> {
             None
         }
         (Some(n), _, _) if n < 0 => {
-            problems.push(err(Code::OptionsInvalid, "targetSeats", "targetSeats must be 0 or more"));
+            problems.push(err(
+                Code::OptionsInvalid,
+                "targetSeats",
+                "targetSeats must be 0 or more",
+            ));
             None
         }
         (_, Some(h), _) if h < 0 => {

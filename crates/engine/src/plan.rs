@@ -250,7 +250,12 @@ fn action_entry(
     });
     PlannedAction {
         user: user.name.to_string(),
-        key: user.key.as_deref().map(str::trim).filter(|k| !k.is_empty()).map(str::to_string),
+        key: user
+            .key
+            .as_deref()
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            .map(str::to_string),
         display_name: user.display_name.to_string(),
         email: user.email.as_deref().map(str::to_string),
         rule,

@@ -194,7 +194,10 @@ impl Walker {
                 self.err(
                     Code::PolicyTooLong,
                     path,
-                    format!("{what} is {} characters long: at most {max} are allowed", s.chars().count()),
+                    format!(
+                        "{what} is {} characters long: at most {max} are allowed",
+                        s.chars().count()
+                    ),
                 );
                 None
             }

@@ -6,8 +6,8 @@
 //! identical results. The only thing that throws is calling a function wrongly (an argument that
 //! is neither), as a real `Error` named `UserCleanupError` with a `code`.
 
-use js_sys::{Error, Reflect, JSON};
 use engine::Code;
+use js_sys::{Error, Reflect, JSON};
 use user_cleanup_engine as engine;
 use wasm_bindgen::prelude::*;
 
