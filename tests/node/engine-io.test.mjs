@@ -332,8 +332,13 @@ describe('garbage in, envelope out', () => {
 
   test('huge strings', () => {
     const big = 'x'.repeat(5_000_000);
+    // The policy caps its texts (docs/engine-api.md "Limits"): a refusal with a path, not a hang.
+    const huge = structuredClone(HAND_POLICY);
+    huge.rules[0].description = big;
+    const tooLong = failed(engine.validate(huge));
+    assert.deepEqual(tooLong.map((e) => `${e.code} ${e.path}`), ['policy.tooLong rules[0].description']);
     const p = structuredClone(HAND_POLICY);
-    p.rules[0].description = big;
+    p.rules[0].description = 'd'.repeat(4096);
     ok(engine.validate(p));
     const s = structuredClone(HAND_SNAPSHOT);
     s.users[1].displayName = big;
@@ -346,7 +351,7 @@ describe('garbage in, envelope out', () => {
     q.rules[0][big] = 1;
     assertEnvelope(engine.validate(q));
     q.rules[0] = { ...HAND_POLICY.rules[0], id: big };
-    assertEnvelope(engine.validate(q));
+    assert.ok(failed(engine.validate(q)).some((e) => e.code === 'policy.tooLong' && e.path === 'rules[0].id'));
     assertEnvelope(engine.plan(goodP, goodS, { asOf: big }));
     assertEnvelope(engine.validate(' '.repeat(10_000_000) + goodP));
   });
