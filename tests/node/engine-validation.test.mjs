@@ -426,3 +426,49 @@ describe('warnings', () => {
     ok(r);
   });
 });
+
+describe('limits and caps (docs/engine-api.md "Limits")', () => {
+  test('limits.maxSnapshotAgeMinutes: 1 to 525,600 minutes; the plan reports the effective value (default 60)', () => {
+    const s = S;
+    const withAge = (n) => policy([rule('r1')], { limits: { maxActionsPerRun: 5, maxSnapshotAgeMinutes: n } });
+    assert.deepEqual(ok(engine.plan(withAge(15), s, { asOf: AS_OF })).limit, { maxActionsPerRun: 5, maxSnapshotAgeMinutes: 15 });
+    assert.deepEqual(ok(engine.plan(P(), s, { asOf: AS_OF })).limit, { maxActionsPerRun: 1000, maxSnapshotAgeMinutes: 60 });
+    oneError(withAge(0), 'policy.outOfRange', 'limits.maxSnapshotAgeMinutes');
+    oneError(withAge(525_601), 'policy.outOfRange', 'limits.maxSnapshotAgeMinutes');
+    oneError(withAge('60'), 'policy.invalidType', 'limits.maxSnapshotAgeMinutes');
+    ok(engine.validate(withAge(525_600)));
+    const typo = oneError(policy([rule('r1')], { limits: { maxActionsPerRun: 5, maxSnapshotAgeMinute: 5 } }), 'policy.unknownField', 'limits.maxSnapshotAgeMinute');
+    assert.match(typo.message, /did you mean "maxSnapshotAgeMinutes"/);
+  });
+
+  test('schedule ids are 1 to 64 of A-Z a-z 0-9 . _ -', () => {
+    const withId = (id) => policy([rule('r1')], { schedules: [{ id, cron: '0 3 * * MON' }] });
+    ok(engine.validate(withId('weekly.externals_2-a')));
+    for (const id of ['weekly run', 'a/b', 'æøå', 'x'.repeat(65)]) oneError(withId(id), 'policy.invalidScheduleId', 'schedules[0].id');
+  });
+
+  test('at most 1000 rules and 10,000 entries per list, refused once at the list', () => {
+    const rules = Array.from({ length: 1001 }, (_, i) => rule(`r${i}`));
+    oneError(policy(rules), 'policy.tooMany', 'rules');
+    ok(engine.validate(policy(rules.slice(0, 1000))));
+    const users = Array.from({ length: 10_001 }, (_, i) => `u${i}`);
+    oneError(policy([rule('r1')], { protect: { users } }), 'policy.tooMany', 'protect.users');
+    oneError(policy([rule('r1', { include: { groups: users } })]), 'policy.tooMany', 'rules[0].include.groups');
+  });
+
+  test('names and patterns at most 256 characters, purpose 1,024, description 4,096', () => {
+    oneError(policy([rule('r'.repeat(257))]), 'policy.tooLong', 'rules[0].id');
+    oneError(policy([rule('r1', { exclude: { users: ['ok', 'u'.repeat(257)] } })]), 'policy.tooLong', 'rules[0].exclude.users[1]');
+    oneError(policy([rule('r1', { description: 'd'.repeat(4097) })]), 'policy.tooLong', 'rules[0].description');
+    const sa = (purpose) => policy([rule('r1')], { serviceAccounts: [{ user: 'svc', owner: 'o', purpose, expires: '2030-01-01' }] });
+    oneError(sa('p'.repeat(1025)), 'policy.tooLong', 'serviceAccounts[0].purpose');
+    ok(engine.validate(sa('p'.repeat(1024))));
+  });
+
+  test('an entry listed twice is a warning at its second place', () => {
+    const r = engine.validate(policy([rule('r1', { exclude: { users: ['Ann', 'bob', 'ann'] } })], { internalDomains: ['acme.com', 'ACME.com'] }));
+    ok(r);
+    assertHasProblem(r.warnings, 'policy.duplicateEntry', 'rules[0].exclude.users[2]');
+    assertHasProblem(r.warnings, 'policy.duplicateEntry', 'internalDomains[1]');
+  });
+});

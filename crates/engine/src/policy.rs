@@ -1096,4 +1096,101 @@ mod tests {
             "{c:?}"
         );
     }
+
+    #[test]
+    fn snapshot_age_limit_is_checked_and_defaults_to_an_hour() {
+        let with = |limits: &str| {
+            parse_policy(&format!(
+                r#"{{"version":1,"limits":{limits},"rules":[{{"id":"r","inactiveDays":1,"action":{{"type":"review"}}}}]}}"#
+            ))
+        };
+        let (p, _) = with(r#"{"maxActionsPerRun":5}"#);
+        assert_eq!(p.map(|p| p.max_snapshot_age_minutes()), Some(DEFAULT_MAX_SNAPSHOT_AGE_MINUTES));
+        let (p, _) = with(r#"{"maxActionsPerRun":5,"maxSnapshotAgeMinutes":15}"#);
+        assert_eq!(p.map(|p| p.max_snapshot_age_minutes()), Some(15));
+        for (value, code) in [
+            ("0", "policy.outOfRange"),
+            ("525601", "policy.outOfRange"),
+            ("1.5", "policy.invalidType"),
+            ("\"60\"", "policy.invalidType"),
+        ] {
+            let (p, problems) = with(&format!(r#"{{"maxActionsPerRun":5,"maxSnapshotAgeMinutes":{value}}}"#));
+            assert!(p.is_none(), "{value}");
+            let got: Vec<(&str, &str)> = problems.iter().map(|p| (p.code, p.path.as_str())).collect();
+            assert_eq!(got, [(code, "limits.maxSnapshotAgeMinutes")], "{value}");
+        }
+    }
+
+    #[test]
+    fn schedule_ids_keep_to_a_safe_alphabet() {
+        let ids = |id: &str| {
+            codes(&format!(
+                r#"{{"version":1,"limits":{{"maxActionsPerRun":1}},"rules":[{{"id":"r","inactiveDays":1,"action":{{"type":"review"}}}}],
+                   "schedules":[{{"id":{},"cron":"0 3 * * *"}}]}}"#,
+                serde_json::Value::String(id.to_string())
+            ))
+        };
+        assert!(ids("Weekly_run-1.a").is_empty());
+        assert!(ids(&"a".repeat(64)).is_empty());
+        for bad in ["weekly run", "../etc", "ø", &"a".repeat(65)] {
+            assert_eq!(
+                ids(bad),
+                [("policy.invalidScheduleId", "schedules[0].id".to_string())],
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn caps_on_lists_and_texts() {
+        let rule = r#"{"id":"r0","inactiveDays":1,"action":{"type":"review"}}"#;
+        let rules: Vec<String> = (0..=MAX_RULES)
+            .map(|i| rule.replace("r0", &format!("r{i}")))
+            .collect();
+        let c = codes(&format!(
+            r#"{{"version":1,"limits":{{"maxActionsPerRun":1}},"rules":[{}]}}"#,
+            rules.join(",")
+        ));
+        assert_eq!(c, [("policy.tooMany", "rules".to_string())]);
+
+        let users: Vec<String> = (0..=MAX_ENTRIES).map(|i| format!("\"u{i}\"")).collect();
+        let c = codes(&format!(
+            r#"{{"version":1,"limits":{{"maxActionsPerRun":1}},"protect":{{"users":[{}]}},"rules":[{rule}]}}"#,
+            users.join(",")
+        ));
+        assert_eq!(c, [("policy.tooMany", "protect.users".to_string())]);
+
+        let long = "g".repeat(MAX_NAME + 1);
+        let c = codes(&format!(
+            r#"{{"version":1,"limits":{{"maxActionsPerRun":1}},"protect":{{"groups":["ok","{long}"]}},"rules":[{rule}]}}"#
+        ));
+        assert_eq!(c, [("policy.tooLong", "protect.groups[1]".to_string())]);
+        let fits = "g".repeat(MAX_NAME);
+        let c = codes(&format!(
+            r#"{{"version":1,"limits":{{"maxActionsPerRun":1}},"protect":{{"groups":["{fits}"]}},"rules":[{rule}]}}"#
+        ));
+        assert!(c.is_empty(), "{c:?}");
+    }
+
+    #[test]
+    fn duplicates_are_found_with_sets() {
+        let c = codes(
+            r#"{"version":1,"limits":{"maxActionsPerRun":1},"internalDomains":["acme.com","@ACME.com"],
+               "protect":{"users":["Ann","ann "],"groups":["g","G"]},
+               "serviceAccounts":[{"user":"svc","owner":"o","expires":"2030-01-01"},{"user":"SVC","owner":"o","expires":"2030-01-01"}],
+               "rules":[{"id":"r","inactiveDays":1,"action":{"type":"review"}},{"id":"R","inactiveDays":1,"action":{"type":"review"}}],
+               "schedules":[{"id":"s","cron":"0 3 * * *"},{"id":"S","cron":"0 3 * * *"}]}"#,
+        );
+        for (code, path) in [
+            ("policy.duplicateEntry", "internalDomains[1]"),
+            ("policy.duplicateEntry", "protect.users[1]"),
+            ("policy.duplicateEntry", "protect.groups[1]"),
+            ("policy.duplicateServiceAccount", "serviceAccounts[1].user"),
+            ("policy.duplicateRuleId", "rules[1].id"),
+            ("policy.duplicateScheduleId", "schedules[1].id"),
+        ] {
+            assert!(c.contains(&(code, path.to_string())), "{code} at {path} in {c:?}");
+        }
+        assert_eq!(c.len(), 6, "{c:?}");
+    }
 }
