@@ -300,7 +300,7 @@ test('run: typed confirmation; exactly the planned users change; trail passes au
   const recs = trail.records.filter((r) => r.runId === runIdShown);
   const runId = recs.find((r) => r.type === 'runStarted').runId;
   const started = recs.find((r) => r.type === 'runStarted');
-  assert.equal(started.policy.text, POLICY, 'the run stores the policy saved in Jira');
+  assert.deepEqual(JSON.parse(started.policy.text), JSON.parse(POLICY), 'the run stores the policy saved in Jira');
   assert.equal(started.who.actor, 'admin');
   assert.match(started.policy.hash, /^[0-9a-f]{64}$/);
   const planned = recs.find((r) => r.type === 'planned');
@@ -433,12 +433,16 @@ test('a trail in Jira that does not verify is never extended: the run starts onl
   const small = JSON.parse(POLICY);
   small.rules = small.rules.filter((r) => r.id === 'external-idle-90d');
   await savePolicy(JSON.stringify(small));
-  // Someone edits a stored chunk of the trail.
-  const props = userPropertiesOf(sb.state, 'user-cleanup');
-  const key = [...props.keys()].find((k) => k.startsWith('com.usercleanup.audit.run-'));
-  const chunk = props.get(key);
-  assert.ok(chunk, 'an earlier test stored a run');
-  await store().putProp(key, { ...chunk, text: chunk.text.replace('"status":"done"', '"status":"failed"') });
+  // A run stored in Jira (the chain continued as the page does it), then someone edits it.
+  const stored = await store().loadAudit();
+  const chain = await import(new URL('plugin-shim/src/runner/chain.mjs', ROOT).href);
+  const runRec = await chain.seal({ at: '2026-11-27T09:59:00Z', runId: 'run-20261127T095900Z-edited', type: 'runStarted', who: { actor: 'admin', jiraUser: 'admin', operator: null } }, stored.records.at(-1) ?? null);
+  await store().appendAudit([runRec]);
+  const key = 'com.usercleanup.audit.run-20261127T095900Z-edited.00001';
+  const chunk = userPropertiesOf(sb.state, 'user-cleanup').get(key);
+  const edited = chunk.text.replace('"actor":"admin"', '"actor":"admiN"'); // same length: within Jira's limit
+  assert.notEqual(edited, chunk.text);
+  await store().putProp(key, { ...chunk, text: edited });
   const keysBefore = [...userPropertiesOf(sb.state, 'user-cleanup').keys()].sort();
   try {
     const { page, errors } = await adminPage();
