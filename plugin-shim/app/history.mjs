@@ -36,6 +36,15 @@ export async function renderHistory(panel, ctx) {
     return;
   }
   const engine = await pageEngine(ctx);
+  // Another admin (or tab) may have appended since this page read the trail.
+  let syncError = null;
+  if (audit.savedInJira && typeof audit.trail.sync === 'function') {
+    try {
+      await audit.trail.sync();
+    } catch (e) {
+      syncError = e;
+    }
+  }
   const pageSource = () => ({ kind: 'page', trail: audit.trail, name: audit.savedInJira ? 'stored in Jira' : 'this page session' });
   let source = pageSource();
   const fileInput = h('input', { type: 'file', accept: '.jsonl,.json,.txt,application/x-ndjson', id: 'uc-history-import', class: 'uc-visually-hidden' });
@@ -88,6 +97,7 @@ export async function renderHistory(panel, ctx) {
           v.warnings.length ? h('ul', {}, v.warnings.map((w) => h('li', {}, w))) : null)
         : h('div', { class: 'uc-message uc-message-error', role: 'alert', dataset: { chain: 'broken' } }, h('p', { class: 'uc-message-title' }, 'The chain does not verify'),
           h('p', {}, `${v.error.message}. The ${num(v.records.length)} records before it are shown; nothing can be undone from this trail.`)),
+      syncError && source.kind === 'page' ? h('div', { class: 'uc-message uc-message-warning', role: 'alert' }, h('p', {}, `The trail could not be read again from Jira: ${syncError.message}`)) : '',
       audit.loadError && source.kind === 'page'
         ? h('div', { class: 'uc-message uc-message-warning', id: 'uc-history-not-stored', dataset: { code: audit.loadError.code ?? '' } }, h('p', {}, String(audit.loadError.message)))
         : '');

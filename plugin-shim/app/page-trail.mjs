@@ -89,6 +89,23 @@ export function createJiraTrail({ store, chain, records = [], now = () => new Da
     async close() {
       while (flushing) await flushing;
     },
+    /**
+     * Reads the stored chain again and takes in what other sessions appended since (History shows
+     * the latest). Throws when the stored chain does not verify or no longer continues this one.
+     */
+    async sync() {
+      await trail.close();
+      const stored = await store.loadAudit();
+      const v = await chain.verifyText(typeof stored?.text === 'string' ? stored.text : '');
+      if (!v.ok) throw Object.assign(new Error(`The audit trail stored in Jira does not verify (${v.error.message}).`), { code: 'trail.brokenInJira' });
+      const at = last ? v.records.findIndex((r) => r.hash === last.hash) : -1;
+      if (last && at < 0) throw Object.assign(new Error('The audit trail stored in Jira no longer contains this page\u2019s records.'), { code: 'store.trailDiverged' });
+      const newer = v.records.slice(at + 1);
+      await checkNewer(newer);
+      records.push(...newer);
+      last = records.at(-1) ?? null;
+      return newer.length;
+    },
     text: () => records.map((r) => `${JSON.stringify(r)}\n`).join(''),
   };
   return trail;

@@ -164,8 +164,13 @@ describe('store.mjs: policy and audit trail', () => {
       assert.deepEqual(v.records.filter((r) => r.runId === id).map((r) => r.user), Array.from({ length: N }, (_, i) => `s${k}-u${i}`));
     }
     assert.deepEqual(stored.orphans, []);
-    // Each session's own view is the stored chain too (it adopted the other's records).
+    // Each session's own view is the stored chain too (it adopted the other's records), and after
+    // sync() (History reads the trail again) all of it.
     for (const t of trails) assert.deepEqual(t.records.map((r) => r.hash), v.records.slice(0, t.records.length).map((r) => r.hash));
+    for (const t of trails) {
+      await t.sync();
+      assert.deepEqual(t.records.map((r) => r.hash), v.records.map((r) => r.hash));
+    }
     const conflicts = trails.reduce((n, t) => n + t.stats.conflicts, 0);
     assert.ok(conflicts >= 2, `the sessions interleaved (continued from the other's tail ${conflicts} times)`);
     console.log(`# two sessions, ${2 * N} records: ${trails.map((t) => `${t.stats.batches} batches, ${t.stats.conflicts} continued from the other's tail`).join('; ')}`);
