@@ -427,8 +427,8 @@ export function createStore(o) {
       for (const k of stale) await deleteProp(k);
       if (others.length === stale.length) {
         await putProp(mine, { writer, at: new Date().toISOString() });
-        const after = (await listKeys()).filter((k) => k.startsWith(LOCK_PREFIX) && k !== mine);
-        if (after.length === 0) return mine;
+        const keys = await listKeys();
+        if (!keys.some((k) => k.startsWith(LOCK_PREFIX) && k !== mine)) return { lock: mine, keys };
         await deleteProp(mine); // another session is claiming too: both step back, one wins later
       }
       if (Date.now() - t0 > Math.max(LOCK_WAIT_MS, 3 * lockStaleMs)) {
@@ -440,7 +440,8 @@ export function createStore(o) {
     }
   }
 
-  async function writeRecords(records) {
+  /** Writes records to their runs' chunks; `keys`: the property keys listed under the lock. */
+  async function writeRecords(records, keys) {
     const byRun = new Map();
     for (const rec of records) {
       const runId = rec?.runId;
@@ -448,13 +449,14 @@ export function createStore(o) {
       if (!byRun.has(runId)) byRun.set(runId, []);
       byRun.get(runId).push(`${JSON.stringify(rec)}\n`);
     }
-    const keys = await listKeys();
     for (const [runId, lines] of byRun) {
       const mine = keys.filter((k) => k.startsWith(`${AUDIT_PREFIX}${runId}.`) && AUDIT_KEY.test(k));
       let n = mine.length ? Number(mine[mine.length - 1].slice(-5)) : 1;
       let text = '';
       if (mine.length) {
-        const last = await getProp(chunkKey(runId, n));
+        // A run is written by one session only, so the text this session last wrote is current.
+        const cached = chunkCache.get(chunkKey(runId, n));
+        const last = cached?.mine ? cached : await getProp(chunkKey(runId, n));
         text = typeof last?.text === 'string' ? last.text : '';
       }
       let rest = lines.join('');
@@ -470,7 +472,7 @@ export function createStore(o) {
         text += rest.slice(0, take);
         rest = rest.slice(take);
         await putProp(chunkKey(runId, n), chunkValue(runId, n, text));
-        chunkCache.set(chunkKey(runId, n), { text, final: false });
+        chunkCache.set(chunkKey(runId, n), { text, final: false, mine: true });
         if (!rest) break;
         n++;
         text = '';
@@ -493,7 +495,7 @@ export function createStore(o) {
 
   async function doAppendTrail(tail, build) {
     await assertSafe('Saving the audit trail');
-    const lock = await acquireLock();
+    const { lock, keys } = await acquireLock();
     try {
       let head = await readHead();
       let newer = [];
@@ -515,7 +517,7 @@ export function createStore(o) {
       }
       const records = await build(newer);
       if (!records.length) return { newer, records };
-      await writeRecords(records);
+      await writeRecords(records, keys);
       // The lock must still be this session's before the head moves (a stalled session's lock is
       // removed by others after lockStaleMs).
       if ((await getProp(lock)) === undefined) {
