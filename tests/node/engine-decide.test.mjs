@@ -50,7 +50,8 @@ describe('decide: proceed', () => {
     const d = decided({ user: u, planned });
     assert.equal(d.code, 'decide.proceed');
     // jira-core-users matches the rule now but the preview did not show it; servicedesk is gone.
-    assert.deepEqual(d.action, { action: 'removeFromGroups', groups: ['jira-software-users'], rule: 'licence-180d' });
+    // Spelled as planned (Jira compares group names case-insensitively).
+    assert.deepEqual(d.action, { action: 'removeFromGroups', groups: ['Jira-Software-Users'], rule: 'licence-180d' });
   });
 });
 

@@ -38,7 +38,7 @@ pub struct DecidedAction {
     /// `"deactivate"` or `"removeFromGroups"`.
     pub action: &'static str,
     /// removeFromGroups: the groups the user is in now that the planned rule removes, and that
-    /// the plan listed (never more than the preview showed).
+    /// the plan listed (never more than the preview showed), spelled as the plan spelled them.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub groups: Option<Vec<String>>,
     pub rule: String,
@@ -478,12 +478,13 @@ pub fn decide(
     }
     let groups = match now.groups {
         Some(now_groups) => {
-            let planned_lower: rustc_hash::FxHashSet<String> =
-                planned.groups.iter().map(|g| g.to_lowercase()).collect();
+            // Spelled as the plan spelled them (Jira compares group names case-insensitively),
+            // so that what is carried out reads exactly as what the admin confirmed.
+            let planned_by_lower: rustc_hash::FxHashMap<String, &String> =
+                planned.groups.iter().map(|g| (g.to_lowercase(), g)).collect();
             let keep: Vec<String> = now_groups
                 .iter()
-                .filter(|g| planned_lower.contains(&g.to_lowercase()))
-                .cloned()
+                .filter_map(|g| planned_by_lower.get(&g.to_lowercase()).map(|p| p.to_string()))
                 .collect();
             if keep.is_empty() {
                 return skip(
@@ -674,7 +675,11 @@ mod tests {
         let planned = json!({"user": "fred", "action": "removeFromGroups", "groups": ["JIRA-SOFTWARE-USERS", "gone"], "rule": "licence"});
         let v = decide_with(u.clone(), planned);
         assert_eq!(code(&v), "decide.proceed", "{v}");
-        assert_eq!(v["action"]["groups"], json!(["jira-software-users"]));
+        assert_eq!(
+            v["action"]["groups"],
+            json!(["JIRA-SOFTWARE-USERS"]),
+            "spelled as planned"
+        );
 
         let planned = json!({"user": "fred", "action": "removeFromGroups", "groups": ["jira-servicedesk-users"], "rule": "licence"});
         assert_eq!(code(&decide_with(u, planned.clone())), "decide.nothingLeft");

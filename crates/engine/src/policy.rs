@@ -1105,7 +1105,10 @@ mod tests {
             ))
         };
         let (p, _) = with(r#"{"maxActionsPerRun":5}"#);
-        assert_eq!(p.map(|p| p.max_snapshot_age_minutes()), Some(DEFAULT_MAX_SNAPSHOT_AGE_MINUTES));
+        assert_eq!(
+            p.map(|p| p.max_snapshot_age_minutes()),
+            Some(DEFAULT_MAX_SNAPSHOT_AGE_MINUTES)
+        );
         let (p, _) = with(r#"{"maxActionsPerRun":5,"maxSnapshotAgeMinutes":15}"#);
         assert_eq!(p.map(|p| p.max_snapshot_age_minutes()), Some(15));
         for (value, code) in [
@@ -1144,9 +1147,7 @@ mod tests {
     #[test]
     fn caps_on_lists_and_texts() {
         let rule = r#"{"id":"r0","inactiveDays":1,"action":{"type":"review"}}"#;
-        let rules: Vec<String> = (0..=MAX_RULES)
-            .map(|i| rule.replace("r0", &format!("r{i}")))
-            .collect();
+        let rules: Vec<String> = (0..=MAX_RULES).map(|i| rule.replace("r0", &format!("r{i}"))).collect();
         let c = codes(&format!(
             r#"{{"version":1,"limits":{{"maxActionsPerRun":1}},"rules":[{}]}}"#,
             rules.join(",")

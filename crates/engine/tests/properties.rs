@@ -1,4 +1,4 @@
-//! Property tests: invariants of `plan` over generated policies and snapshots.
+//! Property tests: invariants of `plan` (and `decide` against it) over generated policies and snapshots.
 //!
 //! Inputs are generated as a small structured model (users, rules, protections, roles) that is
 //! rendered to JSON for the engine; the same model feeds an independent, deliberately naive
@@ -862,6 +862,81 @@ proptest! {
     #[test]
     fn independent_of_order_strict_mixed_spelling(c in case()) {
         prop_assert_eq!(run(&c, &c.users), run(&c, &shuffled_users(&c)));
+    }
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// (g) `decide` at the plan's own instant, with the snapshot's own data (half the time the
+    /// last login and creation date come from `previous`, as when the fresh read lacks them),
+    /// proceeds with exactly the planned action for every executable action of the plan, and
+    /// never proceeds for a rule and action the plan did not give the user.
+    #[test]
+    fn decide_agrees_with_plan(c in case()) {
+        let plan = plan_value(&run(&c, &c.users));
+        let policy = policy_json(&c).to_string();
+        let options = options_json(&c).to_string();
+        let roles = snapshot_json(&c, &c.users)["applicationRoles"].clone();
+        let planned: BTreeMap<String, &Value> = plan["actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| (a["user"].as_str().unwrap().to_lowercase(), a))
+            .collect();
+        let mut proceeded = 0;
+        for (i, u) in c.users.iter().enumerate() {
+            let key = format!("JIRAUSER{i}");
+            let mut fresh = user_json(u);
+            fresh["key"] = json!(key);
+            let mut previous = json!({});
+            if (c.shuffle_seed >> (i % 64)) & 1 == 1 {
+                for field in ["lastLogin", "created"] {
+                    if let Some(v) = fresh.as_object_mut().unwrap().remove(field) {
+                        previous[field] = v;
+                    }
+                }
+            }
+            let action_now = planned.get(&u.name.to_lowercase());
+            for r in &c.rules {
+                let action = match r.action {
+                    Action::Deactivate => "deactivate",
+                    Action::Remove(_) => "removeFromGroups",
+                    Action::Review => continue,
+                };
+                let expected = action_now.filter(|a| a["rule"] == r.id.as_str() && a["action"] == action);
+                let mut want = json!({ "user": u.name, "key": key, "action": action, "rule": r.id });
+                if action == "removeFromGroups" {
+                    want["groups"] = match expected {
+                        Some(a) => a["groups"].clone(),
+                        None if !u.groups.is_empty() => json!(u.groups),
+                        None => json!(["some-group"]),
+                    };
+                }
+                let input = json!({
+                    "user": fresh, "previous": previous, "planned": want,
+                    "applicationRoles": roles, "capturedAt": instant(c.as_of, false),
+                });
+                let out = engine::to_json(&engine::decide(&policy, &input.to_string(), &options));
+                let v: Value = serde_json::from_str(&out).unwrap();
+                prop_assert_eq!(&v["type"], "success", "{}", out);
+                let d = &v["value"];
+                match expected {
+                    Some(a) => {
+                        proceeded += 1;
+                        prop_assert_eq!(&d["code"], "decide.proceed", "{} {}: {}", u.name, r.id, d);
+                        let mut same = json!({ "action": action, "rule": r.id });
+                        if action == "removeFromGroups" {
+                            same["groups"] = a["groups"].clone();
+                        }
+                        prop_assert_eq!(&d["action"], &same);
+                    }
+                    None => prop_assert_eq!(&d["decision"], "skip", "{} {}: {}", u.name, r.id, d),
+                }
+            }
+        }
+        let executable = plan["counts"]["executable"].as_u64().unwrap();
+        prop_assert_eq!(proceeded, executable, "every executable action was decided once");
     }
 }
 
