@@ -218,6 +218,31 @@ test('run: over the limit is refused with no run button', { skip: skip || false 
   assert.deepEqual(errors, []);
 });
 
+test('run: a plan older than limits.maxSnapshotAgeMinutes is refused with Refresh data, which reads the users again and re-plans', { skip: skip || false }, async () => {
+  const before = truth();
+  const { page, errors } = await adminPage();
+  await page.clock.install(); // time flows; fastForward jumps it
+  await openView(page, 'run');
+  const n = parseNum(await page.textContent('#uc-run-executable'));
+  await page.fill('#uc-run-confirm-input', String(n));
+  // The admin leaves the confirmed plan open for two hours, then starts it.
+  await page.clock.fastForward('02:00:00');
+  await page.click('#uc-run-start');
+  await page.waitForSelector('#uc-run-expired');
+  assert.match(await page.textContent('#uc-run-expired'), /60 \(limits\.maxSnapshotAgeMinutes\)|maxSnapshotAgeMinutes/);
+  assert.deepEqual(diff(before, truth()), new Map(), 'nothing changed');
+  const refused = (await storedTrail('expired.jsonl')).records.filter((r) => r.type === 'runRefused');
+  assert.equal(refused.at(-1)?.reason, 'planExpired', 'the refusal is in the trail');
+  // Refresh data: the users are read again and the plan is new, so it may run.
+  await page.click('#uc-run-refresh');
+  await page.waitForSelector('#uc-run-confirm-input');
+  assert.equal(await settled(page), 'ready');
+  assert.equal(await page.locator('#uc-run-expired').count(), 0);
+  assert.equal(parseNum(await page.textContent('#uc-run-executable')), n);
+  assert.deepEqual(errors, []);
+  await page.context().close();
+});
+
 test('run: Stop finishes the requests in flight, starts nothing new, the trail records it; undo of the stopped run restores', { skip: skip || false }, async () => {
   const before = truth();
   const plan = await expectedPlan();
