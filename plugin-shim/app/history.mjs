@@ -271,7 +271,7 @@ export async function renderHistory(panel, ctx) {
         h('p', { class: 'uc-message-title' }, `${title}: ${num(list.length)}`), h('p', {}, explain),
         list.length ? h('ul', {}, list.map((x) => h('li', { dataset: { user: x.user ?? '' } }, row(x)))) : null);
       clear(out).append(
-        h('p', { dataset: { reconcileOk: String(r.ok) } }, r.ok
+        h('p', { dataset: { reconcileOk: String(r.ok), matched: String(r.matched.length) } }, r.ok
           ? `Jira\u2019s audit log agrees with this run: ${num(r.matched.length)} change(s) matched (${when(r.window?.from)} to ${when(r.window?.to)}).`
           : `Jira\u2019s audit log and this run disagree (${num(r.matched.length)} change(s) matched, ${when(r.window?.from)} to ${when(r.window?.to)}).`),
         block('forged', 'Forged', 'Changes the trail claims that Jira did not record.', r.forged, (x) => [h('strong', {}, x.user), ` — ${change(x)}`]),

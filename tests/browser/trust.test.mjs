@@ -185,6 +185,15 @@ test('a user who joined a protected group after the preview is not touched by a 
   assert.equal(records.some((r) => r.runId === runId && r.type === 'intent' && lc(r.user) === lc(victim)), false, 'no intent: nothing was sent for this user');
   assert.equal(truth().get(lc(victim)).active, before.get(lc(victim)).active);
   assert.equal(await page.getAttribute(`#uc-run-results tr[data-user="${victim}"]`, 'data-status'), 'skipped');
+  // History: Jira's audit log shows every change the run reports, and nothing it does not claim is forged.
+  await page.click('#uc-tab-history');
+  const card = page.locator(`.uc-run-card[data-run-id="${runId}"]`);
+  await card.locator('[data-reconcile]').click();
+  await card.locator('[data-reconcile="forged"]').waitFor();
+  const done = records.filter((r) => r.runId === runId && r.type === 'outcome' && r.status === 'done').length;
+  assert.ok(done > 0);
+  assert.equal(await card.locator('[data-reconcile="forged"]').getAttribute('data-count'), '0');
+  assert.equal(Number(await card.locator('[data-matched]').getAttribute('data-matched')), done, 'one Jira event per deactivation');
   assert.deepEqual(errors, []);
   await page.context().close();
 });
