@@ -100,7 +100,7 @@ fn plan_json_is_deterministic_and_round_trips() {
 // Fuzz regressions (fuzz/regressions/): every input must give an answer, never a panic.
 //
 // A file's name starts with its fuzz target (`parse_policy-`, `parse_snapshot-`, `plan-`,
-// `next_runs-`); it is replayed through the same calls as that target. Files whose name contains
+// `decide-`, `next_runs-`); it is replayed through the same calls as that target. Files whose name contains
 // `-bug-` reproduce an open engine bug: the replay of all files skips them, and each has its own
 // ignored test below until the engine is fixed.
 
@@ -133,6 +133,19 @@ fn replay(target: &str, data: &[u8]) {
             answers(&engine::plan(policy, snapshot, options));
             answers(&engine::dashboard(Some(policy), snapshot, options));
         }
+        "decide" => {
+            // As the decide fuzz target splits: `policy \0 input \0 options`, or the input alone.
+            let mut parts = text.splitn(3, '\0');
+            let first = parts.next().unwrap_or("");
+            let (policy, input) = match parts.next() {
+                Some(input) => (first, input),
+                None => (FUZZ_VALID_POLICY, first),
+            };
+            let options = parts
+                .next()
+                .unwrap_or(r#"{"asOf":"2026-11-27T00:00:00Z","actor":"admin"}"#);
+            answers(&engine::decide(policy, input, options));
+        }
         "next_runs" => {
             let mut parts = text.splitn(2, '\0');
             let policy = parts.next().unwrap_or("");
@@ -146,7 +159,7 @@ fn replay(target: &str, data: &[u8]) {
 fn replay_file(name: &str) {
     let path = regressions_dir().join(name);
     let data = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let target = ["parse_policy", "parse_snapshot", "plan", "next_runs"]
+    let target = ["parse_policy", "parse_snapshot", "plan", "decide", "next_runs"]
         .into_iter()
         .find(|t| name.starts_with(&format!("{t}-")))
         .unwrap_or_else(|| panic!("{name}: the name must start with a fuzz target"));
