@@ -97,6 +97,11 @@ export async function renderHistory(panel, ctx) {
           v.warnings.length ? h('ul', {}, v.warnings.map((w) => h('li', {}, w))) : null)
         : h('div', { class: 'uc-message uc-message-error', role: 'alert', dataset: { chain: 'broken' } }, h('p', { class: 'uc-message-title' }, 'The chain does not verify'),
           h('p', {}, `${v.error.message}. The ${num(v.records.length)} records before it are shown; nothing can be undone from this trail.`)),
+      audit.orphans?.length && source.kind === 'page'
+        ? h('div', { class: 'uc-message uc-message-warning', role: 'status', id: 'uc-history-orphans', dataset: { count: String(audit.orphans.length) } },
+          h('p', {}, `${num(audit.orphans.length)} record(s) stored in Jira are not part of the chain: left by an append that failed half-way, or hidden by moving the trail's head back. Reconcile the runs around them with Jira's audit log.`),
+          h('ul', {}, audit.orphans.slice(0, 20).map((r) => h('li', {}, `seq ${r.seq ?? '?'} · ${r.type ?? '?'} · run ${r.runId ?? '?'}${r.user ? ` · ${r.user}` : ''}`))))
+        : '',
       syncError && source.kind === 'page' ? h('div', { class: 'uc-message uc-message-warning', role: 'alert' }, h('p', {}, `The trail could not be read again from Jira: ${syncError.message}`)) : '',
       audit.loadError && source.kind === 'page'
         ? h('div', { class: 'uc-message uc-message-warning', id: 'uc-history-not-stored', dataset: { code: audit.loadError.code ?? '' } }, h('p', {}, String(audit.loadError.message)))

@@ -125,7 +125,7 @@ export function pageTrail(ctx) {
       const store = ctx.store ?? null;
       // Records are timed by Jira's clock (as the views estimate it from the snapshot, clockOffset
       // ms ahead of this browser's), so they line up with Jira's own audit log (reconcile.mjs).
-      const state = { store, savedInJira: false, loadError: null, account: null, kept: 'none', clockOffset: 0 };
+      const state = { store, savedInJira: false, loadError: null, account: null, kept: 'none', clockOffset: 0, orphans: [] };
       const now = () => new Date(Date.now() + (Number.isFinite(state.clockOffset) ? state.clockOffset : 0));
       let records = [];
       if (!store) {
@@ -136,7 +136,11 @@ export function pageTrail(ctx) {
           if (!state.account.ok) {
             throw Object.assign(new Error(`The audit trail cannot be kept in Jira. ${state.account.message} ${state.account.fix ?? ''}`.trim()), { code: 'store.unsafeAccount', problem: state.account.problem });
           }
-          const v = await chain.verifyText(toText(await store.loadAudit()));
+          const loaded = await store.loadAudit();
+          // Records in Jira that the head's chain does not reach: left by an append that failed
+          // half-way, or hidden by someone who moved the head back. Shown in History.
+          state.orphans = Array.isArray(loaded?.orphans) ? loaded.orphans : [];
+          const v = await chain.verifyText(toText(loaded));
           if (!v.ok) throw Object.assign(new Error(`The audit trail stored in Jira does not verify (${v.error.message}), so it is never extended.`), { code: 'trail.brokenInJira' });
           records = v.records;
           state.savedInJira = true;
