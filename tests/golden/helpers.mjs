@@ -87,7 +87,7 @@ export function rule(id, o = {}) {
   return { id, inactiveDays: 30, action: { type: 'deactivate' }, ...o };
 }
 
-const SOURCES = new Set(['policy', 'snapshot', 'options']);
+const SOURCES = new Set(['policy', 'snapshot', 'options', 'input']); // input: decide's input
 
 /** Asserts one well-formed Problem. */
 export function assertProblem(p, severity) {

@@ -10,7 +10,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { engine, assertEnvelope } from '../golden/helpers.mjs';
 
 const DIR = new URL('../contract/', import.meta.url);
-const CASE_KEYS = new Set(['name', 'clause', 'call', 'policy', 'policyText', 'snapshot', 'snapshotText', 'options', 'expect', 'was']);
+const CASE_KEYS = new Set(['name', 'clause', 'call', 'policy', 'policyText', 'snapshot', 'snapshotText', 'input', 'inputText', 'options', 'expect', 'was']);
 const EXPECT_KEYS = new Set(['type', 'value', 'errors', 'errorsInclude', 'warningsInclude', 'warningsExclude']);
 
 /** Every case file; throws (failing this test file) when the folder is missing or has none. */
@@ -40,10 +40,11 @@ function inputs(c, shared) {
   const text = {
     policy: c.policyText ?? JSON.stringify(c.policy),
     snapshot: c.snapshotText ?? (snapshot === undefined ? undefined : JSON.stringify(snapshot)),
+    input: c.inputText ?? (c.input === undefined ? undefined : JSON.stringify(c.input)),
     options: JSON.stringify(c.options ?? {}),
   };
-  const objects = c.policyText === undefined && c.snapshotText === undefined
-    ? { policy: c.policy, snapshot, options: c.options ?? {} }
+  const objects = c.policyText === undefined && c.snapshotText === undefined && c.inputText === undefined
+    ? { policy: c.policy, snapshot, input: c.input, options: c.options ?? {} }
     : null;
   return { text, objects };
 }
@@ -52,6 +53,7 @@ function call(c, i) {
   switch (c.call ?? 'plan') {
     case 'plan': return engine.plan(i.policy, i.snapshot, i.options);
     case 'validate': return engine.validate(i.policy, i.snapshot);
+    case 'decide': return engine.decide(i.policy, i.input, i.options);
     default: throw new Error(`unknown call ${c.call}`);
   }
 }
@@ -161,7 +163,7 @@ test('the projection rejects what differs (so no case can pass vacuously)', () =
 });
 
 test('engine.mjs exports the documented functions; version() is a non-empty string', () => {
-  for (const f of ['version', 'validate', 'plan', 'planJson', 'dashboard', 'planTier', 'nextRuns']) {
+  for (const f of ['version', 'validate', 'plan', 'planJson', 'dashboard', 'planTier', 'nextRuns', 'decide']) {
     assert.equal(typeof engine[f], 'function', f);
   }
   assert.equal(typeof engine.version(), 'string');

@@ -19,6 +19,8 @@ const CASE_KEYS: &[&str] = &[
     "policyText",
     "snapshot",
     "snapshotText",
+    "input",
+    "inputText",
     "options",
     "expect",
     "was",
@@ -142,6 +144,10 @@ fn run(c: &Case) -> Value {
             engine::to_json(&engine::plan(&policy, &s, &options))
         }
         "validate" => engine::to_json(&engine::validate(&policy, snapshot.as_deref())),
+        "decide" => {
+            let i = input(c, "input").unwrap_or_else(|| panic!("{}: decide needs an input", c.label));
+            engine::to_json(&engine::decide(&policy, &i, &options))
+        }
         other => panic!("{}: unknown call {other:?}", c.label),
     };
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: to_json gave no JSON: {e}", c.label))
