@@ -216,7 +216,9 @@ export async function renderHistory(panel, ctx) {
     const go = h('button', { type: 'button', class: 'uc-button uc-button-primary', dataset: { undoConfirm: user === undefined ? 'run' : 'user' }, disabled: true }, user === undefined ? 'Undo run' : `Undo ${user}`);
     const cancel = h('button', { type: 'button', class: 'uc-button uc-button-link' }, 'Cancel');
     const keep = h('input', { type: 'checkbox', dataset: { undoDownloadOnly: runId } });
-    const needsChoice = source.kind === 'page' && !audit.savedInJira;
+    // Recorded anywhere but in Jira (an imported file, or a page whose trail cannot be kept there):
+    // only with the admin's explicit choice.
+    const needsChoice = source.kind === 'file' || !audit.savedInJira;
     const ready = () => input.value.trim().replace(/[,\s]/g, '') === String(n) && (!needsChoice || keep.checked);
     const update = () => { go.disabled = !ready(); };
     input.addEventListener('input', update);
@@ -228,7 +230,9 @@ export async function renderHistory(panel, ctx) {
       h('p', { class: 'uc-message-title' }, `Undo ${user === undefined ? `run ${runId}` : `${user} in run ${runId}`}: ${num(n)} user(s) will be restored`),
       list,
       work.refused.length ? tampering(work.refused) : null,
-      needsChoice ? h('p', {}, h('label', { class: 'uc-check' }, keep, ' The audit trail cannot be kept in Jira: keep it as a download only')) : null,
+      needsChoice ? h('p', {}, h('label', { class: 'uc-check' }, keep, source.kind === 'file'
+        ? ' This undo is recorded in the imported trail, not in Jira: keep the trail as a download only'
+        : ' The audit trail cannot be kept in Jira: keep it as a download only')) : null,
       h('p', {}, h('label', {}, `To confirm, type the number of users (${num(n)}): `, input), ' ', go, ' ', cancel));
     input.focus();
   }
