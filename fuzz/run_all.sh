@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 secs="${SECONDS_PER_TARGET:-360}"
-for t in ${TARGETS:-parse_policy parse_snapshot plan next_runs}; do
+for t in ${TARGETS:-parse_policy parse_snapshot plan next_runs decide}; do
   mkdir -p "corpus/$t"
   cargo +nightly fuzz run "$t" "corpus/$t" "seeds/$t" -- \
     -max_total_time="$secs" -rss_limit_mb=2048 -max_len=65536 -timeout=10 \
