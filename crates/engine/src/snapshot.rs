@@ -391,9 +391,16 @@ impl<'a> Parsed<'a> {
             },
         };
         let mut gids: Vec<u32> = Vec::with_capacity(u.groups.len());
+        // A linear scan is fastest for the few dozen groups a user has; a set keeps a hostile
+        // user with a million groups from costing a million squared.
+        let mut seen: Option<rustc_hash::FxHashSet<u32>> = (u.groups.len() > 64).then(Default::default);
         for g in &u.groups {
             if let Some(id) = groups.intern(&g.0) {
-                if !gids.contains(&id) {
+                let new = match seen.as_mut() {
+                    Some(set) => set.insert(id),
+                    None => !gids.contains(&id),
+                };
+                if new {
                     gids.push(id);
                 }
             }
@@ -493,9 +500,10 @@ fn build(raw: Parsed<'_>) -> Result<Snapshot<'_>, Vec<Problem>> {
             ),
         ));
     }
-    let mut roles: Vec<Role> = Vec::with_capacity(raw_roles.len());
+    let mut roles: Vec<Role> = Vec::with_capacity(raw_roles.len().min(MAX_ROLES));
+    let mut keys: rustc_hash::FxHashSet<String> = rustc_hash::FxHashSet::default();
     for (i, r) in raw_roles.into_iter().enumerate() {
-        if roles.iter().any(|x| x.key == r.key) {
+        if !keys.insert(r.key.to_string()) {
             problems.push(Problem::error(
                 Source::Snapshot,
                 Code::SnapshotDuplicateRole,
@@ -635,5 +643,17 @@ mod tests {
         let e = parse_snapshot("[]").err().unwrap_or_default();
         assert_eq!(e[0].code, "snapshot.invalid");
         assert!(e[0].message.contains("must be an object"), "{}", e[0].message);
+    }
+
+    #[test]
+    fn many_groups_are_deduplicated_like_few() {
+        let groups: Vec<String> = (0..200).map(|i| format!("\"G{}\"", i % 80)).collect();
+        let text = format!(
+            r#"{{"users":[{{"name":"u","active":true,"groups":[{}]}}]}}"#,
+            groups.join(",")
+        );
+        let s = parse_snapshot(&text).expect("valid");
+        assert_eq!(s.users[0].groups.len(), 80);
+        assert_eq!(s.groups.len(), 80);
     }
 }
