@@ -479,6 +479,28 @@ export type Decision =
   | { decision: 'skip'; code: Exclude<DecisionCode, 'decide.proceed'>; reason: string; action?: undefined };
 
 // ---------------------------------------------------------------------------------------------
+// removableGroups
+
+export interface RemovableGroupsInput {
+  /** The group names to ask about (e.g. the groups an undo would add back). */
+  groups: string[];
+  /** The run's application-role groups: the read-only fallback removes them. */
+  roleGroups?: string[];
+}
+export interface GroupAllowance {
+  /** As given. */
+  group: string;
+  allowed: boolean;
+  /** Why, when allowed: `rule licence-180d removes "jira-*-users"` (the first rule and pattern that match),
+   *  or "application-role group (read-only fallback)". */
+  by?: string;
+}
+export interface RemovableGroups {
+  /** One entry per group asked about, in the order given. */
+  groups: GroupAllowance[];
+}
+
+// ---------------------------------------------------------------------------------------------
 // Functions
 
 export function version(): string;
@@ -491,3 +513,5 @@ export function planTier(policy: PolicyInput, snapshot: SnapshotInput, options: 
 export function nextRuns(policy: PolicyInput, options: string | NextRunsOptions): Result<NextRuns>;
 /** Decides again for one user just before the change: proceed (with exactly what to do) or skip, and why. */
 export function decide(policy: PolicyInput, input: string | DecideInput, options: string | DecideOptions): Result<Decision>;
+/** Which of `groups` a run under this policy was allowed to remove (a rule's removeFromGroups pattern, or the read-only fallback's role groups). */
+export function removableGroups(policy: PolicyInput, input: string | RemovableGroupsInput): Result<RemovableGroups>;

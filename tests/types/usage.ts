@@ -220,6 +220,14 @@ const review: DecideInput = { user: decideInput.user, planned: { user: 'fred', a
 show(noGroups, review);
 engine.decide(JSON.stringify(policy), JSON.stringify(decideInput), JSON.stringify({ asOf: '2026-11-27T00:10:00Z' }));
 
+// ---- removableGroups -------------------------------------------------------------------------
+const removableAnswer = engine.removableGroups(policy, { groups: ['jira-software-users'], roleGroups: ['jira-users'] });
+if (removableAnswer.type === 'success') {
+  for (const g of removableAnswer.value.groups) show(g.group, g.allowed, g.by ?? 'not allowed');
+}
+// @ts-expect-error groups is required
+engine.removableGroups(policy, { roleGroups: [] });
+
 // ---- errors ----------------------------------------------------------------------------------
 try {
   engine.validate(JSON.stringify(policy));

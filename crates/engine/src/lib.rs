@@ -12,6 +12,7 @@ pub mod pattern;
 pub mod plan;
 pub mod policy;
 pub mod problem;
+pub mod removable;
 pub mod schedule;
 pub mod snapshot;
 pub mod tier;
@@ -19,6 +20,7 @@ pub mod time;
 pub mod zone;
 
 mod checks;
+mod group_input;
 mod options;
 
 pub use code::{Code, Kind};
@@ -26,6 +28,7 @@ pub use dashboard::{Dashboard, DashboardOptions, Thresholds};
 pub use plan::{Plan, PlanOptions};
 pub use policy::{parse_policy, Policy};
 pub use problem::{Outcome, Problem, Severity, Source};
+pub use removable::removable_groups;
 pub use snapshot::{parse_snapshot, Snapshot};
 pub use tier::{Target, TierOptions, TierPlan};
 

@@ -128,3 +128,12 @@ pub fn next_runs(policy: JsValue, options: JsValue) -> Result<JsValue, JsValue> 
     let o = options_text(&options)?;
     to_js(engine::to_json(&engine::next_runs(&p, &o)))
 }
+
+/// `removableGroups(policy, {groups, roleGroups?})` → `{groups: [{group, allowed, by?}]}`: which of
+/// `groups` a run under this policy was allowed to remove (undo and resume act on no other).
+#[wasm_bindgen(js_name = removableGroups)]
+pub fn removable_groups(policy: JsValue, input: JsValue) -> Result<JsValue, JsValue> {
+    let p = text(&policy, "policy")?;
+    let i = text(&input, "input")?;
+    to_js(engine::to_json(&engine::removable_groups(&p, &i)))
+}
