@@ -328,7 +328,8 @@ pub fn next_runs(policy: &str, options: &str) -> Outcome<NextRuns> {
 pub fn to_json<T: Serialize>(outcome: &Outcome<T>) -> String {
     serde_json::to_string(outcome).unwrap_or_else(|e| {
         format!(
-            r#"{{"type":"failure","errors":[{{"code":"internal.serialize","path":"","message":{},"source":"options","severity":"error"}}],"warnings":[]}}"#,
+            r#"{{"type":"failure","errors":[{{"code":"{}","path":"","message":{},"source":"options","severity":"error"}}],"warnings":[]}}"#,
+            Code::InternalSerialize.as_str(),
             serde_json::Value::String(e.to_string())
         )
     })
