@@ -13,7 +13,8 @@ import { fakeHost } from '../fixtures/runner/fake-host.mjs';
 import { world, AS_OF } from '../fixtures/runner/world.mjs';
 import { startRun, resumeRun, makePlan } from '../../plugin-shim/src/runner/run.mjs';
 import { planItems } from '../../plugin-shim/src/runner/items.mjs';
-import { executeItems, roleGroupsOf } from '../../plugin-shim/src/runner/executor.mjs';
+import { executeItems, roleGroupsOf, makeDecider, executePlan, createMemoryTrail } from '../../plugin-shim/src/runner/executor.mjs';
+import { sha256Hex } from '../../plugin-shim/src/runner/hash.mjs';
 import { undoRun } from '../../plugin-shim/src/runner/undo.mjs';
 import { openTrail, readTrail } from '../../plugin-shim/src/runner/trail.mjs';
 import { indexRuns } from '../../plugin-shim/src/runner/report.mjs';
@@ -53,6 +54,15 @@ function noDuplicates(mutations) {
     assert.ok(!seen.has(k), `action executed twice: ${k}`);
     seen.add(k);
   }
+}
+
+/** The runStarted record of a run of `plan` made now (what executePlan writes). */
+async function startedRecord(runId, plan, snap, policyText = POLICY_TEXT) {
+  return {
+    type: 'runStarted', runId, who: { actor: 'admin' }, policy: { hash: await sha256Hex(policyText), path: null, text: policyText },
+    jira: 'https://jira.test', asOf: plan.asOf, counts: plan.counts, limit: plan.limit,
+    snapshot: { capturedAt: new Date().toISOString(), users: snap.users.length }, options: { concurrency: 2 },
+  };
 }
 
 async function runWithFake(host, o = {}) {
@@ -126,36 +136,67 @@ test('run: with 35% dropped connections (before and after the change) every user
   }
 });
 
-test('execute: vanished, already inactive and no-longer-in-group users are skipped with the reason', async () => {
+test('execute: vanished, already inactive and no-longer-in-group users are skipped with the engine\'s reason; nothing announced', async () => {
   const snap = world();
   const host = fakeHost({ snapshot: snap });
+  const { plan } = makePlan(engine, POLICY_TEXT, snap, { asOf: AS_OF, actor: 'admin' });
   host.users.delete('bob');
   host.users.get('erin').active = false;
   host.users.get('dave').groups = ['contractors'];
   const dir = tmp();
   const trail = await openTrail(join(dir, 't.jsonl'));
-  const items = [
-    { i: 1, user: 'bob', action: 'deactivate', rule: 'r', reasons: [] },
-    { i: 2, user: 'erin', action: 'deactivate', rule: 'r', reasons: [] },
-    { i: 3, user: 'dave', action: 'removeFromGroups', groups: ['jira-servicedesk-users'], rule: 'r', reasons: [] },
-  ];
+  const items = planItems(plan, snap).filter((it) => ['bob', 'erin', 'dave'].includes(it.user));
+  assert.deepEqual(items.map((it) => [it.user, it.action]), [['bob', 'deactivate'], ['dave', 'removeFromGroups'], ['erin', 'deactivate']]);
+  const decide = makeDecider({ engine, policyText: POLICY_TEXT, actor: 'admin', capturedAt: snap.capturedAt, now: () => Date.parse(AS_OF) });
   const seen = [];
-  const totals = await executeItems({ host, trail, runId: 'r1', items, onOutcome: (o) => seen.push(o) });
+  const totals = await executeItems({ host, trail, runId: 'r1', items, decide, onOutcome: (o) => seen.push(o) });
   await trail.close();
   assert.deepEqual(totals, { done: 0, failed: 0, skipped: 3 });
-  const why = Object.fromEntries(seen.map((o) => [o.user, o.reason]));
-  assert.match(why.bob, /vanished/);
-  assert.equal(why.erin, 'already inactive');
-  assert.match(why.dave, /no longer in jira-servicedesk-users/);
+  const by = Object.fromEntries(seen.map((o) => [o.user, o]));
+  assert.match(by.bob.reason, /vanished/);
+  assert.equal(by.bob.code, 'runner.vanished');
+  assert.equal(by.erin.code, 'decide.inactive');
+  // Without jira-*-users, dave is no longer licence-180d's: the engine names the rule that now selects him.
+  assert.equal(by.dave.code, 'decide.otherRule');
+  for (const o of seen) assert.ok(typeof o.reason === 'string' && o.reason.length > 0, `${o.user} has the engine's words`);
   assert.equal(host.mutations.length, 0);
   assert.equal(trail.records.filter((r) => r.type === 'intent').length, 0, 'nothing was about to be done');
+});
+
+test('execute: the engine decides again per user before each write; a plan older than its limit is refused', async () => {
+  const snap = world();
+  const host = fakeHost({ snapshot: snap });
+  const { plan } = makePlan(engine, POLICY_TEXT, snap, { asOf: AS_OF, actor: 'admin' });
+  // Between the plan and the write: ivan logs in, nina joins a protected group.
+  host.users.get('ivan').lastLogin = AS_OF;
+  host.users.get('nina').groups.push('jira-administrators');
+  const trail = createMemoryTrail([]);
+  const common = { host, plan, trail, engine, who: { actor: 'admin' }, policyText: POLICY_TEXT, snapshotData: snap, roleGroups: roleGroupsOf(snap) };
+  // capturedAt of the fixture is AS_OF: two hours later the plan is stale.
+  const late = executePlan({ ...common, snapshot: { capturedAt: AS_OF, users: snap.users.length }, now: () => Date.parse(AS_OF) + 2 * 3600_000 });
+  await assert.rejects(late, (e) => e.code === 'refused.planExpired' && /limits\.maxSnapshotAgeMinutes \(60\)/.test(e.message) && /plan again/.test(e.message));
+  assert.deepEqual(trail.records.map((r) => [r.type, r.reason]), [['runRefused', 'planExpired']]);
+  assert.equal(host.requests.length, 0, 'nothing was read or written');
+  const res = await executePlan({ ...common, snapshot: { capturedAt: AS_OF, users: snap.users.length }, now: () => Date.parse(AS_OF) + 60_000 });
+  const by = Object.fromEntries(res.outcomes.map((o) => [o.user, o]));
+  assert.equal(by.ivan.status, 'skipped');
+  assert.equal(by.ivan.code, 'decide.notSelected');
+  assert.equal(by.nina.status, 'skipped');
+  assert.equal(by.nina.code, 'decide.protected');
+  assert.equal(by.bob.status, 'done');
+  assert.ok(!host.mutations.some((m) => m.user === 'ivan' || m.user === 'nina'));
+  const started = trail.records.find((r) => r.type === 'runStarted');
+  assert.equal(started.policy.text, POLICY_TEXT);
+  assert.equal(started.policy.hash, await sha256Hex(POLICY_TEXT));
+  const intent = trail.records.find((r) => r.type === 'intent' && r.user === 'bob');
+  assert.equal(intent.decided, 'decide.proceed');
 });
 
 test('resume: an intent without an outcome is settled from Jira; outcomes are never repeated', async () => {
   const snap = world({ extra: 6 });
   const host = fakeHost({ snapshot: snap });
   const { plan } = makePlan(engine, POLICY_TEXT, snap, { asOf: AS_OF, actor: 'admin' });
-  const items = planItems(plan);
+  const items = planItems(plan, snap);
   const exec = items.filter((it) => it.action !== 'review');
   const dir = tmp();
   const auditPath = join(dir, 'audit.jsonl');
@@ -163,7 +204,7 @@ test('resume: an intent without an outcome is settled from Jira; outcomes are ne
   // one intent whose request never reached Jira, one fallback intent whose removal was applied.
   const trail = await openTrail(auditPath);
   const runId = 'run-crashed';
-  await trail.append({ type: 'runStarted', runId, who: { actor: 'admin' }, policy: { hash: 'x' }, jira: 'https://jira.test', options: { concurrency: 2 } });
+  await trail.append(await startedRecord(runId, plan, snap));
   await trail.append({ type: 'planned', runId, items, protected: [], roleGroups: roleGroupsOf(snap) });
   const [a, b, c] = exec.filter((it) => it.action === 'deactivate' && it.user !== 'lars');
   const larsItem = exec.find((it) => it.user === 'lars');
@@ -179,7 +220,7 @@ test('resume: an intent without an outcome is settled from Jira; outcomes are ne
   await trail.close();
   const before = host.mutations.length;
 
-  const res = await resumeRun({ host, auditPath, runId });
+  const res = await resumeRun({ host, engine, auditPath, runId, confirm: async () => {} });
   const after = host.mutations.slice(before);
   assert.ok(!after.some((m) => [a.user, b.user, 'lars'].includes(m.user)), 'nothing done before the crash is sent again');
   assert.ok(after.some((m) => m.user === c.user && m.op === 'deactivate'), 'an intent that never reached Jira is redone');
@@ -197,7 +238,7 @@ test('resume: an intent without an outcome is settled from Jira; outcomes are ne
   await runWithFake(clean);
   assert.deepEqual(stateOf([...host.users.values()]), stateOf([...clean.users.values()]));
   // Resuming a finished run does nothing.
-  const again = await resumeRun({ host, auditPath, runId });
+  const again = await resumeRun({ host, engine, auditPath, runId, confirm: async () => {} });
   assert.equal(again.already, true);
 });
 
@@ -208,14 +249,14 @@ test('undo: restores what the run changed (deactivations and removed groups, fal
   const res = await runWithFake(host);
   assert.notDeepEqual(stateOf([...host.users.values()]), original);
   // One user first, then the rest.
-  const one = await undoRun({ host, auditPath: res.auditPath, runId: res.runId, user: 'BOB', jira: 'https://jira.test', confirm: async () => {} });
+  const one = await undoRun({ host, engine, auditPath: res.auditPath, runId: res.runId, user: 'BOB', jira: 'https://jira.test', confirm: async () => {} });
   assert.deepEqual(one.totals, { done: 1, failed: 0, skipped: 0 });
   assert.equal(host.users.get('bob').active, true);
-  const rest = await undoRun({ host, auditPath: res.auditPath, runId: res.runId, jira: 'https://jira.test', confirm: async () => {} });
+  const rest = await undoRun({ host, engine, auditPath: res.auditPath, runId: res.runId, jira: 'https://jira.test', confirm: async () => {} });
   assert.equal(rest.totals.failed, 0);
   assert.deepEqual(stateOf([...host.users.values()]), original);
   const n = host.mutations.length;
-  const third = await undoRun({ host, auditPath: res.auditPath, runId: res.runId, jira: 'https://jira.test', confirm: async () => {} });
+  const third = await undoRun({ host, engine, auditPath: res.auditPath, runId: res.runId, jira: 'https://jira.test', confirm: async () => {} });
   assert.equal(third.nothing, true);
   assert.equal(host.mutations.length, n);
   const { records } = await readTrail(res.auditPath);
@@ -247,7 +288,7 @@ test('daemon: a schedule runs only its rules; --once runs the next due schedule;
   const host = fakeHost({ snapshot: world() });
   const runSchedule = (id, slot, text, auditPath, asOf) => {
     calls.push({ id, slot, asOf });
-    return startRun({ host, engine, policyText: text, policyHashText: POLICY_TEXT, schedule: id, jira: 'https://jira.test', auditPath, asOf, confirm: async () => {} });
+    return startRun({ host, engine, policyText: text, schedule: id, jira: 'https://jira.test', auditPath, asOf, confirm: async () => {} });
   };
   const lines = [];
   const code = await runDaemon({ policyText: POLICY_TEXT, engine, auditDir: dir, stateDir: dir, once: true, now: AS_OF, runSchedule, print: (l) => lines.push(JSON.parse(l)) });
@@ -594,7 +635,10 @@ test('e2e: kill -9 in mid-run, then run --resume: the same end state as an unint
     const plan = mid.records.find((x) => x.type === 'planned');
     assert.ok(doneBefore < plan.items.filter((i) => i.action !== 'review').length);
 
-    const resumed = await cli(['run', '--resume', runId, '--jira', sb.url, '--audit', audit], { token: sb.token });
+    const unconfirmed = await cli(['run', '--resume', runId, '--jira', sb.url, '--audit', audit], { token: sb.token });
+    assert.equal(unconfirmed.code, 3, 'resuming needs a confirmation, as a run does');
+    assert.match(unconfirmed.err, /no terminal to ask on; pass --yes/);
+    const resumed = await cli(['run', '--resume', runId, '--jira', sb.url, '--audit', audit, '--yes'], { token: sb.token });
     assert.equal(resumed.code, 0, resumed.err + resumed.out);
     assert.match(resumed.out, new RegExp(`resumed run ${runId}`));
     const uninterrupted = await cli(['run', '--policy', POLICY, '--jira', ref.url, '--yes', '--audit', join(dir, 'ref.jsonl'), '--as-of', AS_OF, '--readonly-fallback', 'skip'], { token: ref.token });

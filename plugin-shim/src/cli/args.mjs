@@ -113,7 +113,7 @@ export const COMMANDS = {
   },
   run: {
     summary: 'plan, confirm and carry out a policy in Jira DC, with an audit trail',
-    synopsis: 'run --policy FILE --jira URL [--yes] [--audit FILE] [--actor NAME] | run --resume RUN_ID --jira URL [--audit FILE]',
+    synopsis: 'run --policy FILE --jira URL [--yes] [--audit FILE] [--actor NAME] | run --resume RUN_ID --jira URL [--audit FILE] [--yes]',
     options: {
       policy,
       jira: { type: 'string', arg: 'URL', help: 'the Jira base URL (token in USER_CLEANUP_TOKEN)' },

@@ -1,23 +1,28 @@
 // Carrying out a plan against a host (browser-safe: no Node imports). Used by the Node runner
-// (run, run --resume, the daemon) and by the admin page (Run view), so both write the same audit
-// trail. A trail ("audit sink") is any object with `append(fields) → Promise<sealed record>` and
-// `records` (the records so far): trail.mjs keeps it in an fsync'd file, memory-trail.mjs in memory.
+// (run, run --resume, the daemon) and by the admin page (Run view): the same code path writes the
+// same audit trail. A trail ("audit sink") is any object with `append(fields) → Promise<sealed
+// record>` and `records` (the records so far): trail.mjs keeps it in an fsync'd file,
+// memory-trail.mjs in memory.
 //
 // Per item (one planned user):
-//   1. re-read the user (host.getUser): vanished → skipped; inactive → skipped (only active users
-//      are actioned); removeFromGroups with none of the groups left → skipped.
-//   2. append `intent` — 3. call the host — 4. append `outcome` (done | failed | skipped).
+//   1. read the user again (host.getUser): vanished → skipped.
+//   2. decide again (decide.mjs → the engine's `decide`) with the fresh user: skip → skipped with
+//      the engine's code and reason, nothing written; a failure → failed with the engine's message.
+//   3. append `intent` — 4. call the host — 5. append `outcome` (done | failed | skipped).
 // Retries live in one layer each: reads are retried by the host adapter (http.mjs), never again
-// here. Writes are not retried by the adapter used for writes (a 429 excepted): a write that may
-// or may not have been applied (network, 5xx) is retried here, and only after reading the user
-// shows it did not take effect, so an action is never sent again once Jira shows it.
+// here. The adapter used for writes does not retry them (a 429 excepted): a write that may or may
+// not have been applied (network, 5xx) is retried here, and only after reading the user shows it
+// did not take effect, so an action is never sent again once Jira shows it.
 // On resume, an intent without an outcome is settled the same way: by looking at the user.
-// Stop (an AbortSignal): nothing new starts, requests in flight finish and are recorded, every
-// wait ends at once, then `runStopped` and `runFinished {stopped: true}` close the run.
+// Stop (an AbortSignal): nothing new starts and every wait before something new would be sent ends
+// at once (an item whose first read was cut short is "not started"); a write already sent finishes,
+// is checked and recorded. Then `runStopped` and `runFinished {stopped: true}` close the run.
 import { indexRuns } from './report.mjs';
 import { hasGroup } from './names.mjs';
 import { EXECUTABLE, planItems } from './items.mjs';
 import { newRunId } from './run-id.mjs';
+import { sha256Hex } from './hash.mjs';
+import { makeDecider, planAge, clockMs } from './decide.mjs';
 
 /** Waits `ms`, or less when `signal` aborts; resolves true when it was cut short. */
 function pause(ms, signal) {
@@ -43,19 +48,21 @@ function hostFailure(e) {
   return { ok: false, code: e?.code ?? 'host.network', status: e?.status, reason: e?.message ?? String(e) };
 }
 
+const refusal = (message, code, extra = {}) => Object.assign(new Error(message), { code, ...extra });
+
 /**
  * @param {object} o
  * @param {object} o.host          the host adapter
- * @param {object} o.trail         an open trail (trail.mjs)
+ * @param {object} o.trail         an open trail
  * @param {string} o.runId
- * @param {object[]} o.items       planned items `{i, user, action, groups?, rule, reasons}` to carry out (executable only)
+ * @param {object[]} o.items       planned items (planItems) to carry out (executable only)
+ * @param {(item, user) => {decision, code, reason, action?}} o.decide  decide.mjs makeDecider()
  * @param {Map<number, object>} [o.pending]  item → its last intent without an outcome (resume)
  * @param {string[]} [o.roleGroups]          application-role groups (read-only fallback)
  * @param {'remove-licence-groups'|'skip'} [o.readonlyFallback]
  * @param {number} [o.concurrency]
  * @param {(outcome: object) => void} [o.onOutcome]
- * @param {AbortSignal} [o.signal]  Stop: no new item starts once aborted; items in flight finish
- *                                   (their requests complete and their outcome is recorded)
+ * @param {AbortSignal} [o.signal]  Stop
  * @returns {Promise<{done: number, failed: number, skipped: number}>}
  */
 export async function executeItems({
@@ -63,6 +70,7 @@ export async function executeItems({
   trail,
   runId,
   items,
+  decide,
   pending = new Map(),
   roleGroups = [],
   readonlyFallback = 'remove-licence-groups',
@@ -72,14 +80,14 @@ export async function executeItems({
   onOutcome = () => {},
   signal = null,
 }) {
+  if (typeof decide !== 'function') throw new Error('executeItems needs decide(item, user): every write is decided again by the engine');
   const totals = { done: 0, failed: 0, skipped: 0 };
-  const ctx = { host, retries, backoffMs };
   let aborted = null;
 
-  // One read: the host adapter already retried it (and its waits end when `signal` aborts).
-  const readUser = async (name) => {
+  // One read: the host adapter already retried it. With `stop`, Stop ends it (and its waits).
+  const readUser = async (name, stop = null) => {
     try {
-      return { user: await host.getUser(name, { signal }) };
+      return { user: await host.getUser(name, stop ? { signal: stop } : undefined) };
     } catch (e) {
       return { error: e };
     }
@@ -96,6 +104,7 @@ export async function executeItems({
       }
       if (res?.ok) return res;
       if (!isTransient(res) && res.code !== 'host.notFound') return res;
+      // The check belongs to the write already sent: it finishes even after Stop.
       const seen = await readUser(name);
       if (seen.user && achieved(seen.user)) return { ok: true, confirmed: true };
       if (seen.user === null) return { ok: false, code: 'host.notFound', status: 404, reason: 'the user no longer exists in Jira' };
@@ -115,6 +124,8 @@ export async function executeItems({
     hostStatus: res.status,
   });
 
+  const observed = (user) => ({ active: user.active, groups: user.groups, ...(user.key != null ? { key: user.key } : {}) });
+
   const removeGroups = async (item, groups, already = []) => {
     const removed = [...already];
     for (const g of groups) {
@@ -125,8 +136,8 @@ export async function executeItems({
     return { status: 'done', effects: { groupsRemoved: removed } };
   };
 
-  const deactivate = async (item, user) => {
-    await record('intent', item, { action: 'deactivate', reasons: item.reasons, observed: { active: user.active, groups: user.groups } });
+  const deactivate = async (item, user, d) => {
+    await record('intent', item, { action: 'deactivate', decided: d.code, reasons: item.reasons, observed: observed(user) });
     const res = await mutate(item.user, () => host.deactivate(item.user), (u) => u.active === false);
     if (res.ok) return { action: 'deactivate', status: 'done', effects: { deactivated: true }, confirmed: res.confirmed };
     if (res.code !== 'host.readOnlyDirectory') return { action: 'deactivate', ...failedFields(res) };
@@ -155,20 +166,35 @@ export async function executeItems({
     return { action: 'removeFromGroups', fallback: true, ...out, reason: out.reason ?? `fallback: read-only directory (${res.reason}); removed from the licence groups` };
   };
 
-  const fresh = async (item) => {
-    const seen = await readUser(item.user);
-    if (seen.error) return { action: item.action, status: 'failed', reason: `could not read the user: ${seen.error.message ?? seen.error}`, code: seen.error.code ?? 'host.network' };
-    const user = seen.user;
-    if (!user) return { action: item.action, status: 'skipped', reason: 'vanished: the user no longer exists in Jira' };
-    if (!user.active) return { action: item.action, status: 'skipped', reason: 'already inactive' };
-    if (item.action === 'deactivate') return deactivate(item, user);
-    if (item.action === 'removeFromGroups') {
-      const groups = (item.groups ?? []).filter((g) => hasGroup(user.groups, g));
-      if (groups.length === 0) return { action: item.action, status: 'skipped', reason: `no longer in ${(item.groups ?? []).join(', ')}` };
-      await record('intent', item, { action: 'removeFromGroups', groups, reasons: item.reasons, observed: { active: user.active, groups: user.groups } });
-      return { action: 'removeFromGroups', ...(await removeGroups(item, groups)) };
+  /** The engine's answer for this item and user, checked against the plan (an answer outside it is refused). */
+  const decided = (item, user) => {
+    const d = decide(item, user);
+    if (d.decision === 'skip') return { out: { action: item.action, status: 'skipped', reason: d.reason, code: d.code } };
+    if (d.decision !== 'proceed') return { out: { action: item.action, status: 'failed', reason: d.reason, code: d.code } };
+    const act = d.action ?? {};
+    const outside = (act.groups ?? []).filter((g) => !hasGroup(item.groups, g));
+    if (act.action !== item.action || outside.length) {
+      return { out: { action: item.action, status: 'failed', code: 'runner.outsidePlan', reason: `the engine answered ${act.action}${outside.length ? ` of ${outside.join(', ')}` : ''}, which the plan did not hold; nothing was done` } };
     }
-    return { action: item.action, status: 'skipped', reason: `unknown action ${item.action}` };
+    return { d };
+  };
+
+  /** null: Stop came before anything was sent (not started). */
+  const fresh = async (item) => {
+    const seen = await readUser(item.user, signal);
+    if (seen.error) {
+      if (signal?.aborted) return null;
+      return { action: item.action, status: 'failed', reason: `could not read the user: ${seen.error.message ?? seen.error}`, code: seen.error.code ?? 'host.network' };
+    }
+    const user = seen.user;
+    if (!user) return { action: item.action, status: 'skipped', reason: 'vanished: the user no longer exists in Jira', code: 'runner.vanished' };
+    const { d, out } = decided(item, user);
+    if (out) return out;
+    if (item.action === 'deactivate') return deactivate(item, user, d);
+    const groups = d.action.groups ?? [];
+    if (groups.length === 0) return { action: item.action, status: 'skipped', reason: d.reason ?? 'no group left to remove', code: d.code };
+    await record('intent', item, { action: 'removeFromGroups', groups, decided: d.code, reasons: item.reasons, observed: observed(user) });
+    return { action: 'removeFromGroups', ...(await removeGroups(item, groups)) };
   };
 
   // An intent without an outcome (the process died): did the action take effect?
@@ -176,18 +202,23 @@ export async function executeItems({
     const seen = await readUser(item.user);
     if (seen.error) return { action: intent.action, status: 'failed', reason: `could not read the user: ${seen.error.message ?? seen.error}`, resumed: true };
     const user = seen.user;
-    if (!user) return { action: intent.action, status: 'skipped', reason: 'vanished: the user no longer exists in Jira', resumed: true };
+    if (!user) return { action: intent.action, status: 'skipped', reason: 'vanished: the user no longer exists in Jira', code: 'runner.vanished', resumed: true };
     if (intent.action === 'deactivate') {
       if (user.active === false) return { action: 'deactivate', status: 'done', effects: { deactivated: true }, resumed: true };
-      return { ...(await fresh(item)), resumed: true };
+      const out = await fresh(item);
+      return out && { ...out, resumed: true };
     }
     if (intent.action === 'removeFromGroups') {
       const remaining = intent.groups.filter((g) => hasGroup(user.groups, g));
       const gone = intent.groups.filter((g) => !hasGroup(user.groups, g));
       const fb = intent.fallback ? { fallback: true } : {};
       if (remaining.length === 0) return { action: 'removeFromGroups', status: 'done', effects: { groupsRemoved: gone }, resumed: true, ...fb };
-      await record('intent', item, { action: 'removeFromGroups', groups: remaining, reasons: item.reasons, resumed: true, ...fb });
-      return { action: 'removeFromGroups', ...(await removeGroups(item, remaining, gone)), resumed: true, ...fb };
+      // The rest is sent only if the engine still says so; what is already gone stays recorded for undo.
+      const { d, out } = decided(item, user);
+      if (out) return { ...out, action: 'removeFromGroups', effects: { groupsRemoved: gone }, resumed: true, ...fb };
+      const todo = intent.fallback ? remaining : remaining.filter((g) => hasGroup(d.action.groups, g));
+      await record('intent', item, { action: 'removeFromGroups', groups: todo, decided: d.code, reasons: item.reasons, resumed: true, ...fb });
+      return { action: 'removeFromGroups', ...(await removeGroups(item, todo, gone)), resumed: true, ...fb };
     }
     return { action: intent.action, status: 'failed', reason: `cannot resume action ${intent.action}`, resumed: true };
   };
@@ -198,6 +229,7 @@ export async function executeItems({
       const item = items[next++];
       const intent = pending.get(item.i);
       const out = intent ? await settle(item, intent) : await fresh(item);
+      if (out === null) continue; // stopped before anything was sent
       const rec = await record('outcome', item, out);
       totals[out.status] += 1;
       onOutcome(rec, totals);
@@ -220,9 +252,9 @@ export async function executeItems({
  * `runStopped` when the signal stopped it). Totals count every planned item: done / failed /
  * skipped / review, and notStarted when stopped.
  */
-export async function carryOut({ host, trail, runId, items, pending = new Map(), roleGroups = [], readonlyFallback, concurrency, signal, onOutcome, done = new Set(), stoppedBy = null }) {
+export async function carryOut({ host, trail, runId, items, decide, pending = new Map(), roleGroups = [], readonlyFallback, concurrency, signal, onOutcome, done = new Set(), stoppedBy = null }) {
   const todo = items.filter((it) => EXECUTABLE.has(it.action) && !done.has(it.i));
-  await executeItems({ host, trail, runId, items: todo, pending, roleGroups, readonlyFallback, concurrency, signal, onOutcome });
+  await executeItems({ host, trail, runId, items: todo, decide, pending, roleGroups, readonlyFallback, concurrency, signal, onOutcome });
   const run = indexRuns(trail.records).get(runId);
   const totals = { done: 0, failed: 0, skipped: 0, review: 0 };
   let notStarted = 0;
@@ -242,32 +274,68 @@ export async function carryOut({ host, trail, runId, items, pending = new Map(),
   return { totals, exitCode, stopped, outcomes: [...indexRuns(trail.records).get(runId).outcomes.values()] };
 }
 
-/**
- * A whole run of an already computed plan (the page; the Node runner plans and confirms first, then
- * does the same). Refuses (throws) an over-limit plan. Writes runStarted, planned, intents and
- * outcomes, [runStopped], runFinished.
- * @param {object} o
- * @param {object} o.host, o.plan, o.trail
- * @param {{actor, jiraUser, operator}} o.who
- * @param {string} o.policyHash  SHA-256 hex of the policy text
- * @param {{capturedAt, users}} o.snapshot  what the trail says about the snapshot
- * @param {string[]} o.roleGroups  application-role groups (read-only fallback)
- */
-export async function executePlan(o) {
-  const { host, plan, trail } = o;
-  if (plan.overLimit) throw Object.assign(new Error(`refused: the plan has ${plan.counts.executable} executable actions, more than limits.maxActionsPerRun ${plan.limit?.maxActionsPerRun}`), { code: 'refused.overLimit' });
-  const runId = o.runId ?? newRunId();
-  const options = { concurrency: o.concurrency ?? 4, readonlyFallback: o.readonlyFallback ?? 'remove-licence-groups' };
-  await trail.append({
-    type: 'runStarted', runId, who: o.who, policy: { hash: o.policyHash, path: o.policyPath ?? null },
-    jira: o.jira ?? null, asOf: plan.asOf, counts: plan.counts, limit: plan.limit, engineVersion: o.engineVersion ?? null,
-    snapshot: o.snapshot ?? null, options, ...(o.via ? { via: o.via } : {}),
-  });
-  const items = planItems(plan);
-  const roleGroups = o.roleGroups ?? [];
-  await trail.append({ type: 'planned', runId, items, protected: plan.protected ?? [], roleGroups });
-  o.onStart?.(runId, items);
-  const result = await carryOut({ host, trail, runId, items, roleGroups, ...options, signal: o.signal, onOutcome: o.onOutcome, stoppedBy: o.who });
-  return { runId, ...result };
+/** The application roles as the engine reads them, kept in the `planned` record for resume. */
+function rolesOf(snapshot) {
+  const roles = snapshot?.applicationRoles;
+  return Array.isArray(roles) ? roles : undefined;
 }
 
+/**
+ * A whole run of an already computed plan: the page, `run`, and the daemon (which plan and confirm
+ * first). Refuses (throws, after a `runRefused` record) a plan over the limit (`refused.overLimit`)
+ * or one whose snapshot is older than `plan.limit.maxSnapshotAgeMinutes` (`refused.planExpired`).
+ * Writes runStarted (with the policy text), planned, intents and outcomes, [runStopped], runFinished.
+ * @param {object} o
+ * @param {object} o.host, o.plan, o.trail
+ * @param {{decide: Function, version?: Function}} o.engine
+ * @param {{actor, jiraUser, operator}} o.who
+ * @param {string} o.policyText   the policy the plan was made with (stored; undo and resume are bounded by it)
+ * @param {string} [o.policyHash] SHA-256 hex of the policy text (checked when given)
+ * @param {{capturedAt, users}} o.snapshot  what the trail says about the snapshot (users: a count)
+ * @param {object} [o.snapshotData]  the snapshot itself (previous facts per user, application roles)
+ * @param {string[]} o.roleGroups  application-role groups (read-only fallback)
+ * @param {() => Date|number} [o.now]
+ */
+export async function executePlan(o) {
+  const { host, plan, trail, engine } = o;
+  const now = o.now ?? (() => Date.now());
+  const runId = o.runId ?? newRunId(new Date(clockMs(now)));
+  if (typeof o.policyText !== 'string') throw refusal('refused: the policy text is needed to run a plan (undo and resume are bounded by it); nothing was changed', 'refused.noPolicy');
+  const policyHash = await sha256Hex(o.policyText);
+  if (o.policyHash && o.policyHash !== policyHash) throw refusal('refused: the policy hash given does not match the policy text; nothing was changed', 'refused.policyMismatch');
+  const capturedAt = o.snapshot?.capturedAt ?? o.snapshotData?.capturedAt ?? null;
+  const common = {
+    runId,
+    who: o.who,
+    ...(o.via ? { via: o.via } : {}),
+    policy: { hash: policyHash, path: o.policyPath ?? null },
+    ...(o.schedule ? { schedule: o.schedule } : {}),
+    jira: o.jira ?? null,
+    asOf: plan.asOf,
+    counts: plan.counts,
+    limit: plan.limit,
+    engineVersion: o.engineVersion ?? (typeof engine?.version === 'function' ? engine.version() : null),
+  };
+  const refuse = async (reason, message, code) => {
+    await trail.append({ type: 'runRefused', ...common, reason, message });
+    throw refusal(message, code);
+  };
+  if (plan.overLimit) {
+    await refuse('overLimit', `refused: the plan has ${plan.counts.executable} executable actions, more than the policy's limits.maxActionsPerRun ${plan.limit?.maxActionsPerRun}; nothing was changed`, 'refused.overLimit');
+  }
+  const expired = planAge({ capturedAt, limit: plan.limit, now });
+  if (expired) await refuse('planExpired', expired.message, expired.code);
+  const decide = makeDecider({ engine, policyText: o.policyText, actor: o.actor ?? o.who?.actor ?? undefined, schedule: o.schedule, capturedAt, applicationRoles: rolesOf(o.snapshotData), now });
+  const options = { concurrency: o.concurrency ?? 4, readonlyFallback: o.readonlyFallback ?? 'remove-licence-groups' };
+  await trail.append({
+    type: 'runStarted', ...common, policy: { ...common.policy, text: o.policyText },
+    snapshot: { capturedAt, users: o.snapshot?.users ?? o.snapshotData?.users?.length ?? null }, options,
+  });
+  const items = planItems(plan, o.snapshotData);
+  const roleGroups = o.roleGroups ?? [];
+  const roles = rolesOf(o.snapshotData);
+  await trail.append({ type: 'planned', runId, items, protected: plan.protected ?? [], roleGroups, ...(roles ? { applicationRoles: roles } : {}) });
+  o.onStart?.(runId, items);
+  const result = await carryOut({ host, trail, runId, items, decide, roleGroups, ...options, signal: o.signal, onOutcome: o.onOutcome, stoppedBy: o.who });
+  return { runId, ...result };
+}

@@ -1,24 +1,39 @@
-// Undo a run from its trail: reactivate the users it deactivated and re-add the groups it removed
-// (including read-only fallbacks), recorded in the same trail as an `undo-...` run:
+// Undo a run from its trail (Node): reactivate the users it deactivated and re-add the groups it
+// removed (including read-only fallbacks), recorded in the same trail as an `undo-...` run:
 //   undoStarted {undoOf, who, jira, user?} · planned {items} · intent/outcome per user · undoFinished.
-// Only what the run's outcomes say it changed is restored, and only what is still missing in Jira
-// (so undoing twice, or after someone restored a user by hand, changes nothing more).
-// The logic is in undo-plan.mjs (browser-safe), shared with the admin page's History view.
+// What may be restored is undoPlan()'s (undo-plan.mjs, shared with the admin page): only what the
+// run announced before doing it and what its stored policy allowed. A trail naming anything else
+// has been tampered with: the whole undo is refused (exit 3) and every such entry reported, since
+// nothing else in that trail can be trusted either. Only what is still missing in Jira is restored.
 import { userInfo } from 'node:os';
 import { openTrail } from './trail.mjs';
-import { undoable, undoItems } from './undo-plan.mjs';
-import { InputError } from '../errors.mjs';
+import { undoable, undoPlan, undoItems } from './undo-plan.mjs';
+import { InputError, RefusedError } from '../errors.mjs';
 
-export { undoable };
+export { undoable, undoPlan };
 
-export async function undoRun({ host, auditPath, auditKey, runId, user, confirm, progress, jira }) {
+/**
+ * @param {object} o
+ * @param {object} o.host, o.engine
+ * @param {string} o.auditPath, o.runId, o.jira
+ * @param {string} [o.user]            undo only this user
+ * @param {(changes) => void} [o.show]  lists every user and group before the confirmation
+ * @param {(count) => Promise<void>} o.confirm
+ */
+export async function undoRun({ host, engine, auditPath, auditKey, runId, user, show, confirm, progress, jira }) {
   const trail = await openTrail(auditPath, { key: auditKey });
   try {
-    const todo = undoable(trail.records, runId, user);
-    if (todo === null) throw new InputError(`${auditPath}: no run ${JSON.stringify(runId)} in this audit trail`);
+    const plan = await undoPlan(trail.records, runId, { user, engine });
+    if (plan === null) throw new InputError(`${auditPath}: no run ${JSON.stringify(runId)} in this audit trail`);
+    if (plan.refused.length) {
+      const what = plan.refused.map((r) => `${r.user}${r.group ? ` (${r.group})` : ''}: ${r.reason} [${r.code}]`);
+      throw Object.assign(new RefusedError(`refused: the audit trail of run ${runId} has been tampered with, so nothing is undone: ${what.join('; ')}`, plan.refused[0].code), { refused: plan.refused });
+    }
+    const todo = plan.changes;
     if (todo.length === 0) return { undoId: null, totals: { done: 0, failed: 0, skipped: 0 }, exitCode: 0, nothing: true };
     await host.assertAdmin();
     const me = await host.whoami();
+    show?.(todo);
     await confirm(todo.length);
     let operator = null;
     try {
@@ -32,4 +47,3 @@ export async function undoRun({ host, auditPath, auditKey, runId, user, confirm,
     await trail.close();
   }
 }
-

@@ -41,7 +41,6 @@ export async function daemon(argv, ctx) {
           host,
           engine,
           policyText,
-          policyHashText: texts.policy,
           policyPath: values.policy,
           schedule: id,
           jira: url,
@@ -53,6 +52,7 @@ export async function daemon(argv, ctx) {
           snapshotOptions: csvPath !== undefined ? { lastLoginCsv: readInput(csvPath, 'last-login CSV') } : {},
           readonlyFallback: fallback,
           concurrency: conc,
+          signal: controller.signal, // SIGTERM stops the run in progress the way Stop does in the page
           confirm: async () => {}, // a schedule is the admin's standing confirmation; over-limit plans are still refused
         }),
     });

@@ -20,8 +20,20 @@ export async function run(argv, ctx) {
     for (const f of ['policy', 'actor', 'as-of', 'last-login-csv']) {
       if (values[f] !== undefined) throw new UsageError(`--resume finishes the run as it was planned; --${f} cannot be given`, 'run');
     }
+    const engine = await ctx.engine();
     const { host, url } = await connect(ctx, values.jira);
-    const res = await resumeRun({ host, auditPath: audit, auditKey: auditKey(values, ctx), runId: values.resume, jira: url, readonlyFallback: fallback, concurrency: conc, progress: values.json ? undefined : progressFactory(ctx) });
+    const res = await resumeRun({
+      host,
+      engine,
+      auditPath: audit,
+      auditKey: auditKey(values, ctx),
+      runId: values.resume,
+      jira: url,
+      readonlyFallback: fallback,
+      concurrency: conc,
+      confirm: confirmer(ctx, Boolean(values.yes), 'remaining actions'),
+      progress: values.json ? undefined : progressFactory(ctx),
+    });
     if (values.json) ctx.io.out(JSON.stringify(res));
     else if (res.already) ctx.io.out(sanitize(`run ${res.runId} had already finished: ${totalsLine(res.totals)}`));
     else {
@@ -50,6 +62,7 @@ export async function run(argv, ctx) {
       auditPath: audit,
       auditKey: auditKey(values, ctx),
       asOf,
+      asOfNow: values['as-of'] === undefined,
       actor: values.actor,
       snapshotOptions: csv !== undefined ? { lastLoginCsv: csv } : {},
       readonlyFallback: fallback,
@@ -60,6 +73,13 @@ export async function run(argv, ctx) {
       },
       show: values.json ? undefined : (plan) => showPlan(ctx, plan, { policyText: texts.policy, asOfSource, limit }),
       confirm: confirmer(ctx, Boolean(values.yes), 'actions'),
+      onReplan: ({ changed }) => {
+        ctx.io.err(
+          changed
+            ? 'The plan expired while waiting for the answer (limits.maxSnapshotAgeMinutes). The users were read again and the plan changed: check it and confirm again.'
+            : 'The plan expired while waiting for the answer (limits.maxSnapshotAgeMinutes). The users were read again; the plan is the same.',
+        );
+      },
       progress: values.json ? undefined : progressFactory(ctx),
     });
   } catch (e) {
