@@ -238,7 +238,10 @@ try {
 
 // ---- type equalities -------------------------------------------------------------------------
 assertType<Equal<PlannedAction['action'], 'deactivate' | 'removeFromGroups' | 'review'>>(true);
-assertType<Equal<ProtectionCode, 'protect.actor' | 'protect.user' | 'protect.group' | 'protect.serviceAccount'>>(true);
+// The four protections of the matching contract are ProtectionCodes (the union, generated from the
+// engine's code registry, may grow).
+type CoreProtection = 'protect.actor' | 'protect.user' | 'protect.group' | 'protect.serviceAccount';
+assertType<Equal<Extract<ProtectionCode, CoreProtection>, CoreProtection>>(true);
 assertType<Equal<Problem['source'], 'policy' | 'snapshot' | 'options' | 'input'>>(true);
 assertType<Equal<DecisionCode, Decision['code']>>(true);
 assertType<Equal<ThrownErrorCode, 'argument.invalid' | 'internal.json' | 'engine.notBuilt'>>(true);
