@@ -55,7 +55,7 @@ if (Number.isNaN(capturedAt)) fail(`capturedAt does not parse: ${snap.capturedAt
 const asOf = args["as-of"] ? parseTs(args["as-of"]) : capturedAt;
 
 // ------------------------------------------------------------------ snapshot checks
-const USER_FIELDS = new Set(["name", "key", "displayName", "email", "active", "groups", "directory", "created", "lastLogin"]);
+const USER_FIELDS = new Set(["name", "key", "displayName", "email", "active", "groups", "directory", "created", "lastLogin", "leads", "openAssigned"]);
 const names = new Map();
 const keys = new Set();
 const allGroups = new Map(); // lower -> spelled

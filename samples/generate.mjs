@@ -19,6 +19,7 @@
 import { createWriteStream } from "node:fs";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
+import { jiraWork } from "./work.mjs";
 
 export const DEFAULT_CAPTURED_AT = "2026-11-27T10:00:00Z";
 export const SAMPLE_USERS = 3000;
@@ -492,7 +493,24 @@ function toUser(r) {
   if (r.directory !== undefined) u.directory = r.directory;
   if (r.created !== undefined) u.created = formatInstant(r.created, r.style, r.zone);
   if (r.login !== undefined) u.lastLogin = r.login === null ? null : formatInstant(r.login, r.style, r.zone);
+  if (r.leads !== undefined) u.leads = r.leads;
+  if (r.openAssigned !== undefined) u.openAssigned = r.openAssigned;
   return u;
+}
+
+/**
+ * The sample's raw users sorted by username, with what each leads and has assigned in Jira
+ * (work.mjs: `leads`, `openAssigned`) attached. Synthetic snapshots carry neither (the sandbox
+ * derives them when it seeds generated users).
+ */
+function sampleRaw(ctx) {
+  const raw = [...rawUsers(ctx)].sort(byName);
+  const work = jiraWork(raw.map(toUser), { capturedAt: ctx.capturedAt, seed: ctx.seed });
+  raw.forEach((r, i) => {
+    if (work[i].leads) r.leads = work[i].leads;
+    r.openAssigned = work[i].openAssigned;
+  });
+  return raw;
 }
 
 /** Yields the users (Snapshot contract objects) in generation order. */
@@ -837,6 +855,8 @@ class Encoder {
     if (r.created !== undefined) { this.bytes(L_CREATED); this.instant(r.created, r.style, r.zone); this.buf[this.pos++] = 34; }
     if (r.login === null) this.bytes(L_LOGIN_NULL);
     else if (r.login !== undefined) { this.bytes(L_LOGIN); this.instant(r.login, r.style, r.zone); this.buf[this.pos++] = 34; }
+    if (r.leads !== undefined) this.ascii(`,"leads":${JSON.stringify(r.leads)}`);
+    if (r.openAssigned !== undefined) this.ascii(`,"openAssigned":${r.openAssigned}`);
     this.buf[this.pos++] = 125; // }
   }
 }
@@ -851,8 +871,7 @@ export function generateSnapshot(opts = {}) {
   const ctx = makeContext(opts);
   const rc = roleCounter(ctx);
   const users = [];
-  for (const r of rawUsers(ctx)) { rc.add(r); users.push(toUser(r)); }
-  if (ctx.kind === "sample") users.sort(byName);
+  for (const r of ctx.kind === "sample" ? sampleRaw(ctx) : rawUsers(ctx)) { rc.add(r); users.push(toUser(r)); }
   return { capturedAt: ctx.capturedAt, users, applicationRoles: applicationRoles(ctx, rc.used) };
 }
 
@@ -867,7 +886,7 @@ export function* snapshotChunks(opts = {}) {
   assertPoolsSafe(ctx);
   const enc = new Encoder(opts.chunkSize ?? 1 << 20);
   enc.ascii(`{"capturedAt":${JSON.stringify(ctx.capturedAt)},"users":[\n`);
-  const source = ctx.kind === "sample" ? [...rawUsers(ctx)].sort(byName) : rawUsers(ctx);
+  const source = ctx.kind === "sample" ? sampleRaw(ctx) : rawUsers(ctx);
   let first = true;
   for (const r of source) {
     rc.add(r);
