@@ -22,6 +22,7 @@ export const AUDIT_NAMES = Object.freeze({
   updated: { category: 'user management', action: 'User updated' },
   addedToGroup: { category: 'user management', action: 'User added to group' },
   removedFromGroup: { category: 'user management', action: 'User removed from group' },
+  projectUpdated: { category: 'projects', action: 'Project updated' },
 });
 
 const I18N = {
@@ -32,10 +33,11 @@ const I18N = {
   updated: 'jira.auditing.user.updated',
   addedToGroup: 'jira.auditing.user.added.to.group',
   removedFromGroup: 'jira.auditing.user.removed.from.group',
+  projectUpdated: 'jira.auditing.project.updated',
 };
 
 /** A stored event's `changedValues` keys and their i18n keys. */
-const CHANGE_KEYS = { active: 'common.words.active', username: 'common.words.username', displayName: 'common.words.fullname', emailAddress: 'common.words.email' };
+const CHANGE_KEYS = { active: 'common.words.active', username: 'common.words.username', displayName: 'common.words.fullname', emailAddress: 'common.words.email', lead: 'common.concepts.projectlead' };
 
 const iso = (ms) => new Date(ms).toISOString();
 

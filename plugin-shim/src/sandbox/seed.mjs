@@ -6,9 +6,11 @@ import { randomBytes } from 'node:crypto';
 import { SandboxState, INTERNAL_DIRECTORY } from './state.mjs';
 import { authorOf, userObject } from './audit.mjs';
 import { parseInstant } from './time.mjs';
+import { seedProjects } from './projects.mjs';
 
 const SAMPLE = new URL('../../../samples/snapshot.json', import.meta.url);
 const GENERATOR = new URL('../../../samples/generate.mjs', import.meta.url);
+const WORK = new URL('../../../samples/work.mjs', import.meta.url);
 
 export const ADMIN_GROUPS = ['jira-administrators', 'jira-system-administrators'];
 
@@ -23,7 +25,16 @@ export async function sourceSnapshot({ users, snapshot, sample, seed }) {
   if (snapshot) return typeof snapshot === 'string' ? JSON.parse(readFileSync(snapshot, 'utf8')) : snapshot;
   if (users !== undefined && !sample) {
     const { generateSnapshot } = await import(GENERATOR.href);
-    return generateSnapshot({ kind: 'synthetic', users: Number(users), seed: seed ?? 1 });
+    const snap = generateSnapshot({ kind: 'synthetic', users: Number(users), seed: seed ?? 1 });
+    // Generated users get projects, components and assigned issues too (the synthetic snapshot
+    // file itself carries none, so benchmarks are unchanged).
+    const { jiraWork } = await import(WORK.href);
+    const work = jiraWork(snap.users, { capturedAt: snap.capturedAt, seed: seed ?? 1 });
+    snap.users.forEach((u, i) => {
+      if (work[i].leads) u.leads = work[i].leads;
+      u.openAssigned = work[i].openAssigned;
+    });
+    return snap;
   }
   return JSON.parse(readFileSync(SAMPLE, 'utf8'));
 }
@@ -38,7 +49,7 @@ export function makeToken() {
  * Builds the state. Returns { state, passwords, tokens } where passwords and tokens map lowercase
  * usernames to secrets.
  */
-export function buildState(snap, { mode, timeZone, readOnlyDirectories, neverLoginAs, now, passwords = {}, tokens = {}, nestedGroups = {}, localGroups = [], auditRetentionDays, auditNames }) {
+export function buildState(snap, { mode, timeZone, readOnlyDirectories, neverLoginAs, now, passwords = {}, tokens = {}, nestedGroups = {}, localGroups = [], auditRetentionDays, auditNames, projects = true }) {
   const state = new SandboxState({ mode, timeZone, readOnlyDirectories, neverLoginAs, now, localGroups, auditRetentionDays, auditNames });
   state.directory(INTERNAL_DIRECTORY);
   for (const rec of snap.users ?? []) state.addUser(rec);
@@ -75,6 +86,8 @@ export function buildState(snap, { mode, timeZone, readOnlyDirectories, neverLog
     });
   }
   for (const g of ADMIN_GROUPS) if (viewer.inGroup(g)) state.removeFromGroup(viewer, state.group(g), 'seed');
+  // Projects, components and issues from the users' `leads` / `openAssigned` (projects.mjs).
+  if (projects !== false) seedProjects(state.projects, snap.users ?? []);
   // The seed's own adjustments are not mutations anyone made.
   for (const k of Object.keys(state.counters)) state.counters[k] = 0;
   state.mutations.length = 0;

@@ -20,6 +20,7 @@ import { groupRoutes } from './routes/groups.mjs';
 import { sessionRoutes } from './routes/session.mjs';
 import { propertyRoutes } from './routes/properties.mjs';
 import { auditRoutes } from './routes/audit.mjs';
+import { projectRoutes } from './routes/projects.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -64,6 +65,8 @@ const DEFAULTS = {
   nestedGroups: {}, // { parent: [child, ...] }: group/member and effective groups include nested members
   auditRetentionDays: 365, // the audit log keeps events this long; seeded users created earlier have no event
   auditNames: {}, // { kind: {category?, action?} } overrides the assumed event names (audit.mjs AUDIT_NAMES)
+  searchMax: 1000, // /rest/api/2/search: most issues per page (jira.search.views.default.max)
+  projects: undefined, // seed projects/components/issues: default from users' `leads`/`openAssigned`, derived for `users: N`
 };
 
 const XSRF_MODES = ['jira', 'strict', 'off'];
@@ -93,6 +96,7 @@ export async function startSandbox(options = {}) {
     localGroups: opts.localGroups,
     auditRetentionDays: Number(opts.auditRetentionDays),
     auditNames: opts.auditNames,
+    projects: opts.projects,
   });
   const basicAuth = opts.basicAuth ?? mode.basicAuth;
   const auth = new Auth({ state, passwords, tokens, basicAuth });
@@ -100,7 +104,7 @@ export async function startSandbox(options = {}) {
   const faults = new Faults({ share: Number(opts.faults) || 0, seed: opts.seed, afterCommit: opts.faultsAfterCommit, slowMs: opts.slowMs, ...(opts.faultKinds ? { kinds: opts.faultKinds } : {}) });
   const contextPath = opts.contextPath.replace(/\/+$/, '');
   const ctx = { state, mode, opts, auth, basicAuth, timeZone: opts.timeZone, baseUrl: '' };
-  const routes = [...systemRoutes, ...userRoutes, ...groupRoutes, ...sessionRoutes, ...propertyRoutes, ...auditRoutes].filter((r) => !r.when || r.when(mode));
+  const routes = [...systemRoutes, ...userRoutes, ...groupRoutes, ...sessionRoutes, ...propertyRoutes, ...auditRoutes, ...projectRoutes].filter((r) => !r.when || r.when(mode));
   const requests = [];
   const warnings = [];
 

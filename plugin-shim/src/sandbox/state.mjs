@@ -3,6 +3,7 @@
 // derived views (sorted lists, group member pages, seat counts) are rebuilt lazily.
 import { jiraTime, parseInstant } from './time.mjs';
 import { AuditLog, authorOf, userObject, groupObject } from './audit.mjs';
+import { ProjectStore } from './projects.mjs';
 
 export const INTERNAL_DIRECTORY = 'Jira Internal Directory';
 
@@ -138,6 +139,8 @@ export class SandboxState {
     this._sorted = null;
     this._roleCache = null;
     this._tokenIndex = null;
+    /** Projects (with leads), components and issues (projects.mjs). */
+    this.projects = new ProjectStore(this);
   }
 
   touch() {
@@ -448,15 +451,18 @@ export class SandboxState {
   /**
    * The ground truth in the DESIGN.md Snapshot contract shape. lastLogin is what the mode lets a
    * host adapter know: absent on 9.x, else the same string the REST API serves (or null = never).
-   * Groups are sorted case-insensitively; users by lowercase name.
+   * Groups are sorted case-insensitively; users by lowercase name. With `includeWork`, each user
+   * also has `leads` ({projects, components}, only when any) and `openAssigned`.
    */
-  snapshotTruth({ includeDirectory = true, includeCreated = true, capturedAt } = {}) {
+  snapshotTruth({ includeDirectory = true, includeCreated = true, includeWork = false, capturedAt } = {}) {
     const users = this.sortedUsers().map((u) => {
       const out = { name: u.name, key: u.key, displayName: u.displayName, email: u.email, active: u.active, groups: u.groups };
       if (includeDirectory && u.directory !== undefined) out.directory = u.directory;
       if (includeCreated && u.created !== undefined) out.created = u.created;
       const ll = this.lastLoginTimeOf(u);
       if (ll !== undefined) out.lastLogin = ll;
+      // includeWork: `leads` (only when the user leads something) and `openAssigned`, live.
+      if (includeWork) Object.assign(out, this.projects.userWork(u));
       return out;
     });
     const applicationRoles = this.roleStats().map((r) => ({

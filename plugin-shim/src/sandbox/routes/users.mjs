@@ -63,6 +63,13 @@ async function putUser(ctx, { url, principal, json }) {
     ctx.state.counters.refused++;
     throw new HttpError(400, [], { active: 'You cannot deactivate yourself.' });
   }
+  // Jira refuses to deactivate a project lead (component leads do not block). The wording is
+  // realistic, not verified against a real Jira.
+  const led = body.active === false && u.active ? ctx.state.projects.ledBy(u) : [];
+  if (led.length) {
+    ctx.state.counters.refused++;
+    throw new HttpError(400, [`Cannot deactivate user '${u.name}': they are the project lead of ${led.map((p) => `${p.name} (${p.key})`).join(', ')}. Choose another project lead for ${led.length === 1 ? 'that project' : 'those projects'} first.`]);
+  }
   return {
     commit() {
       const by = principal.user.name;
