@@ -117,26 +117,63 @@ function analyse(records, { jiraUser, slackMs }) {
   return runs;
 }
 
+/**
+ * The events, prepared for lookups: sorted by time (with their instants), and indexed by change and
+ * user (name or key), so that a trail of many runs against months of audit log stays fast.
+ */
+function prepare(events) {
+  const sorted = events.filter((e) => e && Number.isFinite(ms(e.at))).map((e) => ({ e, t: ms(e.at) })).sort((a, b) => a.t - b.t);
+  const byChange = new Map();
+  for (const { e } of sorted) {
+    if (!CHANGES.has(e.action)) continue;
+    for (const id of e.userIds ?? []) {
+      const k = `${e.action}\u0000${id}`;
+      if (!byChange.has(k)) byChange.set(k, []);
+      byChange.get(k).push(e);
+    }
+  }
+  return { sorted, byChange };
+}
+
+/** The prepared events with from <= t <= to (binary search, then a scan). */
+function between(prepared, from, to) {
+  const s = prepared.sorted;
+  let lo = 0;
+  let hi = s.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (s[mid].t < from) lo = mid + 1;
+    else hi = mid;
+  }
+  const out = [];
+  for (let k = lo; k < s.length && s[k].t <= to; k++) out.push(s[k].e);
+  return out;
+}
+
 /** Matches claims to events, one event per claim, nearest in time first; returns the used events. */
-function match(runs, events) {
+function match(runs, prepared) {
   const used = new Map(); // event → claim
+  const byClaim = new Map(); // claim → event
   const all = runs.flatMap((r) => r.claims.map((claim) => ({ claim, run: r }))).sort((a, b) => a.claim.at - b.claim.at);
   for (const { claim, run } of all) {
     let best = null;
-    for (const ev of events) {
+    const candidates = new Set(claim.ids.flatMap((id) => prepared.byChange.get(`${claim.change.action}\u0000${id}`) ?? []));
+    for (const ev of candidates) {
       if (used.has(ev) || !sameUser(claim, ev) || !sameChange(claim, ev)) continue;
       if (!run.segments.some((s) => inSegment(s, ev, run.slackMs))) continue;
       if (!best || Math.abs(ms(ev.at) - claim.at) < Math.abs(ms(best.at) - claim.at)) best = ev;
     }
-    if (best) used.set(best, claim);
+    if (best) {
+      used.set(best, claim);
+      byClaim.set(claim, best);
+    }
   }
-  return used;
+  return { used, byClaim };
 }
 
-function runResult(r, events, used) {
+function runResult(r, prepared, { used, byClaim }) {
   const matched = [];
   const forged = [];
-  const byClaim = new Map([...used].map(([ev, c]) => [c, ev]));
   for (const c of r.claims) {
     const ev = byClaim.get(c);
     if (ev) matched.push({ user: c.user, change: c.change, record: c.record, event: ev });
@@ -145,7 +182,9 @@ function runResult(r, events, used) {
   const removed = [];
   const interrupted = [];
   const pendingLeft = [...r.pending];
-  for (const ev of events) {
+  const from = Math.min(...r.segments.map((s) => s.from)) - r.slackMs;
+  const to = Math.max(...r.segments.map((s) => s.to)) + r.slackMs;
+  for (const ev of between(prepared, from, to)) {
     if (used.has(ev) || !CHANGES.has(ev.action)) continue;
     if (!r.segments.some((s) => inSegment(s, ev, r.slackMs))) continue;
     const p = pendingLeft.findIndex((c) => sameUser(c, ev) && sameChange(c, ev));
@@ -156,8 +195,6 @@ function runResult(r, events, used) {
     }
     removed.push({ user: ev.user, change: { action: ev.action, ...(ev.group !== undefined ? { group: ev.group } : {}) }, event: ev });
   }
-  const from = Math.min(...r.segments.map((s) => s.from)) - r.slackMs;
-  const to = Math.max(...r.segments.map((s) => s.to)) + r.slackMs;
   const problems = r.segments.some((s) => s.author === null) ? [`run ${r.id} does not say which Jira account ran it (who.jiraUser): its changes cannot be matched to Jira's audit log`] : [];
   return {
     ok: forged.length === 0 && removed.length === 0 && problems.length === 0,
@@ -192,7 +229,8 @@ export function reconcileRun(records, runId, events, { jiraUser, slackMs = RECON
   if (r.segments.length === 0) throw Object.assign(new Error(`run ${JSON.stringify(runId)} has no timestamps to place it in time`), { code: 'reconcile.noTime' });
   // Other runs of the trail take part in the matching, so an event of a neighbouring run (within
   // the slack) is not reported as removed from this one.
-  return runResult(r, events, match(runs, events));
+  const prepared = prepare(events);
+  return runResult(r, prepared, match(runs, prepared));
 }
 
 /** The span Jira's audit log must be read for: one run's window, or the whole trail's. */
@@ -215,19 +253,36 @@ export function reconcileWindow(records, runId, { slackMs = RECONCILE_SLACK_MS, 
  */
 export function reconcileTrail(records, events, { jiraUser, slackMs = RECONCILE_SLACK_MS, to } = {}) {
   const runs = analyse(records, { jiraUser, slackMs }).filter((r) => r.segments.length);
-  const used = match(runs, events);
-  const results = runs.map((r) => runResult(r, events, used));
+  const prepared = prepare(events);
+  const matching = match(runs, prepared);
+  const { used } = matching;
+  const results = runs.map((r) => runResult(r, prepared, matching));
   const authors = [...new Set(runs.flatMap((r) => r.segments.map((s) => s.author)).filter(Boolean))];
   const from = runs.length ? Math.min(...runs.flatMap((r) => r.segments.map((s) => s.from))) - slackMs : null;
-  const end = to !== undefined ? ms(to) : Math.max(...events.map((e) => ms(e.at)).filter(Number.isFinite), from ?? 0);
+  const end = to !== undefined ? ms(to) : (prepared.sorted.at(-1)?.t ?? from ?? 0);
   const covered = new Set(results.flatMap((r) => [...r.removed, ...r.interrupted].map((x) => x.event)));
+  // Every segment with its slack, by start; maxTo[k] = the latest end among the first k + 1, so a
+  // backwards scan from the last segment starting before t can stop once none reaches t.
+  const segs = runs.flatMap((r) => r.segments.map((sg) => ({ from: sg.from - slackMs, to: sg.to + slackMs, seg: sg }))).sort((a, b) => a.from - b.from);
+  const maxTo = [];
+  for (const [k, sg] of segs.entries()) maxTo.push(Math.max(sg.to, k ? maxTo[k - 1] : -Infinity));
+  const inAnySegment = (ev, t) => {
+    let lo = 0;
+    let hi = segs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (segs[mid].from <= t) lo = mid + 1;
+      else hi = mid;
+    }
+    let k = lo - 1;
+    for (; k >= 0 && maxTo[k] >= t; k--) if (inSegment(segs[k].seg, ev, slackMs)) return true;
+    return false;
+  };
   const removed = [];
-  for (const ev of events) {
+  for (const ev of from === null ? [] : between(prepared, from, end)) {
     if (used.has(ev) || covered.has(ev) || !CHANGES.has(ev.action)) continue;
-    const t = ms(ev.at);
-    if (from === null || !Number.isFinite(t) || t < from || t > end) continue;
     if (!(ev.authorIds ?? []).some((a) => authors.includes(a))) continue;
-    if (runs.some((r) => r.segments.some((s) => inSegment(s, ev, slackMs)))) continue;
+    if (inAnySegment(ev, ms(ev.at))) continue;
     removed.push({ user: ev.user, change: { action: ev.action, ...(ev.group !== undefined ? { group: ev.group } : {}) }, event: ev });
   }
   return {
