@@ -9,11 +9,16 @@ import { applicationRoles, licences } from './roles.mjs';
 import { parseLastLoginCsv } from './lastlogin-csv.mjs';
 import { createMutations, getUser } from './mutations.mjs';
 import { readAuditEvents } from './audit.mjs';
+import { projectLeads, componentLeads, setProjectLead } from './projects.mjs';
+import { openAssignedCounts } from './issues.mjs';
+import { creationDates } from './created.mjs';
+import { addImpact, addOpenAssigned } from './impact.mjs';
 
 export { HostError } from './errors.mjs';
 export { parseCsv, parseLastLoginCsv } from './lastlogin-csv.mjs';
 export { parseJiraTime, normaliseTime, parseVersion, modeFor } from './detect.mjs';
 export { readAuditEvents, normaliseEvent } from './audit.mjs';
+export { jqlString, openAssignedJql } from './issues.mjs';
 
 const byName = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -87,8 +92,14 @@ export function createJiraHost(o) {
    * last-login CSV. Extra fields: `source` (how the data was read) and `licences` when the private
    * endpoint answers.
    */
-  /** @param {{lastLoginCsv?: string}} [arg] */
-  async function snapshot({ lastLoginCsv } = {}) {
+  /**
+   * Impact options (impact.mjs): `leads` (default true: project and component leads),
+   * `openAssigned` (true = every user, or a list of usernames; default none), `creationDates`
+   * (default false: "User created" events of the audit log → `created`, else `createdBefore`),
+   * `auditWindowDays` (read only the last N days of the audit log).
+   * @param {{lastLoginCsv?: string, leads?: boolean, openAssigned?: boolean|string[], creationDates?: boolean, auditWindowDays?: number}} [arg]
+   */
+  async function snapshot({ lastLoginCsv, leads, openAssigned, creationDates: withCreation, auditWindowDays } = {}) {
     // Parse the CSV first: a bad file fails before any request.
     const csv = lastLoginCsv ? parseLastLoginCsv(lastLoginCsv) : null;
     await assertAdmin();
@@ -212,6 +223,8 @@ export function createJiraHost(o) {
       source: { ...source, jiraVersion: info.version, requests: http.stats().requests },
     };
     if (licenceInfo.length) snap.licences = licenceInfo;
+    await addImpact(http, snap, { leads, openAssigned, creationDates: withCreation, auditWindowDays, csvCreated: Boolean(csv) });
+    snap.source.requests = http.stats().requests;
     return snap;
   }
 
@@ -227,6 +240,18 @@ export function createJiraHost(o) {
     addToGroup: mutations.addToGroup,
     /** Jira's audit log between two instants, normalised (audit.mjs): `{from, to, limit?, maxPages?}`. */
     auditEvents: (opts) => readAuditEvents(http, opts),
+    /** Projects with their leads: `[{key, name, id?, lead, leadKey?}]` (projects.mjs). */
+    projectLeads: () => projectLeads(http),
+    /** Components with their leads: `[{project, name, id?, lead}]`, of `projects` (keys) or all. */
+    componentLeads: (projects) => componentLeads(http, projects),
+    /** Unresolved issues assigned per username: Map name → count, ⌈n/50⌉ searches (issues.mjs). */
+    openAssignedCounts: (usernames) => openAssignedCounts(http, usernames),
+    /** Sets `openAssigned` on those users of a snapshot (mutates it): `{users, requests}`. */
+    addOpenAssigned: (snap, usernames) => addOpenAssigned(http, snap, usernames),
+    /** Audit-log creation dates: `{created: Map(lc name|key → ISO), windowStart, from, to, events}` (created.mjs). */
+    creationDates: ({ windowDays, now } = {}) => creationDates(http, { now: now ?? Date.now(), windowDays }),
+    /** Makes `user` the lead of project `key`: `{ok:true}` | `{ok:false, status, code, reason}`. */
+    setProjectLead: (key, user) => setProjectLead(http, key, user),
     stats: () => http.stats(),
   };
 }

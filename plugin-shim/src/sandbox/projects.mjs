@@ -50,7 +50,7 @@ export class ProjectStore {
   addIssue(projectKey, { assignee = null, resolution = null, summary } = {}) {
     const p = this.project(projectKey);
     if (!p) throw new Error(`no project ${projectKey} in the sandbox`);
-    const n = this.issues.filter((i) => i.project === p).length + 1;
+    const n = (p.issueCount = (p.issueCount ?? 0) + 1);
     const issue = {
       id: this.nextIssueId++,
       key: `${p.key}-${n}`,
@@ -61,6 +61,12 @@ export class ProjectStore {
     };
     this.issues.push(issue);
     return issue;
+  }
+
+  /** Resolves (or, with null, reopens) an issue. */
+  resolveIssue(issue, resolution = 'Done') {
+    issue.resolution = resolution;
+    this._open = null;
   }
 
   /** Projects a user leads, by key. */
@@ -78,9 +84,17 @@ export class ProjectStore {
   /** Unresolved issues assigned to the user (the truth the host's JQL count must equal). */
   openAssigned(user) {
     const u = this.state._userArg(user);
-    let n = 0;
-    for (const i of this.issues) if (i.assignee === u && i.resolution === null) n++;
-    return n;
+    return this.openIndex().get(u) ?? 0;
+  }
+
+  /** user -> unresolved assigned issues; rebuilt when the issues changed (issues only grow here). */
+  openIndex() {
+    if (!this._open || this._open.n !== this.issues.length) {
+      const m = new Map();
+      for (const i of this.issues) if (i.assignee && i.resolution === null) m.set(i.assignee, (m.get(i.assignee) ?? 0) + 1);
+      this._open = { n: this.issues.length, m };
+    }
+    return this._open.m;
   }
 
   /** Changes a project's lead (the route checks permission and the user); audited. */
