@@ -1048,3 +1048,176 @@ test('a person can log in through the login page and land where they were going'
     await sb.close();
   }
 });
+
+// ---------------------------------------------------------------------------------------------
+// Projects, components, issues and the issue search (issue 11).
+describe('projects, components, issues, search', () => {
+  let sb;
+  before(async () => {
+    sb = await startSandbox({ jira: '10.3', sample: true });
+  });
+  after(() => sb.close());
+
+  const post = (jql, extra = {}) => call(sb, '/rest/api/2/search', { method: 'POST', body: { jql, fields: ['assignee'], ...extra }, xsrf: false });
+  const get = (jql, q = '') => call(sb, `/rest/api/2/search?jql=${encodeURIComponent(jql)}${q}`);
+  const open = (name) => sb.state.projects.openAssigned(name);
+
+  test('the sample seeds projects led by its users, components and issues (from leads / openAssigned)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const sample = JSON.parse(readFileSync(join(ROOT, 'samples/snapshot.json'), 'utf8'));
+    const want = sample.users.flatMap((u) => (u.leads?.projects ?? []).map((p) => `${p.key}:${u.name}`)).sort();
+    const got = sb.state.projects.list.map((p) => `${p.key}:${p.lead.name}`).sort();
+    assert.deepEqual(got, want);
+    assert.ok(got.length >= 20);
+    for (const u of sample.users) assert.equal(open(u.name), u.openAssigned, u.name);
+    // Some projects are led by users idle for more than a year: the accounts cleanup rules select.
+    const idle = sb.state.projects.list.filter((p) => p.lead.lastLogin && Date.parse(sample.capturedAt) - p.lead.lastLogin > 365 * 86_400_000);
+    assert.ok(idle.length >= 3, `idle leads: ${idle.map((p) => p.key)}`);
+    assert.ok(sb.state.projects.issues.some((i) => i.resolution !== null), 'resolved issues exist too');
+  });
+
+  test('GET project: lead only with expand=lead; project by key or id; 404 otherwise; components with lead and leadUserName', async () => {
+    const plain = await call(sb, '/rest/api/2/project');
+    assert.equal(plain.status, 200);
+    assert.ok(plain.body.every((p) => !('lead' in p) && typeof p.key === 'string' && typeof p.id === 'string'));
+    const withLead = await call(sb, '/rest/api/2/project?expand=lead');
+    const p0 = sb.state.projects.list[0];
+    const b0 = withLead.body.find((p) => p.key === p0.key);
+    assert.deepEqual([b0.lead.name, b0.lead.key, b0.lead.displayName, b0.lead.active], [p0.lead.name, p0.lead.key, p0.lead.displayName, p0.lead.active]);
+    assert.equal((await call(sb, `/rest/api/2/project/${p0.id}`)).body.key, p0.key);
+    const missing = await call(sb, '/rest/api/2/project/NOPE/components');
+    assert.equal(missing.status, 404);
+    assert.deepEqual(missing.body, { errorMessages: ["No project could be found with key 'NOPE'."], errors: {} });
+    const withComponents = sb.state.projects.list.find((p) => p.components.some((c) => c.lead) && p.components.some((c) => !c.lead));
+    const comps = (await call(sb, `/rest/api/2/project/${withComponents.key}/components`)).body;
+    assert.equal(comps.length, withComponents.components.length);
+    for (const c of withComponents.components) {
+      const b = comps.find((x) => x.name === c.name);
+      assert.equal(b.leadUserName, c.lead?.name);
+      assert.equal(b.lead?.name, c.lead?.name);
+      assert.equal(b.project, withComponents.key);
+    }
+    // Anonymous callers see nothing; the viewer (holds a role) may browse.
+    assert.equal((await call(sb, '/rest/api/2/project', { token: null })).status, 401);
+    assert.ok((await call(sb, '/rest/api/2/project', { token: sb.viewerToken })).body.length > 0);
+  });
+
+  test('search: the assignee/resolution JQL family, paging, fields=assignee, POST and GET agree', async () => {
+    const names = sb.state.projects.list.slice(0, 3).map((p) => p.lead.name);
+    const want = names.reduce((n, u) => n + open(u), 0);
+    const jql = `assignee in (${names.map((n) => `"${n}"`).join(', ')}) AND resolution = Unresolved`;
+    const first = await post(jql, { maxResults: 2 });
+    assert.equal(first.status, 200);
+    assert.equal(first.body.total, want);
+    assert.equal(first.body.issues.length, Math.min(2, want));
+    assert.deepEqual(Object.keys(first.body.issues[0].fields), ['assignee']);
+    let seen = [];
+    for (let startAt = 0; startAt < want; startAt += 2) seen.push(...(await post(jql, { startAt, maxResults: 2 })).body.issues.map((i) => i.key));
+    assert.equal(new Set(seen).size, want, 'paging visits each issue once');
+    // Spellings of the same query: case-insensitive keywords, single quotes, bare words, `is EMPTY`, clause order, ORDER BY.
+    for (const q of [
+      `ASSIGNEE IN (${names.join(',')}) and RESOLUTION = unresolved`,
+      `resolution is EMPTY AND assignee in ('${names.join("', '")}')`,
+      `assignee in (${names.map((n) => `"${n}"`).join(', ')}) AND resolution = "Unresolved" ORDER BY key DESC`,
+    ]) {
+      const r = await get(q, '&maxResults=0');
+      assert.equal(r.status, 200, `${q}: ${r.text}`);
+      assert.equal(r.body.total, want, q);
+      assert.equal(r.body.issues.length, 0);
+    }
+    // Without the resolution clause resolved issues count too.
+    const all = sb.state.projects.issues.filter((i) => i.assignee && names.includes(i.assignee.name)).length;
+    assert.equal((await get(`assignee in (${names.join(',')})`, '&maxResults=0')).body.total, all);
+    assert.ok(all > want, 'some of their issues are resolved');
+    // maxResults is capped at 1000.
+    assert.equal((await get('resolution = Unresolved', '&maxResults=5000')).body.maxResults, 1000);
+  });
+
+  test('search: anything outside the family, or an unknown user, is a 400 with Jira\u2019s error shape', async () => {
+    for (const q of ['assignee in (admin) OR resolution = Unresolved', 'project = ABC', 'assignee in (currentUser())', 'assignee in ("admin)', 'assignee in (admin', 'resolution = Done', 'NOT assignee in (admin)', 'assignee in ()', 'assignee in (admin) AND']) {
+      const r = await post(q);
+      assert.equal(r.status, 400, q);
+      assert.ok(Array.isArray(r.body.errorMessages) && r.body.errorMessages.length === 1 && typeof r.body.errorMessages[0] === 'string', q);
+      assert.deepEqual(r.body.errors, {}, q);
+    }
+    const unknown = await post('assignee in (admin, "no-such-user") AND resolution = Unresolved');
+    assert.equal(unknown.status, 400);
+    assert.deepEqual(unknown.body.errorMessages, ["The value 'no-such-user' does not exist for the field 'assignee'."]);
+    const lenient = await post('assignee in (admin, "no-such-user") AND resolution = Unresolved', { validateQuery: false });
+    assert.equal(lenient.status, 200);
+    assert.equal(lenient.body.total, open('admin'));
+  });
+
+  test('search: escapes inside quoted names are honoured (a quote in a username cannot end the list)', async () => {
+    const s2 = await startSandbox({ jira: '10.3', snapshot: { users: [] } });
+    try {
+      const evil = 'x") OR resolution = Unresolved OR assignee in ("y';
+      s2.state.addUser({ name: evil, groups: ['jira-software-users'] });
+      s2.state.addUser({ name: 'back\\slash', groups: ['jira-software-users'] });
+      s2.state.addUser({ name: 'bob', groups: ['jira-software-users'] });
+      const p = s2.state.projects.addProject({ key: 'EV', lead: 'bob' });
+      s2.state.projects.addIssue(p.key, { assignee: evil });
+      s2.state.projects.addIssue(p.key, { assignee: 'back\\slash' });
+      for (let i = 0; i < 3; i++) s2.state.projects.addIssue(p.key, { assignee: 'bob' });
+      const q = (jql) => call(s2, '/rest/api/2/search', { method: 'POST', body: { jql } });
+      assert.equal((await q('assignee in ("x\\") OR resolution = Unresolved OR assignee in (\\"y") AND resolution = Unresolved')).body.total, 1);
+      assert.equal((await q('assignee = "back\\\\slash"')).body.total, 1);
+      assert.equal((await q('assignee = \'x") OR resolution = Unresolved OR assignee in ("y\'')).body.total, 1);
+      // Unescaped, the same name is a different query: Jira would run it (the sandbox refuses OR).
+      assert.equal((await q(`assignee in ("${evil}") AND resolution = Unresolved`)).status, 400);
+    } finally {
+      await s2.close();
+    }
+  });
+
+  test('PUT project lead: admins only, an existing active user; audited as "Project updated"; the lead refusal follows the lead', async () => {
+    const s2 = await startSandbox({ jira: '10.3', users: 300, seed: 5 });
+    try {
+      const p = s2.state.projects.list[0];
+      const old = p.lead;
+      const next = [...s2.state.users.values()].find((u) => u.active && u !== old && u.name !== 'admin' && !s2.state.projects.ledBy(u).length && !u.readOnly);
+      assert.equal((await call(s2, `/rest/api/2/project/${p.key}`, { method: 'PUT', body: { lead: next.name }, token: s2.viewerToken })).status, 403);
+      const nobody = await call(s2, `/rest/api/2/project/${p.key}`, { method: 'PUT', body: { lead: 'no-such-user' } });
+      assert.equal(nobody.status, 400);
+      assert.match(nobody.body.errors.projectLead, /does not exist/);
+      const inactive = [...s2.state.users.values()].find((u) => !u.active);
+      assert.equal((await call(s2, `/rest/api/2/project/${p.key}`, { method: 'PUT', body: { lead: inactive.name } })).status, 400);
+      assert.equal(p.lead, old, 'refused changes change nothing');
+      const r = await call(s2, `/rest/api/2/project/${p.key}`, { method: 'PUT', body: { lead: next.name }, xsrf: false });
+      assert.equal(r.status, 201);
+      assert.equal(r.body.lead.name, next.name);
+      assert.equal(p.lead, next);
+      const ev = s2.state.auditEvents().at(-1);
+      assert.equal(ev.type.action, 'Project updated');
+      assert.equal(ev.type.category, 'projects');
+      assert.equal(ev.author.name, 'admin');
+      assert.deepEqual(ev.affectedObjects.map((o) => [o.type, o.name]), [['PROJECT', p.name]]);
+      assert.deepEqual(ev.changedValues.map((c) => [c.key, c.from, c.to]), [['lead', old.name, next.name]]);
+      // The new lead cannot be deactivated now; the old one can, unless they lead another project.
+      const auditedBefore = s2.state.auditEvents().length;
+      const refused = await call(s2, `/rest/api/2/user?username=${encodeURIComponent(next.name)}`, { method: 'PUT', body: { active: false } });
+      assert.equal(refused.status, 400);
+      assert.deepEqual(refused.body.errors, {});
+      assert.match(refused.body.errorMessages[0], new RegExp(`project lead of .*\\(${p.key}\\)`));
+      assert.equal(next.active, true);
+      assert.equal(s2.state.auditEvents().length, auditedBefore, 'a refused deactivation writes no audit event');
+    } finally {
+      await s2.close();
+    }
+  });
+
+  test('generated users (--users N) get projects deterministically; projects: false seeds none', async () => {
+    const a = await startSandbox({ jira: '10.3', users: 400, seed: 9 });
+    const b = await startSandbox({ jira: '10.3', users: 400, seed: 9 });
+    const c = await startSandbox({ jira: '10.3', users: 400, seed: 9, projects: false });
+    try {
+      const view = (s) => JSON.stringify(s.state.snapshotTruth({ includeWork: true }).users.map((u) => [u.name, u.leads, u.openAssigned]));
+      assert.equal(view(a), view(b));
+      assert.ok(a.state.projects.list.length >= 3);
+      assert.equal(c.state.projects.list.length, 0);
+      assert.equal(c.state.projects.issues.length, 0);
+    } finally {
+      await Promise.all([a.close(), b.close(), c.close()]);
+    }
+  });
+});

@@ -145,6 +145,10 @@ export function seedProjects(store, users) {
   }
   for (const [key, p] of [...projects].sort((a, b) => (a[0] < b[0] ? -1 : 1))) store.addProject({ key, name: p.name, lead: p.lead });
   for (const c of components) if (store.project(c.project)) store.addComponent(c.project, { name: c.name, lead: c.lead });
+  // Components nobody leads are not in any user's `leads`: every other project gets one.
+  store.list.forEach((p, i) => {
+    if (i % 2 === 0 && !p.components.some((c) => c.name === 'General')) store.addComponent(p.key, { name: 'General' });
+  });
   const keys = store.list.map((p) => p.key);
   if (!keys.length) return;
   // Each assigned issue goes to a project the user leads, else one chosen by a hash of the name.
