@@ -1221,3 +1221,13 @@ describe('projects, components, issues, search', () => {
     }
   });
 });
+
+test('seeding: a generated user key never repeats a key the snapshot gives a later user', async () => {
+  const sb = await startSandbox({ jira: '10.3', sample: true });
+  try {
+    const keys = [...sb.state.users.values()].map((u) => u.key.toLowerCase());
+    assert.equal(new Set(keys).size, keys.length);
+  } finally {
+    await sb.close();
+  }
+});

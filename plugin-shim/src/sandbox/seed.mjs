@@ -52,6 +52,8 @@ export function makeToken() {
 export function buildState(snap, { mode, timeZone, readOnlyDirectories, neverLoginAs, now, passwords = {}, tokens = {}, nestedGroups = {}, localGroups = [], auditRetentionDays, auditNames, projects = true }) {
   const state = new SandboxState({ mode, timeZone, readOnlyDirectories, neverLoginAs, now, localGroups, auditRetentionDays, auditNames });
   state.directory(INTERNAL_DIRECTORY);
+  // Keys given in the snapshot are taken before any is generated, so no two users share one.
+  state.reservedKeys = new Set((snap.users ?? []).filter((u) => typeof u.key === 'string').map((u) => u.key.toLowerCase()));
   for (const rec of snap.users ?? []) state.addUser(rec);
   const roles = Array.isArray(snap.applicationRoles) && snap.applicationRoles.length ? snap.applicationRoles : DEFAULT_ROLES;
   state.roles = roles.map((r) => ({

@@ -227,7 +227,8 @@ export class SandboxState {
     if (this.users.has(lc)) throw new Error(`duplicate user ${rec.name}`);
     let id = this.nextId++;
     // A generated key must not be one a seeded user already carries (keys outlive renames).
-    while (rec.key === undefined && this.userByKey(`JIRAUSER${id}`)) id = this.nextId++;
+    // (Nor one a user still to be seeded carries: buildState reserves those first.)
+    while (rec.key === undefined && (this.userByKey(`JIRAUSER${id}`) || this.reservedKeys?.has(`jirauser${id}`))) id = this.nextId++;
     const dir = this.directory(rec.directory);
     let lastLogin;
     if (rec.lastLogin === null) lastLogin = null;
