@@ -215,6 +215,29 @@ test('reconcileRun: undo runs claim what their intent set out to restore, not wh
   assert.deepEqual(reconcileRun(recs, 'undo-1', events.slice(0, 1)).forged.map((f) => f.change), [{ action: 'groupAdded', group: 'g2' }]);
 });
 
+test('reconcileRun: a user renamed since is still matched by the key the plan recorded (undo runs too)', async () => {
+  const recs = await trail(async (add) => {
+    await add(0, { type: 'runStarted', runId: 'run-r', who: who() });
+    await add(1, { type: 'planned', runId: 'run-r', items: [{ i: 1, user: 'bob', key: 'JIRAUSER10100', action: 'deactivate' }] });
+    await add(2, { type: 'outcome', runId: 'run-r', item: 1, user: 'bob', action: 'deactivate', status: 'done', effects: { deactivated: true } });
+    await add(3, { type: 'runFinished', runId: 'run-r', totals: {} });
+    await add(600, { type: 'undoStarted', runId: 'undo-r', undoOf: 'run-r', who: who() });
+    await add(601, { type: 'planned', runId: 'undo-r', items: [{ i: 1, user: 'bob', action: 'undo', reactivate: true, groups: [] }] });
+    await add(602, { type: 'intent', runId: 'undo-r', item: 1, user: 'bob', action: 'reactivate', reactivate: true, groups: [] });
+    await add(603, { type: 'outcome', runId: 'undo-r', item: 1, user: 'bob', action: 'undo', status: 'done', effects: { reactivated: true, groupsAdded: [] } });
+    await add(604, { type: 'undoFinished', runId: 'undo-r', totals: {} });
+  });
+  // Jira names the account by its new name; its id is the key.
+  const renamed = (kind, sec) => {
+    const e = entity(kind, { sec, user: 'robert' });
+    e.affectedObjects = [userObj('robert', 'JIRAUSER10100')];
+    return normaliseEvent(e);
+  };
+  assert.equal(reconcileRun(recs, 'run-r', [renamed('deactivated', 2)]).ok, true);
+  assert.equal(reconcileRun(recs, 'undo-r', [renamed('deactivated', 2), renamed('reactivated', 602)]).ok, true);
+  assert.equal(reconcileTrail(recs, [renamed('deactivated', 2), renamed('reactivated', 602)], { to: at(700) }).ok, true);
+});
+
 test('reconcileRun: a resumed run is matched per segment with the account that ran each; an intent without an outcome is interrupted, not removed', async () => {
   const recs = await trail(async (add) => {
     await add(0, { type: 'runStarted', runId: 'run-2', who: who('admin') });

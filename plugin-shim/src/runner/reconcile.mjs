@@ -93,23 +93,28 @@ const inSegment = (seg, event, slack) => {
 /** Claims (changes with their records) and pending intents of every run of the trail. */
 function analyse(records, { jiraUser, slackMs }) {
   const runs = [];
-  for (const run of indexRuns(records).values()) {
+  const indexed = indexRuns(records);
+  // A user's key (it survives a rename, and Jira's events may name the user by it) from any plan of
+  // the trail: an undo's items do not carry it, the plan of the run it undoes does.
+  const keyByName = new Map();
+  for (const run of indexed.values()) for (const it of run.planned?.items ?? []) if (it?.key != null && typeof it.user === 'string') keyByName.set(lc(it.user), lc(it.key));
+  const idsOf = (user) => [lc(user), ...(keyByName.has(lc(user)) ? [keyByName.get(lc(user))] : [])];
+  for (const run of indexed.values()) {
     if (!run.started) continue;
     const undo = run.started.type === 'undoStarted';
     const segments = segmentsOf(run, jiraUser);
-    const keys = new Map((run.planned?.items ?? []).map((it) => [it.i, it.key]));
     const intents = new Map();
     const claims = [];
     const pending = [];
     for (const r of run.records) {
       if (r.type === 'intent') intents.set(r.item, r);
       if (r.type !== 'outcome') continue;
-      const ids = [lc(r.user), ...(keys.get(r.item) ? [lc(keys.get(r.item))] : [])];
+      const ids = idsOf(r.user);
       for (const change of outcomeChanges(r, intents.get(r.item), { undo })) claims.push({ runId: run.id, user: r.user, ids, change, record: r, at: ms(r.at) });
     }
     for (const [item, intent] of intents) {
       if (run.outcomes.has(item)) continue;
-      const ids = [lc(intent.user), ...(keys.get(item) ? [lc(keys.get(item))] : [])];
+      const ids = idsOf(intent.user);
       for (const change of intentChanges(intent, { undo })) pending.push({ runId: run.id, user: intent.user, ids, change, record: intent, at: ms(intent.at) });
     }
     runs.push({ id: run.id, run, undo, segments, claims, pending, slackMs });
