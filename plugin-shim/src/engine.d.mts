@@ -43,6 +43,8 @@ export type KnownProblemCode =
   | 'serviceAccount.expired'
   | 'schedule.unknownRule'
   | 'schedule.noRules'
+  | 'policy.handoverUnknownUser'
+  | 'policy.handoverInactiveUser'
   | 'cron.invalid'
   | 'timezone.unknown'
   | 'snapshot.invalid'
@@ -51,6 +53,8 @@ export type KnownProblemCode =
   | 'snapshot.emptyName'
   | 'snapshot.invalidTimestamp'
   | 'snapshot.tooManyRoles'
+  | 'snapshot.invalidCount'
+  | 'snapshot.emptyValue'
   | 'snapshot.noLastLogin'
   | 'options.invalid'
   | 'options.missing'
@@ -70,7 +74,8 @@ export type ProtectionCode =
   | 'protect.actor'
   | 'protect.user'
   | 'protect.group'
-  | 'protect.serviceAccount';
+  | 'protect.serviceAccount'
+  | 'protect.handover';
 /** What `decide` answers. */
 export type DecisionCode =
   | 'decide.proceed'
@@ -81,12 +86,21 @@ export type DecisionCode =
   | 'decide.notSelected'
   | 'decide.otherRule'
   | 'decide.otherAction'
-  | 'decide.nothingLeft';
+  | 'decide.nothingLeft'
+  | 'decide.blocked'
+  | 'decide.leadChanged';
 /** The `code` of a thrown UserCleanupError. */
 export type ThrownErrorCode =
   | 'argument.invalid'
   | 'internal.json'
   | 'engine.notBuilt';
+/** Why a planned action cannot be carried out. */
+export type BlockedCode =
+  | 'blocked.projectLead';
+/** Why a rule passed over a user it would otherwise select. */
+export type SkippedCode =
+  | 'skipped.openAssigned'
+  | 'skipped.openAssignedUnknown';
 // END GENERATED CODES
 /** A problem code: one of the known ones, or one added later (still a string). */
 export type ProblemCode = KnownProblemCode | (string & {});

@@ -17,6 +17,7 @@ fn matches_any_group(p: &Pattern, s: &Snapshot) -> bool {
 
 pub fn cross_check(policy: &Policy, s: &Snapshot) -> Vec<Problem> {
     let mut out = Vec::new();
+    out.extend(crate::impact::check_handover(policy, s));
     // Jira 9 over REST cannot tell last logins; a snapshot without them makes every rule idle.
     let mut active = s.users.iter().filter(|u| u.active).peekable();
     if active.peek().is_some() && active.all(|u| u.last_login == crate::snapshot::LastLogin::Unknown) {

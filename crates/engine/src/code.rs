@@ -23,6 +23,10 @@ pub enum Kind {
     Decision,
     /// The `code` of an error thrown by the JavaScript API (calling it wrongly, or not built).
     Thrown,
+    /// Why a planned action cannot be carried out (`blockedCode` of a plan action).
+    Blocked,
+    /// Why a rule passed over a user it would otherwise select (`skipped[].code` of a plan).
+    Skipped,
 }
 
 impl Kind {
@@ -33,6 +37,8 @@ impl Kind {
             Kind::Protection => "protection",
             Kind::Decision => "decision",
             Kind::Thrown => "thrown",
+            Kind::Blocked => "blocked",
+            Kind::Skipped => "skipped",
         }
     }
 }
@@ -126,6 +132,10 @@ codes! {
     Warning ScheduleUnknownRule = "schedule.unknownRule",
     /// A schedule with an empty rules list runs no rule.
     Warning ScheduleNoRules = "schedule.noRules",
+    /// `handover.projectLead` names a user the snapshot does not have.
+    Error PolicyHandoverUnknownUser = "policy.handoverUnknownUser",
+    /// `handover.projectLead` names a user who is not active (Jira needs an active project lead).
+    Error PolicyHandoverInactiveUser = "policy.handoverInactiveUser",
     /// A cron expression the engine does not accept (five classic fields).
     Error CronInvalid = "cron.invalid",
     /// A time zone that is not an IANA name.
@@ -143,6 +153,10 @@ codes! {
     Error SnapshotInvalidTimestamp = "snapshot.invalidTimestamp",
     /// More than 64 application roles.
     Error SnapshotTooManyRoles = "snapshot.tooManyRoles",
+    /// A user's `openAssigned` is not a whole number of 0 or more.
+    Error SnapshotInvalidCount = "snapshot.invalidCount",
+    /// A blank project key, component project or component name in a user's `leads`.
+    Error SnapshotEmptyValue = "snapshot.emptyValue",
     /// No active user has a known last login: no rule can select anyone.
     Warning SnapshotNoLastLogin = "snapshot.noLastLogin",
 
@@ -183,6 +197,8 @@ codes! {
     Protection ProtectGroup = "protect.group",
     /// A registered service account before its expiry.
     Protection ProtectServiceAccount = "protect.serviceAccount",
+    /// The user `handover.projectLead` names: projects are handed over to them.
+    Protection ProtectHandover = "protect.handover",
 
     /// Carry out the planned action (`action` says exactly what; never more than the plan showed).
     Decision DecideProceed = "decide.proceed",
@@ -202,6 +218,18 @@ codes! {
     Decision DecideOtherAction = "decide.otherAction",
     /// removeFromGroups: the account holds none of the planned groups any more.
     Decision DecideNothingLeft = "decide.nothingLeft",
+    /// The action is blocked now (e.g. the user leads projects and the policy names no hand-over user).
+    Decision DecideBlocked = "decide.blocked",
+    /// The user now leads projects the plan did not hand over, or the policy hands over to another user.
+    Decision DecideLeadChanged = "decide.leadChanged",
+
+    /// A deactivation of a project lead without `handover.projectLead`: Jira refuses it.
+    Blocked BlockedProjectLead = "blocked.projectLead",
+
+    /// The rule skips users with open assigned issues (`skipIfOpenAssignedIssues`), and this user has some.
+    Skipped SkippedOpenAssigned = "skipped.openAssigned",
+    /// The rule skips users with open assigned issues, and the snapshot does not say how many this user has.
+    Skipped SkippedOpenAssignedUnknown = "skipped.openAssignedUnknown",
 
     /// A function was called with an argument that is neither JSON text nor an object.
     Thrown ArgumentInvalid = "argument.invalid",
@@ -258,6 +286,16 @@ pub fn render_typescript() -> String {
             "ThrownErrorCode",
             "The `code` of a thrown UserCleanupError.",
             &[Kind::Thrown],
+        ),
+        union(
+            "BlockedCode",
+            "Why a planned action cannot be carried out.",
+            &[Kind::Blocked],
+        ),
+        union(
+            "SkippedCode",
+            "Why a rule passed over a user it would otherwise select.",
+            &[Kind::Skipped],
         ),
     ]
     .join("")

@@ -42,6 +42,10 @@ pub struct DecidedAction {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub groups: Option<Vec<String>>,
     pub rule: String,
+    /// deactivate of a project lead: make `projectLead` the lead of `projects` first — the
+    /// projects the user leads now, never one the plan did not hand over (M13).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub handover: Option<crate::impact::Handover>,
 }
 
 /// The planned action as the runner hands it back.
@@ -53,6 +57,8 @@ pub struct Planned {
     pub action: &'static str,
     pub groups: Vec<String>,
     pub rule: String,
+    /// The plan's hand-over for this action (`planned.handover`), when it had one.
+    pub handover: Option<crate::impact::Handover>,
 }
 
 /// decide's input as far as it could be read; `snapshot` is the JSON text of the one-user
@@ -76,8 +82,11 @@ fn input_err(code: Code, path: impl Into<String>, msg: impl Into<String>) -> Pro
 }
 
 const INPUT_FIELDS: &[&str] = &["user", "previous", "planned", "applicationRoles", "capturedAt"];
-const PLANNED_FIELDS: &[&str] = &["user", "key", "action", "groups", "rule"];
-const PREVIOUS_FIELDS: &[&str] = &["lastLogin", "created"];
+const PLANNED_FIELDS: &[&str] = &["user", "key", "action", "groups", "rule", "handover"];
+const PREVIOUS_FIELDS: &[&str] = &["lastLogin", "created", "createdBefore", "leads", "openAssigned"];
+/// Previous values that are instants; the others (`leads`, `openAssigned`) are checked where
+/// the one-user snapshot is parsed.
+const PREVIOUS_INSTANTS: &[&str] = &["lastLogin", "created", "createdBefore"];
 
 /// Checks decide's input and builds the one-user snapshot from it. Every problem is reported,
 /// each with its JSON path into the input (`planned.action`, `user.lastLogin`).
@@ -140,7 +149,8 @@ pub fn parse_input(text: &str) -> (Input, Vec<Problem>) {
                 for field in PREVIOUS_FIELDS {
                     let Some(value) = pm.get(*field) else { continue };
                     let path = key("previous", field);
-                    let valid = instant(value, &path, *field == "lastLogin", &mut problems).is_some();
+                    let valid = !PREVIOUS_INSTANTS.contains(field)
+                        || instant(value, &path, *field == "lastLogin", &mut problems).is_some();
                     if let Some(u) = user.as_mut().filter(|_| valid) {
                         u.entry(field.to_string()).or_insert_with(|| value.clone());
                     }
@@ -150,7 +160,7 @@ pub fn parse_input(text: &str) -> (Input, Vec<Problem>) {
                 Code::InputInvalid,
                 "previous",
                 format!(
-                    "previous must be an object {{lastLogin?, created?}}, found {}",
+                    "previous must be an object {{lastLogin?, created?, createdBefore?, leads?, openAssigned?}}, found {}",
                     kind(prev)
                 ),
             )),
@@ -320,6 +330,10 @@ fn planned(v: &Value, out: &mut Vec<Problem>) -> Option<Planned> {
         )),
         _ => {}
     }
+    let handover = m
+        .get("handover")
+        .filter(|h| !h.is_null())
+        .and_then(|h| planned_handover(h, action, out));
     if out.len() > before {
         return None;
     }
@@ -329,6 +343,71 @@ fn planned(v: &Value, out: &mut Vec<Problem>) -> Option<Planned> {
         action: action?,
         groups,
         rule: rule?,
+        handover,
+    })
+}
+
+/// `planned.handover`: `{projectLead, projects: [keys]}`, the plan's hand-over of a deactivation.
+fn planned_handover(v: &Value, action: Option<&str>, out: &mut Vec<Problem>) -> Option<crate::impact::Handover> {
+    let shape = "planned.handover must be {projectLead, projects: [project keys]} (the plan's handover)";
+    let Some(m) = v.as_object() else {
+        out.push(input_err(
+            Code::InputInvalid,
+            "planned.handover",
+            format!("{shape}, found {}", kind(v)),
+        ));
+        return None;
+    };
+    if action.is_some_and(|a| a != "deactivate") {
+        out.push(input_err(
+            Code::InputInvalid,
+            "planned.handover",
+            "planned.handover only goes with deactivate",
+        ));
+        return None;
+    }
+    unknown_fields(
+        m,
+        "planned.handover",
+        "planned.handover",
+        &["projectLead", "projects"],
+        out,
+    );
+    let lead = m
+        .get("projectLead")
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|l| !l.is_empty());
+    if lead.is_none() {
+        out.push(input_err(
+            Code::InputInvalid,
+            "planned.handover.projectLead",
+            format!("{shape}: projectLead must be a username"),
+        ));
+    }
+    let mut projects = Vec::new();
+    match m.get("projects").and_then(Value::as_array) {
+        Some(list) => {
+            for (i, p) in list.iter().enumerate() {
+                match p.as_str().map(str::trim).filter(|p| !p.is_empty()) {
+                    Some(p) => projects.push(p.to_string()),
+                    None => out.push(input_err(
+                        Code::InputInvalid,
+                        index("planned.handover.projects", i),
+                        format!("a project key must be a non-empty string, found {}", short(p)),
+                    )),
+                }
+            }
+        }
+        None => out.push(input_err(
+            Code::InputInvalid,
+            "planned.handover.projects",
+            format!("{shape}: projects must be a list of project keys"),
+        )),
+    }
+    Some(crate::impact::Handover {
+        project_lead: lead?.to_string(),
+        projects,
     })
 }
 
@@ -476,6 +555,18 @@ pub fn decide(
             ),
         );
     }
+    if now.status.is_some() {
+        return skip(
+            Code::DecideBlocked,
+            now.blocked_reason
+                .unwrap_or_else(|| format!("the {} of {} is blocked", now.action, user.name)),
+        );
+    }
+    if let Some(h) = &now.handover {
+        if let Some(reason) = handover_changed(h, planned.handover.as_ref()) {
+            return skip(Code::DecideLeadChanged, reason);
+        }
+    }
     let groups = match now.groups {
         Some(now_groups) => {
             // Spelled as the plan spelled them (Jira compares group names case-insensitively),
@@ -513,8 +604,40 @@ pub fn decide(
             action: now.action,
             groups,
             rule: now.rule,
+            handover: now.handover,
         }),
     }
+}
+
+/// Why the hand-over a deactivation needs now is not the one the admin confirmed (M13), if it
+/// is not: decide only narrows, so it never changes the lead of a project the plan did not show.
+fn handover_changed(now: &crate::impact::Handover, planned: Option<&crate::impact::Handover>) -> Option<String> {
+    let Some(planned) = planned else {
+        return Some(format!(
+            "now lead of {} {}, which the plan did not hand over: make a new plan",
+            if now.projects.len() == 1 { "project" } else { "projects" },
+            now.projects.join(", ")
+        ));
+    };
+    if !now.project_lead.eq_ignore_ascii_case(&planned.project_lead) {
+        return Some(format!(
+            "the policy now hands projects over to {}, the plan to {}: make a new plan",
+            now.project_lead, planned.project_lead
+        ));
+    }
+    let new: Vec<&str> = now
+        .projects
+        .iter()
+        .filter(|p| !planned.projects.iter().any(|q| q.eq_ignore_ascii_case(p)))
+        .map(String::as_str)
+        .collect();
+    (!new.is_empty()).then(|| {
+        format!(
+            "now lead of {} {}, which the plan did not hand over: make a new plan",
+            if new.len() == 1 { "project" } else { "projects" },
+            new.join(", ")
+        )
+    })
 }
 
 /// Why no rule selects the user now, in terms of the planned rule.

@@ -7,6 +7,7 @@
 pub mod code;
 pub mod dashboard;
 pub mod decide;
+pub mod impact;
 pub mod matcher;
 pub mod pattern;
 pub mod plan;

@@ -73,10 +73,15 @@ pub enum Miss {
     CreatedUnknown,
     /// Never logged in, created more recently than createdMoreThanDays.
     CreatedTooRecent,
+    /// Never logged in, creation not known, and `createdBefore` too recent to prove it old enough.
+    CreatedBeforeTooRecent,
     /// The last login is not known.
     LastLoginUnknown,
     /// removeFromGroups: in none of the groups to remove.
     NoGroupToRemove,
+    /// skipIfOpenAssignedIssues, and the user has unresolved issues assigned (or not known how
+    /// many): the only condition the user fails ([`crate::impact::open_assigned_check`]).
+    OpenAssigned(Code),
 }
 
 fn plural(n: i64) -> &'static str {
@@ -184,6 +189,21 @@ impl<'a> Matcher<'a> {
                 });
             }
         }
+        // M13: the user projects are handed over to must stay active and licensed.
+        if let Some(h) = self
+            .policy
+            .handover
+            .as_ref()
+            .filter(|h| h.project_lead_lower == *user.name_lower)
+        {
+            return Some(Protection {
+                code: Code::ProtectHandover,
+                reason: format!(
+                    "{} takes over the projects of deactivated project leads (handover.projectLead)",
+                    h.project_lead
+                ),
+            });
+        }
         None
     }
 
@@ -234,9 +254,15 @@ impl<'a> Matcher<'a> {
             }
             LastLogin::Never => {
                 let days = rule.never_logged_in_created_days.ok_or(Miss::NeverLoggedIn)? as i64;
-                let created = user.created.ok_or(Miss::CreatedUnknown)?;
+                // M15: `created` when known; else `createdBefore`, an upper bound of it, proves
+                // "created at least N days ago" when it is itself that old.
+                let (created, too_recent) = match (user.created, user.created_before) {
+                    (Some(c), _) => (c, Miss::CreatedTooRecent),
+                    (None, Some(b)) => (b, Miss::CreatedBeforeTooRecent),
+                    (None, None) => return Err(Miss::CreatedUnknown),
+                };
                 if self.as_of - created < days * DAY_MS {
-                    return Err(Miss::CreatedTooRecent);
+                    return Err(too_recent);
                 }
                 whole_days(self.as_of, created)
             }
@@ -252,6 +278,8 @@ impl<'a> Matcher<'a> {
             }
             None => Vec::new(),
         };
+        // Last, so that this miss means "selected but for the open assigned issues" (M14).
+        crate::impact::open_assigned_check(rule.skip_if_open_assigned, user).map_err(Miss::OpenAssigned)?;
         Ok(Selection {
             matched_groups,
             remove_groups,
@@ -319,6 +347,17 @@ impl<'a> Matcher<'a> {
                     rule.never_logged_in_created_days.unwrap_or(0)
                 )
             }
+            Miss::CreatedBeforeTooRecent => {
+                let bound = user.created_before.unwrap_or(self.as_of);
+                let days = ago(bound);
+                format!(
+                    "never logged in; account created before {} (start of Jira's audit log), only known to be {days} day{} old: rule {id} needs {} days",
+                    format_date(bound),
+                    plural(days),
+                    rule.never_logged_in_created_days.unwrap_or(0)
+                )
+            }
+            Miss::OpenAssigned(_) => crate::impact::skipped_reason(id, user),
             Miss::LastLoginUnknown => {
                 "the last login is not known: no rule selects a user whose last login is not known".to_string()
             }
@@ -365,12 +404,20 @@ impl<'a> Matcher<'a> {
                 sel.days_inactive,
                 rule.inactive_days.unwrap_or(0)
             )),
-            LastLogin::Never => out.push(format!(
-                "never logged in; account created {}, {} days ago (threshold {} days)",
-                user.created.map(format_date).unwrap_or_default(),
-                sel.days_inactive,
-                rule.never_logged_in_created_days.unwrap_or(0)
-            )),
+            LastLogin::Never => out.push(match (user.created, user.created_before) {
+                (None, Some(bound)) => format!(
+                    "never logged in; account created before {} (start of Jira's audit log), at least {} days ago (threshold {} days)",
+                    format_date(bound),
+                    sel.days_inactive,
+                    rule.never_logged_in_created_days.unwrap_or(0)
+                ),
+                (created, _) => format!(
+                    "never logged in; account created {}, {} days ago (threshold {} days)",
+                    created.map(format_date).unwrap_or_default(),
+                    sel.days_inactive,
+                    rule.never_logged_in_created_days.unwrap_or(0)
+                ),
+            }),
             LastLogin::Unknown => {}
         }
         if !sel.remove_groups.is_empty() {

@@ -1,7 +1,8 @@
 //! `plan`: who the policy actions, why, what stays protected, and what it does to licences.
 
 use crate::code::Code;
-use crate::matcher::{Matcher, Selection};
+use crate::impact::{self, LeadEffect};
+use crate::matcher::{Matcher, Miss, Selection};
 use crate::policy::{Action, Policy};
 use crate::snapshot::{LastLogin, Snapshot, User};
 use crate::time::format_instant;
@@ -15,6 +16,9 @@ pub struct Plan {
     pub actor: Option<String>,
     pub actions: Vec<PlannedAction>,
     pub protected: Vec<ProtectedUser>,
+    /// Users a rule passed over only because of open assigned issues (M14); absent when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<SkippedUser>,
     pub expired_service_accounts: Vec<ExpiredServiceAccount>,
     pub counts: Counts,
     pub limit: Limit,
@@ -36,6 +40,18 @@ pub struct PlannedAction {
     pub action: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub groups: Option<Vec<String>>,
+    /// `"blocked"` when the action cannot be carried out (M13); absent otherwise. A blocked
+    /// action never runs and never counts against the limit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blocked_code: Option<Code>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blocked_reason: Option<String>,
+    /// A deactivation of a project lead with `handover.projectLead`: the projects whose lead
+    /// the runner changes first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub handover: Option<impact::Handover>,
     pub reasons: Vec<String>,
     pub facts: Facts,
 }
@@ -51,6 +67,27 @@ pub struct Facts {
     pub directory: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub service_account: Option<ServiceAccountFact>,
+    /// The snapshot's `createdBefore`, when it has one and no `created` (M15).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_before: Option<String>,
+    /// What the user leads, when the snapshot says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub leads: Option<impact::Leads>,
+    /// Unresolved issues assigned, when the snapshot says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub open_assigned: Option<u64>,
+}
+
+/// A user a rule would have selected but for open assigned issues, and no rule actions (M14).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct SkippedUser {
+    pub user: String,
+    pub rule: String,
+    pub code: Code,
+    pub reason: String,
+    /// Unresolved issues assigned; `null` when not known.
+    pub open_assigned: Option<u64>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -94,6 +131,17 @@ pub struct Counts {
     pub by_action: ByAction,
     pub by_rule: BTreeMap<String, usize>,
     pub protected: usize,
+    /// Actions with `status: "blocked"` (counted in `actions`, `byAction` and `byRule`, never
+    /// in `executable`); absent when none.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub blocked: usize,
+    /// Entries in `skipped`; absent when none.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub skipped: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Default)]
@@ -134,9 +182,9 @@ pub struct PlanOptions<'a> {
 
 pub fn plan(policy: &Policy, snapshot: &Snapshot, opts: &PlanOptions) -> Plan {
     let m = Matcher::new(policy, snapshot, opts.as_of, opts.actor);
-    let groups = &snapshot.groups;
     let mut actions = Vec::new();
     let mut protected = Vec::new();
+    let mut skipped = Vec::new();
     let mut counts = Counts {
         users: snapshot.users.len(),
         ..Counts::default()
@@ -149,10 +197,19 @@ pub fn plan(policy: &Policy, snapshot: &Snapshot, opts: &PlanOptions) -> Plan {
             continue;
         }
         counts.active_users += 1;
+        // The first rule that passed over the user only for open assigned issues (M14).
+        let mut passed_over: Option<(&str, Code)> = None;
+        let mut decided = false;
         for r in &m.rules {
-            let Some(sel) = m.select(r, user) else {
-                continue;
+            let sel = match m.select_or_miss(r, user) {
+                Ok(sel) => sel,
+                Err(Miss::OpenAssigned(code)) => {
+                    passed_over.get_or_insert((r.rule.id.as_str(), code));
+                    continue;
+                }
+                Err(_) => continue,
             };
+            decided = true;
             if let Some(p) = m.protection(user) {
                 protected.push(ProtectedUser {
                     user: user.name.to_string(),
@@ -161,12 +218,19 @@ pub fn plan(policy: &Policy, snapshot: &Snapshot, opts: &PlanOptions) -> Plan {
                     reason: p.reason,
                 });
             } else {
-                let reasons = m.reasons(r, user, &sel);
+                let effect = impact::lead_effect(policy, &r.rule.action, user);
+                let mut reasons = m.reasons(r, user, &sel);
+                impact::reasons(user, &effect, r.rule.skip_if_open_assigned, &mut reasons);
+                // A blocked action never runs: it frees no seat and is not executable.
+                let blocked = matches!(effect, LeadEffect::Blocked { .. });
+                counts.blocked += usize::from(blocked);
                 *counts.by_rule.entry(r.rule.id.clone()).or_default() += 1;
                 match &r.rule.action {
                     Action::Deactivate => {
                         counts.by_action.deactivate += 1;
-                        changes.push((user, None));
+                        if !blocked {
+                            changes.push((user, None));
+                        }
                     }
                     Action::RemoveFromGroups(_) => {
                         counts.by_action.remove_from_groups += 1;
@@ -187,16 +251,29 @@ pub fn plan(policy: &Policy, snapshot: &Snapshot, opts: &PlanOptions) -> Plan {
                     user,
                     &sel,
                     reasons,
-                    groups,
+                    effect,
                 ));
             }
             break;
         }
+        if let (false, Some((rule, code))) = (decided, passed_over) {
+            // A protected user is never actioned anyway: listed as skipped only when it matters.
+            if m.protection(user).is_none() {
+                skipped.push(SkippedUser {
+                    user: user.name.to_string(),
+                    rule: rule.to_string(),
+                    code,
+                    reason: impact::skipped_reason(rule, user),
+                    open_assigned: user.open_assigned,
+                });
+            }
+        }
     }
 
     counts.actions = actions.len();
-    counts.executable = counts.by_action.deactivate + counts.by_action.remove_from_groups;
+    counts.executable = counts.by_action.deactivate + counts.by_action.remove_from_groups - counts.blocked;
     counts.protected = protected.len();
+    counts.skipped = skipped.len();
     let over_limit = matches!(policy.max_actions_per_run, Some(max) if counts.executable as u64 > max);
 
     let actioned: rustc_hash::FxHashSet<&str> = actions.iter().map(|a| a.user.as_str()).collect();
@@ -222,6 +299,7 @@ pub fn plan(policy: &Policy, snapshot: &Snapshot, opts: &PlanOptions) -> Plan {
         actor: opts.actor.map(str::to_string),
         actions,
         protected,
+        skipped,
         expired_service_accounts,
         counts,
         limit: Limit {
@@ -240,8 +318,9 @@ fn action_entry(
     user: &User,
     sel: &Selection,
     reasons: Vec<String>,
-    groups: &crate::snapshot::Groups,
+    effect: LeadEffect,
 ) -> PlannedAction {
+    let groups = &m.snapshot.groups;
     let service_account = m.service_account(user).map(|sa| ServiceAccountFact {
         owner: sa.owner.clone(),
         purpose: sa.purpose.clone(),
@@ -262,6 +341,19 @@ fn action_entry(
         action: action.type_name(),
         groups: matches!(action, Action::RemoveFromGroups(_))
             .then(|| sel.remove_groups.iter().map(|&g| groups.name(g).to_string()).collect()),
+        status: matches!(effect, LeadEffect::Blocked { .. }).then_some("blocked"),
+        blocked_code: match &effect {
+            LeadEffect::Blocked { code, .. } => Some(*code),
+            _ => None,
+        },
+        blocked_reason: match &effect {
+            LeadEffect::Blocked { reason, .. } => Some(reason.clone()),
+            _ => None,
+        },
+        handover: match effect {
+            LeadEffect::Handover(h) => Some(h),
+            _ => None,
+        },
         reasons,
         facts: Facts {
             last_login: match user.last_login {
@@ -274,6 +366,12 @@ fn action_entry(
             email_domain: user.domain.as_deref().map(str::to_string),
             directory: user.directory.as_deref().map(str::to_string),
             service_account,
+            created_before: user
+                .created_before
+                .filter(|_| user.created.is_none())
+                .map(format_instant),
+            leads: user.leads.as_deref().cloned(),
+            open_assigned: user.open_assigned,
         },
     }
 }

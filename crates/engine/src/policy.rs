@@ -46,6 +46,17 @@ pub struct Policy {
     pub max_snapshot_age: Option<u64>,
     pub rules: Vec<Rule>,
     pub schedules: Vec<Schedule>,
+    /// `handover`: who takes over what a deactivated user leads (see `impact`).
+    pub handover: Option<Handover>,
+}
+
+/// `handover.projectLead`: the user who becomes lead of the projects a deactivated user leads
+/// (Jira refuses to deactivate a project lead).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Handover {
+    /// As written (trimmed): the username the runner sets as project lead.
+    pub project_lead: String,
+    pub project_lead_lower: String,
 }
 
 #[derive(Debug, Clone)]
@@ -69,6 +80,8 @@ pub struct Rule {
     pub email: Option<EmailCondition>,
     pub inactive_days: Option<u64>,
     pub never_logged_in_created_days: Option<u64>,
+    /// `skipIfOpenAssignedIssues`: pass over users with unresolved issues assigned (or not known).
+    pub skip_if_open_assigned: bool,
     pub action: Action,
 }
 
@@ -137,6 +150,7 @@ const TOP_FIELDS: &[&str] = &[
     "limits",
     "rules",
     "schedules",
+    "handover",
 ];
 const RULE_FIELDS: &[&str] = &[
     "id",
@@ -146,6 +160,7 @@ const RULE_FIELDS: &[&str] = &[
     "email",
     "inactiveDays",
     "neverLoggedIn",
+    "skipIfOpenAssignedIssues",
     "action",
 ];
 
@@ -426,6 +441,7 @@ impl Walker {
 
         let rules = self.rules(map.get("rules"), &internal_domains);
         let schedules = self.schedules(map.get("schedules"), &rules);
+        let handover = map.get("handover").and_then(|h| self.handover(h));
 
         Some(Policy {
             version,
@@ -437,6 +453,25 @@ impl Walker {
             max_snapshot_age,
             rules,
             schedules,
+            handover,
+        })
+    }
+
+    /// `handover: {"projectLead": "username"}`. Whether the user exists and is active is checked
+    /// against the snapshot (`checks::cross_check`).
+    fn handover(&mut self, v: &Value) -> Option<Handover> {
+        let m = self.object(v, "handover", "handover", &["projectLead"])?;
+        let lead = self.required_string(
+            m,
+            "projectLead",
+            "handover",
+            "handover.projectLead",
+            "handover needs \"projectLead\": the user who becomes lead of the projects a deactivated user leads".into(),
+        )?;
+        let lead = lead.trim().to_string();
+        Some(Handover {
+            project_lead_lower: lead.to_lowercase(),
+            project_lead: lead,
         })
     }
 
@@ -678,6 +713,19 @@ impl Walker {
             );
         }
 
+        let skip_if_open_assigned = match m.get("skipIfOpenAssignedIssues") {
+            None => false,
+            Some(Value::Bool(b)) => *b,
+            Some(other) => {
+                self.err(
+                    Code::PolicyInvalidType,
+                    &key(path, "skipIfOpenAssignedIssues"),
+                    format!("skipIfOpenAssignedIssues must be true or false, found {}", short(other)),
+                );
+                false
+            }
+        };
+
         let action = match m.get("action") {
             Some(av) => self.action(av, &key(path, "action")),
             None => {
@@ -703,6 +751,7 @@ impl Walker {
             email,
             inactive_days,
             never_logged_in_created_days,
+            skip_if_open_assigned,
             action: action?,
         })
     }
@@ -1003,6 +1052,7 @@ impl Policy {
             max_snapshot_age: None,
             rules: Vec::new(),
             schedules: Vec::new(),
+            handover: None,
         }
     }
 }

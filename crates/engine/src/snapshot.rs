@@ -38,6 +38,13 @@ pub struct User<'a> {
     pub directory: Option<Cow<'a, str>>,
     pub created: Option<i64>,
     pub last_login: LastLogin,
+    /// An upper bound of `created` when that is not known (`createdBefore`: e.g. the start of
+    /// Jira's audit log, which has no record of the account's creation).
+    pub created_before: Option<i64>,
+    /// What the user leads (`leads`); `None` = not known. Boxed: most users lead nothing.
+    pub leads: Option<Box<crate::impact::Leads>>,
+    /// Unresolved issues assigned (`openAssigned`); `None` = not known.
+    pub open_assigned: Option<u64>,
 }
 
 #[derive(Debug, Clone)]
@@ -264,6 +271,12 @@ struct RawUser<'a> {
     created: Option<Cow<'a, str>>,
     #[serde(borrow, default, deserialize_with = "present")]
     last_login: Option<Option<Cow<'a, str>>>,
+    #[serde(borrow, default, deserialize_with = "opt")]
+    created_before: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    leads: Option<crate::impact::RawLeads<'a>>,
+    #[serde(default)]
+    open_assigned: Option<f64>,
 }
 
 fn opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Cow<'de, str>>, D::Error> {
@@ -379,6 +392,20 @@ impl<'a> Parsed<'a> {
             }
             t
         });
+        let created_before = u.created_before.as_deref().and_then(|s| {
+            let t = parse_instant(s);
+            if t.is_none() {
+                problems.push(bad_time(&format!("users[{i}].createdBefore"), s));
+            }
+            t
+        });
+        // The path is only formatted for the few users that have these fields.
+        let leads = u
+            .leads
+            .map(|l| Box::new(crate::impact::leads(l, &format!("users[{i}]"), problems)));
+        let open_assigned = u
+            .open_assigned
+            .and_then(|n| crate::impact::open_assigned(n, &format!("users[{i}]"), problems));
         let last_login = match u.last_login {
             None => LastLogin::Unknown,
             Some(None) => LastLogin::Never,
@@ -421,6 +448,9 @@ impl<'a> Parsed<'a> {
                 directory: u.directory,
                 created,
                 last_login,
+                created_before,
+                leads,
+                open_assigned,
             },
         ));
     }

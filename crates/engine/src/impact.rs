@@ -1,0 +1,309 @@
+//! Impact before action: what a user leads and how much unresolved work is assigned to them, as
+//! the snapshot reports it (`leads`, `openAssigned`), and what that does to a planned action.
+//!
+//! Jira refuses to deactivate the lead of a project, so a deactivation of a project lead is planned
+//! as *blocked* — unless the policy names a hand-over user (`handover.projectLead`), in which case
+//! the action carries the projects whose lead the runner changes first. Component leads and open
+//! assigned issues block nothing; they are facts and reasons. A rule may pass over users with open
+//! assigned issues (`skipIfOpenAssignedIssues`). See docs/matching.md#m13 and #m14.
+
+use crate::code::Code;
+use crate::policy::{Action, Policy};
+use crate::problem::{index, key, Problem, Source};
+use crate::snapshot::User;
+use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+
+/// What a user leads, as the host read it (`users[i].leads`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Leads {
+    /// Sorted by key (case-insensitively), each key once.
+    pub projects: Vec<ProjectLead>,
+    /// Sorted by project, name and id.
+    pub components: Vec<ComponentLead>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProjectLead {
+    pub key: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ComponentLead {
+    pub project: String,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<ComponentId>,
+}
+
+/// Jira's component id: a string in REST answers ("10000"); a number is kept as a number.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ComponentId {
+    Number(i64),
+    Text(String),
+}
+
+/// `users[i].leads` as written; checked by [`leads`].
+#[derive(Deserialize)]
+pub struct RawLeads<'a> {
+    #[serde(borrow, default)]
+    projects: Option<Vec<RawProject<'a>>>,
+    #[serde(borrow, default)]
+    components: Option<Vec<RawComponent<'a>>>,
+}
+
+#[derive(Deserialize)]
+struct RawProject<'a> {
+    #[serde(borrow)]
+    key: Cow<'a, str>,
+    #[serde(borrow, default)]
+    name: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct RawComponent<'a> {
+    #[serde(borrow)]
+    project: Cow<'a, str>,
+    #[serde(borrow)]
+    name: Cow<'a, str>,
+    #[serde(default)]
+    id: Option<ComponentId>,
+}
+
+fn empty_value(path: String, what: &str) -> Problem {
+    Problem::error(
+        Source::Snapshot,
+        Code::SnapshotEmptyValue,
+        path.clone(),
+        format!("{path}: {what} must not be empty"),
+    )
+}
+
+/// Checks and normalises `users[i].leads` (`user` is the path `users[i]`): blank keys and names
+/// are errors; projects are sorted and each key listed once (Jira project keys are unique,
+/// case-insensitively), so that nothing in a plan depends on the order the host listed them in.
+pub fn leads(raw: RawLeads<'_>, user: &str, problems: &mut Vec<Problem>) -> Leads {
+    let base = key(user, "leads");
+    let mut out = Leads::default();
+    for (j, p) in raw.projects.unwrap_or_default().into_iter().enumerate() {
+        let k = p.key.trim();
+        if k.is_empty() {
+            problems.push(empty_value(
+                key(&index(&key(&base, "projects"), j), "key"),
+                "a project key",
+            ));
+            continue;
+        }
+        if out.projects.iter().any(|x| x.key.eq_ignore_ascii_case(k)) {
+            continue;
+        }
+        out.projects.push(ProjectLead {
+            key: k.to_string(),
+            name: p.name.map(|n| n.trim().to_string()).filter(|n| !n.is_empty()),
+        });
+    }
+    out.projects.sort_by(|a, b| {
+        a.key
+            .to_uppercase()
+            .cmp(&b.key.to_uppercase())
+            .then_with(|| a.key.cmp(&b.key))
+    });
+    for (j, c) in raw.components.unwrap_or_default().into_iter().enumerate() {
+        let path = index(&key(&base, "components"), j);
+        let (project, name) = (c.project.trim(), c.name.trim());
+        if project.is_empty() {
+            problems.push(empty_value(key(&path, "project"), "a component's project"));
+        }
+        if name.is_empty() {
+            problems.push(empty_value(key(&path, "name"), "a component's name"));
+        }
+        if project.is_empty() || name.is_empty() {
+            continue;
+        }
+        let c = ComponentLead {
+            project: project.to_string(),
+            name: name.to_string(),
+            id: c.id,
+        };
+        if !out.components.contains(&c) {
+            out.components.push(c);
+        }
+    }
+    out.components.sort_by(|a, b| {
+        (a.project.to_uppercase(), a.name.to_lowercase(), &a.id).cmp(&(
+            b.project.to_uppercase(),
+            b.name.to_lowercase(),
+            &b.id,
+        ))
+    });
+    out
+}
+
+/// The largest `openAssigned` taken (any real count is far below; larger is a host bug).
+pub const MAX_OPEN_ASSIGNED: f64 = 9_007_199_254_740_991.0;
+
+/// Checks `users[i].openAssigned`: a whole number, 0 or more.
+pub fn open_assigned(n: f64, user: &str, problems: &mut Vec<Problem>) -> Option<u64> {
+    if n.is_finite() && n >= 0.0 && n.fract() == 0.0 && n <= MAX_OPEN_ASSIGNED {
+        return Some(n as u64);
+    }
+    let path = key(user, "openAssigned");
+    problems.push(Problem::error(
+        Source::Snapshot,
+        Code::SnapshotInvalidCount,
+        path.clone(),
+        format!("{path}: {n} is not a count of issues (a whole number, 0 or more)"),
+    ));
+    None
+}
+
+/// What the plan does about a planned action because of what the user leads.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LeadEffect {
+    /// Nothing: not a deactivation, or the user leads no project.
+    None,
+    /// Jira would refuse the deactivation.
+    Blocked { code: Code, reason: String },
+    /// The runner first makes `project_lead` the lead of `projects`.
+    Handover(Handover),
+}
+
+/// The hand-over a deactivation carries (`handover` of a plan action).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Handover {
+    pub project_lead: String,
+    pub projects: Vec<String>,
+}
+
+/// The keys of the projects a user leads, in plan order.
+pub fn project_keys(user: &User) -> Vec<String> {
+    user.leads
+        .as_deref()
+        .map(|l| l.projects.iter().map(|p| p.key.clone()).collect())
+        .unwrap_or_default()
+}
+
+/// Clause M13: a deactivation of a project lead is blocked, or carries the hand-over.
+pub fn lead_effect(policy: &Policy, action: &Action, user: &User) -> LeadEffect {
+    if !matches!(action, Action::Deactivate) {
+        return LeadEffect::None;
+    }
+    let projects = project_keys(user);
+    if projects.is_empty() {
+        return LeadEffect::None;
+    }
+    match &policy.handover {
+        Some(h) => LeadEffect::Handover(Handover {
+            project_lead: h.project_lead.clone(),
+            projects,
+        }),
+        None => LeadEffect::Blocked {
+            code: Code::BlockedProjectLead,
+            reason: format!(
+                "lead of {} {}: Jira refuses to deactivate a project lead (name a hand-over user in handover.projectLead)",
+                if projects.len() == 1 { "project" } else { "projects" },
+                projects.join(", ")
+            ),
+        },
+    }
+}
+
+/// Reasons in words about what the user leads and the work assigned to them (after the reasons
+/// of the conditions that held). `skips` says the rule has `skipIfOpenAssignedIssues`.
+pub fn reasons(user: &User, effect: &LeadEffect, skips: bool, out: &mut Vec<String>) {
+    if let Some(l) = user.leads.as_deref() {
+        if !l.projects.is_empty() {
+            let keys: Vec<&str> = l.projects.iter().map(|p| p.key.as_str()).collect();
+            let what = format!(
+                "lead of {} {}",
+                if keys.len() == 1 { "project" } else { "projects" },
+                keys.join(", ")
+            );
+            out.push(match effect {
+                LeadEffect::Handover(h) => format!("{what}: handed over to {} first", h.project_lead),
+                LeadEffect::Blocked { .. } => format!("{what}: Jira refuses to deactivate a project lead"),
+                LeadEffect::None => format!("{what} (stays lead)"),
+            });
+        }
+        if !l.components.is_empty() {
+            let names: Vec<String> = l
+                .components
+                .iter()
+                .map(|c| format!("{}/{}", c.project, c.name))
+                .collect();
+            out.push(format!(
+                "lead of {} {} (Jira makes the project lead their lead when the account is deactivated)",
+                if names.len() == 1 { "component" } else { "components" },
+                names.join(", ")
+            ));
+        }
+    }
+    match user.open_assigned {
+        Some(0) if skips => out.push("no unresolved issues assigned".to_string()),
+        Some(n) if n > 0 => out.push(format!(
+            "{n} unresolved issue{} assigned (they stay assigned to the account)",
+            if n == 1 { "" } else { "s" }
+        )),
+        _ => {}
+    }
+}
+
+/// Clause M14, the check `skipIfOpenAssignedIssues` adds to a rule: `Err(code)` when the rule
+/// passes over the user.
+pub fn open_assigned_check(skips: bool, user: &User) -> Result<(), Code> {
+    if !skips {
+        return Ok(());
+    }
+    match user.open_assigned {
+        Some(0) => Ok(()),
+        Some(_) => Err(Code::SkippedOpenAssigned),
+        None => Err(Code::SkippedOpenAssignedUnknown),
+    }
+}
+
+/// Why a rule with `skipIfOpenAssignedIssues` passed over the user, in words.
+pub fn skipped_reason(rule: &str, user: &User) -> String {
+    match user.open_assigned {
+        Some(n) => format!(
+            "{n} unresolved issue{} assigned: rule {rule} skips users with open assigned issues",
+            if n == 1 { "" } else { "s" }
+        ),
+        None => format!(
+            "the number of unresolved issues assigned is not known: rule {rule} skips users with open assigned issues"
+        ),
+    }
+}
+
+/// Cross-check of `handover.projectLead` against the snapshot: an active user of it.
+pub fn check_handover(policy: &Policy, snapshot: &crate::snapshot::Snapshot) -> Option<Problem> {
+    let h = policy.handover.as_ref()?;
+    let path = "handover.projectLead";
+    match snapshot.user(&h.project_lead) {
+        None => Some(Problem::error(
+            Source::Policy,
+            Code::PolicyHandoverUnknownUser,
+            path,
+            format!(
+                "handover.projectLead \"{}\" is not a user in the snapshot: projects can only be handed over to an active user",
+                h.project_lead
+            ),
+        )),
+        Some(u) if !u.active => Some(Problem::error(
+            Source::Policy,
+            Code::PolicyHandoverInactiveUser,
+            path,
+            format!(
+                "handover.projectLead \"{}\" is not active: Jira needs an active project lead",
+                u.name
+            ),
+        )),
+        Some(_) => None,
+    }
+}
