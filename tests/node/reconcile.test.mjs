@@ -189,6 +189,18 @@ test('reconcileRun: one event backs one change — a change claimed twice needs 
   assert.equal(reconcileRun(await runTrail(), 'run-1', upper).ok, true);
 });
 
+test('reconcileRun: one change Jira logs twice (two spellings, same second) is one event', async () => {
+  const recs = await runTrail();
+  const updated = entity('deactivated', { sec: 3, user: 'bob' });
+  updated.type = { category: 'user management', action: 'User updated' };
+  updated.timestamp = new Date(T0 + 3400).toISOString();
+  const r = reconcileRun(recs, 'run-1', [...runEvents(), normaliseEvent(updated)]);
+  assert.equal(r.ok, true, JSON.stringify(r.removed));
+  // Three seconds apart they are two changes: the second is not the trail's.
+  updated.timestamp = at(6);
+  assert.deepEqual(reconcileRun(recs, 'run-1', [...runEvents(), normaliseEvent(updated)]).removed.map((x) => x.user), ['bob']);
+});
+
 test('reconcileRun: a failed outcome that removed some groups first claims those; skipped outcomes claim nothing', () => {
   assert.deepEqual(outcomeChanges({ type: 'outcome', status: 'failed', effects: { groupsRemoved: ['a'] } }, null, { undo: false }), [{ action: 'groupRemoved', group: 'a' }]);
   assert.deepEqual(outcomeChanges({ type: 'outcome', status: 'skipped', effects: { deactivated: true } }, null, { undo: false }), []);

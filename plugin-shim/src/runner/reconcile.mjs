@@ -25,6 +25,7 @@
 import { indexRuns } from './report.mjs';
 
 export const RECONCILE_SLACK_MS = 2 * 60_000;
+const DUPLICATE_MS = 2_000;
 const CHANGES = new Set(['deactivated', 'reactivated', 'groupRemoved', 'groupAdded']);
 
 const lc = (s) => String(s ?? '').toLowerCase();
@@ -127,7 +128,19 @@ function analyse(records, { jiraUser, slackMs }) {
  * user (name or key), so that a trail of many runs against months of audit log stays fast.
  */
 function prepare(events) {
-  const sorted = events.filter((e) => e && Number.isFinite(ms(e.at))).map((e) => ({ e, t: ms(e.at) })).sort((a, b) => a.t - b.t);
+  const all = events.filter((e) => e && Number.isFinite(ms(e.at))).map((e) => ({ e, t: ms(e.at) })).sort((a, b) => a.t - b.t);
+  // One change that Jira logs twice (say, as "User deactivated" and as "User updated" with the
+  // active flag — the strings are not verified) must not count as two: the same change of the same
+  // user by the same author within DUPLICATE_MS is one. (A real second change of the same kind needs
+  // the opposite one in between, which Jira cannot do for one user within two seconds by REST.)
+  const lastSeen = new Map();
+  const sorted = [];
+  for (const x of all) {
+    const k = CHANGES.has(x.e.action) ? [x.e.action, [...(x.e.userIds ?? [])].sort().join(','), lc(x.e.group), [...(x.e.authorIds ?? [])].sort().join(',')].join('\u0000') : null;
+    if (k !== null && lastSeen.has(k) && x.t - lastSeen.get(k) <= DUPLICATE_MS) continue;
+    if (k !== null) lastSeen.set(k, x.t);
+    sorted.push(x);
+  }
   const byChange = new Map();
   for (const { e } of sorted) {
     if (!CHANGES.has(e.action)) continue;
