@@ -116,3 +116,36 @@ test('the audit trail file is created 0600 and refuses a symlink in its place', 
   await assert.rejects(openTrail(link), /symbolic link/);
   assert.equal(readFileSync(victim, 'utf8'), '');
 });
+
+test('the daemon\'s log, state, lock and (keyed) trails are created 0600', async () => {
+  const { runDaemon } = await import('../../plugin-shim/src/runner/daemon.mjs');
+  const engine = await import('../../plugin-shim/src/engine.mjs');
+  const policyText = readFileSync(new URL('../fixtures/runner/policy.json', import.meta.url), 'utf8');
+  const dir = tmp();
+  const key = 'daemon-audit-key-0123456789';
+  let lockMode = null;
+  const code = await runDaemon({
+    policyText,
+    engine,
+    auditDir: join(dir, 'audits'),
+    stateDir: join(dir, 'state'),
+    once: true,
+    now: '2026-11-27T00:00:00Z',
+    runSchedule: async (id, slot, text, auditPath) => {
+      lockMode = mode(join(dir, 'state', `${id}.lock`));
+      const t = await openTrail(auditPath, { key });
+      await t.append({ type: 'runStarted', runId: 'run-d', schedule: id });
+      await t.close();
+      return { runId: 'run-d', exitCode: 0, totals: {} };
+    },
+  });
+  assert.equal(code, 0);
+  assert.equal(lockMode, 0o600);
+  const state = readdirSync(join(dir, 'state')).sort();
+  assert.ok(state.includes('daemon.log.jsonl') && state.some((n) => n.endsWith('.last.json')), state.join(', '));
+  for (const n of state) assert.equal(mode(join(dir, 'state', n)), 0o600, n);
+  const [trailName] = readdirSync(join(dir, 'audits'));
+  const trailPath = join(dir, 'audits', trailName);
+  assert.equal(mode(trailPath), 0o600);
+  assert.match(JSON.parse(readFileSync(trailPath, 'utf8')).mac, /^[0-9a-f]{64}$/);
+});
