@@ -322,6 +322,10 @@ test('reconcileTrail: a run deleted whole from the end of the trail leaves Jira 
   assert.equal(r.ok, false);
   assert.deepEqual(r.removed.map((x) => [x.user, x.change]), [['erin', { action: 'groupRemoved', group: 'g' }]]);
   assert.deepEqual(r.runs.map((x) => [x.runId, x.ok]), [['run-a', true], ['run-b', true]]);
+  // An unaccounted change between run-a and run-b (inside both slacks) is reported once, by the nearer run.
+  const between = reconcileTrail(full, [...events, ev('deactivated', { sec: 30, user: 'zoe' })], { to: at(4000) });
+  assert.deepEqual(between.runs.map((x) => [x.runId, x.removed.map((y) => y.user)]), [['run-a', []], ['run-b', ['zoe']], ['run-c', []]]);
+  assert.deepEqual(between.removed, []);
   // Changes by other accounts are not the trail's.
   assert.equal(reconcileTrail(cut, [...events.slice(0, 2), ev('groupRemoved', { sec: 3601, by: 'carol', user: 'erin', group: 'g' })], { to: at(4000) }).ok, true);
   assert.deepEqual(reconcileWindow(full, 'run-b'), { from: at(32 - 120), to: at(34 + 120) });

@@ -275,6 +275,19 @@ export function reconcileTrail(records, events, { jiraUser, slackMs = RECONCILE_
   const matching = match(runs, prepared);
   const { used } = matching;
   const results = runs.map((r) => runResult(r, prepared, matching));
+  // An unmatched event inside the slack of two neighbouring runs belongs to the nearer one only.
+  const distance = (r, t) => Math.min(...r.segments.map((sg) => (t < sg.from ? sg.from - t : t > sg.to ? t - sg.to : 0)));
+  const owner = new Map();
+  for (const [k, res] of results.entries()) {
+    for (const x of res.removed) {
+      const d = distance(runs[k], ms(x.event.at));
+      if (!owner.has(x.event) || d < owner.get(x.event).d) owner.set(x.event, { k, d });
+    }
+  }
+  for (const [k, res] of results.entries()) {
+    res.removed = res.removed.filter((x) => owner.get(x.event).k === k);
+    res.ok = res.forged.length === 0 && res.removed.length === 0 && res.problems.length === 0;
+  }
   const authors = [...new Set(runs.flatMap((r) => r.segments.map((s) => s.author)).filter(Boolean))];
   const from = runs.length ? Math.min(...runs.flatMap((r) => r.segments.map((s) => s.from))) - slackMs : null;
   const end = to !== undefined ? ms(to) : (prepared.sorted.at(-1)?.t ?? from ?? 0);
