@@ -212,6 +212,19 @@ for (const jira of ['10.3', '9']) {
   });
 }
 
+test('leads that cannot be read: the snapshot serves without them and says why', async () => {
+  const sb = await startSandbox({ jira: '10.3', users: 100, seed: 4 });
+  try {
+    const host = createJiraHost({ baseUrl: sb.url, token: sb.token, fetch: (url, init) => (String(url).includes('/rest/api/2/project') ? fetch(String(url).replace('/project', '/no-such-resource'), init) : fetch(url, init)) });
+    const snap = await host.snapshot();
+    assert.ok(snap.users.every((u) => !('leads' in u)));
+    assert.equal(snap.source.leads.code, 'host.notFound');
+    assert.ok(snap.users.length > 100);
+  } finally {
+    await sb.close();
+  }
+});
+
 test('an audit log without creation events gives no bound (it may not record user creation)', async () => {
   const sb = await startSandbox({ jira: '10.3', users: 50, seed: 2, now: () => NOW, auditRetentionDays: 0 });
   try {

@@ -37,14 +37,23 @@ export async function addOpenAssigned(http, snap, names) {
 export async function addImpact(http, snap, o) {
   const source = snap.source ?? (snap.source = {});
   if (o.leads !== false) {
-    const projects = await projectLeads(http);
-    const components = await componentLeads(http, projects);
-    const m = leadsByUser(projects, components);
-    for (const u of snap.users) {
-      const l = m.get(String(u.name).toLowerCase());
-      if (l) u.leads = l;
+    try {
+      const projects = await projectLeads(http);
+      const components = await componentLeads(http, projects);
+      const m = leadsByUser(projects, components);
+      for (const u of snap.users) {
+        const l = m.get(String(u.name).toLowerCase());
+        if (l) u.leads = l;
+      }
+      source.leads = { projects: projects.length, components: components.length };
+    } catch (e) {
+      // Leads not readable (a proxy hiding the endpoint, a failure after the retries): the
+      // snapshot still serves, without leads, and says why. Not unsafe: Jira itself still
+      // refuses to deactivate a lead, which the run then reports as a failure.
+      if (!(e instanceof HostError)) throw e;
+      for (const u of snap.users) delete u.leads;
+      source.leads = { error: e.reason || e.message, code: e.code };
     }
-    source.leads = { projects: projects.length, components: components.length };
   }
   if (o.openAssigned) await addOpenAssigned(http, snap, o.openAssigned);
   if (o.creationDates) {
