@@ -18,7 +18,8 @@ import { reconcileRun, reconcileTrail, reconcileWindow, RECONCILE_SLACK_MS } fro
 const SUBS = ['verify', 'export', 'reconcile'];
 const EXIT_MISMATCH = 1;
 
-function auditKey(values, ctx) {
+/** The audit key of --audit-key-file or USER_CLEANUP_AUDIT_KEY (null: none); a bad one is exit 2. */
+export function auditKey(values, ctx) {
   try {
     return loadAuditKey({ env: ctx.env ?? {}, file: values['audit-key-file'] });
   } catch (e) {
