@@ -32,6 +32,8 @@ export type KnownProblemCode =
   | 'policy.noActivityCondition'
   | 'policy.tooMany'
   | 'policy.tooLong'
+  | 'policy.invalidEmail'
+  | 'policy.unknownScheduleMode'
   | 'policy.noRules'
   | 'policy.noLimit'
   | 'policy.serviceAccountNoExpiry'
@@ -204,6 +206,18 @@ export interface Schedule {
   timezone: string;
   /** Rule ids to run; absent = every rule. */
   rules?: string[];
+  /** Default true; a disabled schedule keeps its settings but is not run. */
+  enabled?: boolean;
+  /** Default "run"; "preview" only records the plan. */
+  mode?: ScheduleMode;
+}
+export type ScheduleMode = 'run' | 'preview';
+/** Who is told about runs; changes no decision. */
+export interface Notify {
+  /** Administrators' email addresses. */
+  admins: string[];
+  /** The contact shown to affected users. */
+  contact?: string;
 }
 export interface Policy {
   version: 1;
@@ -217,6 +231,7 @@ export interface Policy {
   };
   rules: Rule[];
   schedules?: Schedule[];
+  notify?: Notify;
 }
 
 /** A document as JSON text or as a plain object. */
@@ -445,11 +460,15 @@ export interface TierPlan {
 // ---------------------------------------------------------------------------------------------
 // nextRuns
 
-/** Exactly the runner contract's shape: `{id, next}`. */
+/** Exactly the runner contract's shape: `{id, next, enabled, mode}`. */
 export interface ScheduleRuns {
   id: string;
   /** UTC instants. */
   next: UtcInstant[];
+  /** `false`: switched off; the daemon does not run it. */
+  enabled: boolean;
+  /** `preview`: a scheduled run only records its plan. */
+  mode: ScheduleMode;
 }
 export interface NextRuns {
   schedules: ScheduleRuns[];

@@ -291,9 +291,22 @@ describe('nextRuns', () => {
     assert.ok(errors.some((e) => e.path === 'schedules[0].cron'), JSON.stringify(errors));
   });
 
-  test('each schedule is exactly {id, next} (the runner contract)', (t) => {
+  test('each schedule is exactly {id, next, enabled, mode} (the runner contract); enabled run by default', (t) => {
     const v = cronValue(t, runs([{ id: 'weekly', cron: '0 3 * * MON', timezone: 'Europe/Oslo' }], AS_OF, 1));
-    assert.deepEqual(v.schedules[0], { id: 'weekly', next: ['2026-11-30T02:00:00Z'] });
+    assert.deepEqual(v.schedules[0], { id: 'weekly', next: ['2026-11-30T02:00:00Z'], enabled: true, mode: 'run' });
+  });
+
+  test('a disabled schedule still lists its next instants, with enabled false; a preview schedule says so', (t) => {
+    const v = cronValue(t, runs([
+      { id: 'off', cron: '0 3 * * MON', timezone: 'Europe/Oslo', enabled: false },
+      { id: 'look', cron: '0 3 * * MON', timezone: 'Europe/Oslo', mode: 'preview' },
+      { id: 'both', cron: '0 3 * * MON', timezone: 'Europe/Oslo', enabled: false, mode: 'preview' },
+    ], AS_OF, 1));
+    assert.deepEqual(v.schedules, [
+      { id: 'off', next: ['2026-11-30T02:00:00Z'], enabled: false, mode: 'run' },
+      { id: 'look', next: ['2026-11-30T02:00:00Z'], enabled: true, mode: 'preview' },
+      { id: 'both', next: ['2026-11-30T02:00:00Z'], enabled: false, mode: 'preview' },
+    ]);
   });
 
   const cases = [

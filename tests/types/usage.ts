@@ -189,7 +189,7 @@ for (const o of tierOptions) {
 // ---- nextRuns --------------------------------------------------------------------------------
 const runs: Result<NextRuns> = engine.nextRuns(policy, { from: '2026-11-27T00:00:00Z', count: 5 });
 if (runs.type === 'success') {
-  for (const s of runs.value.schedules) show(s.id, s.next[0]);
+  for (const s of runs.value.schedules) show(s.id, s.next[0], s.enabled ? 'on' : 'off', s.mode === 'preview');
   // @ts-expect-error — a schedule's runs carry only id and next (the runner contract)
   show(runs.value.schedules[0]?.timezone);
 }
@@ -219,6 +219,11 @@ const noGroups: DecideInput = { user: decideInput.user, planned: { user: 'fred',
 const review: DecideInput = { user: decideInput.user, planned: { user: 'fred', action: 'review', rule: 'r' } };
 show(noGroups, review);
 engine.decide(JSON.stringify(policy), JSON.stringify(decideInput), JSON.stringify({ asOf: '2026-11-27T00:10:00Z' }));
+
+const operated: Policy = { ...policy, schedules: [{ id: 'w', cron: '0 3 * * MON', timezone: 'UTC', enabled: false, mode: 'preview' }], notify: { admins: ['ops@acme.com'], contact: 'help@acme.com' } };
+// @ts-expect-error a schedule mode is run or preview
+const badMode: Policy = { ...policy, schedules: [{ id: 'w', cron: '0 3 * * MON', timezone: 'UTC', mode: 'dry-run' }] };
+show(operated, badMode);
 
 // ---- removableGroups -------------------------------------------------------------------------
 const removableAnswer = engine.removableGroups(policy, { groups: ['jira-software-users'], roleGroups: ['jira-users'] });

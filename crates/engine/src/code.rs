@@ -110,6 +110,10 @@ codes! {
     Error PolicyTooMany = "policy.tooMany",
     /// A name, pattern or text longer than its cap (256 characters; 1,024 for purpose, 4,096 for description).
     Error PolicyTooLong = "policy.tooLong",
+    /// Not an email address (notify.admins, notify.contact).
+    Error PolicyInvalidEmail = "policy.invalidEmail",
+    /// A schedule mode other than "run" or "preview".
+    Error PolicyUnknownScheduleMode = "policy.unknownScheduleMode",
     /// The policy has no rules: it never actions anyone.
     Warning PolicyNoRules = "policy.noRules",
     /// No `limits.maxActionsPerRun`: a run may action any number of users.

@@ -57,6 +57,10 @@ pub struct NextRuns {
 pub struct ScheduleRuns {
     pub id: String,
     pub next: Vec<String>,
+    /// `false`: the schedule is switched off (its next instants are still listed, for the page).
+    pub enabled: bool,
+    /// `run` or `preview`.
+    pub mode: policy::ScheduleMode,
 }
 
 /// Parses the policy and, when given, the snapshot, collecting every problem of both.
@@ -313,6 +317,8 @@ pub fn next_runs(policy: &str, options: &str) -> Outcome<NextRuns> {
                             .collect(),
                         None => Vec::new(),
                     },
+                    enabled: s.enabled,
+                    mode: s.mode,
                 })
                 .collect();
             Outcome::Success {

@@ -13,6 +13,9 @@ use crate::time::parse_instant_or_date;
 use rustc_hash::FxHashSet as HashSet;
 use serde_json::{Map, Value};
 
+mod notify;
+pub use notify::{looks_like_email, Notify, ScheduleMode};
+
 pub const MAX_DAYS: u64 = 36_500;
 /// Caps that keep a hostile or mistaken policy from costing unbounded time or memory (every
 /// policy is parsed on every page load and before every run); far above any real policy.
@@ -44,6 +47,8 @@ pub struct Policy {
     pub max_actions_per_run: Option<u64>,
     /// `limits.maxSnapshotAgeMinutes` as written (see [`Policy::max_snapshot_age_minutes`]).
     pub max_snapshot_age: Option<u64>,
+    /// `notify`: who is told about runs (changes no decision).
+    pub notify: Option<Notify>,
     pub rules: Vec<Rule>,
     pub schedules: Vec<Schedule>,
     /// `handover`: who takes over what a deactivated user leads (see `impact`).
@@ -121,6 +126,10 @@ pub struct Schedule {
     /// Rule ids; `None` (no "rules" field) = every rule, an empty list = none.
     pub rules: Option<Vec<String>>,
     pub spec: Option<(schedule::CronSpec, crate::zone::Zone)>,
+    /// `enabled` (default true): a disabled schedule keeps its settings but the daemon does not run it.
+    pub enabled: bool,
+    /// `mode` (default run): preview only records the plan.
+    pub mode: ScheduleMode,
 }
 
 /// Parses and validates a policy. On success the problems are warnings only.
@@ -150,6 +159,7 @@ const TOP_FIELDS: &[&str] = &[
     "limits",
     "rules",
     "schedules",
+    "notify",
     "handover",
 ];
 const RULE_FIELDS: &[&str] = &[
@@ -441,6 +451,7 @@ impl Walker {
 
         let rules = self.rules(map.get("rules"), &internal_domains);
         let schedules = self.schedules(map.get("schedules"), &rules);
+        let notify = map.get("notify").and_then(|n| self.notify(n));
         let handover = map.get("handover").and_then(|h| self.handover(h));
 
         Some(Policy {
@@ -451,6 +462,7 @@ impl Walker {
             service_accounts,
             max_actions_per_run,
             max_snapshot_age,
+            notify,
             rules,
             schedules,
             handover,
@@ -884,7 +896,7 @@ impl Walker {
         let mut out: Vec<Schedule> = Vec::new();
         for (i, sv) in arr.iter().enumerate() {
             let path = index("schedules", i);
-            let Some(m) = self.object(sv, &path, "a schedule", &["id", "cron", "timezone", "rules"]) else {
+            let Some(m) = self.object(sv, &path, "a schedule", notify::SCHEDULE_FIELDS) else {
                 continue;
             };
             let id = self.required_string(m, "id", &path, "a schedule id", "a schedule needs an \"id\"".into());
@@ -914,6 +926,7 @@ impl Walker {
                     None
                 }
             });
+            let (enabled, mode) = self.schedule_switches(m, &path);
             let names = self.strings(m.get("rules"), &key(&path, "rules"), "a rule id");
             for (j, r) in names.iter().enumerate() {
                 if !rule_ids.contains(&r.trim().to_lowercase()) {
@@ -949,6 +962,8 @@ impl Walker {
                     timezone,
                     rules: m.get("rules").is_some().then_some(names),
                     spec,
+                    enabled,
+                    mode,
                 });
             }
         }
@@ -1050,6 +1065,7 @@ impl Policy {
             service_accounts: Vec::new(),
             max_actions_per_run: None,
             max_snapshot_age: None,
+            notify: None,
             rules: Vec::new(),
             schedules: Vec::new(),
             handover: None,
