@@ -41,6 +41,14 @@ for (const jira of ['10.3', '9']) {
       }
       assert.ok(leaders >= projects.length / 2);
       assert.deepEqual(snap.source.leads, { projects: projects.length, components: components.length });
+      // Project leads only: one request, no component lists.
+      const from = sb.requests.length;
+      const only = await host.snapshot({ leads: 'projects' });
+      assert.equal(sb.requests.slice(from).filter((r) => /\/rest\/api\/2\/project/.test(r.path)).length, 1);
+      for (const u of only.users) {
+        const t = truth.get(lc(u.name)).leads;
+        assert.deepEqual(u.leads?.projects, t?.projects.length ? t.projects : undefined, u.name);
+      }
     });
 
     test('open assigned counts equal the sandbox\u2019s for 350 users with at most \u2308350/50\u2309 = 7 searches', async () => {

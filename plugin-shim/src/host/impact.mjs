@@ -32,20 +32,21 @@ export async function addOpenAssigned(http, snap, names) {
  * Adds leads, open assigned counts and audit-log creation dates to a freshly built snapshot.
  * @param {any} http
  * @param {any} snap  `{capturedAt, users, source}` (mutated)
- * @param {{leads?: boolean, openAssigned?: boolean|string[], creationDates?: boolean, auditWindowDays?: number, csvCreated?: boolean}} o
+ * @param {{leads?: boolean|'projects', openAssigned?: boolean|string[], creationDates?: boolean, auditWindowDays?: number, csvCreated?: boolean}} o
  */
 export async function addImpact(http, snap, o) {
   const source = snap.source ?? (snap.source = {});
   if (o.leads !== false) {
     try {
       const projects = await projectLeads(http);
-      const components = await componentLeads(http, projects);
+      // 'projects': the project leads only (one request), for a Jira with thousands of projects.
+      const components = o.leads === 'projects' ? [] : await componentLeads(http, projects);
       const m = leadsByUser(projects, components);
       for (const u of snap.users) {
         const l = m.get(String(u.name).toLowerCase());
         if (l) u.leads = l;
       }
-      source.leads = { projects: projects.length, components: components.length };
+      source.leads = { projects: projects.length, components: o.leads === 'projects' ? null : components.length };
     } catch (e) {
       // Leads not readable (a proxy hiding the endpoint, a failure after the retries): the
       // snapshot still serves, without leads, and says why. Not unsafe: Jira itself still

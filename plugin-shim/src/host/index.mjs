@@ -93,11 +93,12 @@ export function createJiraHost(o) {
    * endpoint answers.
    */
   /**
-   * Impact options (impact.mjs): `leads` (default true: project and component leads),
+   * Impact options (impact.mjs): `leads` (default true: project and component leads — one
+   * request per project for its components; 'projects': project leads only, one request; false),
    * `openAssigned` (true = every user, or a list of usernames; default none), `creationDates`
    * (default false: "User created" events of the audit log → `created`, else `createdBefore`),
    * `auditWindowDays` (read only the last N days of the audit log).
-   * @param {{lastLoginCsv?: string, leads?: boolean, openAssigned?: boolean|string[], creationDates?: boolean, auditWindowDays?: number}} [arg]
+   * @param {{lastLoginCsv?: string, leads?: boolean|'projects', openAssigned?: boolean|string[], creationDates?: boolean, auditWindowDays?: number}} [arg]
    */
   async function snapshot({ lastLoginCsv, leads, openAssigned, creationDates: withCreation, auditWindowDays } = {}) {
     // Parse the CSV first: a bad file fails before any request.
