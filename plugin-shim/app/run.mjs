@@ -57,8 +57,11 @@ export async function renderRun(panel, ctx) {
     return;
   }
   const c = plan.counts;
-  const executable = plan.actions.filter((a) => a.action === 'deactivate' || a.action === 'removeFromGroups');
-  const n = executable.length;
+  // Actions the engine marks blocked (e.g. deactivating a project lead, which Jira refuses) are not
+  // counted as changes; the executor asks the engine again per user and skips them.
+  const writes = plan.actions.filter((a) => a.action === 'deactivate' || a.action === 'removeFromGroups');
+  const blocked = writes.filter((a) => a.status === 'blocked').length;
+  const n = writes.length - blocked;
 
   panel.append(h('p', { class: 'uc-summary' },
     'The policy saved in Jira over ', h('strong', {}, num(c.users)), ' users read at ',
@@ -66,6 +69,7 @@ export async function renderRun(panel, ctx) {
     h('strong', { id: 'uc-run-executable' }, num(n)), ' accounts to change (',
     `${num(c.byAction?.deactivate ?? 0)} deactivate, ${num(c.byAction?.removeFromGroups ?? 0)} remove from groups`,
     `), ${num(c.byAction?.review ?? 0)} listed for review only, ${num(c.protected)} protected`,
+    blocked ? `, ${num(blocked)} blocked (Jira would refuse them; see the Preview)` : '',
     plan.limit?.maxActionsPerRun != null ? ` · limit ${num(plan.limit.maxActionsPerRun)} per run` : ' · no limit per run'));
 
   if (plan.overLimit) {
@@ -115,7 +119,8 @@ export async function renderRun(panel, ctx) {
   const start = h('button', { type: 'button', class: 'uc-button uc-button-primary', id: 'uc-run-start', disabled: true }, `Change ${num(n)} accounts`);
   const stop = h('button', { type: 'button', class: 'uc-button uc-button-danger', id: 'uc-run-stop', hidden: true }, 'Stop');
   const fill = h('div', { class: 'uc-progress-fill' });
-  const bar = h('div', { class: 'uc-progress', role: 'progressbar', 'aria-label': 'Run progress', 'aria-valuemin': '0', 'aria-valuemax': String(n), 'aria-valuenow': '0' }, fill);
+  const total = writes.length; // every write item gets an outcome (blocked ones: skipped)
+  const bar = h('div', { class: 'uc-progress', role: 'progressbar', 'aria-label': 'Run progress', 'aria-valuemin': '0', 'aria-valuemax': String(total), 'aria-valuenow': '0' }, fill);
   const counter = h('p', { class: 'uc-muted', id: 'uc-run-counter', 'aria-live': 'polite' });
   const tbody = h('tbody');
   const results = h('div', { class: 'uc-results uc-table-wrap' }, h('table', { class: 'uc-table', id: 'uc-run-results' },
@@ -171,9 +176,9 @@ export async function renderRun(panel, ctx) {
     let shown = 0;
     const show = (t) => {
       const k = t.done + t.failed + t.skipped;
-      fill.style.width = `${(100 * k) / n}%`;
+      fill.style.width = `${(100 * k) / total}%`;
       bar.setAttribute('aria-valuenow', String(k));
-      counter.textContent = `${num(k)} of ${num(n)} · done ${num(t.done)} · failed ${num(t.failed)} · skipped ${num(t.skipped)}`;
+      counter.textContent = `${num(k)} of ${num(total)} · done ${num(t.done)} · failed ${num(t.failed)} · skipped ${num(t.skipped)}`;
     };
     show({ done: 0, failed: 0, skipped: 0 });
     let result;

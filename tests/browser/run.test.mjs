@@ -246,7 +246,8 @@ test('run: a plan older than limits.maxSnapshotAgeMinutes is refused with Refres
 test('run: Stop finishes the requests in flight, starts nothing new, the trail records it; undo of the stopped run restores', { skip: skip || false }, async () => {
   const before = truth();
   const plan = await expectedPlan();
-  const n = plan.counts.executable;
+  const n = plan.counts.executable; // what the admin confirms (blocked writes are not changes)
+  const total = plan.actions.filter((a) => a.action !== 'review').length; // items the run goes through
   const { page, errors } = await adminPage();
   // Slow writes so that Stop lands mid-run.
   await page.route('**/rest/api/2/{user,group/user}**', async (r) => {
@@ -265,7 +266,7 @@ test('run: Stop finishes the requests in flight, starts nothing new, the trail r
   const recs = trail.records.filter((r) => r.runId === runId);
   const outcomes = recs.filter((r) => r.type === 'outcome');
   const intents = recs.filter((r) => r.type === 'intent');
-  assert.ok(outcomes.length >= 12 && outcomes.length < n, `stopped after ${outcomes.length} of ${n}`);
+  assert.ok(outcomes.length >= 12 && outcomes.length < total, `stopped after ${outcomes.length} of ${total}`);
   // Every intent has its outcome (in-flight requests finished), nothing started after the stop.
   for (const i of intents) assert.ok(outcomes.some((o) => o.item === i.item), `intent ${i.item} has an outcome`);
   const stopAt = recs.findIndex((r) => r.type === 'runStopped');
@@ -273,7 +274,7 @@ test('run: Stop finishes the requests in flight, starts nothing new, the trail r
   const fin = recs.at(-1);
   assert.equal(fin.type, 'runFinished');
   assert.equal(fin.stopped, true);
-  assert.equal(fin.totals.notStarted + outcomes.length, n);
+  assert.equal(fin.totals.notStarted + outcomes.length, total);
   assert.equal(await page.locator('#uc-run-results tbody tr').count(), outcomes.length);
   // Exactly the users with a done outcome changed, as their effects say.
   const changed = diff(before, truth());
@@ -296,7 +297,10 @@ test('run: Stop finishes the requests in flight, starts nothing new, the trail r
 test('run: typed confirmation; exactly the planned users change; trail passes audit verify; History undo per user and per run restores', { skip: skip || false }, async () => {
   const before = truth();
   const plan = await expectedPlan();
-  const executable = plan.actions.filter((a) => a.action !== 'review');
+  // Writes the engine does not block (a blocked one, e.g. deactivating a project lead, is not a change).
+  const writes = plan.actions.filter((a) => a.action !== 'review');
+  const executable = writes.filter((a) => a.status !== 'blocked');
+  const blockedUsers = new Set(writes.filter((a) => a.status === 'blocked').map((a) => lc(a.user)));
   const n = executable.length;
   assert.equal(n, plan.counts.executable);
   const { page, errors } = await adminPage();
@@ -332,7 +336,8 @@ test('run: typed confirmation; exactly the planned users change; trail passes au
   assert.deepEqual(planned.items.map((i) => i.user), plan.actions.map((a) => a.user));
   const outcomes = new Map(recs.filter((r) => r.type === 'outcome').map((o) => [lc(o.user), o]));
   // Every executable planned user has an outcome; nobody else.
-  assert.deepEqual([...outcomes.keys()].sort(), executable.map((a) => lc(a.user)).sort());
+  assert.deepEqual([...outcomes.keys()].filter((u) => !blockedUsers.has(u)).sort(), executable.map((a) => lc(a.user)).sort());
+  for (const u of blockedUsers) if (outcomes.has(u)) assert.equal(outcomes.get(u).status, 'skipped', `${u} is blocked: never changed`);
   const failed = [...outcomes.values()].filter((o) => o.status === 'failed');
   console.log(`# outcomes: ${[...outcomes.values()].filter((o) => o.status === 'done').length} done, ${failed.length} failed, ${[...outcomes.values()].filter((o) => o.status === 'skipped').length} skipped; fallbacks ${[...outcomes.values()].filter((o) => o.fallback).length}`);
   // The sandbox changed for exactly the users with a done outcome, and exactly as recorded.
@@ -348,7 +353,7 @@ test('run: typed confirmation; exactly the planned users change; trail passes au
     if (a.action === 'deactivate' && !o.fallback) assert.equal(c.deactivated, true, user);
   }
   // Per-user results on screen match.
-  assert.equal(await page.locator('#uc-run-results tbody tr').count(), n);
+  assert.equal(await page.locator('#uc-run-results tbody tr').count(), outcomes.size);
   const v = verify(trail.path);
   assert.equal(v.status, 0, v.stdout + v.stderr);
   assert.match(v.stdout + v.stderr, /intact|ok|verified/i);
