@@ -160,6 +160,16 @@ export interface SnapshotUser {
   created?: Instant;
   /** An instant; `null` = never logged in; absent = not known. */
   lastLogin?: Instant | null;
+  /** Upper bound of the creation instant when `created` is not known (the start of Jira's audit log). */
+  createdBefore?: Instant | null;
+  /** What the user leads; absent = not known. */
+  leads?: Leads | null;
+  /** Unresolved issues assigned (a whole number ≥ 0); absent = not known. */
+  openAssigned?: number | null;
+}
+export interface Leads {
+  projects?: { key: string; name?: string | null }[];
+  components?: { project: string; name: string; id?: string | number | null }[];
 }
 export interface ApplicationRole {
   key: string;
@@ -189,6 +199,8 @@ export interface Rule {
   email?: EmailCondition;
   inactiveDays?: number;
   neverLoggedIn?: { createdMoreThanDays: number };
+  /** Pass over users with unresolved issues assigned (or not known how many). Default false. */
+  skipIfOpenAssignedIssues?: boolean;
   action: RuleAction;
 }
 export interface ServiceAccount {
@@ -231,6 +243,8 @@ export interface Policy {
   };
   rules: Rule[];
   schedules?: Schedule[];
+  /** The active user who becomes lead of the projects a deactivated project lead leads. */
+  handover?: { projectLead: string };
   notify?: Notify;
 }
 
@@ -297,6 +311,17 @@ export interface Facts {
   directory: string | null;
   /** Only for expired service accounts. */
   serviceAccount?: ServiceAccountFacts;
+  /** The snapshot's createdBefore, when `created` is not known. */
+  createdBefore?: UtcInstant;
+  /** What the user leads, when the snapshot says (projects sorted by key). */
+  leads?: { projects: { key: string; name?: string }[]; components: { project: string; name: string; id?: string | number }[] };
+  /** Unresolved issues assigned, when the snapshot says. */
+  openAssigned?: number;
+}
+/** A deactivation of a project lead with handover.projectLead: the runner first makes `projectLead` lead of `projects`. */
+export interface Handover {
+  projectLead: string;
+  projects: string[];
 }
 interface PlannedActionBase {
   user: string;
@@ -309,8 +334,16 @@ interface PlannedActionBase {
   /** The reasons in words. */
   reasons: string[];
   facts: Facts;
+  /** `'blocked'`: cannot be carried out (never runs, never counts against the limit); absent = runs. */
+  status?: 'blocked';
+  blockedCode?: BlockedCode;
+  blockedReason?: string;
 }
-export interface DeactivateAction extends PlannedActionBase { action: 'deactivate' }
+export interface DeactivateAction extends PlannedActionBase {
+  action: 'deactivate';
+  /** Present when the user leads projects and the policy names handover.projectLead. */
+  handover?: Handover;
+}
 export interface ReviewAction extends PlannedActionBase { action: 'review' }
 export interface RemoveFromGroupsAction extends PlannedActionBase {
   action: 'removeFromGroups';
@@ -329,6 +362,16 @@ export interface ProtectedUser {
   code: ProtectionCode;
   reason: string;
 }
+/** A user a rule (skipIfOpenAssignedIssues) passed over only because of open assigned issues, and no rule actions. */
+export interface SkippedUser {
+  user: string;
+  /** The first rule that passed over the user. */
+  rule: string;
+  code: SkippedCode;
+  reason: string;
+  /** `null` when not known. */
+  openAssigned: number | null;
+}
 export interface ExpiredServiceAccount {
   user: string;
   owner: string;
@@ -343,11 +386,16 @@ export interface PlanCounts {
   users: number;
   activeUsers: number;
   actions: number;
-  /** deactivate + removeFromGroups. */
+  /** deactivate + removeFromGroups, not blocked. */
   executable: number;
+  /** Every listed action by type (blocked ones included). */
   byAction: Record<ActionType, number>;
   byRule: Record<string, number>;
   protected: number;
+  /** Actions with status 'blocked'; absent = 0. */
+  blocked?: number;
+  /** Entries in `skipped`; absent = 0. */
+  skipped?: number;
 }
 export interface LicenceImpact {
   role: string;
@@ -367,6 +415,8 @@ export interface Plan {
   /** Sorted by username (case-insensitive, then exact). */
   actions: PlannedAction[];
   protected: ProtectedUser[];
+  /** Absent when empty. */
+  skipped?: SkippedUser[];
   expiredServiceAccounts: ExpiredServiceAccount[];
   counts: PlanCounts;
   /** maxActionsPerRun is `null` when the policy sets none; maxSnapshotAgeMinutes is the effective value (default 60). */
@@ -463,7 +513,7 @@ export interface TierPlan {
 /** Exactly the runner contract's shape: `{id, next, enabled, mode}`. */
 export interface ScheduleRuns {
   id: string;
-  /** UTC instants. */
+  /** UTC instants (listed for a disabled schedule too). */
   next: UtcInstant[];
   /** `false`: switched off; the daemon does not run it. */
   enabled: boolean;
@@ -487,13 +537,13 @@ export interface Validation {
 
 /** The planned action as the plan listed it (executable actions only). */
 export type PlannedForDecide =
-  | { user: string; key?: string | null; action: 'deactivate'; rule: string; groups?: undefined }
+  | { user: string; key?: string | null; action: 'deactivate'; rule: string; groups?: undefined; handover?: Handover | null }
   | { user: string; key?: string | null; action: 'removeFromGroups'; groups: string[]; rule: string };
 export interface DecideInput {
   /** The user as read from Jira just now, in the snapshot's shape. */
   user: SnapshotUser;
-  /** The snapshot's values, used when the fresh user lacks `lastLogin` / `created` (absent = not known). */
-  previous?: { lastLogin?: Instant | null; created?: Instant };
+  /** The snapshot's values, used when the fresh user lacks a field (absent = not known). */
+  previous?: { lastLogin?: Instant | null; created?: Instant; createdBefore?: Instant; leads?: Leads | null; openAssigned?: number | null };
   planned: PlannedForDecide;
   applicationRoles?: ApplicationRole[];
   /** When the plan's snapshot was read: with it, a plan older than limits.maxSnapshotAgeMinutes is refused. */
@@ -506,6 +556,8 @@ export interface DecidedAction {
   /** removeFromGroups: groups the user is in now, that the rule removes, and that the plan listed. */
   groups?: string[];
   rule: string;
+  /** deactivate of a project lead: the hand-over to make first (the projects led now, never more than planned). */
+  handover?: Handover;
 }
 export type Decision =
   | { decision: 'proceed'; code: 'decide.proceed'; reason: string; action: DecidedAction }

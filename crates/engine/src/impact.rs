@@ -207,7 +207,7 @@ pub fn lead_effect(policy: &Policy, action: &Action, user: &User) -> LeadEffect 
         None => LeadEffect::Blocked {
             code: Code::BlockedProjectLead,
             reason: format!(
-                "lead of {} {}: Jira refuses to deactivate a project lead (name a hand-over user in handover.projectLead)",
+                "lead of {} {}: Jira refuses to deactivate a project lead",
                 if projects.len() == 1 { "project" } else { "projects" },
                 projects.join(", ")
             ),
