@@ -307,3 +307,155 @@ pub fn check_handover(policy: &Policy, snapshot: &crate::snapshot::Snapshot) -> 
         Some(_) => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::parse_policy;
+    use crate::snapshot::parse_snapshot;
+
+    fn policy(extra: &str) -> Policy {
+        let (p, problems) = parse_policy(&format!(
+            r#"{{"version":1,"limits":{{"maxActionsPerRun":9}},{extra}"rules":[{{"id":"r","inactiveDays":1,"action":{{"type":"deactivate"}}}}]}}"#
+        ));
+        p.unwrap_or_else(|| panic!("{problems:?}"))
+    }
+
+    #[test]
+    fn leads_are_trimmed_sorted_and_counted_once() {
+        let s = parse_snapshot(
+            r#"{"users":[{"name":"a","active":true,"leads":{
+                "projects":[{"key":" OPS ","name":" Ops "},{"key":"abc"},{"key":"ABC","name":"later"},{"key":"Zed","name":" "}],
+                "components":[{"project":"OPS","name":"Web","id":7},{"project":"abc","name":"api","id":"10001"},{"project":"OPS","name":"Web","id":7}]}}]}"#,
+        )
+        .expect("valid");
+        let l = s.users[0].leads.as_deref().expect("leads");
+        let keys: Vec<&str> = l.projects.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            ["abc", "OPS", "Zed"],
+            "first spelling kept, sorted case-insensitively"
+        );
+        assert_eq!(l.projects[1].name.as_deref(), Some("Ops"));
+        assert_eq!(l.projects[2].name, None, "a blank name is no name");
+        assert_eq!(l.components.len(), 2, "the same component once");
+        assert_eq!(l.components[0].id, Some(ComponentId::Text("10001".into())));
+        assert_eq!(l.components[1].id, Some(ComponentId::Number(7)));
+        assert_eq!(
+            serde_json::to_value(l).unwrap_or_default()["components"][1],
+            serde_json::json!({"project": "OPS", "name": "Web", "id": 7}),
+            "a numeric id stays a number"
+        );
+    }
+
+    #[test]
+    fn bad_counts_and_blank_names_are_reported_with_paths() {
+        let e = parse_snapshot(
+            r#"{"users":[{"name":"a","active":true,"openAssigned":2.5},{"name":"b","active":true,"openAssigned":1e300},
+                {"name":"c","active":true,"openAssigned":0,"leads":{"components":[{"project":" ","name":"x"}]}},
+                {"name":"d","active":true,"createdBefore":"2025"}]}"#,
+        )
+        .err()
+        .unwrap_or_default();
+        let got: Vec<(&str, &str)> = e.iter().map(|p| (p.code, p.path.as_str())).collect();
+        assert_eq!(
+            got,
+            [
+                ("snapshot.invalidCount", "users[0].openAssigned"),
+                ("snapshot.invalidCount", "users[1].openAssigned"),
+                ("snapshot.emptyValue", "users[2].leads.components[0].project"),
+                ("snapshot.invalidTimestamp", "users[3].createdBefore"),
+            ]
+        );
+    }
+
+    #[test]
+    fn only_a_deactivation_of_a_project_lead_is_blocked_or_handed_over() {
+        let s = parse_snapshot(
+            r#"{"users":[{"name":"lead","active":true,"leads":{"projects":[{"key":"B"},{"key":"A"}]}},
+                {"name":"comp","active":true,"leads":{"components":[{"project":"A","name":"x"}]}},{"name":"none","active":true}]}"#,
+        )
+        .expect("valid");
+        let (lead, comp, none) = (&s.users[1], &s.users[0], &s.users[2]);
+        assert_eq!(lead.name, "lead");
+        let p = policy("");
+        match lead_effect(&p, &Action::Deactivate, lead) {
+            LeadEffect::Blocked { code, reason } => {
+                assert_eq!(code, Code::BlockedProjectLead);
+                assert_eq!(
+                    reason,
+                    "lead of projects A, B: Jira refuses to deactivate a project lead"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(lead_effect(&p, &Action::Review, lead), LeadEffect::None);
+        assert_eq!(
+            lead_effect(&p, &Action::RemoveFromGroups(Vec::new()), lead),
+            LeadEffect::None
+        );
+        assert_eq!(lead_effect(&p, &Action::Deactivate, comp), LeadEffect::None);
+        assert_eq!(lead_effect(&p, &Action::Deactivate, none), LeadEffect::None);
+        let p = policy(r#""handover":{"projectLead":"Heir"},"#);
+        assert_eq!(
+            lead_effect(&p, &Action::Deactivate, lead),
+            LeadEffect::Handover(Handover {
+                project_lead: "Heir".into(),
+                projects: vec!["A".into(), "B".into()]
+            })
+        );
+    }
+
+    #[test]
+    fn open_assigned_check_passes_only_zero() {
+        let s = parse_snapshot(
+            r#"{"users":[{"name":"a","active":true,"openAssigned":0},{"name":"b","active":true,"openAssigned":4},{"name":"c","active":true}]}"#,
+        )
+        .expect("valid");
+        assert_eq!(open_assigned_check(true, &s.users[0]), Ok(()));
+        assert_eq!(open_assigned_check(true, &s.users[1]), Err(Code::SkippedOpenAssigned));
+        assert_eq!(
+            open_assigned_check(true, &s.users[2]),
+            Err(Code::SkippedOpenAssignedUnknown)
+        );
+        for u in &s.users {
+            assert_eq!(
+                open_assigned_check(false, u),
+                Ok(()),
+                "without the rule field nothing is skipped"
+            );
+        }
+        assert_eq!(
+            skipped_reason("r", &s.users[1]),
+            "4 unresolved issues assigned: rule r skips users with open assigned issues"
+        );
+    }
+
+    #[test]
+    fn the_hand_over_user_must_be_an_active_user_of_the_snapshot() {
+        let s = parse_snapshot(r#"{"users":[{"name":"Heir","active":true},{"name":"gone","active":false}]}"#)
+            .expect("valid");
+        assert_eq!(check_handover(&policy(""), &s), None);
+        assert_eq!(
+            check_handover(&policy(r#""handover":{"projectLead":" heir "},"#), &s),
+            None
+        );
+        let code = |lead: &str| {
+            check_handover(&policy(&format!(r#""handover":{{"projectLead":"{lead}"}},"#)), &s).map(|p| (p.code, p.path))
+        };
+        assert_eq!(
+            code("GONE"),
+            Some((
+                Code::PolicyHandoverInactiveUser.as_str(),
+                "handover.projectLead".to_string()
+            ))
+        );
+        assert_eq!(
+            code("nobody"),
+            Some((
+                Code::PolicyHandoverUnknownUser.as_str(),
+                "handover.projectLead".to_string()
+            ))
+        );
+    }
+}
