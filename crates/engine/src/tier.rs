@@ -138,7 +138,8 @@ pub fn plan_tier(policy: &Policy, snapshot: &Snapshot, opts: &TierOptions) -> Re
         let days = match u.last_login {
             LastLogin::At(t) => whole_days(opts.as_of, t),
             // Never logged in and created who knows when: maybe yesterday. Not a candidate.
-            LastLogin::Never => match u.created {
+            // Without `created`, its upper bound `createdBefore` gives a lower bound of the age (M15).
+            LastLogin::Never => match u.created.or(u.created_before) {
                 Some(c) => whole_days(opts.as_of, c),
                 None => {
                     excluded.unknown_created += 1;

@@ -381,6 +381,40 @@ proptest! {
         prop_assert_eq!(listed, skipped);
     }
 
+    /// decide agrees with the plan about leads: a blocked action is `decide.blocked`, every other
+    /// executable action proceeds, with exactly the plan's hand-over.
+    #[test]
+    fn decide_agrees_with_the_plan_about_leads(c in case(), handover in any::<bool>()) {
+        let x = Extras { leads: true, handover, open_assigned: true, ..Extras::default() };
+        let p = plan(&c, x);
+        let policy = policy_json(&c, x).to_string();
+        let snapshot = snapshot_json(&c, x);
+        let options = json!({"asOf": instant(BASE)}).to_string();
+        for a in p["actions"].as_array().into_iter().flatten().filter(|a| a["action"] != "review") {
+            let user = snapshot["users"]
+                .as_array()
+                .and_then(|u| u.iter().find(|u| u["name"] == a["user"]))
+                .cloned()
+                .unwrap_or(Value::Null);
+            let mut planned = json!({"user": a["user"], "action": a["action"], "rule": a["rule"]});
+            if let Some(g) = a.get("groups") {
+                planned["groups"] = g.clone();
+            }
+            if let Some(h) = a.get("handover") {
+                planned["handover"] = h.clone();
+            }
+            let out = engine::decide(&policy, &json!({"user": user, "planned": planned}).to_string(), &options);
+            let d: Value = serde_json::from_str(&engine::to_json(&out)).unwrap_or(Value::Null);
+            if a.get("status").is_some() {
+                prop_assert_eq!(&d["value"]["code"], "decide.blocked", "{}", d);
+                prop_assert_eq!(&d["value"]["reason"], &a["blockedReason"]);
+            } else {
+                prop_assert_eq!(&d["value"]["code"], "decide.proceed", "{}", d);
+                prop_assert_eq!(d["value"]["action"].get("handover"), a.get("handover"));
+            }
+        }
+    }
+
     /// A `createdBefore` equal to the creation instant decides exactly as `created` does (the
     /// same users, rules and actions); only the facts and the wording say which was used.
     #[test]
