@@ -183,6 +183,8 @@ export interface Snapshot {
   capturedAt?: Instant;
   users: SnapshotUser[];
   applicationRoles?: ApplicationRole[];
+  /** The snapshot holds complete memberships only for these groups (see `policyGroups`); absent = every group. */
+  completeGroups?: string[];
 }
 
 export type ActionType = 'deactivate' | 'removeFromGroups' | 'review';
@@ -477,6 +479,9 @@ export interface Dashboard {
   /** Sorted by inactive + neverLoggedIn, descending. */
   groups: GroupUse[];
   externalDomains: DomainUse[];
+  /** Only for a snapshot with `completeGroups`: the groups `groups` covers, and those the snapshot
+   *  mentions without all their members (left out of `groups`). */
+  groupsRead?: { complete: string[]; notRead: string[] };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -564,6 +569,22 @@ export type Decision =
   | { decision: 'skip'; code: Exclude<DecisionCode, 'decide.proceed'>; reason: string; action?: undefined };
 
 // ---------------------------------------------------------------------------------------------
+// policyGroups
+
+export interface PolicyGroupsInput {
+  /** Every group name Jira has. */
+  groups: string[];
+  /** As in a snapshot: their groups are always included (seats). */
+  applicationRoles?: Array<Pick<ApplicationRole, 'key' | 'groups'> & Partial<ApplicationRole>>;
+}
+export interface PolicyGroups {
+  /** The groups whose memberships can change a plan: sorted case-insensitively, spelled as given. */
+  groups: string[];
+  /** Why each is there (same order): `rules[0].include.groups[1] "ext-*"`, `application role jira-software` ... */
+  reasons: Array<{ group: string; by: string[] }>;
+}
+
+// ---------------------------------------------------------------------------------------------
 // removableGroups
 
 export interface RemovableGroupsInput {
@@ -599,4 +620,6 @@ export function nextRuns(policy: PolicyInput, options: string | NextRunsOptions)
 /** Decides again for one user just before the change: proceed (with exactly what to do) or skip, and why. */
 export function decide(policy: PolicyInput, input: string | DecideInput, options: string | DecideOptions): Result<Decision>;
 /** Which of `groups` a run under this policy was allowed to remove (a rule's removeFromGroups pattern, or the read-only fallback's role groups). */
+/** The groups whose memberships can change a plan under this policy: read only those, and list them in the snapshot's `completeGroups`. */
+export function policyGroups(policy: PolicyInput, input: string | PolicyGroupsInput): Result<PolicyGroups>;
 export function removableGroups(policy: PolicyInput, input: string | RemovableGroupsInput): Result<RemovableGroups>;

@@ -225,6 +225,13 @@ const operated: Policy = { ...policy, schedules: [{ id: 'w', cron: '0 3 * * MON'
 const badMode: Policy = { ...policy, schedules: [{ id: 'w', cron: '0 3 * * MON', timezone: 'UTC', mode: 'dry-run' }] };
 show(operated, badMode);
 
+// ---- policyGroups ---------------------------------------------------------------------------
+const scoped = engine.policyGroups(policy, { groups: ['staff', 'ext-acme'], applicationRoles: [{ key: 'jira-software', groups: ['jira-software-users'] }] });
+if (scoped.type === 'success') {
+  const partial: Snapshot = { users: [], completeGroups: scoped.value.groups };
+  for (const r of scoped.value.reasons) show(r.group, r.by.join('; '), partial);
+}
+
 // ---- removableGroups -------------------------------------------------------------------------
 const removableAnswer = engine.removableGroups(policy, { groups: ['jira-software-users'], roleGroups: ['jira-users'] });
 if (removableAnswer.type === 'success') {

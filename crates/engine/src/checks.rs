@@ -11,10 +11,6 @@ fn warn(code: Code, path: String, msg: String) -> Problem {
     Problem::warning(Source::Policy, code, path, msg)
 }
 
-fn matches_any_group(p: &Pattern, s: &Snapshot) -> bool {
-    s.groups.lower.iter().any(|g| p.matches(g))
-}
-
 pub fn cross_check(policy: &Policy, s: &Snapshot) -> Vec<Problem> {
     let mut out = Vec::new();
     out.extend(crate::impact::check_handover(policy, s));
@@ -33,7 +29,8 @@ pub fn cross_check(policy: &Policy, s: &Snapshot) -> Vec<Problem> {
     let groups = |list: &[Pattern], path: String, out: &mut Vec<Problem>| -> usize {
         let mut missing = 0;
         for (i, p) in list.iter().enumerate() {
-            if !matches_any_group(p, s) {
+            // With completeGroups, only a group whose members were all read can be known unheld.
+            if crate::scope::known_unheld(p, s) {
                 missing += 1;
                 let what = if p.has_wildcard() {
                     "matches no group"

@@ -21,6 +21,10 @@ pub struct Dashboard {
     pub roles: Vec<RoleUse>,
     pub groups: Vec<GroupUse>,
     pub external_domains: Vec<DomainUse>,
+    /// Only for a snapshot with `completeGroups`: the groups `groups` covers, and those it
+    /// leaves out because their members were not all read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub groups_read: Option<crate::scope::GroupsRead>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq)]
@@ -241,6 +245,8 @@ pub fn dashboard(policy: Option<&Policy>, snapshot: &Snapshot, opts: &DashboardO
         .iter()
         .enumerate()
         .filter(|(_, c)| c[2] + c[3] > 0)
+        // Partial counts would understate a group: only groups whose members were all read.
+        .filter(|(id, _)| crate::scope::is_complete(snapshot, &snapshot.groups.lower[*id]))
         .map(|(id, c)| GroupUse {
             group: snapshot.groups.name(id as u32).to_string(),
             members: c[0],
@@ -283,6 +289,7 @@ pub fn dashboard(policy: Option<&Policy>, snapshot: &Snapshot, opts: &DashboardO
         roles,
         groups,
         external_domains,
+        groups_read: crate::scope::groups_read(snapshot),
     }
 }
 

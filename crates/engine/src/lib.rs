@@ -15,6 +15,7 @@ pub mod policy;
 pub mod problem;
 pub mod removable;
 pub mod schedule;
+pub mod scope;
 pub mod snapshot;
 pub mod tier;
 pub mod time;
@@ -30,6 +31,7 @@ pub use plan::{Plan, PlanOptions};
 pub use policy::{parse_policy, Policy};
 pub use problem::{Outcome, Problem, Severity, Source};
 pub use removable::removable_groups;
+pub use scope::policy_groups_entry as policy_groups;
 pub use snapshot::{parse_snapshot, Snapshot};
 pub use tier::{Target, TierOptions, TierPlan};
 

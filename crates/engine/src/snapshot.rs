@@ -156,6 +156,9 @@ pub struct Snapshot<'a> {
     pub users: Vec<User<'a>>,
     pub roles: Vec<Role>,
     pub groups: Groups,
+    /// `completeGroups`: the groups whose memberships the snapshot holds completely (lowercased,
+    /// sorted, unique); `None`: every group's. See `scope`.
+    pub complete_groups: Option<Vec<String>>,
 }
 
 /// One pass over the text: users are converted as they stream by (no intermediate list of a
@@ -166,6 +169,7 @@ struct Parsed<'a> {
     users: Vec<(usize, User<'a>)>,
     groups: Groups,
     roles: Vec<RawRole<'a>>,
+    complete_groups: Option<Vec<Cow<'a, str>>>,
     problems: Vec<Problem>,
 }
 
@@ -206,6 +210,11 @@ impl<'de> Visitor<'de> for ParsedVisitor {
         while let Some(key) = map.next_key::<Cow<'de, str>>()? {
             match key.as_ref() {
                 "capturedAt" => p.captured_at = map.next_value::<Option<Text<'de>>>()?.map(|t| t.0),
+                "completeGroups" => {
+                    p.complete_groups = map
+                        .next_value::<Option<Vec<Text<'de>>>>()?
+                        .map(|v| v.into_iter().map(|t| t.0).collect())
+                }
                 "users" => {
                     map.next_value_seed(UsersSeed(&mut p))?;
                     seen_users = true;
@@ -462,8 +471,10 @@ fn build(raw: Parsed<'_>) -> Result<Snapshot<'_>, Vec<Problem>> {
         users,
         groups,
         roles: raw_roles,
+        complete_groups,
         mut problems,
     } = raw;
+    let complete_groups = crate::scope::complete_groups(complete_groups, &mut problems);
     let captured_at = captured_at.as_deref().and_then(|s| {
         let t = parse_instant(s);
         if t.is_none() {
@@ -557,6 +568,7 @@ fn build(raw: Parsed<'_>) -> Result<Snapshot<'_>, Vec<Problem>> {
             users,
             roles,
             groups,
+            complete_groups,
         })
     } else {
         Err(problems)

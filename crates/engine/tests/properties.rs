@@ -940,6 +940,72 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(config())]
+
+    /// (h) a snapshot that holds only the memberships of the groups `policyGroups` names, and
+    /// says so (`completeGroups`), plans exactly as the full snapshot does: same actions, groups,
+    /// facts, protected users, counts and seats.
+    #[test]
+    fn policy_groups_suffice(c in case(), unheld in prop::collection::vec(group(), 0..3)) {
+        let policy = policy_json(&c).to_string();
+        // Every group name Jira would list: those users hold, those roles name, and some nobody holds.
+        let all: Vec<String> = c
+            .users
+            .iter()
+            .flat_map(|u| u.groups.clone())
+            .chain(c.roles.iter().flat_map(|r| r.groups.clone()))
+            .chain(unheld)
+            .collect();
+        let roles = snapshot_json(&c, &c.users)["applicationRoles"].clone();
+        let input = json!({ "groups": all, "applicationRoles": roles }).to_string();
+        let answer: Value = serde_json::from_str(&engine::to_json(&engine::policy_groups(&policy, &input))).unwrap();
+        prop_assert_eq!(&answer["type"], "success", "{}", answer);
+        let keep: BTreeSet<String> = answer["value"]["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g.as_str().unwrap().to_lowercase())
+            .collect();
+        // Each named group is one a pattern matches or a role names (no more than needed).
+        let patterns: Vec<String> = c
+            .protect_groups
+            .iter()
+            .cloned()
+            .chain(c.rules.iter().flat_map(|r| {
+                let removed = match &r.action {
+                    Action::Remove(g) => g.clone(),
+                    _ => Vec::new(),
+                };
+                r.include.clone().unwrap_or_default().into_iter().chain(r.exclude_groups.clone()).chain(removed)
+            }))
+            .collect();
+        for g in &keep {
+            prop_assert!(
+                patterns.iter().any(|p| matches(p, g)) || c.roles.iter().any(|r| r.groups.iter().any(|x| same_name(x, g))),
+                "{} is named without a reason", g
+            );
+        }
+        let restricted: Vec<User> = c
+            .users
+            .iter()
+            .map(|u| User {
+                groups: u.groups.iter().filter(|g| keep.contains(&g.trim().to_lowercase())).cloned().collect(),
+                ..u.clone()
+            })
+            .collect();
+        let mut snapshot = snapshot_json(&c, &restricted);
+        snapshot["completeGroups"] = json!(keep);
+        let full = plan_value(&run(&c, &c.users));
+        let part = plan_value(&engine::to_json(&engine::plan(
+            &policy,
+            &snapshot.to_string(),
+            &options_json(&c).to_string(),
+        )));
+        prop_assert_eq!(full, part);
+    }
+}
+
 /// The case with every user's groups in one spelling (lowercase), each listed once.
 fn canonical(c: &Case) -> Case {
     let mut c = c.clone();

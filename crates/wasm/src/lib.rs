@@ -137,3 +137,13 @@ pub fn removable_groups(policy: JsValue, input: JsValue) -> Result<JsValue, JsVa
     let i = text(&input, "input")?;
     to_js(engine::to_json(&engine::removable_groups(&p, &i)))
 }
+
+/// `policyGroups(policy, {groups, applicationRoles?})` → `{groups: [...], reasons: [{group, by}]}`:
+/// the groups whose memberships can change a plan under this policy (read only those, and say so
+/// in the snapshot's `completeGroups`).
+#[wasm_bindgen(js_name = policyGroups)]
+pub fn policy_groups(policy: JsValue, input: JsValue) -> Result<JsValue, JsValue> {
+    let p = text(&policy, "policy")?;
+    let i = text(&input, "input")?;
+    to_js(engine::to_json(&engine::policy_groups(&p, &i)))
+}
