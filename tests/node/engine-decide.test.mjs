@@ -76,10 +76,18 @@ describe('decide: every skip code', () => {
       'fred is in none of the planned groups (jira-software-users) any more'],
     ['decide.planExpired', { user: FRED, planned: PLANNED, capturedAt: '2026-11-26T21:59:59Z' },
       'the plan\'s snapshot was read at 2026-11-26T21:59:59Z, 120 minutes ago; the policy allows 120 (limits.maxSnapshotAgeMinutes): make a new plan'],
+    // docs/matching.md#m13: became a project lead after the preview.
+    ['decide.blocked', { user: fresh({ leads: { projects: [{ key: 'OPS' }, { key: 'ABC' }] } }), planned: PLANNED },
+      'lead of projects ABC, OPS: Jira refuses to deactivate a project lead'],
+    ['decide.leadChanged',
+      { user: fresh({ leads: { projects: [{ key: 'OPS' }, { key: 'NEW' }] } }),
+        planned: { ...PLANNED, handover: { projectLead: 'heir', projects: ['OPS'] } } },
+      'now lead of project NEW, which the plan did not hand over: make a new plan',
+      { ...P, handover: { projectLead: 'heir' } }],
   ];
-  for (const [code, input, reason] of cases) {
+  for (const [code, input, reason, p] of cases) {
     test(`${code}: ${reason}`, () => {
-      const d = decided(input);
+      const d = decided(input, OPTS, p);
       assert.deepEqual(d, { decision: 'skip', code, reason });
     });
   }
@@ -166,7 +174,13 @@ describe('decide agrees with plan on the sample', () => {
     const asOf = '2026-11-27T10:00:00Z';
     const plan = ok(engine.plan(policyText, snapshotText, { asOf, actor: 'admin' }));
     const users = new Map(snapshot.users.map((u) => [u.name.toLowerCase(), u]));
-    const executable = plan.actions.filter((a) => a.action !== 'review');
+    // A blocked action (a project lead, docs/matching.md#m13) is never executable: decide says so.
+    const executable = plan.actions.filter((a) => a.action !== 'review' && !a.status);
+    for (const a of plan.actions.filter((x) => x.status === 'blocked')) {
+      const planned = { user: a.user, key: a.key, action: a.action, rule: a.rule };
+      const d = ok(engine.decide(policyText, { user: users.get(a.user.toLowerCase()), planned, capturedAt: asOf }, { asOf, actor: 'admin' }));
+      assert.deepEqual([d.code, d.reason], ['decide.blocked', a.blockedReason], a.user);
+    }
     assert.ok(executable.length > 100, `the sample plans ${executable.length} executable actions`);
     for (const a of executable) {
       const planned = { user: a.user, key: a.key, action: a.action, rule: a.rule, ...(a.groups ? { groups: a.groups } : {}) };

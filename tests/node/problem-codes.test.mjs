@@ -38,6 +38,8 @@ describe('the registry, its docs and its types agree', () => {
     assert.deepEqual(union('ProtectionCode').sort(), ofKinds('protection'));
     assert.deepEqual(union('DecisionCode').sort(), ofKinds('decision'));
     assert.deepEqual(union('ThrownErrorCode').sort(), ofKinds('thrown'));
+    assert.deepEqual(union('BlockedCode').sort(), ofKinds('blocked'));
+    assert.deepEqual(union('SkippedCode').sort(), ofKinds('skipped'));
   });
 
   test('codes keep their wire form (area.name) and today\'s names', () => {
@@ -54,6 +56,8 @@ describe('every code the engine emits is documented with its kind', () => {
     for (const e of r.errors ?? []) seen.set(e.code, 'error');
     for (const w of r.warnings ?? []) seen.set(w.code, 'warning');
     for (const p of r.value?.protected ?? []) seen.set(p.code, 'protection');
+    for (const a of r.value?.actions ?? []) if (a.blockedCode) seen.set(a.blockedCode, 'blocked');
+    for (const s of r.value?.skipped ?? []) seen.set(s.code, 'skipped');
     if (r.value?.decision) seen.set(r.value.code, 'decision');
     return r;
   };
@@ -112,7 +116,16 @@ describe('every code the engine emits is documented with its kind', () => {
       { user: fred, planned: { ...planned, action: 'removeFromGroups', groups: ['g'] } },
       { user: fred, planned, capturedAt: '2026-11-20T00:00:00Z' },
       { user: fred, planned: { ...planned, action: 'review' }, previous: { created: 'x' } },
+      { user: { ...fred, leads: { projects: [{ key: 'OPS' }] } }, planned },
     ]) collect(engine.decide(D, input, { asOf: AS_OF }));
+    collect(engine.decide({ ...D, handover: { projectLead: 'heir' } }, { user: { ...fred, leads: { projects: [{ key: 'OPS' }] } }, planned }, { asOf: AS_OF }));
+    // Impact (docs/matching.md#m13, #m14): blocked actions, skipped users, the hand-over user.
+    const I = { users: [user('lead', { lastLogin: ago(100), leads: { projects: [{ key: 'OPS' }] } }), user('busy', { lastLogin: ago(100), openAssigned: 2 }),
+      user('idle', { lastLogin: ago(100) }), user('heir', { lastLogin: ago(100) }), user('gone', { active: false })] };
+    collect(engine.plan(policy([rule('a', { inactiveDays: 30, skipIfOpenAssignedIssues: true })]), I, { asOf: AS_OF }));
+    collect(engine.plan(policy([rule('a', { inactiveDays: 30 })], { handover: { projectLead: 'heir' } }), I, { asOf: AS_OF }));
+    for (const lead of ['nobody', 'gone']) collect(engine.validate(policy([rule('a')], { handover: { projectLead: lead } }), I));
+    collect(engine.validate(policy([rule('a')]), { users: [user('x', { openAssigned: -1, leads: { projects: [{ key: '' }] } })] }));
     collect(engine.decide(policy([rule('a', { action: { type: 'removeFromGroups', groups: ['g*'] } })]),
       { user: { ...fred, groups: ['g2'] }, planned: { ...planned, action: 'removeFromGroups', groups: ['g1'] } }, { asOf: AS_OF }));
 
