@@ -93,3 +93,17 @@ describe('completeGroups', () => {
     assert.deepEqual(r.errors.map((e) => [e.code, e.path]), [['snapshot.invalid', 'completeGroups[1]']]);
   });
 });
+
+describe('the sample', () => {
+  test('its plan over only the policy groups memberships equals its plan over every membership', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const policyText = await readFile(new URL('../../samples/policy.json', import.meta.url), 'utf8');
+    const full = JSON.parse(await readFile(new URL('../../samples/snapshot.json', import.meta.url), 'utf8'));
+    const all = [...new Set([...full.users.flatMap((u) => u.groups ?? []), ...(full.applicationRoles ?? []).flatMap((r) => r.groups)])];
+    const keep = new Set(ok(engine.policyGroups(policyText, { groups: all, applicationRoles: full.applicationRoles })).groups.map((g) => g.toLowerCase()));
+    assert.ok(keep.size < all.length, `${keep.size} of ${all.length} groups: the sample has groups the policy does not look at`);
+    const partial = { ...full, users: full.users.map((u) => ({ ...u, groups: (u.groups ?? []).filter((g) => keep.has(g.toLowerCase())) })), completeGroups: [...keep] };
+    const options = { asOf: '2026-11-27T10:00:00Z' };
+    assert.deepEqual(ok(engine.plan(policyText, partial, options)), ok(engine.plan(policyText, full, options)));
+  });
+});
