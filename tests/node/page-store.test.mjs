@@ -172,7 +172,7 @@ describe('store.mjs: policy and audit trail', () => {
       assert.deepEqual(t.records.map((r) => r.hash), v.records.map((r) => r.hash));
     }
     const conflicts = trails.reduce((n, t) => n + t.stats.conflicts, 0);
-    assert.ok(conflicts >= 2, `the sessions interleaved (continued from the other's tail ${conflicts} times)`);
+    assert.ok(conflicts >= 1, `the sessions interleaved (continued from the other's tail ${conflicts} times)`);
     console.log(`# two sessions, ${2 * N} records: ${trails.map((t) => `${t.stats.batches} batches, ${t.stats.conflicts} continued from the other's tail`).join('; ')}`);
   });
 
