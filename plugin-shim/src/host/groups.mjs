@@ -89,10 +89,11 @@ export async function listGroups(http, { maxResults = 10000, extra = [], maxShar
  * @param {any} http
  * @param {string[]} groups
  * @param {(group:string, bean:any)=>void} onMember
- * @param {{pageSize?: number, onProgress?: (done:number, total:number)=>void}} [o]
+ * @param {{pageSize?: number, onProgress?: (done:number, total:number)=>void, onGroupDone?: (group:string)=>void}} [o]
+ *   onGroupDone: a group's every page has been taken (not called for a missing group)
  * @returns {Promise<{requests:number, memberships:number, missingGroups:string[]}>}
  */
-export async function walkGroupMembers(http, groups, onMember, { pageSize = 50, onProgress } = {}) {
+export async function walkGroupMembers(http, groups, onMember, { pageSize = 50, onProgress, onGroupDone } = {}) {
   let requests = 0;
   let memberships = 0;
   let doneGroups = 0;
@@ -159,6 +160,7 @@ export async function walkGroupMembers(http, groups, onMember, { pageSize = 50, 
       }
     }
     doneGroups++;
+    onGroupDone?.(group);
     onProgress?.(doneGroups, groups.length);
   }));
   return { requests, memberships, missingGroups };

@@ -50,21 +50,23 @@ function abortError(signal) {
   return new HostError('host.aborted', `aborted${r && r.message ? `: ${r.message}` : ''}`, { reason: 'The operation was cancelled' });
 }
 
-/** A FIFO semaphore. */
+/** A FIFO semaphore whose bound can move (the adaptive limit below). */
 export function createLimiter(max) {
+  let limit = Math.max(1, max);
   let active = 0;
   const queue = [];
   const next = () => {
-    if (active >= max || !queue.length) return;
-    active++;
-    const { fn, resolve, reject } = queue.shift();
-    Promise.resolve()
-      .then(fn)
-      .then(resolve, reject)
-      .finally(() => {
-        active--;
-        next();
-      });
+    while (active < limit && queue.length) {
+      active++;
+      const { fn, resolve, reject } = queue.shift();
+      Promise.resolve()
+        .then(fn)
+        .then(resolve, reject)
+        .finally(() => {
+          active--;
+          next();
+        });
+    }
   };
   return {
     run(fn) {
@@ -73,8 +75,81 @@ export function createLimiter(max) {
         next();
       });
     },
+    /** A new bound: more requests start at once when it grows; when it shrinks, in-flight ones finish. */
+    setMax(n) {
+      limit = Math.max(1, n);
+      next();
+    },
+    get max() { return limit; },
     get active() { return active; },
     get pending() { return queue.length; },
+  };
+}
+
+/**
+ * Adaptive in-flight limit (additive increase, multiplicative decrease, like TCP congestion
+ * control): a large Jira answers faster with more requests in flight, a busy or rate-limited one
+ * says so with 429 / Retry-After or with answers that slow down as requests queue up on it.
+ * - 429, or any answer carrying Retry-After: halve the limit (at most once per window, since every
+ *   request in flight at that moment tends to be refused together);
+ * - per window (as many answers as the limit): when the mean latency grew past `growth` × the
+ *   best window seen, the server is queueing: one less; otherwise, when requests were waiting for a
+ *   slot, one more, up to `cap`.
+ * `settled` is the limit at the end; `peak` the highest reached.
+ */
+export function createAdaptiveLimit({ start = 4, cap = 16, floor = 1, growth = 2, slackMs = 5, onChange } = {}) {
+  let limit = Math.min(cap, Math.max(floor, start));
+  let baseline = null;
+  let windowN = 0;
+  let windowSum = 0;
+  let waited = false;
+  let cooldown = 0; // answers to let pass after a decrease before the next one
+  const st = { start: limit, cap, peak: limit, low: limit, raised: 0, lowered: 0, throttled: 0 };
+  const set = (n, why) => {
+    const v = Math.min(cap, Math.max(floor, n));
+    if (v === limit) return;
+    if (v > limit) st.raised++;
+    else st.lowered++;
+    limit = v;
+    st.peak = Math.max(st.peak, v);
+    st.low = Math.min(st.low, v);
+    onChange?.(limit, why);
+  };
+  const resetWindow = () => { windowN = 0; windowSum = 0; waited = false; };
+  return {
+    get limit() { return limit; },
+    /** One answer: its latency, whether requests were queued behind it, and whether Jira pushed back. */
+    observe({ ms, queued = false, pushedBack = false }) {
+      if (cooldown > 0) cooldown--;
+      if (pushedBack) {
+        st.throttled++;
+        if (cooldown === 0) {
+          set(Math.floor(limit / 2), 'throttled');
+          cooldown = limit + 1;
+        }
+        resetWindow();
+        return;
+      }
+      windowN++;
+      windowSum += ms;
+      waited ||= queued;
+      if (windowN < limit) return;
+      const mean = windowSum / windowN;
+      if (baseline == null) baseline = mean;
+      if (mean > growth * baseline + slackMs) {
+        if (cooldown === 0) {
+          set(limit - 1, 'latency');
+          cooldown = limit + 1;
+        }
+      } else if (waited) {
+        set(limit + 1, 'demand');
+      }
+      baseline = Math.min(baseline, mean);
+      resetWindow();
+    },
+    stats() {
+      return { ...st, settled: limit, baselineMs: baseline == null ? null : Math.round(baseline) };
+    },
   };
 }
 
@@ -106,7 +181,12 @@ function header(res, ...names) {
  * @param {string} [o.token]  personal access token (Node). Never logged, never in a URL or a message.
  * @param {RequestCredentials} [o.credentials]  'same-origin' in the browser when there is no token
  * @param {typeof fetch} [o.fetch]
- * @param {number} [o.concurrency]  requests in flight at most (4)
+ * @param {number} [o.concurrency]  requests in flight to start with (4). Given explicitly, it is
+ *   also the ceiling unless `maxConcurrency` says otherwise (an administrator's choice is kept)
+ * @param {number} [o.maxConcurrency]  the adaptive limit's ceiling (16 when `concurrency` is not
+ *   given); the limit rises and falls with Jira's answers between 1 and this (createAdaptiveLimit)
+ * @param {boolean} [o.adaptive]  false: a fixed limit (`concurrency`), lowered on nothing
+ * @param {(limit:number, why:string)=>void} [o.onConcurrency]  the limit changed ('demand', 'latency', 'throttled')
  * @param {number} [o.retries]  retries of one idempotent request after a failure (4)
  * @param {number} [o.rateLimitRetries]  extra budget for 429 answers (which mean "not processed") (20)
  * @param {number} [o.retryBaseMs]  first backoff (300 ms), doubled each retry, with jitter
@@ -137,7 +217,17 @@ export function createHttp(o) {
   const sleep = o.sleep || abortableSleep;
   const random = o.random || Math.random;
   const now = o.now || Date.now;
-  const limiter = createLimiter(Math.max(1, o.concurrency ?? 4));
+  const start = Math.max(1, o.concurrency ?? 4);
+  const cap = Math.max(start, o.maxConcurrency ?? (o.concurrency != null ? start : 16));
+  const limiter = createLimiter(start);
+  const adaptive = o.adaptive === false ? null : createAdaptiveLimit({
+    start,
+    cap,
+    onChange: (n, why) => {
+      limiter.setMax(n);
+      try { o.onConcurrency?.(n, why); } catch { /* a listener never breaks a request */ }
+    },
+  });
   const stats = { requests: 0, retries: 0, rateLimited: 0, failures: 0, byEndpoint: /** @type {Record<string, number>} */ ({}) };
   let gateUntil = 0; // no new attempt starts before this instant (shared Retry-After)
 
@@ -179,9 +269,14 @@ export function createHttp(o) {
     outer?.addEventListener('abort', onAbort, { once: true });
     stats.requests++;
     stats.byEndpoint[endpoint] = (stats.byEndpoint[endpoint] || 0) + 1;
+    const began = now();
     try {
       const res = await fetchFn(url.toString(), { ...init, signal: ctl.signal });
       const text = await res.text();
+      if (adaptive) {
+        const pushedBack = res.status === 429 || header(res, 'retry-after') != null;
+        adaptive.observe({ ms: now() - began, queued: limiter.pending > 0, pushedBack });
+      }
       let json;
       const ct = header(res, 'content-type') || '';
       if (text && (/json/i.test(ct) || (!ct && /^\s*[[{]/.test(text)))) {
@@ -343,7 +438,10 @@ export function createHttp(o) {
     getJson,
     buildUrl,
     stats() {
-      return { requests: stats.requests, retries: stats.retries, rateLimited: stats.rateLimited, failures: stats.failures, byEndpoint: { ...stats.byEndpoint } };
+      return {
+        requests: stats.requests, retries: stats.retries, rateLimited: stats.rateLimited, failures: stats.failures, byEndpoint: { ...stats.byEndpoint },
+        concurrency: adaptive ? adaptive.stats() : { start, cap: start, settled: start, peak: start, low: start, raised: 0, lowered: 0, throttled: 0, baselineMs: null },
+      };
     },
   };
 }

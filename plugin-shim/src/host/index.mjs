@@ -5,6 +5,7 @@ import { HostError } from './errors.mjs';
 import { detect as detectHost, normaliseTime, toIso } from './detect.mjs';
 import { createUserTable, listViaUserList, listViaUserSearch, sweepViaUserSearch } from './users.mjs';
 import { listGroups, walkGroupMembers } from './groups.mjs';
+import { chooseGroups } from './scope.mjs';
 import { applicationRoles, licences } from './roles.mjs';
 import { parseLastLoginCsv } from './lastlogin-csv.mjs';
 import { createMutations, getUser } from './mutations.mjs';
@@ -98,9 +99,12 @@ export function createJiraHost(o) {
    * `openAssigned` (true = every user, or a list of usernames; default none), `creationDates`
    * (default false: "User created" events of the audit log → `created`, else `createdBefore`),
    * `auditWindowDays` (read only the last N days of the audit log).
-   * @param {{lastLoginCsv?: string, leads?: boolean|'projects', openAssigned?: boolean|string[], creationDates?: boolean, auditWindowDays?: number}} [arg]
+   * `scope` (scope.mjs): read the members of only the groups the policy needs (the engine's
+   * `policyGroups`), list them in `completeGroups`, and the other group names in
+   * `source.groupsNotRead` (for a later `readGroups`); absent: every group.
+   * @param {{lastLoginCsv?: string, leads?: boolean|'projects', openAssigned?: boolean|string[], creationDates?: boolean, auditWindowDays?: number, scope?: import('./scope.mjs').Scope}} [arg]
    */
-  async function snapshot({ lastLoginCsv, leads, openAssigned, creationDates: withCreation, auditWindowDays } = {}) {
+  async function snapshot({ lastLoginCsv, leads, openAssigned, creationDates: withCreation, auditWindowDays, scope } = {}) {
     // Parse the CSV first: a bad file fails before any request.
     const csv = lastLoginCsv ? parseLastLoginCsv(lastLoginCsv) : null;
     await assertAdmin();
@@ -115,6 +119,8 @@ export function createJiraHost(o) {
     const source = { mode: info.mode, users: null, groups: null, lastLogin: null };
     let needWalk = true;
     let listed = false;
+    /** @type {string[]|null} the groups read when only the policy's were */
+    let scopedComplete = null;
 
     // Groups and memberships (group -> members), run alongside the user listing: on 9.x and
     // 10.0–10.2 it is always needed; on 10.3+ as soon as a user/list page lacks complete groups.
@@ -127,11 +133,27 @@ export function createJiraHost(o) {
         const extra = roles.flatMap((r) => [...r.groups, ...(r.defaultGroups || [])]);
         const g = await listGroups(http, { maxResults: o.pickerMaxResults ?? 10000, extra });
         progress('groups', g.groups.length, g.groups.length);
-        const gw = await walkGroupMembers(http, g.groups, (group, bean) => {
+        // On 10.0–10.2 users are found only through their groups: a scoped read would lose some.
+        const usersFromGroups = !info.capabilities.userList && info.capabilities.userSearchCap !== 1000;
+        const pick = await chooseGroups(usersFromGroups ? null : scope, g.groups, roles);
+        const onMember = (group, bean) => {
           const u = table.addBean(bean, 'group/member');
           if (u) u.groups.add(group);
-        }, { pageSize: o.groupPageSize ?? 50, onProgress: (d, t) => progress('members', d, t) });
-        return { groupCount: g.groups.length - gw.missingGroups.length, capped: g.capped };
+        };
+        const walkOpts = { pageSize: o.groupPageSize ?? 50, onProgress: (d, t) => progress('members', d, t) };
+        const gw = await walkGroupMembers(http, pick.walk, onMember, walkOpts);
+        const missing = new Set(gw.missingGroups);
+        return {
+          groupCount: pick.walk.length - gw.missingGroups.length,
+          capped: g.capped,
+          pick,
+          complete: pick.walk.filter((x) => !missing.has(x)),
+          // 9.x whose user/search turned out capped: the users too come from groups, read the rest.
+          readRest: async () => {
+            const rest = await walkGroupMembers(http, pick.notRead, onMember, walkOpts);
+            return pick.notRead.length - rest.missingGroups.length;
+          },
+        };
       })();
       walk.catch(() => {}); // awaited below; this only keeps an early listing failure from leaving it unhandled
       return walk;
@@ -169,6 +191,13 @@ export function createJiraHost(o) {
       source.groups = 'group/member';
       source.groupCount = w.groupCount;
       if (w.capped) source.groupPickerCapped = true;
+      if (w.pick.scoped && source.users !== 'user/list' && source.users !== 'user/search') {
+        source.groupCount += await w.readRest();
+      } else if (w.pick.scoped) {
+        source.scope = { groupsRead: w.complete.length, groupsNotRead: w.pick.notRead.length };
+        source.groupsNotRead = w.pick.notRead;
+        scopedComplete = w.complete;
+      }
     } else {
       source.groups = 'user/list';
     }
@@ -224,6 +253,7 @@ export function createJiraHost(o) {
       source: { ...source, jiraVersion: info.version, requests: http.stats().requests },
     };
     if (licenceInfo.length) snap.licences = licenceInfo;
+    if (scopedComplete) snap.completeGroups = [...scopedComplete].sort(byName);
     await addImpact(http, snap, { leads, openAssigned, creationDates: withCreation, auditWindowDays, csvCreated: Boolean(csv) });
     snap.source.requests = http.stats().requests;
     return snap;
@@ -253,6 +283,37 @@ export function createJiraHost(o) {
     creationDates: ({ windowDays, now } = {}) => creationDates(http, { now: now ?? Date.now(), windowDays }),
     /** Makes `user` the lead of project `key`: `{ok:true}` | `{ok:false, status, code, reason}`. */
     setProjectLead: (key, user) => setProjectLead(http, key, user),
+    /**
+     * Reads the members of `groups` (the page's background fill of a scoped snapshot's
+     * `source.groupsNotRead`) on a lane of its own, so that a run's requests never queue behind
+     * it. `onGroup(group, usernames)` as each group completes; `onProgress({done, total, pages,
+     * concurrency})`. Resolves `{read: Map(group → usernames), missing, requests, concurrency}`.
+     * @param {string[]} groups
+     * @param {{onGroup?: (group:string, names:string[])=>void, onProgress?: (p:object)=>void, signal?: AbortSignal}} [opt]
+     */
+    async readGroups(groups, { onGroup, onProgress, signal } = {}) {
+      const lane = createHttp({ ...o, signal: signal ?? o.signal });
+      const read = new Map();
+      const pending = new Map();
+      const w = await walkGroupMembers(lane, groups, (group, bean) => {
+        if (!bean || typeof bean.name !== 'string') return;
+        if (!pending.has(group)) pending.set(group, []);
+        pending.get(group).push(bean.name);
+      }, {
+        pageSize: o.groupPageSize ?? 50,
+        onGroupDone: (group) => {
+          const names = pending.get(group) ?? [];
+          pending.delete(group);
+          read.set(group, names);
+          try { onGroup?.(group, names); } catch { /* a listener never breaks the walk */ }
+        },
+        onProgress: (done, total) => {
+          try { onProgress?.({ done, total, requests: lane.stats().requests, concurrency: lane.stats().concurrency.settled }); } catch { /* as above */ }
+        },
+      });
+      const s = lane.stats();
+      return { read, missing: w.missingGroups, requests: s.requests, concurrency: s.concurrency };
+    },
     stats: () => http.stats(),
   };
 }
