@@ -285,6 +285,9 @@ describe('deactivating a project lead; changing a project\u2019s lead', () => {
     assert.equal(ev.author, 'admin');
     assert.deepEqual(ev.raw.changedValues.map((c) => [c.key, c.from, c.to]), [['lead', lead.name, handover]]);
     assert.equal(ev.action, 'other', 'not mistaken for a change to a user');
+    const now = await host.userLeads({ components: false });
+    assert.equal(now.get(lc(lead.name)), undefined, 'no longer a lead');
+    assert.ok(now.get('admin').projects.some((p) => p.key === project.key));
     assert.deepEqual(await host.deactivate(lead.name), { ok: true });
     // Undo: the old lead back (active again first: Jira does not make an inactive user a lead).
     const refused = await host.setProjectLead(project.key, lead.name);

@@ -10,7 +10,7 @@ import { applicationRoles, licences } from './roles.mjs';
 import { parseLastLoginCsv } from './lastlogin-csv.mjs';
 import { createMutations, getUser } from './mutations.mjs';
 import { readAuditEvents } from './audit.mjs';
-import { projectLeads, componentLeads, setProjectLead } from './projects.mjs';
+import { projectLeads, componentLeads, leadsByUser, setProjectLead } from './projects.mjs';
 import { openAssignedCounts } from './issues.mjs';
 import { creationDates } from './created.mjs';
 import { addImpact, addOpenAssigned } from './impact.mjs';
@@ -275,6 +275,15 @@ export function createJiraHost(o) {
     projectLeads: () => projectLeads(http),
     /** Components with their leads: `[{project, name, id?, lead}]`, of `projects` (keys) or all. */
     componentLeads: (projects) => componentLeads(http, projects),
+    /**
+     * What each user leads now, as the snapshot's `leads`: Map lowercase username →
+     * {projects: [{key, name}], components: [{project, name, id?}]} (only leads are in it). For a
+     * fresh look just before a change; `{components: false}` reads the project leads only.
+     */
+    userLeads: async ({ components = true } = {}) => {
+      const projects = await projectLeads(http);
+      return leadsByUser(projects, components ? await componentLeads(http, projects) : []);
+    },
     /** Unresolved issues assigned per username: Map name → count, ⌈n/50⌉ searches (issues.mjs). */
     openAssignedCounts: (usernames) => openAssignedCounts(http, usernames),
     /** Sets `openAssigned` on those users of a snapshot (mutates it): `{users, requests}`. */
