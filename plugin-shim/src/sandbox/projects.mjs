@@ -28,9 +28,9 @@ export class ProjectStore {
     return this.byKey.get(s.toLowerCase());
   }
 
-  /** Adds a project (key: upper-case letters and digits, starting with a letter). Throws on a bad or taken key. */
+  /** Adds a project (key: letters, digits and _, starting with a letter, as Jira allows). Throws on a bad or taken key. */
   addProject({ key, name, lead }) {
-    if (typeof key !== 'string' || !/^[A-Z][A-Z0-9_]{0,9}$/.test(key)) throw new Error(`a project key must be 1-10 capitals/digits starting with a letter, not ${JSON.stringify(key)}`);
+    if (typeof key !== 'string' || !/^[A-Za-z][A-Za-z0-9_]{0,254}$/.test(key)) throw new Error(`a project key must be letters, digits or _ starting with a letter, not ${JSON.stringify(key)}`);
     if (this.byKey.has(key.toLowerCase())) throw new Error(`duplicate project ${key}`);
     const p = { id: this.nextProjectId++, key, name: name ?? key, lead: this.state._userArg(lead), components: [] };
     this.byKey.set(key.toLowerCase(), p);
@@ -137,7 +137,10 @@ export function seedProjects(store, users) {
     const leads = rec.leads;
     if (!leads || typeof leads !== 'object') continue;
     for (const p of Array.isArray(leads.projects) ? leads.projects : []) {
-      if (p && typeof p.key === 'string' && !projects.has(p.key)) projects.set(p.key, { name: p.name ?? p.key, lead: rec.name });
+      // A snapshot exported from a real Jira may hold anything: keys Jira would not take are skipped.
+      if (p && typeof p.key === 'string' && /^[A-Za-z][A-Za-z0-9_]{0,254}$/.test(p.key) && ![...projects.keys()].some((k) => k.toLowerCase() === p.key.toLowerCase())) {
+        projects.set(p.key, { name: typeof p.name === 'string' ? p.name : p.key, lead: rec.name });
+      }
     }
     for (const c of Array.isArray(leads.components) ? leads.components : []) {
       if (c && typeof c.project === 'string' && typeof c.name === 'string') components.push({ project: c.project, name: c.name, lead: rec.name });
