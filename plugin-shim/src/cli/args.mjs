@@ -102,14 +102,17 @@ export const COMMANDS = {
   },
   snapshot: {
     summary: 'read every user, group, last login and application role from Jira DC into a snapshot file',
-    synopsis: 'snapshot --jira URL [--out FILE] [--last-login-csv FILE]',
+    synopsis: 'snapshot --jira URL [--policy FILE | --all-groups] [--out FILE] [--last-login-csv FILE] [--verbose]',
     options: {
       jira: { type: 'string', arg: 'URL', help: 'the Jira base URL (token in USER_CLEANUP_TOKEN)' },
+      policy: { ...policy, help: 'read the members of only the groups this policy needs (completeGroups); faster on a large Jira' },
+      'all-groups': { type: 'boolean', help: 'read the members of every group (a full snapshot, the default without --policy)' },
+      verbose: { type: 'boolean', help: 'print the requests made and the concurrency settled on (stderr)' },
       out: { type: 'string', arg: 'FILE', help: 'write the snapshot here (default: stdout)' },
       'last-login-csv': { type: 'string', arg: 'FILE', help: 'last logins and creation dates exported with the SQL in the README (Jira 9)' },
       help,
     },
-    examples: ['snapshot --jira https://jira.example.com --out snapshot.json'],
+    examples: ['snapshot --jira https://jira.example.com --out snapshot.json', 'snapshot --jira https://jira.example.com --policy policy.json --out snapshot.json --verbose'],
   },
   run: {
     summary: 'plan, confirm and carry out a policy in Jira DC, with an audit trail',

@@ -64,7 +64,11 @@ export async function run(argv, ctx) {
       asOf,
       asOfNow: values['as-of'] === undefined,
       actor: values.actor,
-      snapshotOptions: csv !== undefined ? { lastLoginCsv: csv } : {},
+      // Only the groups the policy needs (the engine's policyGroups); an invalid policy is reported by the plan.
+      snapshotOptions: {
+        ...(csv !== undefined ? { lastLoginCsv: csv } : {}),
+        ...(engine.validate(texts.policy, null).type === 'success' ? { scope: { policy: texts.policy, engine } } : {}),
+      },
       readonlyFallback: fallback,
       concurrency: conc,
       onWarnings: (warnings) => {

@@ -4,17 +4,32 @@ import { parseCommand } from '../args.mjs';
 import { EXIT_OK } from '../errors.mjs';
 import { readInput } from '../io.mjs';
 import { sanitize } from '../text.mjs';
-import { requireFlags } from './shared.mjs';
+import { requireFlags, expectSuccess } from './shared.mjs';
 import { connect } from '../runner.mjs';
 
 export async function snapshot(argv, ctx) {
   const { values } = parseCommand('snapshot', argv);
   requireFlags(values, ['jira'], 'snapshot');
   const csv = values['last-login-csv'] !== undefined ? readInput(values['last-login-csv'], 'last-login CSV') : undefined;
+  // With a policy (and without --all-groups): only the groups it needs, as the engine says (policyGroups).
+  let scope;
+  if (values.policy !== undefined && !values['all-groups']) {
+    const policy = readInput(values.policy, 'policy');
+    const engine = await ctx.engine();
+    expectSuccess(engine.validate(policy, null), { policy: values.policy }, ctx.io);
+    scope = { policy, engine };
+  }
   const { host, doneReading } = await connect(ctx, values.jira);
   await host.assertAdmin();
-  const snap = await host.snapshot(csv !== undefined ? { lastLoginCsv: csv } : {});
+  const t0 = Date.now();
+  const snap = await host.snapshot({ ...(csv !== undefined ? { lastLoginCsv: csv } : {}), ...(scope ? { scope } : {}) });
   doneReading();
+  if (values.verbose) {
+    const s = host.stats();
+    const c = s.concurrency;
+    const g = snap.source?.scope;
+    ctx.io.err(sanitize(`snapshot: ${s.requests} requests in ${((Date.now() - t0) / 1000).toFixed(1)} s; ${g ? `members of ${g.groupsRead} groups the policy needs (${g.groupsNotRead} others not read)` : 'members of every group'}; concurrency started at ${c.start}, settled on ${c.settled} (peak ${c.peak}, cap ${c.cap}${c.throttled ? `, throttled ${c.throttled}×` : ''})`));
+  }
   const text = `${JSON.stringify(snap, null, 2)}\n`;
   if (values.out === undefined || values.out === '-') {
     ctx.io.out(text.trimEnd());
