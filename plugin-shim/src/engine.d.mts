@@ -43,6 +43,7 @@ export type KnownProblemCode =
   | 'rule.neverSelects'
   | 'rule.everyDomainExternal'
   | 'serviceAccount.expired'
+  | 'exception.expired'
   | 'schedule.unknownRule'
   | 'schedule.noRules'
   | 'policy.handoverUnknownUser'
@@ -69,6 +70,7 @@ export type KnownProblemCode =
   | 'options.unknownSchedule'
   | 'input.invalid'
   | 'input.invalidTimestamp'
+  | 'query.unknownRole'
   | 'internal.missingInput'
   | 'internal.serialize';
 /** Why a user may not be actioned. */
@@ -77,7 +79,8 @@ export type ProtectionCode =
   | 'protect.user'
   | 'protect.group'
   | 'protect.serviceAccount'
-  | 'protect.handover';
+  | 'protect.handover'
+  | 'protect.exception';
 /** What `decide` answers. */
 export type DecisionCode =
   | 'decide.proceed'
@@ -248,6 +251,20 @@ export interface Policy {
   /** The active user who becomes lead of the projects a deactivated project lead leads. */
   handover?: { projectLead: string };
   notify?: Notify;
+  /** Users kept by an administrator's decision: protected (`protect.exception`) until `until`. */
+  exceptions?: PolicyException[];
+}
+/** A decision to keep a user (e.g. from the review list). */
+export interface PolicyException {
+  user: string;
+  /** Why the user is kept (at most 1,024 characters). */
+  reason: string;
+  /** The administrator who decided. */
+  by: string;
+  /** "2027-01-31" (00:00 UTC that day) or an instant: protected while `until` is after `asOf`. */
+  until: string;
+  /** When the decision was made (an instant). */
+  decidedAt?: Instant;
 }
 
 /** A document as JSON text or as a plain object. */
@@ -384,6 +401,17 @@ export interface ExpiredServiceAccount {
   /** Whether the account is in the snapshot. */
   present?: boolean;
 }
+export interface ExpiredException {
+  user: string;
+  by: string;
+  /** As written in the policy. */
+  until: string;
+  reason: string;
+  /** Whether the user is in the snapshot. */
+  present: boolean;
+  /** Whether a rule actions the user in this plan. */
+  actioned: boolean;
+}
 export interface PlanCounts {
   users: number;
   activeUsers: number;
@@ -420,6 +448,8 @@ export interface Plan {
   /** Absent when empty. */
   skipped?: SkippedUser[];
   expiredServiceAccounts: ExpiredServiceAccount[];
+  /** Exceptions past their `until` (no longer protecting their user), in policy order; absent when none. */
+  expiredExceptions?: ExpiredException[];
   counts: PlanCounts;
   /** maxActionsPerRun is `null` when the policy sets none; maxSnapshotAgeMinutes is the effective value (default 60). */
   limit: { maxActionsPerRun: number | null; maxSnapshotAgeMinutes: number };
@@ -607,6 +637,88 @@ export interface RemovableGroups {
 }
 
 // ---------------------------------------------------------------------------------------------
+// query
+
+/** A filter for `query`: every field optional, all given fields must hold (docs/query.md). */
+export interface QueryFilter {
+  /** Case-insensitive substring of the username, display name or email. */
+  search?: string;
+  /** Member of at least one (patterns with `*`, as in rules). */
+  include?: { groups?: string[] };
+  /** Member of none / not one of these users (as in rules). */
+  exclude?: { groups?: string[]; users?: string[] };
+  /** As in rules; internal domains come from the policy (none without one). */
+  email?: EmailCondition;
+  /** As in rules: last login at least this many days before asOf. With neverLoggedIn, either. */
+  inactiveDays?: number;
+  /** As in rules; without createdMoreThanDays, any user who never logged in. */
+  neverLoggedIn?: { createdMoreThanDays?: number };
+  /** Creation date range: `after` inclusive, `before` exclusive (dates are 00:00 UTC). */
+  created?: { before?: string; after?: string };
+  /** The dashboard's buckets (any of). */
+  buckets?: BucketName[];
+  /** Application role keys (any of): in one of the role's groups. */
+  roles?: string[];
+  /** Directory names (any of, case-insensitive). */
+  directories?: string[];
+  active?: boolean;
+  /** Protected by the policy (or the actor) or not. */
+  protected?: boolean;
+  /** Listed for review (a review rule is the user's first selecting rule) or not. */
+  review?: boolean;
+}
+export type QueryOptions = DashboardOptions;
+export interface QueryUser {
+  name: string;
+  key?: string;
+  displayName: string;
+  email?: string;
+  emailDomain?: string;
+  active: boolean;
+  /** Every group of the user, sorted. */
+  groups: string[];
+  directory?: string;
+  /** An instant; `null` = never logged in; absent = not known. */
+  lastLogin?: UtcInstant | null;
+  created?: UtcInstant;
+  /** Upper bound of creation when `created` is not known. */
+  createdBefore?: UtcInstant;
+  /** Whole days since last login (or creation for never logged in); absent when not known. */
+  daysInactive?: number;
+  bucket: BucketName;
+  /** Keys of the roles whose groups the user is in. */
+  roles: string[];
+  protected?: { code: ProtectionCode; reason: string };
+  /** The review rule that lists the user. */
+  review?: string;
+  openAssigned?: number;
+  leads?: Leads;
+  /** One sentence per filter condition the user meets. */
+  reasons: string[];
+}
+export interface YesNo { yes: number; no: number }
+/** Per facet, the users meeting every other part of the filter, by this facet's value. */
+export interface QueryCounts {
+  buckets: Buckets;
+  active: YesNo;
+  protected: YesNo;
+  review: YesNo;
+  /** Every role of the snapshot, by key. */
+  roles: Record<string, number>;
+  /** By directory; users without one under "". */
+  directories: Record<string, number>;
+  email: { internal: number; external: number; none: number };
+}
+export interface QueryResult {
+  asOf: UtcInstant;
+  thresholds: { lowUsageDays: number; inactiveDays: number };
+  /** Matching users in the snapshot's order (username, case-insensitive). */
+  users: QueryUser[];
+  total: number;
+  counts: QueryCounts;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Functions
 
 export function version(): string;
@@ -623,3 +735,7 @@ export function decide(policy: PolicyInput, input: string | DecideInput, options
 /** The groups whose memberships can change a plan under this policy: read only those, and list them in the snapshot's `completeGroups`. */
 export function policyGroups(policy: PolicyInput, input: string | PolicyGroupsInput): Result<PolicyGroups>;
 export function removableGroups(policy: PolicyInput, input: string | RemovableGroupsInput): Result<RemovableGroups>;
+/** The users matching a filter built from the rules' conditions, with facts, reasons and facet counts. */
+export function query(policy: PolicyInput | null | undefined, snapshot: SnapshotInput, filter: string | QueryFilter | null | undefined, options: string | QueryOptions): Result<QueryResult>;
+/** The same Result<QueryResult> as `query`, as JSON text. */
+export function queryJson(policy: PolicyInput | null | undefined, snapshot: SnapshotInput, filter: string | QueryFilter | null | undefined, options: string | QueryOptions): string;

@@ -87,6 +87,15 @@ pub fn cross_check(policy: &Policy, s: &Snapshot) -> Vec<Problem> {
             ));
         }
     }
+    for (i, e) in policy.exceptions.iter().enumerate() {
+        if s.user(&e.user).is_none() {
+            out.push(warn(
+                Code::PolicyUserNotInSnapshot,
+                key(&index("exceptions", i), "user"),
+                format!("the exception's user \"{}\" is not in the snapshot", e.user),
+            ));
+        }
+    }
     for (i, sa) in policy.service_accounts.iter().enumerate() {
         if s.user(&sa.user).is_none() {
             out.push(warn(

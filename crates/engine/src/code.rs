@@ -132,6 +132,8 @@ codes! {
     Warning RuleEveryDomainExternal = "rule.everyDomainExternal",
     /// A service account past its expiry at the evaluation time: no longer protected.
     Warning ServiceAccountExpired = "serviceAccount.expired",
+    /// An exception (a decision to keep a user) past its `until` at the evaluation time: no longer protected.
+    Warning ExceptionExpired = "exception.expired",
     /// A schedule names a rule the policy does not have.
     Warning ScheduleUnknownRule = "schedule.unknownRule",
     /// A schedule with an empty rules list runs no rule.
@@ -183,10 +185,12 @@ codes! {
     /// `schedule` names a schedule the policy does not have.
     Error OptionsUnknownSchedule = "options.unknownSchedule",
 
-    /// decide's input is not of its shape (unknown field, wrong type, missing planned action ...).
+    /// An input other than the policy, snapshot and options (decide's input, a query filter, ...) is not of its shape (unknown field, wrong type, missing planned action ...).
     Error InputInvalid = "input.invalid",
-    /// A timestamp in decide's input (capturedAt, previous.*) is not an instant.
+    /// A timestamp or date in an input (decide's capturedAt and previous.*, a query filter's created.before/after) is not one.
     Error InputInvalidTimestamp = "input.invalidTimestamp",
+    /// A query filter names an application role the snapshot does not have (it matches no one).
+    Warning QueryUnknownRole = "query.unknownRole",
 
     /// An input went missing without a reported problem (a bug; answered as data, never a panic).
     Error InternalMissingInput = "internal.missingInput",
@@ -203,6 +207,8 @@ codes! {
     Protection ProtectServiceAccount = "protect.serviceAccount",
     /// The user `handover.projectLead` names: projects are handed over to them.
     Protection ProtectHandover = "protect.handover",
+    /// Kept by an administrator's decision (policy `exceptions`) until its `until`.
+    Protection ProtectException = "protect.exception",
 
     /// Carry out the planned action (`action` says exactly what; never more than the plan showed).
     Decision DecideProceed = "decide.proceed",

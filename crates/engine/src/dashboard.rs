@@ -130,6 +130,70 @@ pub fn activity(user: &User, as_of: i64, t: Thresholds) -> Activity {
     }
 }
 
+/// A user's bucket: exactly one per user, the first that applies in this order.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub enum Bucket {
+    Deactivated,
+    Protected,
+    Unknown,
+    NeverLoggedIn,
+    Active,
+    LowUsage,
+    Inactive,
+}
+
+impl Bucket {
+    pub const ALL: [Bucket; 7] = [
+        Bucket::Active,
+        Bucket::LowUsage,
+        Bucket::Inactive,
+        Bucket::NeverLoggedIn,
+        Bucket::Unknown,
+        Bucket::Deactivated,
+        Bucket::Protected,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Bucket::Deactivated => "deactivated",
+            Bucket::Protected => "protected",
+            Bucket::Unknown => "unknown",
+            Bucket::NeverLoggedIn => "neverLoggedIn",
+            Bucket::Active => "active",
+            Bucket::LowUsage => "lowUsage",
+            Bucket::Inactive => "inactive",
+        }
+    }
+}
+
+/// The bucket of a user whose activity is `act` (`None`: not active), protected or not: the one
+/// rule the dashboard and `query` share.
+pub fn bucket(act: Option<Activity>, protected: bool) -> Bucket {
+    match act {
+        None => Bucket::Deactivated,
+        Some(_) if protected => Bucket::Protected,
+        Some(Activity::Unknown) => Bucket::Unknown,
+        Some(Activity::Never) => Bucket::NeverLoggedIn,
+        Some(Activity::Active) => Bucket::Active,
+        Some(Activity::LowUsage) => Bucket::LowUsage,
+        Some(Activity::Inactive) => Bucket::Inactive,
+    }
+}
+
+impl Buckets {
+    pub fn add(&mut self, b: Bucket) {
+        *match b {
+            Bucket::Deactivated => &mut self.deactivated,
+            Bucket::Protected => &mut self.protected,
+            Bucket::Unknown => &mut self.unknown,
+            Bucket::NeverLoggedIn => &mut self.never_logged_in,
+            Bucket::Active => &mut self.active,
+            Bucket::LowUsage => &mut self.low_usage,
+            Bucket::Inactive => &mut self.inactive,
+        } += 1;
+    }
+}
+
 pub struct DashboardOptions<'a> {
     pub as_of: i64,
     pub actor: Option<&'a str>,
@@ -183,21 +247,8 @@ pub fn dashboard(policy: Option<&Policy>, snapshot: &Snapshot, opts: &DashboardO
                 }
             }
         }
-        let Some(a) = act else {
-            buckets.deactivated += 1;
-            continue;
-        };
-        if (policy.is_some() || opts.actor.is_some()) && m.protection(user).is_some() {
-            buckets.protected += 1;
-            continue;
-        }
-        match a {
-            Activity::Active => buckets.active += 1,
-            Activity::LowUsage => buckets.low_usage += 1,
-            Activity::Inactive => buckets.inactive += 1,
-            Activity::Never => buckets.never_logged_in += 1,
-            Activity::Unknown => buckets.unknown += 1,
-        }
+        let protected = act.is_some() && (policy.is_some() || opts.actor.is_some()) && m.protection(user).is_some();
+        buckets.add(bucket(*act, protected));
     }
 
     let masks = group_role_masks(snapshot);

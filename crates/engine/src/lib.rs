@@ -5,6 +5,7 @@
 //! of problems (`{code, path, message}`) that stopped it, plus warnings.
 
 pub mod code;
+pub mod conditions;
 pub mod dashboard;
 pub mod decide;
 pub mod impact;
@@ -13,6 +14,7 @@ pub mod pattern;
 pub mod plan;
 pub mod policy;
 pub mod problem;
+pub mod query;
 pub mod removable;
 pub mod schedule;
 pub mod scope;
@@ -167,6 +169,7 @@ fn missing<T>(warnings: Vec<Problem>) -> Outcome<T> {
 pub fn plan(policy: &str, snapshot: &str, options: &str) -> Outcome<Plan> {
     let extra = |p: &Policy, o: &options::PlanOpts| {
         let mut problems = checks::expired_service_accounts(p, o.as_of);
+        problems.extend(policy::expired_exceptions(&p.exceptions, o.as_of));
         if let Some(id) = o.schedule.as_deref().filter(|id| p.for_schedule(id).is_none()) {
             problems.push(unknown_schedule(id));
         }
@@ -274,6 +277,35 @@ pub fn dashboard(policy: Option<&str>, snapshot: &str, options: &str) -> Outcome
         }
         Ok((.., warnings)) => missing(warnings),
         Err(f) => failed(f),
+    }
+}
+
+/// The users of `snapshot` that match `filter` (see [`query`]). `policy` may be `None` (nothing
+/// protected but the actor, nobody listed for review, every email domain external).
+/// `options`: as the dashboard's (`asOf`, `actor`?, `lowUsageDays`?, `inactiveDays`?: the buckets).
+pub fn query(policy: Option<&str>, snapshot: &str, filter: &str, options: &str) -> Outcome<query::QueryResult> {
+    let opts = match (options::dashboard(options), query::parse_filter(filter)) {
+        (Ok(o), Ok(f)) => Ok((o, f)),
+        (o, f) => Err(o.err().into_iter().chain(f.err()).flatten().collect()),
+    };
+    match gather(policy, Some(snapshot), opts, |_, _| Vec::new()) {
+        Ok((p, Some(s), (o, f), mut warnings)) if p.is_some() || policy.is_none() => {
+            warnings.extend(query::filter_warnings(&f, &s));
+            let empty = Policy::empty();
+            let value = query::query(
+                p.as_ref().unwrap_or(&empty),
+                &s,
+                &f,
+                &query::QueryOptions {
+                    as_of: o.as_of,
+                    actor: o.actor.as_deref(),
+                    thresholds: o.thresholds,
+                },
+            );
+            Outcome::Success { value, warnings }
+        }
+        Ok((.., warnings)) => missing(warnings),
+        Err(e) => failed(e),
     }
 }
 

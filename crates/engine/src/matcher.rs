@@ -3,10 +3,11 @@
 //! a few table lookups per membership, not a glob per membership per rule.
 
 use crate::code::Code;
-use crate::pattern::{belongs_to_any, Pattern};
-use crate::policy::{Action, EmailCondition, Policy, Rule, ServiceAccount};
+use crate::conditions::{Conditions, Met, Spec};
+use crate::pattern::Pattern;
+use crate::policy::{Action, EmailCondition, Exception, Policy, Rule, ServiceAccount};
 use crate::snapshot::{Groups, LastLogin, Snapshot, User};
-use crate::time::{format_date, whole_days, DAY_MS};
+use crate::time::{format_date, whole_days};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 /// Which of the snapshot's groups a list of patterns matches.
@@ -37,9 +38,8 @@ impl GroupSet {
 
 pub struct CompiledRule<'p> {
     pub rule: &'p Rule,
-    include: Option<GroupSet>,
-    exclude: GroupSet,
-    exclude_users: HashSet<&'p str>,
+    /// Include, exclude, email and activity: the conditions `query` filters share.
+    pub cond: Conditions<'p>,
     remove: Option<GroupSet>,
 }
 
@@ -109,6 +109,8 @@ pub struct Matcher<'a> {
     protect_groups: GroupSet,
     protect_users: HashSet<&'a str>,
     service_accounts: HashMap<&'a str, &'a ServiceAccount>,
+    /// Per user, the exception kept longest (exceptions may repeat a user).
+    exceptions: HashMap<&'a str, &'a Exception>,
     pub rules: Vec<CompiledRule<'a>>,
 }
 
@@ -120,9 +122,7 @@ impl<'a> Matcher<'a> {
             .iter()
             .map(|rule| CompiledRule {
                 rule,
-                include: (!rule.include_groups.is_empty()).then(|| GroupSet::new(&rule.include_groups, groups)),
-                exclude: GroupSet::new(&rule.exclude_groups, groups),
-                exclude_users: rule.exclude_users.iter().map(String::as_str).collect(),
+                cond: Conditions::new(&Spec::of_rule(rule), groups),
                 remove: match &rule.action {
                     Action::RemoveFromGroups(p) => Some(GroupSet::new(p, groups)),
                     _ => None,
@@ -141,6 +141,13 @@ impl<'a> Matcher<'a> {
                 .iter()
                 .map(|s| (s.user_lower.as_str(), s))
                 .collect(),
+            exceptions: policy.exceptions.iter().fold(HashMap::default(), |mut map, e| {
+                let slot = map.entry(e.user_lower.as_str()).or_insert(e);
+                if e.until.1 > slot.until.1 {
+                    *slot = e;
+                }
+                map
+            }),
             rules,
         }
     }
@@ -204,6 +211,17 @@ impl<'a> Matcher<'a> {
                 ),
             });
         }
+        // An administrator's decision to keep the user, until it expires (`until` exclusive).
+        if let Some(e) = self
+            .exceptions
+            .get(user.name_lower.as_ref())
+            .filter(|e| !e.expired(self.as_of))
+        {
+            return Some(Protection {
+                code: Code::ProtectException,
+                reason: e.reason_words(),
+            });
+        }
         None
     }
 
@@ -216,58 +234,7 @@ impl<'a> Matcher<'a> {
     /// implementation of matching, which `decide` also uses to say why a rule no longer selects.
     pub fn select_or_miss(&self, r: &CompiledRule, user: &User) -> Result<Selection, Miss> {
         let rule = r.rule;
-        let matched_groups = match &r.include {
-            Some(set) => {
-                let m = set.filter(&user.groups);
-                if m.is_empty() {
-                    return Err(Miss::NotIncluded);
-                }
-                m
-            }
-            None => Vec::new(),
-        };
-        if !r.exclude_users.is_empty() && r.exclude_users.contains(user.name_lower.as_ref()) {
-            return Err(Miss::ExcludedUser);
-        }
-        if let Some(&g) = user.groups.iter().find(|&&g| r.exclude.contains(g)) {
-            return Err(Miss::ExcludedGroup(g));
-        }
-        if let Some(cond) = &rule.email {
-            let domain = user.domain.as_deref().ok_or(Miss::NoEmail)?;
-            let internal = &self.policy.internal_domains;
-            let ok = match cond {
-                EmailCondition::External(true) => belongs_to_any(domain, internal).is_none(),
-                EmailCondition::External(false) => belongs_to_any(domain, internal).is_some(),
-                EmailCondition::Domains(list) => belongs_to_any(domain, list).is_some(),
-            };
-            if !ok {
-                return Err(Miss::Email);
-            }
-        }
-        let days_inactive = match user.last_login {
-            LastLogin::At(t) => {
-                let days = rule.inactive_days.ok_or(Miss::LoggedIn)? as i64;
-                if self.as_of - t < days * DAY_MS {
-                    return Err(Miss::TooRecent);
-                }
-                whole_days(self.as_of, t)
-            }
-            LastLogin::Never => {
-                let days = rule.never_logged_in_created_days.ok_or(Miss::NeverLoggedIn)? as i64;
-                // M15: `created` when known; else `createdBefore`, an upper bound of it, proves
-                // "created at least N days ago" when it is itself that old.
-                let (created, too_recent) = match (user.created, user.created_before) {
-                    (Some(c), _) => (c, Miss::CreatedTooRecent),
-                    (None, Some(b)) => (b, Miss::CreatedBeforeTooRecent),
-                    (None, None) => return Err(Miss::CreatedUnknown),
-                };
-                if self.as_of - created < days * DAY_MS {
-                    return Err(too_recent);
-                }
-                whole_days(self.as_of, created)
-            }
-            LastLogin::Unknown => return Err(Miss::LastLoginUnknown),
-        };
+        let met = r.cond.check(user, &self.policy.internal_domains, self.as_of)?;
         let remove_groups = match &r.remove {
             Some(set) => {
                 let g = set.filter(&user.groups);
@@ -281,9 +248,10 @@ impl<'a> Matcher<'a> {
         // Last, so that this miss means "selected but for the open assigned issues" (M14).
         crate::impact::open_assigned_check(rule.skip_if_open_assigned, user).map_err(Miss::OpenAssigned)?;
         Ok(Selection {
-            matched_groups,
+            matched_groups: met.matched_groups,
             remove_groups,
-            days_inactive,
+            // A rule always has an activity condition, so a selected user's days are known.
+            days_inactive: met.days_inactive.unwrap_or(0),
         })
     }
 
@@ -372,54 +340,14 @@ impl<'a> Matcher<'a> {
 
     /// The reasons, in words, why `r` selected `user`.
     pub fn reasons(&self, r: &CompiledRule, user: &User, sel: &Selection) -> Vec<String> {
-        let rule = r.rule;
         let groups = &self.snapshot.groups;
         let mut out = Vec::with_capacity(4);
-        if !sel.matched_groups.is_empty() {
-            out.push(format!("member of {}", names(groups, &sel.matched_groups)));
-        }
-        if let (Some(cond), Some(domain)) = (&rule.email, user.domain.as_deref()) {
-            let internal = &self.policy.internal_domains;
-            out.push(match cond {
-                EmailCondition::External(true) if internal.is_empty() => {
-                    format!("email domain {domain} is external (no internal domains are set)")
-                }
-                EmailCondition::External(true) => {
-                    format!("email domain {domain} is external (not {})", internal.join(", "))
-                }
-                EmailCondition::External(false) => {
-                    let d = belongs_to_any(domain, internal).unwrap_or(domain);
-                    format!("email domain {domain} is internal ({d})")
-                }
-                EmailCondition::Domains(list) => {
-                    let d = belongs_to_any(domain, list).unwrap_or(domain);
-                    format!("email domain {domain} is a listed domain ({d})")
-                }
-            });
-        }
-        match user.last_login {
-            LastLogin::At(t) => out.push(format!(
-                "last login {}, {} days ago (threshold {} days)",
-                format_date(t),
-                sel.days_inactive,
-                rule.inactive_days.unwrap_or(0)
-            )),
-            LastLogin::Never => out.push(match (user.created, user.created_before) {
-                (None, Some(bound)) => format!(
-                    "never logged in; account created before {} (start of Jira's audit log), at least {} days ago (threshold {} days)",
-                    format_date(bound),
-                    sel.days_inactive,
-                    rule.never_logged_in_created_days.unwrap_or(0)
-                ),
-                (created, _) => format!(
-                    "never logged in; account created {}, {} days ago (threshold {} days)",
-                    created.map(format_date).unwrap_or_default(),
-                    sel.days_inactive,
-                    rule.never_logged_in_created_days.unwrap_or(0)
-                ),
-            }),
-            LastLogin::Unknown => {}
-        }
+        let met = Met {
+            matched_groups: sel.matched_groups.clone(),
+            days_inactive: Some(sel.days_inactive),
+        };
+        r.cond
+            .reasons(user, &met, &self.policy.internal_domains, groups, &mut out);
         if !sel.remove_groups.is_empty() {
             out.push(format!("holds {}", names(groups, &sel.remove_groups)));
         }

@@ -20,6 +20,9 @@ pub struct Plan {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub skipped: Vec<SkippedUser>,
     pub expired_service_accounts: Vec<ExpiredServiceAccount>,
+    /// Exceptions (decisions to keep a user) expired at `asOf`, in policy order; absent when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub expired_exceptions: Vec<ExpiredException>,
     pub counts: Counts,
     pub limit: Limit,
     pub over_limit: bool,
@@ -115,6 +118,20 @@ pub struct ExpiredServiceAccount {
     pub owner: String,
     pub purpose: Option<String>,
     pub expires: String,
+    /// Is the user in the snapshot at all?
+    pub present: bool,
+    pub actioned: bool,
+}
+
+/// An exception past its `until`: the user is no longer protected by it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ExpiredException {
+    pub user: String,
+    pub by: String,
+    /// As written in the policy.
+    pub until: String,
+    pub reason: String,
     /// Is the user in the snapshot at all?
     pub present: bool,
     pub actioned: bool,
@@ -294,6 +311,23 @@ pub fn plan(policy: &Policy, snapshot: &Snapshot, opts: &PlanOptions) -> Plan {
         })
         .collect();
 
+    let expired_exceptions = policy
+        .exceptions
+        .iter()
+        .filter(|e| e.expired(opts.as_of) && !crate::policy::kept(&policy.exceptions, &e.user_lower, opts.as_of))
+        .map(|e| {
+            let user = snapshot.user(&e.user);
+            ExpiredException {
+                user: user.map(|u| u.name.to_string()).unwrap_or_else(|| e.user.clone()),
+                by: e.by.clone(),
+                until: e.until.0.clone(),
+                reason: e.reason.clone(),
+                present: user.is_some(),
+                actioned: user.is_some_and(|u| actioned.contains(u.name.as_ref())),
+            }
+        })
+        .collect();
+
     Plan {
         as_of: format_instant(opts.as_of),
         actor: opts.actor.map(str::to_string),
@@ -301,6 +335,7 @@ pub fn plan(policy: &Policy, snapshot: &Snapshot, opts: &PlanOptions) -> Plan {
         protected,
         skipped,
         expired_service_accounts,
+        expired_exceptions,
         counts,
         limit: Limit {
             max_actions_per_run: policy.max_actions_per_run,

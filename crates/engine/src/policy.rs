@@ -13,7 +13,9 @@ use crate::time::parse_instant_or_date;
 use rustc_hash::FxHashSet as HashSet;
 use serde_json::{Map, Value};
 
+mod exceptions;
 mod notify;
+pub use exceptions::{expired_warnings as expired_exceptions, kept, Exception};
 pub use notify::{looks_like_email, Notify, ScheduleMode};
 
 pub const MAX_DAYS: u64 = 36_500;
@@ -53,6 +55,8 @@ pub struct Policy {
     pub schedules: Vec<Schedule>,
     /// `handover`: who takes over what a deactivated user leads (see `impact`).
     pub handover: Option<Handover>,
+    /// `exceptions`: users kept (protected) until a date by an administrator's decision.
+    pub exceptions: Vec<Exception>,
 }
 
 /// `handover.projectLead`: the user who becomes lead of the projects a deactivated user leads
@@ -161,6 +165,7 @@ const TOP_FIELDS: &[&str] = &[
     "schedules",
     "notify",
     "handover",
+    "exceptions",
 ];
 const RULE_FIELDS: &[&str] = &[
     "id",
@@ -453,6 +458,7 @@ impl Walker {
         let schedules = self.schedules(map.get("schedules"), &rules);
         let notify = map.get("notify").and_then(|n| self.notify(n));
         let handover = map.get("handover").and_then(|h| self.handover(h));
+        let exceptions = self.exceptions(map.get("exceptions"));
 
         Some(Policy {
             version,
@@ -466,6 +472,7 @@ impl Walker {
             rules,
             schedules,
             handover,
+            exceptions,
         })
     }
 
@@ -1069,6 +1076,7 @@ impl Policy {
             rules: Vec::new(),
             schedules: Vec::new(),
             handover: None,
+            exceptions: Vec::new(),
         }
     }
 }

@@ -147,3 +147,25 @@ pub fn policy_groups(policy: JsValue, input: JsValue) -> Result<JsValue, JsValue
     let i = text(&input, "input")?;
     to_js(engine::to_json(&engine::policy_groups(&p, &i)))
 }
+
+/// `query(policy | null, snapshot, filter, {asOf, actor?, lowUsageDays?, inactiveDays?})` →
+/// `{users: [...], total, counts}`: the users matching a filter built from the rules' conditions
+/// (and buckets, roles, directories, protection, review, a search term), each with facts and reasons.
+#[wasm_bindgen]
+pub fn query(policy: JsValue, snapshot: JsValue, filter: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+    let p = optional_text(&policy, "policy")?;
+    let s = text(&snapshot, "snapshot")?;
+    let f = optional_text(&filter, "filter")?.unwrap_or_else(|| "{}".to_string());
+    let o = options_text(&options)?;
+    to_js(engine::to_json(&engine::query(p.as_deref(), &s, &f, &o)))
+}
+
+/// `queryJson(...)`: the same answer as `query`, as JSON text (100,000 users cross faster as text).
+#[wasm_bindgen(js_name = queryJson)]
+pub fn query_json(policy: JsValue, snapshot: JsValue, filter: JsValue, options: JsValue) -> Result<String, JsValue> {
+    let p = optional_text(&policy, "policy")?;
+    let s = text(&snapshot, "snapshot")?;
+    let f = optional_text(&filter, "filter")?.unwrap_or_else(|| "{}".to_string());
+    let o = options_text(&options)?;
+    Ok(engine::to_json(&engine::query(p.as_deref(), &s, &f, &o)))
+}

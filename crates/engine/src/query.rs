@@ -1,0 +1,793 @@
+//! `query`: the users of a snapshot that match a filter, each with their facts and the reasons
+//! they match — the admin's user browser. A filter is built from the conditions rules use
+//! (include/exclude groups, email, inactiveDays, neverLoggedIn: the one implementation in
+//! [`crate::conditions`]) plus facets a rule does not have: creation dates, the dashboard's
+//! activity bucket, application role, directory, active or not, protected by the policy, listed
+//! for review, and a search term. Sorting and paging are the caller's.
+//!
+//! The filter is parsed strictly (an unknown field is an error with its path), like the policy.
+
+use crate::code::Code;
+use crate::conditions::{Activity as Inactivity, Conditions, Met, Spec};
+use crate::dashboard::{activity, bucket, Bucket, Buckets, Thresholds};
+use crate::matcher::Matcher;
+use crate::pattern::{belongs_to_any, Pattern};
+use crate::plan::{group_role_masks, role_mask};
+use crate::policy::{Action, EmailCondition, Policy, MAX_DAYS, MAX_ENTRIES, MAX_NAME};
+use crate::problem::{index, json_error, key, Problem, Source};
+use crate::snapshot::{LastLogin, Snapshot, User};
+use crate::time::{format_date, format_instant, parse_instant_or_date};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+
+/// The fields a filter may have.
+pub const FILTER_FIELDS: &[&str] = &[
+    "search",
+    "include",
+    "exclude",
+    "email",
+    "inactiveDays",
+    "neverLoggedIn",
+    "created",
+    "buckets",
+    "roles",
+    "directories",
+    "active",
+    "protected",
+    "review",
+];
+
+/// A parsed filter. Every field is optional; an empty filter matches every user.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Lowercased, trimmed; `None` when absent or blank.
+    pub search: Option<String>,
+    pub include_groups: Vec<Pattern>,
+    pub exclude_groups: Vec<Pattern>,
+    /// Lowercased.
+    pub exclude_users: Vec<String>,
+    pub email: Option<EmailCondition>,
+    pub activity: Option<Inactivity>,
+    /// `created.before` (exclusive) and `created.after` (inclusive), as written and as instants.
+    pub created_before: Option<(String, i64)>,
+    pub created_after: Option<(String, i64)>,
+    pub buckets: Option<Vec<Bucket>>,
+    /// Role keys as written.
+    pub roles: Option<Vec<String>>,
+    /// Lowercased, trimmed.
+    pub directories: Option<Vec<String>>,
+    pub active: Option<bool>,
+    pub protected: Option<bool>,
+    pub review: Option<bool>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct QueryResult {
+    pub as_of: String,
+    pub thresholds: Thresholds,
+    /// Matching users, in the snapshot's order (by username, case-insensitively).
+    pub users: Vec<QueryUser>,
+    /// `users.len()`.
+    pub total: usize,
+    pub counts: QueryCounts,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct QueryUser {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    pub display_name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email_domain: Option<String>,
+    pub active: bool,
+    /// Every group, sorted (one spelling per group).
+    pub groups: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub directory: Option<String>,
+    /// An instant; `null` = never logged in; absent = not known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_login: Option<Option<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+    /// The snapshot's upper bound of creation, when `created` is not known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_before: Option<String>,
+    /// Whole days since the last login (or since creation, or its bound, for a user who never
+    /// logged in); absent when not known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub days_inactive: Option<i64>,
+    pub bucket: Bucket,
+    /// Keys of the application roles whose groups the user is in (a seat when active).
+    pub roles: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub protected: Option<QueryProtection>,
+    /// The review rule that lists the user (the plan's first-rule-wins), when one does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub review: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub open_assigned: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub leads: Option<crate::impact::Leads>,
+    /// One sentence per condition of the filter the user meets, in filter-field order.
+    pub reasons: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct QueryProtection {
+    pub code: Code,
+    pub reason: String,
+}
+
+/// Counts per facet value. Each facet counts the users that meet every **other** part of the
+/// filter (so a facet's counts say what choosing one of its values would give).
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct QueryCounts {
+    pub buckets: Buckets,
+    pub active: YesNo,
+    pub protected: YesNo,
+    pub review: YesNo,
+    /// Every role of the snapshot, by key.
+    pub roles: BTreeMap<String, usize>,
+    /// By directory (as the snapshot first spells it); users without one under `""`.
+    pub directories: BTreeMap<String, usize>,
+    pub email: EmailCounts,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct YesNo {
+    pub yes: usize,
+    pub no: usize,
+}
+
+impl YesNo {
+    fn add(&mut self, b: bool) {
+        if b {
+            self.yes += 1
+        } else {
+            self.no += 1
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct EmailCounts {
+    pub internal: usize,
+    pub external: usize,
+    /// No usable email domain.
+    pub none: usize,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parsing
+
+fn err(path: impl Into<String>, msg: impl Into<String>) -> Problem {
+    Problem::error(Source::Input, Code::InputInvalid, path, msg)
+}
+
+fn kind(v: &Value) -> &'static str {
+    crate::group_input::kind(v)
+}
+
+struct FilterWalker {
+    problems: Vec<Problem>,
+}
+
+impl FilterWalker {
+    fn object<'v>(&mut self, v: &'v Value, path: &str, what: &str, allowed: &[&str]) -> Option<&'v Map<String, Value>> {
+        let Some(m) = v.as_object() else {
+            self.problems
+                .push(err(path, format!("{what} must be an object, found {}", kind(v))));
+            return None;
+        };
+        for k in m.keys().filter(|k| !allowed.contains(&k.as_str())) {
+            self.problems.push(err(
+                key(path, k),
+                format!("unknown field \"{k}\" in {what} (allowed: {})", allowed.join(", ")),
+            ));
+        }
+        Some(m)
+    }
+
+    /// A list of non-blank strings of at most 256 characters (as written).
+    fn strings(&mut self, v: &Value, path: &str, what: &str) -> Vec<String> {
+        let Some(arr) = v.as_array() else {
+            self.problems.push(err(
+                path,
+                format!("{path} must be a list of {what}s, found {}", kind(v)),
+            ));
+            return Vec::new();
+        };
+        if arr.len() > MAX_ENTRIES {
+            self.problems.push(err(
+                path,
+                format!("{path} lists {} entries: at most {MAX_ENTRIES} are allowed", arr.len()),
+            ));
+            return Vec::new();
+        }
+        let mut out = Vec::with_capacity(arr.len());
+        for (i, x) in arr.iter().enumerate() {
+            let p = index(path, i);
+            match x.as_str() {
+                Some(s) if s.trim().is_empty() => self.problems.push(err(p, format!("a {what} must not be empty"))),
+                Some(s) if s.chars().nth(MAX_NAME).is_some() => self
+                    .problems
+                    .push(err(p, format!("a {what} has at most {MAX_NAME} characters"))),
+                Some(s) => out.push(s.trim().to_string()),
+                None => self
+                    .problems
+                    .push(err(p, format!("a {what} must be a string, found {}", kind(x)))),
+            }
+        }
+        out
+    }
+
+    fn bool(&mut self, v: &Value, path: &str) -> Option<bool> {
+        match v {
+            Value::Bool(b) => Some(*b),
+            Value::Null => None,
+            other => {
+                self.problems.push(err(
+                    path,
+                    format!("{path} must be true or false, found {}", kind(other)),
+                ));
+                None
+            }
+        }
+    }
+
+    fn days(&mut self, v: &Value, path: &str) -> Option<u64> {
+        match v.as_u64() {
+            Some(n) if n <= MAX_DAYS => Some(n),
+            _ => {
+                self.problems.push(err(
+                    path,
+                    format!("{path} must be a whole number of days, 0 to {MAX_DAYS}"),
+                ));
+                None
+            }
+        }
+    }
+
+    fn date(&mut self, v: &Value, path: &str) -> Option<(String, i64)> {
+        match v.as_str().map(|s| (s, parse_instant_or_date(s.trim()))) {
+            Some((s, Some(t))) => Some((s.trim().to_string(), t)),
+            Some((s, None)) => {
+                self.problems.push(Problem::error(
+                    Source::Input,
+                    Code::InputInvalidTimestamp,
+                    path,
+                    format!(
+                        "{path}: \"{}\" is not a date (YYYY-MM-DD) or an RFC 3339 instant",
+                        s.chars().take(60).collect::<String>()
+                    ),
+                ));
+                None
+            }
+            None => {
+                self.problems
+                    .push(err(path, format!("{path} must be a date string, found {}", kind(v))));
+                None
+            }
+        }
+    }
+
+    fn domains(&mut self, v: &Value, path: &str) -> Vec<String> {
+        let list = self.strings(v, path, "domain");
+        list.into_iter()
+            .enumerate()
+            .filter_map(|(i, raw)| {
+                let d = raw.trim_start_matches('@').to_lowercase();
+                let valid = !d.is_empty()
+                    && !d.starts_with('.')
+                    && !d.ends_with('.')
+                    && !d.contains("..")
+                    && d.chars().all(|c| c.is_alphanumeric() || c == '.' || c == '-');
+                if !valid {
+                    self.problems.push(err(
+                        index(path, i),
+                        format!("\"{raw}\" is not an email domain (like acme.com)"),
+                    ));
+                }
+                valid.then_some(d)
+            })
+            .collect()
+    }
+
+    fn filter(&mut self, v: &Value) -> Filter {
+        let mut f = Filter::default();
+        let Some(m) = self.object(v, "", "the filter", FILTER_FIELDS) else {
+            return f;
+        };
+        if let Some(s) = m.get("search") {
+            match s {
+                Value::String(s) if s.chars().nth(MAX_NAME).is_some() => self
+                    .problems
+                    .push(err("search", format!("search has at most {MAX_NAME} characters"))),
+                Value::String(s) => f.search = Some(s.trim().to_lowercase()).filter(|s| !s.is_empty()),
+                Value::Null => {}
+                other => self
+                    .problems
+                    .push(err("search", format!("search must be a string, found {}", kind(other)))),
+            }
+        }
+        if let Some(iv) = m.get("include") {
+            if let Some(im) = self.object(iv, "include", "include", &["groups"]) {
+                if let Some(g) = im.get("groups") {
+                    f.include_groups = self
+                        .strings(g, "include.groups", "group pattern")
+                        .iter()
+                        .map(|s| Pattern::new(s))
+                        .collect();
+                }
+            }
+        }
+        if let Some(ev) = m.get("exclude") {
+            if let Some(em) = self.object(ev, "exclude", "exclude", &["groups", "users"]) {
+                if let Some(g) = em.get("groups") {
+                    f.exclude_groups = self
+                        .strings(g, "exclude.groups", "group pattern")
+                        .iter()
+                        .map(|s| Pattern::new(s))
+                        .collect();
+                }
+                if let Some(u) = em.get("users") {
+                    f.exclude_users = self
+                        .strings(u, "exclude.users", "username")
+                        .iter()
+                        .map(|s| s.to_lowercase())
+                        .collect();
+                }
+            }
+        }
+        if let Some(ev) = m.get("email") {
+            if let Some(em) = self.object(ev, "email", "email", &["external", "domains"]) {
+                f.email = match (em.get("external"), em.get("domains")) {
+                    (Some(_), Some(_)) => {
+                        self.problems
+                            .push(err("email", "email takes either \"external\" or \"domains\", not both"));
+                        None
+                    }
+                    (None, None) => {
+                        self.problems.push(err(
+                            "email",
+                            "email needs \"external\": true|false or \"domains\": [...]",
+                        ));
+                        None
+                    }
+                    (Some(e), None) => self.bool(e, "email.external").map(EmailCondition::External),
+                    (None, Some(d)) => Some(EmailCondition::Domains(self.domains(d, "email.domains"))),
+                };
+            }
+        }
+        let inactive_days = m.get("inactiveDays").and_then(|d| self.days(d, "inactiveDays"));
+        let never = m.get("neverLoggedIn").and_then(|nv| {
+            let nm = self.object(nv, "neverLoggedIn", "neverLoggedIn", &["createdMoreThanDays"])?;
+            Some(
+                nm.get("createdMoreThanDays")
+                    .and_then(|d| self.days(d, "neverLoggedIn.createdMoreThanDays")),
+            )
+        });
+        if inactive_days.is_some() || never.is_some() {
+            f.activity = Some(Inactivity {
+                inactive_days,
+                never_logged_in: never,
+            });
+        }
+        if let Some(cv) = m.get("created") {
+            if let Some(cm) = self.object(cv, "created", "created", &["before", "after"]) {
+                f.created_before = cm.get("before").and_then(|d| self.date(d, "created.before"));
+                f.created_after = cm.get("after").and_then(|d| self.date(d, "created.after"));
+            }
+        }
+        if let Some(bv) = m.get("buckets") {
+            let names = self.strings(bv, "buckets", "bucket");
+            let mut list = Vec::new();
+            for (i, n) in names.iter().enumerate() {
+                match Bucket::ALL.iter().find(|b| b.as_str().eq_ignore_ascii_case(n)) {
+                    Some(b) => list.push(*b),
+                    None => self.problems.push(err(
+                        index("buckets", i),
+                        format!(
+                            "\"{n}\" is not a bucket (one of {})",
+                            Bucket::ALL.map(Bucket::as_str).join(", ")
+                        ),
+                    )),
+                }
+            }
+            f.buckets = Some(list);
+        }
+        if let Some(rv) = m.get("roles") {
+            f.roles = Some(self.strings(rv, "roles", "role key"));
+        }
+        if let Some(dv) = m.get("directories") {
+            f.directories = Some(
+                self.strings(dv, "directories", "directory")
+                    .iter()
+                    .map(|d| d.to_lowercase())
+                    .collect(),
+            );
+        }
+        f.active = m.get("active").and_then(|v| self.bool(v, "active"));
+        f.protected = m.get("protected").and_then(|v| self.bool(v, "protected"));
+        f.review = m.get("review").and_then(|v| self.bool(v, "review"));
+        f
+    }
+}
+
+/// Parses a filter (JSON text); every problem at once, each with a path into the filter.
+pub fn parse_filter(text: &str) -> Result<Filter, Vec<Problem>> {
+    let v: Value = match serde_json::from_str(text) {
+        Ok(v) => v,
+        Err(e) => return Err(vec![json_error(Source::Input, "the filter", &e)]),
+    };
+    let mut w = FilterWalker { problems: Vec::new() };
+    let f = w.filter(&v);
+    if w.problems.is_empty() {
+        Ok(f)
+    } else {
+        Err(w.problems)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Evaluating
+
+pub struct QueryOptions<'a> {
+    pub as_of: i64,
+    pub actor: Option<&'a str>,
+    pub thresholds: Thresholds,
+}
+
+/// The facets: bit `i` of a user's miss mask is set when the user fails facet `i`.
+const F_CONDITIONS: u32 = 1 << 0;
+const F_EMAIL: u32 = 1 << 1;
+const F_CREATED: u32 = 1 << 2;
+const F_BUCKET: u32 = 1 << 3;
+const F_ROLES: u32 = 1 << 4;
+const F_DIRECTORY: u32 = 1 << 5;
+const F_ACTIVE: u32 = 1 << 6;
+const F_PROTECTED: u32 = 1 << 7;
+const F_REVIEW: u32 = 1 << 8;
+const F_SEARCH: u32 = 1 << 9;
+
+/// Warnings about a filter that can match no one in this snapshot (a role it does not have).
+pub fn filter_warnings(f: &Filter, s: &Snapshot) -> Vec<Problem> {
+    let mut out = Vec::new();
+    for (i, r) in f.roles.iter().flatten().enumerate() {
+        if !s.roles.iter().any(|x| x.key.eq_ignore_ascii_case(r)) {
+            out.push(Problem::warning(
+                Source::Input,
+                Code::QueryUnknownRole,
+                index("roles", i),
+                format!(
+                    "the snapshot has no application role \"{r}\" (it has: {})",
+                    s.roles.iter().map(|r| r.key.as_str()).collect::<Vec<_>>().join(", ")
+                ),
+            ));
+        }
+    }
+    out
+}
+
+pub fn query(policy: &Policy, snapshot: &Snapshot, f: &Filter, opts: &QueryOptions) -> QueryResult {
+    let m = Matcher::new(policy, snapshot, opts.as_of, opts.actor);
+    let spec = Spec {
+        include_groups: &f.include_groups,
+        exclude_groups: &f.exclude_groups,
+        exclude_users: &f.exclude_users,
+        email: f.email.as_ref(),
+        activity: f.activity,
+    };
+    let cond = Conditions::new(&spec, &snapshot.groups);
+    let internal = &policy.internal_domains;
+    let masks = group_role_masks(snapshot);
+    // Filter roles as a bit mask over snapshot.roles.
+    let wanted_roles: Option<u64> = f.roles.as_ref().map(|keys| {
+        snapshot
+            .roles
+            .iter()
+            .enumerate()
+            .take(64)
+            .filter(|(_, r)| keys.iter().any(|k| k.eq_ignore_ascii_case(&r.key)))
+            .fold(0u64, |acc, (i, _)| acc | (1 << i))
+    });
+    let mut counts = QueryCounts {
+        roles: snapshot.roles.iter().map(|r| (r.key.clone(), 0)).collect(),
+        ..QueryCounts::default()
+    };
+    let mut users = Vec::new();
+    let mut directory_names: BTreeMap<String, String> = BTreeMap::new();
+
+    for user in &snapshot.users {
+        let act = user.active.then(|| activity(user, opts.as_of, opts.thresholds));
+        let protection = m.protection(user);
+        let b = bucket(act, user.active && protection.is_some());
+        let review = if user.active && protection.is_none() {
+            m.rules
+                .iter()
+                .find(|r| m.select(r, user).is_some())
+                .filter(|r| matches!(r.rule.action, Action::Review))
+                .map(|r| r.rule.id.as_str())
+        } else {
+            None
+        };
+        let roles = role_mask(&masks, &user.groups);
+        let dir_lower = user.directory.as_deref().map(|d| d.trim().to_lowercase());
+        let domain_kind = match user.domain.as_deref() {
+            None => 0,
+            Some(d) if belongs_to_any(d, internal).is_some() => 1,
+            Some(_) => 2,
+        };
+
+        let mut miss = 0u32;
+        let groups_met = cond.groups(user);
+        let activity_met = cond.activity_check(user, opts.as_of);
+        if groups_met.is_err() || activity_met.is_err() {
+            miss |= F_CONDITIONS;
+        }
+        if cond.email_check(user, internal).is_err() {
+            miss |= F_EMAIL;
+        }
+        if !created_ok(f, user) {
+            miss |= F_CREATED;
+        }
+        if f.buckets.as_ref().is_some_and(|l| !l.contains(&b)) {
+            miss |= F_BUCKET;
+        }
+        if wanted_roles.is_some_and(|w| roles & w == 0) {
+            miss |= F_ROLES;
+        }
+        if let Some(list) = &f.directories {
+            if !dir_lower.as_ref().is_some_and(|d| list.contains(d)) {
+                miss |= F_DIRECTORY;
+            }
+        }
+        if f.active.is_some_and(|a| a != user.active) {
+            miss |= F_ACTIVE;
+        }
+        if f.protected.is_some_and(|p| p != protection.is_some()) {
+            miss |= F_PROTECTED;
+        }
+        if f.review.is_some_and(|r| r != review.is_some()) {
+            miss |= F_REVIEW;
+        }
+        let found_in = f.search.as_deref().map(|s| search(user, s));
+        if matches!(found_in, Some(None)) {
+            miss |= F_SEARCH;
+        }
+
+        // Facet counts: the users that meet every other part of the filter.
+        let but = |facet: u32| miss & !facet == 0;
+        if but(F_BUCKET) {
+            counts.buckets.add(b);
+        }
+        if but(F_ACTIVE) {
+            counts.active.add(user.active);
+        }
+        if but(F_PROTECTED) {
+            counts.protected.add(protection.is_some());
+        }
+        if but(F_REVIEW) {
+            counts.review.add(review.is_some());
+        }
+        if but(F_ROLES) {
+            for (i, r) in snapshot.roles.iter().enumerate().take(64) {
+                if roles & (1 << i) != 0 {
+                    *counts.roles.entry(r.key.clone()).or_default() += 1;
+                }
+            }
+        }
+        if but(F_DIRECTORY) {
+            let name = match (&dir_lower, user.directory.as_deref()) {
+                (Some(l), Some(d)) => directory_names
+                    .entry(l.clone())
+                    .or_insert_with(|| d.trim().to_string())
+                    .clone(),
+                _ => String::new(),
+            };
+            *counts.directories.entry(name).or_default() += 1;
+        }
+        if but(F_EMAIL) {
+            match domain_kind {
+                0 => counts.email.none += 1,
+                1 => counts.email.internal += 1,
+                _ => counts.email.external += 1,
+            }
+        }
+        if miss != 0 {
+            continue;
+        }
+
+        let met = Met {
+            matched_groups: groups_met.unwrap_or_default(),
+            days_inactive: activity_met.ok().flatten(),
+        };
+        let mut reasons = Vec::new();
+        if let Some(Some(field)) = found_in {
+            reasons.push(format!(
+                "{field} contains \"{}\"",
+                f.search.as_deref().unwrap_or_default()
+            ));
+        }
+        cond.reasons(user, &met, internal, &snapshot.groups, &mut reasons);
+        if f.created_before.is_some() || f.created_after.is_some() {
+            reasons.push(created_reason(f, user));
+        }
+        if f.buckets.is_some() {
+            reasons.push(bucket_reason(b, opts.thresholds));
+        }
+        if wanted_roles.is_some() {
+            let held: Vec<&str> = snapshot
+                .roles
+                .iter()
+                .enumerate()
+                .take(64)
+                .filter(|(i, _)| roles & wanted_roles.unwrap_or(0) & (1 << i) != 0)
+                .map(|(_, r)| r.key.as_str())
+                .collect();
+            reasons.push(format!("in a group of application role {}", held.join(", ")));
+        }
+        if f.directories.is_some() {
+            reasons.push(format!(
+                "in directory {}",
+                user.directory.as_deref().map(str::trim).unwrap_or_default()
+            ));
+        }
+        if let Some(a) = f.active {
+            reasons.push(if a { "active" } else { "inactive (deactivated)" }.to_string());
+        }
+        if f.protected.is_some() {
+            reasons.push(match &protection {
+                Some(p) => format!("protected: {}", p.reason),
+                None => "not protected by the policy".to_string(),
+            });
+        }
+        if f.review.is_some() {
+            reasons.push(match review {
+                Some(r) => format!("listed for review by rule {r}"),
+                None => "not listed for review".to_string(),
+            });
+        }
+        users.push(QueryUser {
+            name: user.name.to_string(),
+            key: user
+                .key
+                .as_deref()
+                .map(str::trim)
+                .filter(|k| !k.is_empty())
+                .map(str::to_string),
+            display_name: user.display_name.to_string(),
+            email: user.email.as_deref().map(str::to_string),
+            email_domain: user.domain.as_deref().map(str::to_string),
+            active: user.active,
+            groups: user
+                .groups
+                .iter()
+                .map(|&g| snapshot.groups.name(g).to_string())
+                .collect(),
+            directory: user.directory.as_deref().map(str::to_string),
+            last_login: match user.last_login {
+                LastLogin::At(t) => Some(Some(format_instant(t))),
+                LastLogin::Never => Some(None),
+                LastLogin::Unknown => None,
+            },
+            created: user.created.map(format_instant),
+            created_before: user
+                .created_before
+                .filter(|_| user.created.is_none())
+                .map(format_instant),
+            days_inactive: days_inactive(user, opts.as_of),
+            bucket: b,
+            roles: snapshot
+                .roles
+                .iter()
+                .enumerate()
+                .take(64)
+                .filter(|(i, _)| roles & (1 << i) != 0)
+                .map(|(_, r)| r.key.clone())
+                .collect(),
+            protected: protection.map(|p| QueryProtection {
+                code: p.code,
+                reason: p.reason,
+            }),
+            review: review.map(str::to_string),
+            open_assigned: user.open_assigned,
+            leads: user.leads.as_deref().cloned(),
+            reasons,
+        });
+    }
+    QueryResult {
+        as_of: format_instant(opts.as_of),
+        thresholds: opts.thresholds,
+        total: users.len(),
+        users,
+        counts,
+    }
+}
+
+/// Where the search term occurs: `Some(Some(field))`, or `Some(None)` when nowhere.
+fn search(user: &User, term: &str) -> Option<&'static str> {
+    if user.name_lower.contains(term) {
+        return Some("username");
+    }
+    if user.display_name.to_lowercase().contains(term) {
+        return Some("display name");
+    }
+    if user.email.as_deref().is_some_and(|e| e.to_lowercase().contains(term)) {
+        return Some("email");
+    }
+    None
+}
+
+/// `created.before` (exclusive) and `created.after` (inclusive). From `created` when known;
+/// otherwise the bound `createdBefore` proves "before T" when it is itself before T, and proves
+/// nothing about "after". Unknown never matches.
+fn created_ok(f: &Filter, user: &User) -> bool {
+    if f.created_before.is_none() && f.created_after.is_none() {
+        return true;
+    }
+    let before_ok = match (&f.created_before, user.created, user.created_before) {
+        (None, ..) => true,
+        (Some((_, t)), Some(c), _) => c < *t,
+        (Some((_, t)), None, Some(bound)) => bound < *t,
+        (Some(_), None, None) => false,
+    };
+    let after_ok = match (&f.created_after, user.created) {
+        (None, _) => true,
+        (Some((_, t)), Some(c)) => c >= *t,
+        (Some(_), None) => false,
+    };
+    before_ok && after_ok
+}
+
+fn created_reason(f: &Filter, user: &User) -> String {
+    let mut range = Vec::new();
+    if let Some((raw, _)) = &f.created_after {
+        range.push(format!("on or after {raw}"));
+    }
+    if let Some((raw, _)) = &f.created_before {
+        range.push(format!("before {raw}"));
+    }
+    let range = range.join(" and ");
+    match (user.created, user.created_before) {
+        (Some(c), _) => format!("created {} ({range})", format_date(c)),
+        (None, Some(b)) => format!(
+            "created before {} (start of Jira's audit log) ({range})",
+            format_date(b)
+        ),
+        (None, None) => format!("created ({range})"),
+    }
+}
+
+fn bucket_reason(b: Bucket, t: Thresholds) -> String {
+    let (lo, hi) = (t.low_usage_days, t.inactive_days);
+    match b {
+        Bucket::Active => format!("active: last login less than {lo} days ago"),
+        Bucket::LowUsage => format!("low usage: last login {lo} to {} days ago", hi.saturating_sub(1)),
+        Bucket::Inactive => format!("inactive: last login {hi} days or more ago"),
+        Bucket::NeverLoggedIn => "never logged in".to_string(),
+        Bucket::Unknown => "last login not known".to_string(),
+        Bucket::Deactivated => "deactivated".to_string(),
+        Bucket::Protected => "protected by the policy".to_string(),
+    }
+}
+
+fn days_inactive(user: &User, as_of: i64) -> Option<i64> {
+    match user.last_login {
+        LastLogin::At(t) => Some(crate::time::whole_days(as_of, t)),
+        LastLogin::Never => user
+            .created
+            .or(user.created_before)
+            .map(|c| crate::time::whole_days(as_of, c)),
+        LastLogin::Unknown => None,
+    }
+}
