@@ -13,7 +13,7 @@ import { simpleParser } from 'mailparser';
 import { createServer } from 'node:net';
 
 /**
- * @param {{auth?: {user: string, pass: string}, authReply?: (auth) => string}} [o]  with auth, a login
+ * @param {{auth?: {user: string, pass: string}, authReply?: (auth) => string, delayMs?: number}} [o]  with auth, a login
  *   is required (AUTH over plain text is allowed: the server is on this machine only); authReply
  *   words the answer to a failed login.
  */
@@ -32,6 +32,13 @@ export async function startSmtp(o = {}) {
     authOptional: !o.auth,
     allowInsecureAuth: true,
     closeTimeout: 500,
+    // delayMs: every envelope step answers late (a slow server: each step in time, the whole not).
+    onMailFrom(address, session, cb) {
+      setTimeout(cb, o.delayMs ?? 0);
+    },
+    onRcptTo(address, session, cb) {
+      setTimeout(cb, o.delayMs ?? 0);
+    },
     onAuth(auth, session, cb) {
       authAttempts.push({ username: auth.username, method: auth.method });
       if (o.auth && auth.username === o.auth.user && auth.password === o.auth.pass) return cb(null, { user: auth.username });
