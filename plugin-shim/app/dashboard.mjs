@@ -49,7 +49,7 @@ export async function renderDashboard(panel, ctx) {
     section('uc-buckets', 'Activity', buckets(d)),
     section('uc-seats', 'Seats per application role', seats(d, roleChart)),
     section('uc-impact', saved ? 'What the saved policy would free' : `What the ${policy.source === 'template' ? 'template' : 'development file'} would free (not saved)`, impact(plan, saved)),
-    section('uc-groups', 'Groups where action is needed', groups(d)),
+    section('uc-groups', 'Groups where action is needed', groupsBox(d, ctx, dash.options)),
     section('uc-domains', 'External users by email domain', domains(d)),
   );
   if (dash.result.warnings?.length) panel.append(problemsBox('Warnings from the engine', dash.result.warnings, 'warning'));
@@ -228,6 +228,62 @@ function impact(plan, saved) {
   }));
   out.push(h('p', { class: 'uc-muted' }, `Policy: ${plan.policyLabel}. ${num(p.counts.protected)} accounts a rule would have selected are protected.`));
   return out;
+}
+
+/**
+ * The groups table. Over a snapshot read for the policy (`groupsRead` present) it first lists the
+ * policy's and the roles' groups, then grows as the background read of the other groups goes on
+ * (data.groupsFill); the progress line says how far it is and about how long is left.
+ */
+function groupsBox(d, ctx, options) {
+  const fill = ctx.data.groupsFill;
+  const box = h('div', { id: 'uc-groups-box', dataset: { fill: d.groupsRead && fill && !fill.state.complete ? 'reading' : 'complete' } });
+  const line = h('p', { class: 'uc-muted uc-groups-progress', role: 'status', id: 'uc-groups-progress' });
+  const body = h('div', {}, groups(d));
+  box.append(line, body);
+  if (!d.groupsRead || !fill) return box;
+  const show = (st) => {
+    if (st.error) {
+      line.textContent = `The other groups could not all be read (${st.error.message ?? st.error}); the table lists the ${num(d.groupsRead.complete.length)} groups the policy and the roles use.`;
+      box.dataset.fill = 'error';
+      return;
+    }
+    if (st.complete) {
+      line.textContent = st.total
+        ? `All groups read: the ${num(st.total)} groups the policy does not use took ${(st.ms / 1000).toFixed(1)} s (${num(st.requests)} requests, ${st.concurrency ?? '?'} at a time).`
+        : '';
+      return;
+    }
+    const eta = st.etaMs == null ? '' : ` · about ${st.etaMs < 90_000 ? `${Math.max(1, Math.round(st.etaMs / 1000))} s` : `${Math.round(st.etaMs / 60_000)} min`} left`;
+    const conc = st.concurrency ? ` · ${st.concurrency} requests at a time` : '';
+    line.textContent = `Listing the groups the policy and the roles use; reading the other groups\u2019 members in the background: ${num(st.done)} of ${num(st.total)} groups${eta}${conc}.`;
+  };
+  let drawing = Promise.resolve();
+  // One redraw at a time; the last step always draws (it is the complete table).
+  const redraw = (st) => {
+    const complete = st.complete;
+    drawing = drawing.then(async () => {
+      const r = await fill.dashboard(options);
+      if (r.type !== 'success') return;
+      body.replaceChildren(groups(r.value));
+      if (complete) {
+        box.dataset.fill = 'complete';
+        ctx.timings.groupsComplete ??= Math.round(performance.now() - ctx.t0);
+      }
+    }).catch(() => {});
+  };
+  show(fill.state);
+  if (fill.state.complete) {
+    if (fill.state.total) redraw(fill.state);
+    return box;
+  }
+  const off = ctx.data.onGroupsFill((st) => {
+    if (!box.isConnected) { off(); return; }
+    show(st);
+    redraw(st);
+    if (st.complete || st.error) off();
+  });
+  return box;
 }
 
 function groups(d) {

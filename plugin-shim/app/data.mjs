@@ -8,36 +8,149 @@
 //               (template.mjs), labelled as such wherever it is shown and never run
 //   'dev-file'  a policy file passed to the development server (`?policy=`); main.mjs only passes
 //               one when the page is served by that server, never from the JAR
+//
+// The snapshot is read for the policy (the host's scoped read: members of only the groups the
+// engine's `policyGroups` names, listed in `completeGroups`): Preview, Run and the Dashboard's
+// numbers come from it, and a plan over it equals the plan over a full read. The other groups'
+// members are read afterwards in the background (`groupsFill`), only for the Dashboard's table of
+// groups, on a lane of requests of its own so that a run never waits behind it.
 import { templateText, TEMPLATE_LABEL } from './template.mjs';
 
 /**
  * @param {object} o
  * @param {object} o.host  the host adapter
- * @param {object} o.engine  dashboard / planJson
+ * @param {object} o.engine  dashboard / planJson / policyGroups (may be loading: see engineReady)
+ * @param {Promise<unknown>} [o.engineReady]  settles once `engine`'s functions are there
  * @param {object} [o.store]  store.mjs
  * @param {{ready: Promise<{ok: boolean, problem?: string, message: string}>}} [o.account]  account-status.mjs
  * @param {string|URL} [o.devPolicyUrl]  the development server's policy file (only when served by it)
  * @param {typeof fetch} [o.fetch]
  */
-export function createData({ host, engine, store, account, devPolicyUrl, fetch: f = globalThis.fetch.bind(globalThis) }) {
+export function createData({ host, engine, engineReady = Promise.resolve(), store, account, devPolicyUrl, fetch: f = globalThis.fetch.bind(globalThis) }) {
   let snapshotP = null;
   let policyP = null;
   let source = null;
+  let fill = null;
   const memo = new Map();
+  const fillListeners = new Set();
+
+  /** The engine's groups for the policy the views apply (null: cannot tell, read every group). */
+  async function selectGroups(input) {
+    const [p] = await Promise.all([savedPolicy(), engineReady.catch(() => null)]);
+    if (typeof engine.policyGroups !== 'function' || p?.text == null) return null;
+    const r = engine.policyGroups(p.text, input);
+    // A policy that does not validate says nothing about its groups: read them all (the views report the policy's problems).
+    return r?.type === 'success' ? r : null;
+  }
 
   async function snapshot({ refresh = false } = {}) {
     if (refresh) {
       snapshotP = null;
       memo.clear();
+      stopFill();
     }
     snapshotP ??= (async () => {
       const t0 = performance.now();
-      const snap = await host.snapshot();
+      const snap = typeof host.readGroups === 'function' && typeof host.mergeMemberships === 'function' ? await host.snapshot({ scope: { select: selectGroups } }) : await host.snapshot();
       const text = JSON.stringify(snap);
-      return { snap, text, ms: Math.round(performance.now() - t0), at: new Date() };
+      const s = { snap, text, ms: Math.round(performance.now() - t0), at: new Date() };
+      startFill(s);
+      return s;
     })();
     snapshotP.catch(() => { snapshotP = null; });
     return snapshotP;
+  }
+
+  /**
+   * The background read of the groups a scoped snapshot left out. State for the views:
+   * `{total, done, requests, concurrency, startedAt, etaMs, complete, error, ms}`; `dashboard(options)` is
+   * the engine's dashboard over the snapshot with the groups read so far (its `groups` table grows).
+   */
+  function startFill(s) {
+    stopFill();
+    const notRead = s.snap.completeGroups && Array.isArray(s.snap.source?.groupsNotRead) ? s.snap.source.groupsNotRead : [];
+    const ctl = new AbortController();
+    const state = { total: notRead.length, done: 0, requests: 0, concurrency: null, startedAt: performance.now(), etaMs: null, complete: notRead.length === 0, error: null, ms: 0, version: 0 };
+    const read = new Map();
+    let merged = { base: s, text: s.text, version: 0 };
+    let lastPublish = performance.now();
+    let publishCost = 0;
+    let timer = null;
+    const me = {
+      state,
+      /** Every listener is told after each visible step (and once at the end). */
+      publish() {
+        if (ctl.signal.aborted) return;
+        state.version++;
+        lastPublish = performance.now();
+        for (const fn of [...fillListeners]) {
+          try { fn(state); } catch { /* a view's listener never stops the fill */ }
+        }
+      },
+      textNow() {
+        if (merged.version !== read.size) {
+          const t0 = performance.now();
+          const { snapshot: snap } = host.mergeMemberships(s.snap, read, { allRead: state.complete });
+          merged = { text: JSON.stringify(snap), version: read.size };
+          publishCost = performance.now() - t0;
+        }
+        return merged.text;
+      },
+      async dashboard(options) {
+        await engineReady;
+        const p = await savedPolicy();
+        const t0 = performance.now();
+        const result = engine.dashboard(p.text, me.textNow(), options);
+        publishCost += performance.now() - t0;
+        return result;
+      },
+      abort() { ctl.abort(); clearTimeout(timer); },
+    };
+    fill = me;
+    if (state.complete) return;
+    // Visible steps no more often than every 2 s, or 3× what a step costs on this page (large Jiras).
+    const step = () => {
+      const wait = Math.max(2000, 3 * publishCost) - (performance.now() - lastPublish);
+      if (wait <= 0) me.publish();
+      else if (!timer) timer = setTimeout(() => { timer = null; me.publish(); }, wait);
+    };
+    host.readGroups(notRead, {
+      signal: ctl.signal,
+      onGroup: (group, names) => { read.set(group, names); },
+      onProgress: (p) => {
+        state.done = p.done;
+        state.requests = p.requests;
+        state.concurrency = p.concurrency;
+        const elapsed = performance.now() - state.startedAt;
+        state.etaMs = p.done > 0 ? Math.round((elapsed / p.done) * (state.total - p.done)) : null;
+        if (p.done < p.total) step();
+      },
+    }).then((r) => {
+      state.complete = true;
+      state.done = state.total;
+      state.requests = r.requests;
+      state.concurrency = r.concurrency?.settled ?? state.concurrency;
+      state.etaMs = 0;
+      state.ms = Math.round(performance.now() - state.startedAt);
+      clearTimeout(timer);
+      me.publish();
+    }, (e) => {
+      if (ctl.signal.aborted) return;
+      state.error = e;
+      clearTimeout(timer);
+      me.publish();
+    });
+  }
+
+  function stopFill() {
+    fill?.abort();
+    fill = null;
+  }
+
+  /** Calls `fn(state)` at each step of the background read; returns the unsubscribe. */
+  function onGroupsFill(fn) {
+    fillListeners.add(fn);
+    return () => fillListeners.delete(fn);
   }
 
   /** The policy the views apply: {text, source, label, reason?, saved?}. */
@@ -109,15 +222,35 @@ export function createData({ host, engine, store, account, devPolicyUrl, fetch: 
     });
   }
 
-  /** The saved policy changed (the Rules view saved one): read it again, forget answers over the old one. */
+  /**
+   * The saved policy changed (the Rules view saved one): read it again, forget answers over the old
+   * one. A snapshot read for the old policy is kept only when it holds every group the new one
+   * needs (the engine says which); otherwise the next view reads Jira again.
+   */
   function policyChanged() {
     policyP = null;
     source = null;
     memo.clear();
+    const old = snapshotP;
+    if (!old) return;
+    snapshotP = (async () => {
+      const s = await old;
+      if (!s.snap.completeGroups) return s;
+      const all = [...s.snap.completeGroups, ...(s.snap.source?.groupsNotRead ?? [])];
+      const r = await selectGroups({ groups: all, applicationRoles: (s.snap.applicationRoles ?? []).map((x) => ({ key: x.key, groups: x.groups ?? [] })) });
+      const have = new Set(s.snap.completeGroups.map((g) => g.trim().toLowerCase()));
+      if (r && r.value.groups.every((g) => have.has(g.trim().toLowerCase()))) return s;
+      snapshotP = null;
+      return snapshot();
+    })();
+    snapshotP.catch(() => { snapshotP = null; });
   }
 
   return {
     snapshot, savedPolicy, dashboard, plan, policyChanged,
+    /** The background read of the groups the snapshot left out (null before the snapshot): see startFill. */
+    get groupsFill() { return fill; },
+    onGroupsFill,
     /** 'saved' | 'template' | 'dev-file' once the policy has been read (savedPolicy()), else null. */
     get policySource() { return source; },
   };

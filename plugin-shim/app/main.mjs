@@ -78,7 +78,7 @@ export async function mount(root, o) {
   // The engine's functions the views use, once it has loaded; one the loaded build lacks is
   // undefined (so `typeof ctx.engine.decide === 'function'` tells an older engine apart).
   const engineProxy = {};
-  for (const name of ['dashboard', 'planJson', 'validate', 'nextRuns', 'decide', 'removableGroups']) {
+  for (const name of ['dashboard', 'planJson', 'validate', 'nextRuns', 'decide', 'removableGroups', 'policyGroups']) {
     Object.defineProperty(engineProxy, name, { enumerable: true, get: () => engineLoaded?.api?.[name] });
   }
   let engineLoaded = null;
@@ -86,7 +86,8 @@ export async function mount(root, o) {
   const store = createStore({ baseUrl: location.origin + contextPath, fetch: f, storageUser: o.storageUser });
   // Is the storage account safe? Until it is, no saved policy is loaded and saving and running are off.
   const account = createAccountWatch(store);
-  const data = createData({ host, engine: engineProxy, store, account, devPolicyUrl, fetch: f });
+  // The snapshot reads only the policy's groups (the engine says which, once loaded): engineReady.
+  const data = createData({ host, engine: engineProxy, engineReady: engineP.then((e) => { engineLoaded = e; }), store, account, devPolicyUrl, fetch: f });
   // Start the snapshot now; the views wait for it.
   data.snapshot().catch(() => {});
 

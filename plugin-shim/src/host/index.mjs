@@ -5,7 +5,7 @@ import { HostError } from './errors.mjs';
 import { detect as detectHost, normaliseTime, toIso } from './detect.mjs';
 import { createUserTable, listViaUserList, listViaUserSearch, sweepViaUserSearch } from './users.mjs';
 import { listGroups, walkGroupMembers } from './groups.mjs';
-import { chooseGroups } from './scope.mjs';
+import { chooseGroups, mergeMemberships } from './scope.mjs';
 import { applicationRoles, licences } from './roles.mjs';
 import { parseLastLoginCsv } from './lastlogin-csv.mjs';
 import { createMutations, getUser } from './mutations.mjs';
@@ -16,6 +16,7 @@ import { creationDates } from './created.mjs';
 import { addImpact, addOpenAssigned } from './impact.mjs';
 
 export { HostError } from './errors.mjs';
+export { chooseGroups, mergeMemberships } from './scope.mjs';
 export { parseCsv, parseLastLoginCsv } from './lastlogin-csv.mjs';
 export { parseJiraTime, normaliseTime, parseVersion, modeFor } from './detect.mjs';
 export { readAuditEvents, normaliseEvent } from './audit.mjs';
@@ -323,6 +324,8 @@ export function createJiraHost(o) {
       const s = lane.stats();
       return { read, missing: w.missingGroups, requests: s.requests, concurrency: s.concurrency };
     },
+    /** Adds groups read later to a scoped snapshot (scope.mjs): `{snapshot, unknownMembers}`. */
+    mergeMemberships,
     stats: () => http.stats(),
   };
 }

@@ -10,7 +10,7 @@ import { HostError } from './errors.mjs';
  * @property {{policyGroups: Function}} [engine]  the loaded engine
  * @property {(input: {groups: string[], applicationRoles: {key: string, groups: string[]}[]}) => any} [select]
  *   instead of policy + engine: answers like `engine.policyGroups(policy, input)` (may be async:
- *   the page's engine and policy may still be loading when the group names arrive)
+ *   the page's engine and policy may still be loading when the group names arrive); null = read every group
  */
 
 const lc = (s) => String(s).trim().toLowerCase();
@@ -30,7 +30,11 @@ export async function chooseGroups(scope, allGroups, roles) {
     applicationRoles: roles.map((r) => ({ key: String(r.key), groups: (r.groups ?? []).filter((g) => typeof g === 'string' && g.trim()) })),
   };
   let result;
-  if (typeof scope.select === 'function') result = await scope.select(input);
+  if (typeof scope.select === 'function') {
+    result = await scope.select(input);
+    // null: the caller cannot tell (no engine with policyGroups): read every group.
+    if (result === null) return { walk: [...allGroups], notRead: [], scoped: false };
+  }
   else if (scope.engine && typeof scope.engine.policyGroups === 'function' && typeof scope.policy === 'string') {
     result = scope.engine.policyGroups(scope.policy, input);
   } else {
