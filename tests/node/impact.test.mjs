@@ -302,3 +302,20 @@ describe('deactivating a project lead; changing a project\u2019s lead', () => {
     await assert.rejects(() => host.setProjectLead('', 'admin'), TypeError);
   });
 });
+
+test('under injected faults and rate limiting the counts and leads still equal the sandbox\u2019s (searches are retried)', async () => {
+  const sb = await startSandbox({ jira: '10.3', users: 400, seed: 6, faults: 0.15, slowMs: 50, rateLimit: { capacity: 10, fillRate: 50, intervalSeconds: 1 } });
+  try {
+    const host = createJiraHost({ baseUrl: sb.url, token: sb.token, retries: 8, retryBaseMs: 10, timeoutMs: 5000 });
+    const names = sb.state.sortedUsers().map((u) => u.name);
+    const counts = await host.openAssignedCounts(names);
+    for (const n of names) assert.equal(counts.get(n), sb.state.projects.openAssigned(n), n);
+    const leads = await host.userLeads();
+    for (const u of sb.state.sortedUsers()) assert.deepEqual(leads.get(lc(u.name)), sb.state.projects.userWork(u).leads, u.name);
+    const s = host.stats();
+    assert.ok(s.retries > 0, 'faults were met');
+    assert.equal(s.failures, 0);
+  } finally {
+    await sb.close();
+  }
+});
