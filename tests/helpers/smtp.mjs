@@ -13,9 +13,10 @@ import { simpleParser } from 'mailparser';
 import { createServer } from 'node:net';
 
 /**
- * @param {{auth?: {user: string, pass: string}, authReply?: (auth) => string, delayMs?: number}} [o]  with auth, a login
+ * @param {{auth?: {user: string, pass: string}, authReply?: (auth) => string, delayMs?: number, listen?: string}} [o]  with auth, a login
  *   is required (AUTH over plain text is allowed: the server is on this machine only); authReply
- *   words the answer to a failed login.
+ *   words the answer to a failed login; listen: the address to bind (default 127.0.0.1; '::' to be
+ *   reachable as [::ffff:127.0.0.1], a name the sender does not treat as this machine).
  */
 export async function startSmtp(o = {}) {
   const messages = [];
@@ -82,7 +83,7 @@ export async function startSmtp(o = {}) {
   });
   await new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
+    server.listen(0, o.listen ?? '127.0.0.1', resolve);
   });
   const { port } = server.server.address();
   const cred = o.auth ? `${encodeURIComponent(o.auth.user)}:${encodeURIComponent(o.auth.pass)}@` : '';

@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSmtp, closedPort, startSilentServer } from '../helpers/smtp.mjs';
 import { sendMail, verifySmtp, parseSmtpUrl, describeSmtp, stableMessageId } from '../../plugin-shim/src/mail/send.mjs';
-import { renderRunSummary, renderTemplate, checkTemplate, placeholdersIn, escapeHtml, PLACEHOLDERS } from '../../plugin-shim/src/mail/render.mjs';
+import { renderRunSummary, renderTemplate, checkTemplate, placeholdersIn, escapeHtml, PLACEHOLDERS, DEFAULT_WARNING_TEMPLATE, warningValues } from '../../plugin-shim/src/mail/render.mjs';
 
 const FROM = 'user-cleanup@acme.example';
 let smtp;
@@ -103,6 +103,22 @@ test('a template email renders every placeholder in the subject, the text and th
   assert.ok(m.html.includes('<p>Hello Ana Díaz,</p>'));
   assert.ok(m.html.includes('your account adiaz has not been used for a while.<br>\nRule: No login for 180 days.'));
   assert.doesNotMatch(m.html + m.text + m.subject, /\{\{|\}\}/);
+});
+
+test('warningValues words the action and dates it in UTC; the default template renders with them', async () => {
+  const user = { name: 'jdoe', displayName: 'Jane Doe', email: 'jdoe@acme.example' };
+  const v = warningValues({ user, action: { action: 'removeFromGroups', groups: ['jira-software-users', 'confluence-users'] }, actionDate: '2026-12-13T23:30:00-05:00', rule: { id: 'ext', description: 'External, idle 90 days' }, contact: 'it@acme.example' });
+  assert.deepEqual(v, { displayName: 'Jane Doe', username: 'jdoe', actionDate: '2026-12-14', actionWords: 'removed from the groups jira-software-users, confluence-users', ruleDescription: 'External, idle 90 days', contact: 'it@acme.example' });
+  assert.equal(warningValues({ user: { name: 'x' }, action: { action: 'deactivate' }, actionDate: 0, rule: { id: 'r1' } }).displayName, 'x');
+  assert.throws(() => warningValues({ user, action: { action: 'review' }, actionDate: 0, rule: {} }), { code: 'template.invalidValue' });
+  assert.throws(() => warningValues({ user, action: { action: 'deactivate' }, actionDate: 'soon', rule: {} }), { code: 'template.invalidValue', path: 'actionDate' });
+  // What a preview renders is byte for byte what the mail client shows.
+  const preview = renderTemplate(DEFAULT_WARNING_TEMPLATE, v);
+  const { m } = await sendAndReceive({ to: user.email, ...preview });
+  assert.equal(m.subject, preview.subject);
+  assert.equal(m.text.trim(), preview.text.trim());
+  assert.equal(m.html, preview.html);
+  assert.equal(preview.subject, 'Your Jira account will be removed from the groups jira-software-users, confluence-users on or after 2026-12-14');
 });
 
 test('the Message-ID is the caller\'s: the same warning always carries the same id', async () => {
@@ -216,8 +232,35 @@ test('a server slow at every step, each in time, is abandoned at the overall dea
     assert.deepEqual([r.ok, r.code], [false, 'mail.timeout'], JSON.stringify(r));
     assert.ok(ms < 1800, `${ms} ms (the steps together take 2.4 s)`);
     assert.equal(slow.messages.length, 0);
+    // The caller's signal (the daemon's SIGTERM) stops it too, and says so.
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(), 200);
+    const s = await sendMail({ to: 'a@acme.example', subject: 's', text: 't' }, { url: slow.url, from: FROM, timeoutMs: 5000, signal: stop.signal });
+    assert.deepEqual([s.ok, s.code], [false, 'mail.stopped']);
   } finally {
     await slow.close();
+  }
+});
+
+test('a password is never sent in clear text to another machine: STARTTLS is required, and its absence is mail.tls', async (t) => {
+  let plain;
+  try {
+    plain = await startSmtp({ auth: { user: 'u', pass: 'secretpw' }, listen: '::' });
+  } catch (e) {
+    return t.skip(`no IPv6 on this machine (${e.code})`);
+  }
+  try {
+    // [::ffff:127.0.0.1] reaches this machine but is not a loopback name to the sender.
+    const r = await sendMail({ to: 'x@acme.example', subject: 's', text: 't' }, { url: `smtp://u:secretpw@[::ffff:127.0.0.1]:${plain.port}`, from: FROM });
+    assert.deepEqual([r.ok, r.code, r.retryable], [false, 'mail.tls', false], JSON.stringify(r));
+    assert.equal(plain.authAttempts.length, 0, 'the login was never attempted');
+    assert.equal(plain.messages.length, 0);
+    // Over loopback the same server takes the login (the tests' own setup).
+    const ok = await sendMail({ to: 'x@acme.example', subject: 's', text: 't' }, { url: `smtp://u:secretpw@127.0.0.1:${plain.port}`, from: FROM });
+    assert.equal(ok.ok, true, JSON.stringify(ok));
+    assert.equal(plain.authAttempts.length, 1);
+  } finally {
+    await plain.close();
   }
 });
 

@@ -106,6 +106,50 @@ export function checkTemplate(template) {
   return true;
 }
 
+/** A starting template (the page offers it when a policy has none; labelled as a template). */
+export const DEFAULT_WARNING_TEMPLATE = Object.freeze({
+  subject: 'Your Jira account will be {{actionWords}} on or after {{actionDate}}',
+  body:
+    'Hello {{displayName}},\n\n' +
+    'your Jira account {{username}} will be {{actionWords}} on or after {{actionDate}}.\n' +
+    'Reason: {{ruleDescription}}\n\n' +
+    'If you still need it, log in to Jira before that date. Questions: {{contact}}',
+});
+
+/** The action in words, as it completes "your account will be …". */
+export function describeAction(action) {
+  if (action?.action === 'deactivate') return 'deactivated';
+  if (action?.action === 'removeFromGroups') {
+    const g = Array.isArray(action.groups) ? action.groups.map(String) : [];
+    return g.length ? `removed from the group${g.length === 1 ? '' : 's'} ${g.join(', ')}` : 'removed from groups';
+  }
+  throw new TemplateError(`no words for the action ${JSON.stringify(action?.action)}`, 'template.invalidValue', 'action');
+}
+
+/** YYYY-MM-DD in UTC: the same text in the page (any time zone) and in the daemon. */
+export function formatDate(instant) {
+  const d = instant instanceof Date ? instant : new Date(instant);
+  if (Number.isNaN(d.getTime())) throw new TemplateError(`not an instant: ${JSON.stringify(instant)}`, 'template.invalidValue', 'actionDate');
+  return d.toISOString().slice(0, 10);
+}
+
+/**
+ * The placeholder values for one user — the page's preview and the sender both build them here so
+ * the preview is the email sent. user: a snapshot user {name, displayName?}; action: the plan
+ * action {action, groups?}; actionDate: the instant the action may happen; rule: the policy rule
+ * {id, description?}; contact: notify.contact (may be absent if the template does not use it).
+ */
+export function warningValues({ user, action, actionDate, rule, contact }) {
+  return {
+    displayName: String(user?.displayName || user?.name || ''),
+    username: String(user?.name ?? ''),
+    actionDate: formatDate(actionDate),
+    actionWords: describeAction(action),
+    ruleDescription: String(rule?.description || rule?.id || ''),
+    contact: contact ?? undefined,
+  };
+}
+
 function normaliseBody(text) {
   return text.replace(/\r\n?/g, '\n');
 }

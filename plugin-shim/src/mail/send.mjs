@@ -156,10 +156,10 @@ function classify(e, where, redact, timeoutMs) {
   const rc = Number.isInteger(e.responseCode) ? { responseCode: e.responseCode } : {};
   if (e.code === 'EABORT' || e.name === 'AbortError') return failure('mail.timeout', `${where} did not finish within ${timeoutMs} ms (sending abandoned)`, true);
   if (e.code === 'EAUTH' || e.code === 'ENOAUTH') return failure('mail.auth', `${where} refused the login: ${detail}`, false, rc);
+  if (e.code === 'ETLS' || e.code === 'EREQUIRETLS') return failure('mail.tls', `TLS with ${where} failed: ${detail}`, false);
   if (e.responseCode >= 400 && e.responseCode < 500) return failure('mail.tempFailure', `${where} answered ${detail} (temporary: try again later)`, true, rc);
   if (e.responseCode >= 500) return failure('mail.rejected', `${where} refused the message: ${detail}`, false, rc);
   if (e.code === 'ETIMEDOUT') return failure('mail.timeout', `no answer from ${where} within ${timeoutMs} ms (${detail})`, true);
-  if (e.code === 'ETLS' || e.code === 'EREQUIRETLS') return failure('mail.tls', `TLS with ${where} failed: ${detail}`, false);
   if (e.code === 'ECONNECTION' || e.code === 'ESOCKET' || e.code === 'EDNS' || /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ECONNRESET/.test(detail)) {
     return failure('mail.connection', `cannot reach ${where}: ${detail}`, true);
   }
@@ -174,7 +174,7 @@ function classify(e, where, redact, timeoutMs) {
  * @returns {Promise<{ok: true, messageId, accepted: string[], rejected: string[], response} |
  *                   {ok: false, code, reason, retryable, responseCode?}>}
  *   codes: mail.notConfigured, mail.badUrl, mail.badMessage, mail.connection, mail.timeout, mail.auth,
- *   mail.tls, mail.tempFailure (4xx), mail.rejected (5xx), mail.failed.
+ *   mail.tls, mail.tempFailure (4xx), mail.rejected (5xx), mail.stopped (options.signal), mail.failed.
  */
 export async function sendMail(message, options = {}) {
   const env = options.env ?? process.env;
@@ -220,6 +220,8 @@ export async function sendMail(message, options = {}) {
       response: redact(info.response ?? ''),
     };
   } catch (e) {
+    // Stopped by the caller (the daemon's SIGTERM), not by the deadline: say so.
+    if (options.signal?.aborted && !deadline.aborted) return failure('mail.stopped', `sending through ${where} was stopped`, true);
     return classify(e, where, redact, timeoutMs);
   } finally {
     transporter.close();
