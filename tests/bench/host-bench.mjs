@@ -1,9 +1,16 @@
-// Host adapter benchmark: a sandbox Jira of 100k users in 300 groups, in 10.3 mode (user/list
-// cursor pages) and in 10.0 mode (group walk). Prints the requests made, the time to a complete
-// snapshot, and the request count of the naive way (one GET /user?expand=groups per user).
-//   node tests/bench/host-bench.mjs [--users 100000] [--groups 300] [--modes 10.3,10.0] [--concurrency 8]
+// Host adapter benchmark. Prints (does not assert):
+// 1. baseline: a sandbox Jira of 100k users in 300 groups, in 10.3 mode (user/list cursor pages)
+//    and in 10.0 mode (group walk): the requests made, the time to a complete snapshot, and the
+//    request count of the naive way (one GET /user?expand=groups per user);
+// 2. scoped: the sample policy over the sample generator's 100k users (~300 groups) in 10.3 mode:
+//    a full snapshot at today's fixed limit of 4, a full one with the adaptive limit, and one that
+//    reads only the groups the policy needs (the engine's policyGroups), with the limit settled on.
+//   node tests/bench/host-bench.mjs [--users 100000] [--groups 300] [--modes 10.3,10.0] [--concurrency 8] [--skip-baseline] [--skip-scoped]
+import { readFileSync } from 'node:fs';
 import { startSandbox } from '../../plugin-shim/src/sandbox/index.mjs';
 import { createJiraHost } from '../../plugin-shim/src/host/index.mjs';
+import { generateSnapshot } from '../../samples/generate.mjs';
+import * as engine from '../../plugin-shim/src/engine.mjs';
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -45,9 +52,10 @@ function makeSnapshot(n, groups) {
   };
 }
 
-const SNAPSHOT = makeSnapshot(N, GROUPS);
 const rows = [];
-for (const jira of MODES) {
+const baseline = !process.argv.includes('--skip-baseline');
+const SNAPSHOT = baseline ? makeSnapshot(N, GROUPS) : null;
+for (const jira of baseline ? MODES : []) {
   const t0 = performance.now();
   const sb = await startSandbox({ port: 0, jira, snapshot: SNAPSHOT, seed: 42, logRequests: false });
   const seeded = performance.now() - t0;
@@ -62,6 +70,7 @@ for (const jira of MODES) {
     const s = host.stats();
     const ok = snap.users.length === truth.users.length || (jira === '10.0' && snap.users.length === truth.users.filter((u) => u.groups.length).length);
     rows.push({
+      run: `baseline, full, fixed ${CONCURRENCY}`,
       mode: jira,
       users: truth.users.length,
       groups: groupCount,
@@ -72,11 +81,65 @@ for (const jira of MODES) {
       'group/member pages': s.byEndpoint['GET /rest/api/2/group/member'] ?? 0,
       'picker calls': s.byEndpoint['GET /rest/api/2/groups/picker'] ?? 0,
       'snapshot s': (ms / 1000).toFixed(1),
+      concurrency: CONCURRENCY,
       'naive requests': truth.users.length + 1,
       'users complete': ok,
       'sandbox seed s': (seeded / 1000).toFixed(1),
     });
     console.error(`${jira}: ${JSON.stringify(rows.at(-1))}`);
+  } finally {
+    await sb.close();
+  }
+}
+if (!process.argv.includes('--skip-scoped')) {
+  const POLICY = readFileSync(new URL('../../samples/policy.json', import.meta.url), 'utf8');
+  const t0 = performance.now();
+  const snap = generateSnapshot({ kind: 'synthetic', users: N, seed: 1 });
+  const sb = await startSandbox({ port: 0, jira: '10.3', snapshot: snap, seed: 42, logRequests: false });
+  const seeded = performance.now() - t0;
+  try {
+    const truth = sb.state.snapshotTruth();
+    const groupCount = new Set(truth.users.flatMap((u) => u.groups.map((g) => g.toLowerCase()))).size;
+    const memberships = truth.users.reduce((s, u) => s + u.groups.length, 0);
+    const plans = [];
+    const runs = [
+      ['sample policy, full, fixed 4 (before)', { concurrency: 4, adaptive: false }, {}],
+      ['sample policy, full, adaptive 4→16', {}, {}],
+      ['sample policy, scoped, adaptive 4→16', {}, { scope: { policy: POLICY, engine } }],
+    ];
+    for (const [run, hostOpts, snapOpts] of runs) {
+      const host = createJiraHost({ baseUrl: sb.url, token: sb.token, ...hostOpts });
+      const t1 = performance.now();
+      const out = await host.snapshot(snapOpts);
+      const ms = performance.now() - t1;
+      const s = host.stats();
+      const c = s.concurrency;
+      const p = JSON.parse(engine.planJson(POLICY, JSON.stringify(out), JSON.stringify({ asOf: '2026-11-27T10:00:00Z' })));
+      plans.push(JSON.stringify(p.value?.actions));
+      rows.push({
+        run,
+        mode: '10.3',
+        users: truth.users.length,
+        groups: groupCount,
+        memberships,
+        requests: s.requests,
+        'user/list pages': s.byEndpoint['GET /rest/api/2/user/list'] ?? 0,
+        'user/search pages': 0,
+        'group/member pages': s.byEndpoint['GET /rest/api/2/group/member'] ?? 0,
+        'picker calls': s.byEndpoint['GET /rest/api/2/groups/picker'] ?? 0,
+        'snapshot s': (ms / 1000).toFixed(1),
+        concurrency: c.start === c.cap ? `${c.settled}` : `${c.start}→${c.settled} (peak ${c.peak}, cap ${c.cap})`,
+        'naive requests': truth.users.length + 1,
+        'users complete': out.users.length === truth.users.length,
+        'groups read': out.completeGroups ? `${out.completeGroups.length} of ${groupCount}` : 'all',
+        'sandbox seed s': (seeded / 1000).toFixed(1),
+      });
+      console.error(`${run}: ${JSON.stringify(rows.at(-1))}`);
+    }
+    console.error(`plans over the scoped and the full snapshots are ${plans.every((x) => x === plans[0]) ? 'identical' : 'DIFFERENT'}`);
+    const full = rows.at(-3);
+    const scoped = rows.at(-1);
+    console.error(`scoped vs full (fixed 4): ${(full.requests / scoped.requests).toFixed(2)}× fewer requests, ${(Number(full['snapshot s']) / Number(scoped['snapshot s'])).toFixed(2)}× faster`);
   } finally {
     await sb.close();
   }

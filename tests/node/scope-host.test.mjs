@@ -176,6 +176,9 @@ describe('adaptive in-flight limit', () => {
     for (let i = 0; i < 9; i++) a.observe({ ms: 60, queued: true });
     assert.equal(a.limit, 8);
     assert.deepEqual(changes.map((c) => c[1]), ['demand', 'latency']);
+    // Slower answers alone never take it below where it started (only 429 / Retry-After do).
+    for (let i = 0; i < 40; i++) a.observe({ ms: 500, queued: false });
+    assert.equal(a.limit, 8);
     const b = createAdaptiveLimit({ start: 4, cap: 16 });
     for (let i = 0; i < 100; i++) b.observe({ ms: 5, queued: false });
     assert.equal(b.limit, 4);

@@ -93,7 +93,7 @@ export function createLimiter(max) {
  * - 429, or any answer carrying Retry-After: halve the limit (at most once per window, since every
  *   request in flight at that moment tends to be refused together);
  * - per window (as many answers as the limit): when the mean latency grew past `growth` × the
- *   best window seen, the server is queueing: one less; otherwise, when requests were waiting for a
+ *   best window seen while above the start, the server is queueing: one less; otherwise, when requests were waiting for a
  *   slot, one more, up to `cap`.
  * `settled` is the limit at the end; `peak` the highest reached.
  */
@@ -136,7 +136,10 @@ export function createAdaptiveLimit({ start = 4, cap = 16, floor = 1, growth = 2
       if (windowN < limit) return;
       const mean = windowSum / windowN;
       if (baseline == null) baseline = mean;
-      if (mean > growth * baseline + slackMs) {
+      // Latency growth backs off only from what demand added: below the start only Jira's own
+      // push-back (429, Retry-After) lowers the limit (endpoints differ in speed, so a slower
+      // mix of requests alone is no evidence of a struggling server).
+      if (mean > growth * baseline + slackMs && limit > st.start) {
         if (cooldown === 0) {
           set(limit - 1, 'latency');
           cooldown = limit + 1;
