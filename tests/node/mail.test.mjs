@@ -268,6 +268,13 @@ test('not configured, or a bad URL: ok:false with a code, never a throw', async 
   const none = await sendMail({ to: 'x@acme.example', subject: 's', text: 't' }, { env: {} });
   assert.deepEqual([none.ok, none.code], [false, 'mail.notConfigured']);
   assert.equal(describeSmtp({}), null);
+  // Odd arguments are answered, not thrown.
+  for (const [m, o] of [[null, { url: smtp.url }], [undefined, null], [{ to: 5, subject: 's', text: 't' }, { url: smtp.url }], [{ to: 'x@acme.example', subject: 's', text: 't' }, { url: 42 }]]) {
+    const r = await sendMail(m, o);
+    assert.equal(r.ok, false, JSON.stringify(r));
+    assert.equal(typeof r.reason, 'string');
+  }
+  assert.equal((await verifySmtp(null)).ok, false);
   for (const url of ['http://h', 'smtp://', 'smtp://h/path', 'smtp://h?x=1', 'not a url']) {
     const r = await sendMail({ to: 'x@acme.example', subject: 's', text: 't' }, { url });
     assert.deepEqual([r.ok, r.code], [false, 'mail.badUrl'], url);

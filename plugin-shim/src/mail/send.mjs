@@ -131,6 +131,8 @@ function redactor(cfg, rawUrl) {
   };
 }
 
+const serverName = (cfg) => (cfg.host.includes(':') ? `[${cfg.host}]:${cfg.port}` : `${cfg.host}:${cfg.port}`);
+
 function transportFor(cfg, timeoutMs) {
   return nodemailer.createTransport({
     host: cfg.host,
@@ -176,7 +178,27 @@ function classify(e, where, redact, timeoutMs) {
  *   codes: mail.notConfigured, mail.badUrl, mail.badMessage, mail.connection, mail.timeout, mail.auth,
  *   mail.tls, mail.tempFailure (4xx), mail.rejected (5xx), mail.stopped (options.signal), mail.failed.
  */
-export async function sendMail(message, options = {}) {
+export async function sendMail(message, options) {
+  try {
+    return await send(message, options ?? {});
+  } catch (e) {
+    // A bug or an odd argument must not fail a run either; the reason is still scrubbed.
+    return failure('mail.failed', scrub(options, e), true);
+  }
+}
+
+function scrub(options, e) {
+  const rawUrl = options?.url ?? (options?.env ?? process.env)[SMTP_ENV];
+  let cfg = null;
+  try {
+    cfg = parseSmtpUrl(rawUrl);
+  } catch {
+    // the raw URL is still scrubbed below
+  }
+  return redactor(cfg, rawUrl)(`sending failed: ${e?.message ?? e}`);
+}
+
+async function send(message, options) {
   const env = options.env ?? process.env;
   const rawUrl = options.url ?? env[SMTP_ENV];
   let cfg;
@@ -186,7 +208,7 @@ export async function sendMail(message, options = {}) {
     return failure(e.code ?? 'mail.badUrl', redactor(null, rawUrl)(e.message), false);
   }
   const redact = redactor(cfg, rawUrl);
-  const where = `${cfg.host}:${cfg.port}`;
+  const where = serverName(cfg);
   const bad = checkMessage(message);
   if (bad) return failure('mail.badMessage', redact(bad), false);
   const from = options.from ?? env[FROM_ENV] ?? `user-cleanup@${hostname()}`;
@@ -232,7 +254,15 @@ export async function sendMail(message, options = {}) {
  * Connects and logs in without sending (for `daemon --check`). Never throws.
  * @returns {Promise<{ok: true, server: string} | {ok: false, code, reason, retryable}>}
  */
-export async function verifySmtp(options = {}) {
+export async function verifySmtp(options) {
+  try {
+    return await verify(options ?? {});
+  } catch (e) {
+    return failure('mail.failed', scrub(options, e), true);
+  }
+}
+
+async function verify(options) {
   const env = options.env ?? process.env;
   const rawUrl = options.url ?? env[SMTP_ENV];
   let cfg;
@@ -253,7 +283,7 @@ export async function verifySmtp(options = {}) {
     await Promise.race([transporter.verify(), late]);
     return { ok: true, server: cfg.display };
   } catch (e) {
-    return classify(e, `${cfg.host}:${cfg.port}`, redact, timeoutMs);
+    return classify(e, serverName(cfg), redact, timeoutMs);
   } finally {
     clearTimeout(timer);
     transporter.close();
