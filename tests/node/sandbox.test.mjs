@@ -1231,3 +1231,23 @@ test('seeding: a generated user key never repeats a key the snapshot gives a lat
     await sb.close();
   }
 });
+
+test('the built-in sample\u2019s audit log has history: past deactivations of its inactive users, by admin', async () => {
+  const NOW = Date.parse('2026-11-27T10:00:00Z');
+  const sb = await startSandbox({ jira: '10.3', sample: true, now: () => NOW });
+  const plain = await startSandbox({ jira: '10.3', snapshot: sb.state.snapshotTruth(), now: () => NOW });
+  try {
+    const deact = sb.state.auditEvents().filter((e) => e.type.action === 'User deactivated');
+    assert.ok(deact.length > 50, `${deact.length} past deactivations`);
+    for (const e of deact) {
+      const u = sb.state.userByKey(e.affectedObjects[0].id);
+      assert.equal(u.active, false, u.name);
+      assert.equal(e.author.name, 'admin');
+      assert.ok(Date.parse(e.timestamp) < NOW && Date.parse(e.timestamp) > u.lastLogin, u.name);
+      assert.deepEqual(e.changedValues.map((c) => [c.key, c.from, c.to]), [['active', 'true', 'false']]);
+    }
+    assert.equal(plain.state.auditEvents().filter((e) => e.type.action === 'User deactivated').length, 0, 'a given snapshot gets creations only');
+  } finally {
+    await Promise.all([sb.close(), plain.close()]);
+  }
+});

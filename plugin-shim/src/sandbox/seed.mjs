@@ -49,7 +49,7 @@ export function makeToken() {
  * Builds the state. Returns { state, passwords, tokens } where passwords and tokens map lowercase
  * usernames to secrets.
  */
-export function buildState(snap, { mode, timeZone, readOnlyDirectories, neverLoginAs, now, passwords = {}, tokens = {}, nestedGroups = {}, localGroups = [], auditRetentionDays, auditNames, projects = true }) {
+export function buildState(snap, { mode, timeZone, readOnlyDirectories, neverLoginAs, now, passwords = {}, tokens = {}, nestedGroups = {}, localGroups = [], auditRetentionDays, auditNames, projects = true, history = false }) {
   const state = new SandboxState({ mode, timeZone, readOnlyDirectories, neverLoginAs, now, localGroups, auditRetentionDays, auditNames });
   state.directory(INTERNAL_DIRECTORY);
   // Keys given in the snapshot are taken before any is generated, so no two users share one.
@@ -94,7 +94,7 @@ export function buildState(snap, { mode, timeZone, readOnlyDirectories, neverLog
   for (const k of Object.keys(state.counters)) state.counters[k] = 0;
   state.mutations.length = 0;
   state.repeats.length = 0;
-  seedAudit(state);
+  seedAudit(state, { history });
 
   const pw = new Map([['admin', 'admin'], ['viewer', 'viewer']]);
   for (const [k, v] of Object.entries(passwords)) pw.set(k.toLowerCase(), v);
@@ -108,17 +108,35 @@ export function buildState(snap, { mode, timeZone, readOnlyDirectories, neverLog
 /**
  * The audit log a Jira of this age would hold: "User created" for the seeded users created inside
  * the retention window (older records are gone, and users without a creation date have none),
- * authored by the system. From here on every change is recorded as it happens.
+ * authored by the system. With `history` (the built-in sample), also "User deactivated" by `admin`
+ * for the inactive users, 1-20 days after their last login when that falls inside the window.
+ * From here on every change is recorded as it happens.
  */
-function seedAudit(state) {
+function seedAudit(state, { history = false } = {}) {
   const oldest = state.audit.oldest, now = state.now();
-  const created = [];
+  const events = [];
   for (const u of state.byId) {
     if (u.created === undefined || u.created === null) continue;
     const at = parseInstant(u.created);
-    if (Number.isFinite(at) && at >= oldest && at <= now) created.push({ at, u });
+    if (Number.isFinite(at) && at >= oldest && at <= now) events.push({ at, u, kind: 'created' });
   }
-  created.sort((a, b) => a.at - b.at || a.u.id - b.u.id);
-  for (const { at, u } of created) state.audit.record('created', { at, author: authorOf(state, 'system'), objects: [userObject(u)] });
+  if (history) {
+    for (const u of state.byId) {
+      if (u.active || typeof u.lastLogin !== 'number') continue;
+      const at = u.lastLogin + (1 + (fnv(u.name) % 20)) * 86_400_000;
+      if (at >= oldest && at < now) events.push({ at, u, kind: 'deactivated' });
+    }
+  }
+  events.sort((a, b) => a.at - b.at || a.u.id - b.u.id);
+  for (const { at, u, kind } of events) {
+    if (kind === 'created') state.audit.record('created', { at, author: authorOf(state, 'system'), objects: [userObject(u)] });
+    else state.audit.record('deactivated', { at, author: authorOf(state, 'admin'), method: 'Browser', objects: [userObject(u)], changes: [{ key: 'active', from: 'true', to: 'false' }] });
+  }
   state.audit.recording = true;
+}
+
+function fnv(s) {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
 }

@@ -97,6 +97,8 @@ export async function startSandbox(options = {}) {
     auditRetentionDays: Number(opts.auditRetentionDays),
     auditNames: opts.auditNames,
     projects: opts.projects,
+    // The built-in sample gets some history in its audit log (past deactivations).
+    history: Boolean(options.sample) || (options.users === undefined && options.snapshot === undefined),
   });
   const basicAuth = opts.basicAuth ?? mode.basicAuth;
   const auth = new Auth({ state, passwords, tokens, basicAuth });
