@@ -116,6 +116,9 @@ export function createData({ host, engine, engineReady = Promise.resolve(), stor
     };
     host.readGroups(notRead, {
       signal: ctl.signal,
+      // A browser opens at most 6 connections to one host (HTTP/1.1): 4 for the background read
+      // leaves room for what the admin does meanwhile (Preview reads nothing; a run writes).
+      maxConcurrency: 4,
       onGroup: (group, names) => { read.set(group, names); },
       onProgress: (p) => {
         state.done = p.done;

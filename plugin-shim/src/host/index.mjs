@@ -299,10 +299,12 @@ export function createJiraHost(o) {
      * it. `onGroup(group, usernames)` as each group completes; `onProgress({done, total, pages,
      * concurrency})`. Resolves `{read: Map(group → usernames), missing, requests, concurrency}`.
      * @param {string[]} groups
-     * @param {{onGroup?: (group:string, names:string[])=>void, onProgress?: (p:object)=>void, signal?: AbortSignal}} [opt]
+     * `maxConcurrency` caps this lane's adaptive limit (the host's own cap by default).
+     * @param {{onGroup?: (group:string, names:string[])=>void, onProgress?: (p:object)=>void, signal?: AbortSignal, maxConcurrency?: number}} [opt]
      */
-    async readGroups(groups, { onGroup, onProgress, signal } = {}) {
-      const lane = createHttp({ ...o, signal: signal ?? o.signal });
+    async readGroups(groups, { onGroup, onProgress, signal, maxConcurrency } = {}) {
+      const cap = maxConcurrency ?? o.maxConcurrency;
+      const lane = createHttp({ ...o, signal: signal ?? o.signal, ...(cap != null ? { maxConcurrency: cap, concurrency: Math.min(cap, o.concurrency ?? 4) } : {}) });
       const read = new Map();
       const pending = new Map();
       const w = await walkGroupMembers(lane, groups, (group, bean) => {
