@@ -49,7 +49,11 @@ export async function daemon(argv, ctx) {
           asOf,
           actor: values.actor,
           // Re-read at every run: the export is refreshed between runs.
-          snapshotOptions: csvPath !== undefined ? { lastLoginCsv: readInput(csvPath, 'last-login CSV') } : {},
+          // Only the groups the policy needs (the engine's policyGroups); an invalid policy is reported by the plan.
+          snapshotOptions: {
+            ...(csvPath !== undefined ? { lastLoginCsv: readInput(csvPath, 'last-login CSV') } : {}),
+            ...(engine.validate(policyText, null).type === 'success' ? { scope: { policy: policyText, engine } } : {}),
+          },
           readonlyFallback: fallback,
           concurrency: conc,
           signal: controller.signal, // SIGTERM stops the run in progress the way Stop does in the page
