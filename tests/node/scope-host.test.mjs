@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { startSandbox } from '../../plugin-shim/src/sandbox/index.mjs';
 import { createJiraHost } from '../../plugin-shim/src/host/index.mjs';
-import { createHttp, createAdaptiveLimit } from '../../plugin-shim/src/host/http.mjs';
+import { createHttp, createAdaptiveLimit, createLimiter } from '../../plugin-shim/src/host/http.mjs';
 import { chooseGroups, mergeMemberships } from '../../plugin-shim/src/host/scope.mjs';
 import * as engine from '../../plugin-shim/src/engine.mjs';
 
@@ -166,6 +166,19 @@ describe('adaptive in-flight limit', () => {
     const c = http.stats().concurrency;
     assert.ok(c.lowered >= 1 && c.throttled >= 1 && c.low <= 4, JSON.stringify(c));
     assert.ok(peak <= 8);
+  });
+
+  test('bulk work (a group walk) waits behind a sequential chain queued after it', async () => {
+    const lim = createLimiter(1);
+    const order = [];
+    let open;
+    const first = lim.run(() => new Promise((r) => { open = r; }));
+    const bulk = [1, 2, 3].map((i) => lim.run(async () => { order.push(`bulk${i}`); }, { low: true }));
+    const chain = lim.run(async () => { order.push('chain'); });
+    assert.equal(lim.pending, 4);
+    open();
+    await Promise.all([first, chain, ...bulk]);
+    assert.deepEqual(order, ['chain', 'bulk1', 'bulk2', 'bulk3']);
   });
 
   test('latency growth lowers the limit; without waiting requests it does not rise', () => {

@@ -100,7 +100,8 @@ export async function walkGroupMembers(http, groups, onMember, { pageSize = 50, 
   const missingGroups = [];
   const fetchPage = async (group, startAt) => {
     requests++;
-    return http.getJson('/rest/api/2/group/member', { groupname: group, includeInactiveUsers: true, startAt, maxResults: pageSize });
+    // bulk: a sequential chain (user/list cursor pages) read alongside goes first (http.mjs).
+    return http.getJson('/rest/api/2/group/member', { groupname: group, includeInactiveUsers: true, startAt, maxResults: pageSize }, { bulk: true });
   };
   const take = (group, page) => {
     const vs = Array.isArray(page?.values) ? page.values : [];

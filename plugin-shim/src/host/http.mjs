@@ -50,15 +50,20 @@ function abortError(signal) {
   return new HostError('host.aborted', `aborted${r && r.message ? `: ${r.message}` : ''}`, { reason: 'The operation was cancelled' });
 }
 
-/** A FIFO semaphore whose bound can move (the adaptive limit below). */
+/**
+ * A FIFO semaphore whose bound can move (the adaptive limit below), with a second, lower-priority
+ * queue for bulk work: a walk of thousands of group-member pages is queued all at once, and a
+ * sequential chain (user/list cursor pages, each needing the one before) must not wait behind it.
+ */
 export function createLimiter(max) {
   let limit = Math.max(1, max);
   let active = 0;
   const queue = [];
+  const bulk = [];
   const next = () => {
-    while (active < limit && queue.length) {
+    while (active < limit && (queue.length || bulk.length)) {
       active++;
-      const { fn, resolve, reject } = queue.shift();
+      const { fn, resolve, reject } = queue.length ? queue.shift() : bulk.shift();
       Promise.resolve()
         .then(fn)
         .then(resolve, reject)
@@ -69,9 +74,10 @@ export function createLimiter(max) {
     }
   };
   return {
-    run(fn) {
+    /** `low`: bulk work, started only when nothing else waits. */
+    run(fn, { low = false } = {}) {
       return new Promise((resolve, reject) => {
-        queue.push({ fn, resolve, reject });
+        (low ? bulk : queue).push({ fn, resolve, reject });
         next();
       });
     },
@@ -82,7 +88,7 @@ export function createLimiter(max) {
     },
     get max() { return limit; },
     get active() { return active; },
-    get pending() { return queue.length; },
+    get pending() { return queue.length + bulk.length; },
   };
 }
 
@@ -308,6 +314,7 @@ export function createHttp(o) {
    * @param {unknown} [opt.body]  JSON body
    * @param {boolean} [opt.idempotent]  default: GET/HEAD/PUT/DELETE
    * @param {boolean} [opt.json]  expect a JSON body on success (default true for GET)
+   * @param {boolean} [opt.bulk]  one of many queued at once (a group walk): lower priority than the rest
    * @param {AbortSignal} [opt.signal]  this request only (e.g. a run's Stop): every wait and the
    *   attempt in flight end when it aborts (host.aborted), like the client's own signal
    * @returns {Promise<{status:number, json:any, text:string, headers:Headers|any, attempts:number}>}
@@ -344,7 +351,7 @@ export function createHttp(o) {
       let out;
       let err;
       try {
-        out = await limiter.run(() => attemptOnce(method, url, init, endpoint, outer));
+        out = await limiter.run(() => attemptOnce(method, url, init, endpoint, outer), { low: opt.bulk === true });
       } catch (e) {
         err = e;
       }
