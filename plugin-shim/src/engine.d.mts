@@ -34,6 +34,11 @@ export type KnownProblemCode =
   | 'policy.tooLong'
   | 'policy.invalidEmail'
   | 'policy.unknownScheduleMode'
+  | 'policy.unknownTemplate'
+  | 'policy.duplicateTemplateId'
+  | 'policy.invalidTemplateId'
+  | 'policy.unknownPlaceholder'
+  | 'policy.missingContact'
   | 'policy.noRules'
   | 'policy.noLimit'
   | 'policy.serviceAccountNoExpiry'
@@ -93,7 +98,8 @@ export type DecisionCode =
   | 'decide.otherAction'
   | 'decide.nothingLeft'
   | 'decide.blocked'
-  | 'decide.leadChanged';
+  | 'decide.leadChanged'
+  | 'decide.awaitingWarning';
 /** The `code` of a thrown UserCleanupError. */
 export type ThrownErrorCode =
   | 'argument.invalid'
@@ -207,6 +213,23 @@ export interface Rule {
   /** Pass over users with unresolved issues assigned (or not known how many). Default false. */
   skipIfOpenAssignedIssues?: boolean;
   action: RuleAction;
+  /** Warn each user `daysBefore` days before acting, with the policy's template `template` (M16). Not on review rules. */
+  warn?: RuleWarn;
+}
+export interface RuleWarn {
+  /** 1 to 365. */
+  daysBefore: number;
+  /** The id of one of the policy's `templates` (case-insensitive). */
+  template: string;
+}
+/** A warning email: plain text with placeholders {{displayName}} {{username}} {{actionDate}} {{actionWords}} {{ruleDescription}} {{contact}}. */
+export interface WarningTemplate {
+  /** 1 to 64 of A-Z a-z 0-9 . _ - ; unique (case-insensitive). */
+  id: string;
+  /** At most 256 characters. */
+  subject: string;
+  /** At most 20,000 characters. */
+  body: string;
 }
 export interface ServiceAccount {
   user: string;
@@ -253,6 +276,8 @@ export interface Policy {
   notify?: Notify;
   /** Users kept by an administrator's decision: protected (`protect.exception`) until `until`. */
   exceptions?: PolicyException[];
+  /** The warning emails rules' `warn` names. */
+  templates?: WarningTemplate[];
 }
 /** A decision to keep a user (e.g. from the review list). */
 export interface PolicyException {
@@ -280,6 +305,14 @@ export interface PlanOptions {
 export interface PlanRunOptions extends PlanOptions {
   /** Plan as this schedule runs: only the rules it names (every rule when it names none). */
   schedule?: string;
+  /** The warnings already sent (M16). Absent: nobody counts as warned, every action of a warn rule awaits its warning. */
+  sent?: SentWarning[] | null;
+}
+/** A warning known to have been sent (user and rule compared case-insensitively; the latest per pair counts). */
+export interface SentWarning {
+  user: string;
+  rule: string;
+  sentAt: Instant;
 }
 export interface ValidateOptions {
   asOf?: Instant;
@@ -353,10 +386,28 @@ interface PlannedActionBase {
   /** The reasons in words. */
   reasons: string[];
   facts: Facts;
-  /** `'blocked'`: cannot be carried out (never runs, never counts against the limit); absent = runs. */
-  status?: 'blocked';
+  /** `'blocked'`: cannot be carried out; `'awaitingWarning'`: its rule warns first and the user was not
+   *  warned long enough ago (M16). Either never runs and never counts against the limit; absent = runs. */
+  status?: 'blocked' | 'awaitingWarning';
   blockedCode?: BlockedCode;
   blockedReason?: string;
+  /** Only for an action of a rule with `warn`: where the user stands (state `act` = may run now). */
+  warning?: WarningLifecycle;
+}
+export type WarningState = 'warn' | 'wait' | 'act';
+export interface WarningLifecycle {
+  /** `warn`: send the warning now; `wait`: warned, not long enough ago (or not selected yet); `act`: the action may happen. */
+  state: WarningState;
+  template: string;
+  daysBefore: number;
+  /** The warning that counts (latest, sent no earlier than the last login); null when none. */
+  warnedAt: UtcInstant | null;
+  /** The latest warning, when a login after it voided it. */
+  voidedWarning?: UtcInstant;
+  /** The first instant the action may happen (for {{actionDate}}). */
+  actionDate: UtcInstant;
+  /** "warned 2026-11-01, no login since: deactivate" / "not warned yet: warning now, action on or after 2026-12-13". */
+  reason: string;
 }
 export interface DeactivateAction extends PlannedActionBase {
   action: 'deactivate';
@@ -426,6 +477,8 @@ export interface PlanCounts {
   blocked?: number;
   /** Entries in `skipped`; absent = 0. */
   skipped?: number;
+  /** Actions with status 'awaitingWarning'; absent = 0. */
+  awaitingWarning?: number;
 }
 export interface LicenceImpact {
   role: string;
@@ -456,6 +509,35 @@ export interface Plan {
   /** Executable actions > maxActionsPerRun: the runner and the UI refuse to execute. */
   overLimit: boolean;
   licence: LicenceImpact[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// warnings (M16)
+
+export type WarningsOptions = PlanRunOptions;
+export interface WarnedUser extends WarningLifecycle {
+  user: string;
+  key?: string;
+  displayName: string;
+  /** null: the user has no email address (a warning cannot reach them; report it). */
+  email: string | null;
+  rule: string;
+  /** The rule's description, or its id ({{ruleDescription}}). */
+  ruleDescription: string;
+  action: 'deactivate' | 'removeFromGroups';
+  /** removeFromGroups: the groups it removes. */
+  groups?: string[];
+  /** Does the rule select the user at asOf? false: it will at `selectedFrom` (within daysBefore days). */
+  selected: boolean;
+  /** When the rule's threshold is (or was) crossed. */
+  selectedFrom: UtcInstant;
+}
+export interface Warnings {
+  asOf: UtcInstant;
+  /** Sorted by username (case-insensitive, then exact). */
+  users: WarnedUser[];
+  /** By state; `upcoming` = entries not selected yet (any state). */
+  counts: { warn: number; wait: number; act: number; upcoming: number };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -666,7 +748,11 @@ export interface QueryFilter {
   protected?: boolean;
   /** Listed for review (a review rule is the user's first selecting rule) or not. */
   review?: boolean;
+  /** Not a condition: "brief" answers each user as a `BriefUser` (a grid row); default "full". */
+  view?: 'full' | 'brief';
 }
+/** A user in a `view: "brief"` answer. */
+export type BriefUser = Pick<QueryUser, 'name' | 'displayName' | 'email' | 'active' | 'lastLogin' | 'daysInactive' | 'bucket' | 'protected' | 'review'>;
 export type QueryOptions = DashboardOptions;
 export interface QueryUser {
   name: string;
@@ -712,8 +798,8 @@ export interface QueryCounts {
 export interface QueryResult {
   asOf: UtcInstant;
   thresholds: { lowUsageDays: number; inactiveDays: number };
-  /** Matching users in the snapshot's order (username, case-insensitive). */
-  users: QueryUser[];
+  /** Matching users in the snapshot's order (username, case-insensitive); `BriefUser`s for `view: "brief"`. */
+  users: QueryUser[] | BriefUser[];
   total: number;
   counts: QueryCounts;
 }
@@ -729,6 +815,8 @@ export function planJson(policyText: PolicyInput, snapshotText: SnapshotInput, o
 export function dashboard(policy: PolicyInput | null | undefined, snapshot: SnapshotInput, options: string | DashboardOptions): Result<Dashboard>;
 export function planTier(policy: PolicyInput, snapshot: SnapshotInput, options: string | TierOptions): Result<TierPlan>;
 export function nextRuns(policy: PolicyInput, options: string | NextRunsOptions): Result<NextRuns>;
+/** Per user of a rule with `warn`: warn now, wait, or act; and who such a rule will select within its daysBefore days. */
+export function warnings(policy: PolicyInput, snapshot: SnapshotInput, options: string | WarningsOptions): Result<Warnings>;
 /** Decides again for one user just before the change: proceed (with exactly what to do) or skip, and why. */
 export function decide(policy: PolicyInput, input: string | DecideInput, options: string | DecideOptions): Result<Decision>;
 /** Which of `groups` a run under this policy was allowed to remove (a rule's removeFromGroups pattern, or the read-only fallback's role groups). */
@@ -737,5 +825,15 @@ export function policyGroups(policy: PolicyInput, input: string | PolicyGroupsIn
 export function removableGroups(policy: PolicyInput, input: string | RemovableGroupsInput): Result<RemovableGroups>;
 /** The users matching a filter built from the rules' conditions, with facts, reasons and facet counts. */
 export function query(policy: PolicyInput | null | undefined, snapshot: SnapshotInput, filter: string | QueryFilter | null | undefined, options: string | QueryOptions): Result<QueryResult>;
+/** A policy and snapshot parsed once (`openQuery`), answering filter after filter. Call `free()` when done. */
+export interface QuerySession {
+  query(filter?: string | QueryFilter | null): Result<QueryResult>;
+  queryJson(filter?: string | QueryFilter | null): string;
+  /** Users in the snapshot. */
+  users(): number;
+  free(): void;
+}
+/** Parses once for many queries: a filter change then costs one pass over the users (no snapshot parsing). */
+export function openQuery(policy: PolicyInput | null | undefined, snapshot: SnapshotInput, options: string | QueryOptions): Result<QuerySession>;
 /** The same Result<QueryResult> as `query`, as JSON text. */
 export function queryJson(policy: PolicyInput | null | undefined, snapshot: SnapshotInput, filter: string | QueryFilter | null | undefined, options: string | QueryOptions): string;

@@ -114,6 +114,16 @@ codes! {
     Error PolicyInvalidEmail = "policy.invalidEmail",
     /// A schedule mode other than "run" or "preview".
     Error PolicyUnknownScheduleMode = "policy.unknownScheduleMode",
+    /// A rule's `warn.template` names no template of the policy.
+    Error PolicyUnknownTemplate = "policy.unknownTemplate",
+    /// Two templates with the same id (case-insensitive).
+    Error PolicyDuplicateTemplateId = "policy.duplicateTemplateId",
+    /// A template id that is not 1 to 64 of the characters A-Z a-z 0-9 . _ -
+    Error PolicyInvalidTemplateId = "policy.invalidTemplateId",
+    /// A template uses a `{{placeholder}}` other than displayName, username, actionDate, actionWords, ruleDescription, contact.
+    Error PolicyUnknownPlaceholder = "policy.unknownPlaceholder",
+    /// A template uses `{{contact}}` but the policy has no `notify.contact`.
+    Error PolicyMissingContact = "policy.missingContact",
     /// The policy has no rules: it never actions anyone.
     Warning PolicyNoRules = "policy.noRules",
     /// No `limits.maxActionsPerRun`: a run may action any number of users.
@@ -232,6 +242,8 @@ codes! {
     Decision DecideBlocked = "decide.blocked",
     /// The user now leads projects the plan did not hand over, or the policy hands over to another user.
     Decision DecideLeadChanged = "decide.leadChanged",
+    /// The rule warns before acting (`warn`) and the user was not warned long enough ago, or logged in since (M16).
+    Decision DecideAwaitingWarning = "decide.awaitingWarning",
 
     /// A deactivation of a project lead without `handover.projectLead`: Jira refuses it.
     Blocked BlockedProjectLead = "blocked.projectLead",

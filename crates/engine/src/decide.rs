@@ -75,6 +75,8 @@ pub struct DecideOptions<'a> {
     pub actor: Option<&'a str>,
     /// The schedule the run belongs to (the policy passed is already that schedule's).
     pub schedule: Option<&'a str>,
+    /// The warnings already sent (M16); `None`: none given, a warn rule's action waits.
+    pub sent: Option<&'a crate::warn::SentIndex>,
 }
 
 fn input_err(code: Code, path: impl Into<String>, msg: impl Into<String>) -> Problem {
@@ -531,6 +533,7 @@ pub fn decide(
         &PlanOptions {
             as_of: opts.as_of,
             actor: opts.actor,
+            sent: opts.sent,
         },
     );
     let same_rule = |id: &str| id.eq_ignore_ascii_case(&planned.rule);
@@ -553,6 +556,13 @@ pub fn decide(
                 "rule {} now plans {} for {}, not the planned {}",
                 now.rule, now.action, user.name, planned.action
             ),
+        );
+    }
+    if now.status == Some("awaitingWarning") {
+        let reason = now.warning.map(|w| w.reason).unwrap_or_default();
+        return skip(
+            Code::DecideAwaitingWarning,
+            format!("rule {} warns before acting: {reason}", now.rule),
         );
     }
     if now.status.is_some() {

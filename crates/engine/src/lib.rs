@@ -21,6 +21,7 @@ pub mod scope;
 pub mod snapshot;
 pub mod tier;
 pub mod time;
+pub mod warn;
 pub mod zone;
 
 mod checks;
@@ -167,15 +168,7 @@ fn missing<T>(warnings: Vec<Problem>) -> Outcome<T> {
 /// The plan for `policy` over `snapshot`. `options`: `{"asOf": "...", "actor"?: "...", "schedule"?: "id"}`;
 /// with `schedule`, only the rules that schedule names are evaluated (all of them when it names none).
 pub fn plan(policy: &str, snapshot: &str, options: &str) -> Outcome<Plan> {
-    let extra = |p: &Policy, o: &options::PlanOpts| {
-        let mut problems = checks::expired_service_accounts(p, o.as_of);
-        problems.extend(policy::expired_exceptions(&p.exceptions, o.as_of));
-        if let Some(id) = o.schedule.as_deref().filter(|id| p.for_schedule(id).is_none()) {
-            problems.push(unknown_schedule(id));
-        }
-        problems
-    };
-    match gather(Some(policy), Some(snapshot), options::plan(options), extra) {
+    match gather(Some(policy), Some(snapshot), options::plan(options), plan_checks) {
         Ok((Some(p), Some(s), o, warnings)) => {
             // A scheduled run evaluates only that schedule's rules (first-rule-wins among them).
             let p = match o.schedule.as_deref() {
@@ -188,6 +181,33 @@ pub fn plan(policy: &str, snapshot: &str, options: &str) -> Outcome<Plan> {
                 &PlanOptions {
                     as_of: o.as_of,
                     actor: o.actor.as_deref(),
+                    sent: o.sent.as_ref(),
+                },
+            );
+            Outcome::Success { value, warnings }
+        }
+        Ok((.., warnings)) => missing(warnings),
+        Err(f) => failed(f),
+    }
+}
+
+/// Who a rule with `warn` warns now, who waits, who may be acted on, and who it will select
+/// within its `daysBefore` days (M16). `options`: as `plan`'s, with `sent: [{user, rule, sentAt}]`
+/// (the warnings already sent; absent = none).
+pub fn warnings(policy: &str, snapshot: &str, options: &str) -> Outcome<warn::Warnings> {
+    match gather(Some(policy), Some(snapshot), options::plan(options), plan_checks) {
+        Ok((Some(p), Some(s), o, warnings)) => {
+            let p = match o.schedule.as_deref() {
+                Some(id) => p.for_schedule(id).unwrap_or(p),
+                None => p,
+            };
+            let value = warn::warnings(
+                &p,
+                &s,
+                &PlanOptions {
+                    as_of: o.as_of,
+                    actor: o.actor.as_deref(),
+                    sent: o.sent.as_ref(),
                 },
             );
             Outcome::Success { value, warnings }
@@ -242,6 +262,7 @@ pub fn decide(policy: &str, input: &str, options: &str) -> Outcome<decide::Decis
                     as_of: o.as_of,
                     actor: o.actor.as_deref(),
                     schedule: o.schedule.as_deref(),
+                    sent: o.sent.as_ref(),
                 },
             );
             Outcome::Success { value, warnings }
@@ -249,6 +270,17 @@ pub fn decide(policy: &str, input: &str, options: &str) -> Outcome<decide::Decis
         _ if errors.is_empty() => missing(warnings),
         _ => Outcome::Failure { errors, warnings },
     }
+}
+
+/// The checks of plan's (and warnings') options against the policy: service accounts and
+/// exceptions expired at `asOf`, an unknown schedule.
+fn plan_checks(p: &Policy, o: &options::PlanOpts) -> Vec<Problem> {
+    let mut problems = checks::expired_service_accounts(p, o.as_of);
+    problems.extend(policy::expired_exceptions(&p.exceptions, o.as_of));
+    if let Some(id) = o.schedule.as_deref().filter(|id| p.for_schedule(id).is_none()) {
+        problems.push(unknown_schedule(id));
+    }
+    problems
 }
 
 fn unknown_schedule(id: &str) -> Problem {

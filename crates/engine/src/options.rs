@@ -15,6 +15,8 @@ pub struct PlanOpts {
     pub actor: Option<String>,
     /// Plan as this schedule runs: only its rules.
     pub schedule: Option<String>,
+    /// `sent`: the warnings already sent (M16); `None` when not given.
+    pub sent: Option<crate::warn::SentIndex>,
 }
 
 pub struct DashboardOpts {
@@ -45,6 +47,8 @@ struct RawPlan {
     actor: Option<String>,
     #[serde(default)]
     schedule: Option<String>,
+    #[serde(default)]
+    sent: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -118,11 +122,22 @@ fn actor(a: Option<String>) -> Option<String> {
 
 pub fn plan(text: &str) -> Result<PlanOpts, Vec<Problem>> {
     let r: RawPlan = parse(text)?;
-    Ok(PlanOpts {
-        as_of: instant(r.as_of, "asOf").map_err(|e| vec![e])?,
-        actor: actor(r.actor),
-        schedule: r.schedule.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
-    })
+    let as_of = instant(r.as_of, "asOf");
+    // `null` is the same as leaving `sent` out.
+    let sent = match r.sent.filter(|v| !v.is_null()).map(|v| crate::warn::parse_sent(&v)) {
+        Some(Ok(s)) => Ok(Some(s)),
+        Some(Err(e)) => Err(e),
+        None => Ok(None),
+    };
+    match (as_of, sent) {
+        (Ok(as_of), Ok(sent)) => Ok(PlanOpts {
+            as_of,
+            actor: actor(r.actor),
+            schedule: r.schedule.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
+            sent,
+        }),
+        (a, s) => Err(a.err().into_iter().chain(s.err().into_iter().flatten()).collect()),
+    }
 }
 
 pub fn dashboard(text: &str) -> Result<DashboardOpts, Vec<Problem>> {

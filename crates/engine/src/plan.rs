@@ -55,6 +55,10 @@ pub struct PlannedAction {
     /// the runner changes first.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub handover: Option<impact::Handover>,
+    /// A rule with `warn` (M16): where the user stands (warned when, action from when). With
+    /// any state but `act` the action has `status: "awaitingWarning"` (unless blocked).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<crate::warn::Lifecycle>,
     pub reasons: Vec<String>,
     pub facts: Facts,
 }
@@ -155,6 +159,9 @@ pub struct Counts {
     /// Entries in `skipped`; absent when none.
     #[serde(skip_serializing_if = "is_zero")]
     pub skipped: usize,
+    /// Actions with `status: "awaitingWarning"` (M16; counted like blocked ones); absent when none.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub awaiting_warning: usize,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -195,6 +202,8 @@ pub struct LicenceImpact {
 pub struct PlanOptions<'a> {
     pub as_of: i64,
     pub actor: Option<&'a str>,
+    /// The warnings already sent (M16); `None`: no record given, nobody counts as warned.
+    pub sent: Option<&'a crate::warn::SentIndex>,
 }
 
 pub fn plan(policy: &Policy, snapshot: &Snapshot, opts: &PlanOptions) -> Plan {
@@ -241,11 +250,28 @@ pub fn plan(policy: &Policy, snapshot: &Snapshot, opts: &PlanOptions) -> Plan {
                 // A blocked action never runs: it frees no seat and is not executable.
                 let blocked = matches!(effect, LeadEffect::Blocked { .. });
                 counts.blocked += usize::from(blocked);
+                // M16: a warn rule acts only on users warned long enough ago, with no login since.
+                let warning = r.rule.warn.as_ref().map(|w| {
+                    let removed: Vec<String> = sel
+                        .remove_groups
+                        .iter()
+                        .map(|&g| snapshot.groups.name(g).to_string())
+                        .collect();
+                    let from = crate::warn::selected_from(r.rule, user)
+                        .unwrap_or(opts.as_of)
+                        .min(opts.as_of);
+                    crate::warn::lifecycle(r.rule, w, user, &removed, true, from, opts.sent, opts.as_of)
+                });
+                let awaiting = !blocked && warning.as_ref().is_some_and(|w| w.state != crate::warn::State::Act);
+                counts.awaiting_warning += usize::from(awaiting);
+                if let Some(w) = &warning {
+                    reasons.push(w.reason.clone());
+                }
                 *counts.by_rule.entry(r.rule.id.clone()).or_default() += 1;
                 match &r.rule.action {
                     Action::Deactivate => {
                         counts.by_action.deactivate += 1;
-                        if !blocked {
+                        if !blocked && !awaiting {
                             changes.push((user, None));
                         }
                     }
@@ -257,19 +283,18 @@ pub fn plan(policy: &Policy, snapshot: &Snapshot, opts: &PlanOptions) -> Plan {
                             .copied()
                             .filter(|g| !sel.remove_groups.contains(g))
                             .collect();
-                        changes.push((user, Some(kept)));
+                        if !awaiting {
+                            changes.push((user, Some(kept)));
+                        }
                     }
                     Action::Review => counts.by_action.review += 1,
                 }
-                actions.push(action_entry(
-                    &m,
-                    r.rule.id.clone(),
-                    &r.rule.action,
-                    user,
-                    &sel,
-                    reasons,
-                    effect,
-                ));
+                let mut entry = action_entry(&m, r.rule.id.clone(), &r.rule.action, user, &sel, reasons, effect);
+                if awaiting {
+                    entry.status = Some("awaitingWarning");
+                }
+                entry.warning = warning;
+                actions.push(entry);
             }
             break;
         }
@@ -288,7 +313,8 @@ pub fn plan(policy: &Policy, snapshot: &Snapshot, opts: &PlanOptions) -> Plan {
     }
 
     counts.actions = actions.len();
-    counts.executable = counts.by_action.deactivate + counts.by_action.remove_from_groups - counts.blocked;
+    counts.executable =
+        counts.by_action.deactivate + counts.by_action.remove_from_groups - counts.blocked - counts.awaiting_warning;
     counts.protected = protected.len();
     counts.skipped = skipped.len();
     let over_limit = matches!(policy.max_actions_per_run, Some(max) if counts.executable as u64 > max);
@@ -389,6 +415,7 @@ fn action_entry(
             LeadEffect::Handover(h) => Some(h),
             _ => None,
         },
+        warning: None,
         reasons,
         facts: Facts {
             last_login: match user.last_login {

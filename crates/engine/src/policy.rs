@@ -15,8 +15,10 @@ use serde_json::{Map, Value};
 
 mod exceptions;
 mod notify;
+mod warn;
 pub use exceptions::{expired_warnings as expired_exceptions, kept, Exception};
 pub use notify::{looks_like_email, Notify, ScheduleMode};
+pub use warn::{placeholders, Template, Warn, MAX_DAYS_BEFORE, PLACEHOLDERS};
 
 pub const MAX_DAYS: u64 = 36_500;
 /// Caps that keep a hostile or mistaken policy from costing unbounded time or memory (every
@@ -57,6 +59,8 @@ pub struct Policy {
     pub handover: Option<Handover>,
     /// `exceptions`: users kept (protected) until a date by an administrator's decision.
     pub exceptions: Vec<Exception>,
+    /// `templates`: the warning emails rules' `warn` names (see `crate::warn`).
+    pub templates: Vec<Template>,
 }
 
 /// `handover.projectLead`: the user who becomes lead of the projects a deactivated user leads
@@ -92,6 +96,8 @@ pub struct Rule {
     /// `skipIfOpenAssignedIssues`: pass over users with unresolved issues assigned (or not known).
     pub skip_if_open_assigned: bool,
     pub action: Action,
+    /// `warn`: users are warned this long before the action may happen (M16).
+    pub warn: Option<Warn>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -166,6 +172,7 @@ const TOP_FIELDS: &[&str] = &[
     "notify",
     "handover",
     "exceptions",
+    "templates",
 ];
 const RULE_FIELDS: &[&str] = &[
     "id",
@@ -177,6 +184,7 @@ const RULE_FIELDS: &[&str] = &[
     "neverLoggedIn",
     "skipIfOpenAssignedIssues",
     "action",
+    "warn",
 ];
 
 impl Walker {
@@ -459,6 +467,12 @@ impl Walker {
         let notify = map.get("notify").and_then(|n| self.notify(n));
         let handover = map.get("handover").and_then(|h| self.handover(h));
         let exceptions = self.exceptions(map.get("exceptions"));
+        let templates = self.templates(map.get("templates"));
+        self.warn_checks(
+            map.get("rules"),
+            &templates,
+            notify.as_ref().is_some_and(|n| n.contact.is_some()),
+        );
 
         Some(Policy {
             version,
@@ -473,6 +487,7 @@ impl Walker {
             schedules,
             handover,
             exceptions,
+            templates,
         })
     }
 
@@ -756,6 +771,9 @@ impl Walker {
                 None
             }
         };
+        let warn = m
+            .get("warn")
+            .and_then(|w| self.rule_warn(w, &key(path, "warn"), action.as_ref()));
 
         let errors_after = self.p.list.iter().filter(|p| p.is_error()).count();
         if errors_after > errors_before {
@@ -772,6 +790,7 @@ impl Walker {
             never_logged_in_created_days,
             skip_if_open_assigned,
             action: action?,
+            warn,
         })
     }
 
@@ -1077,6 +1096,7 @@ impl Policy {
             schedules: Vec::new(),
             handover: None,
             exceptions: Vec::new(),
+            templates: Vec::new(),
         }
     }
 }

@@ -121,6 +121,17 @@ pub fn decide(policy: JsValue, input: JsValue, options: JsValue) -> Result<JsVal
     to_js(engine::to_json(&engine::decide(&p, &i, &o)))
 }
 
+/// `warnings(policy, snapshot, {asOf, actor?, schedule?, sent?: [{user, rule, sentAt}]})` →
+/// Result<Warnings>: per user of a rule with `warn`, warn now, wait, or act (and who the rule
+/// will select within its daysBefore days).
+#[wasm_bindgen]
+pub fn warnings(policy: JsValue, snapshot: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+    let p = text(&policy, "policy")?;
+    let s = text(&snapshot, "snapshot")?;
+    let o = options_text(&options)?;
+    to_js(engine::to_json(&engine::warnings(&p, &s, &o)))
+}
+
 /// `nextRuns(policy, {from, count})` → `{schedules: [{id, next: [...]}]}`.
 #[wasm_bindgen(js_name = nextRuns)]
 pub fn next_runs(policy: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
