@@ -176,6 +176,7 @@ describe('adaptive in-flight limit', () => {
     const bulk = [1, 2, 3].map((i) => lim.run(async () => { order.push(`bulk${i}`); }, { low: true }));
     const chain = lim.run(async () => { order.push('chain'); });
     assert.equal(lim.pending, 4);
+    await new Promise((r) => setImmediate(r)); // the first task has started
     open();
     await Promise.all([first, chain, ...bulk]);
     assert.deepEqual(order, ['chain', 'bulk1', 'bulk2', 'bulk3']);
