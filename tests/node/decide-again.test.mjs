@@ -368,8 +368,11 @@ test('the sample: a run against the sandbox ends exactly as planned, each user d
     const before = new Map(sb.state.snapshotTruth().users.map((u) => [u.name.toLowerCase(), u]));
     const audit = join(tmp(), 'audit.jsonl');
     const r = await cli(['run', '--policy', policy, '--jira', sb.url, '--audit', audit, '--readonly-fallback', 'skip', '--yes', '--json', '--concurrency', '8'], { token: sb.token });
-    assert.equal(r.code, 0, r.err);
     const res = JSON.parse(r.out);
+    assert.equal(r.code, 0, r.err);
+    // Project leads: the engine lists their deactivation as blocked (Jira would refuse it); never sent.
+    assert.ok(plan.counts.blocked > 0, 'the sample has project leads to deactivate');
+    assert.equal(res.totals.blocked, plan.counts.blocked);
     assert.equal(res.outcomes.length, plan.counts.executable);
     const by = new Map(res.outcomes.map((o) => [o.user.toLowerCase(), o]));
     const after = new Map(sb.state.snapshotTruth().users.map((u) => [u.name.toLowerCase(), u]));
@@ -377,6 +380,11 @@ test('the sample: a run against the sandbox ends exactly as planned, each user d
       const k = a.user.toLowerCase();
       const o = by.get(k);
       if (a.action === 'review') continue;
+      if (a.status === 'blocked') {
+        assert.ok(!o, `${a.user}: a blocked action is never carried out`);
+        assert.deepEqual(after.get(k), before.get(k));
+        continue;
+      }
       if (o.status === 'skipped') {
         assert.equal(o.code, 'host.readOnlyDirectory', `${a.user}: only read-only users are skipped (${o.reason})`);
         assert.deepEqual(after.get(k), before.get(k));

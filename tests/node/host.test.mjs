@@ -128,6 +128,28 @@ describe('http: retries, backoff, Retry-After, concurrency, auth', () => {
     assert.equal(http.stats().requests, 1);
   });
 
+  test("one request's own signal (a run's Stop) ends its retry wait at once; other requests are unaffected", async () => {
+    let n = 0;
+    const fetch = async () => {
+      n++;
+      return jsonRes(503, { errorMessages: ['maintenance'] });
+    };
+    // Real sleeps: the first backoff is 5 s, so only the abort can end this quickly.
+    const http = createHttp({ baseUrl: BASE, fetch, retryBaseMs: 10_000, retries: 4 });
+    const stop = new AbortController();
+    const started = Date.now();
+    const p = http.getJson('/x', undefined, { signal: stop.signal });
+    setTimeout(() => stop.abort(), 50);
+    await assert.rejects(p, { code: 'host.aborted' });
+    assert.ok(Date.now() - started < 2000, 'the wait ended on Stop');
+    assert.equal(n, 1, 'not sent again');
+    // The client is not stopped: a request without that signal still runs.
+    let ok = false;
+    const http2 = createHttp({ baseUrl: BASE, fetch: async () => jsonRes(200, { ok: (ok = true) }) });
+    await http2.getJson('/y', undefined, { signal: new AbortController().signal });
+    assert.ok(ok);
+  });
+
   test('concurrency is bounded', async () => {
     let inFlight = 0;
     let peak = 0;
@@ -646,6 +668,30 @@ describe('against the sandbox Jira: variants, admin check, mutations, faults', (
       assert.ok(nf.reason.length > 0);
       assert.equal(await host.getUser('no-such-user-xyz'), null);
     } finally { await sb.close(); }
+  });
+
+  test('getUser: key, groups, active, and the last login where the version reports it (absent on 9: not known)', async () => {
+    for (const jira of ['9', '10.3']) {
+      const sb = await start({ jira, sample: true });
+      try {
+        const host = createJiraHost({ baseUrl: sb.url, token: sb.token });
+        const truth = sb.state.snapshotTruth().users;
+        // On 9 the truth has no last logins either (the mode does not report them).
+        const withLogin = truth.find((u) => (jira === '9' || typeof u.lastLogin === 'string') && u.groups.length);
+        const got = await host.getUser(withLogin.name.toUpperCase());
+        assert.equal(got.name, withLogin.name);
+        assert.equal(got.key, withLogin.key);
+        assert.equal(got.active, withLogin.active);
+        assert.deepEqual([...got.groups].sort(), [...withLogin.groups].sort());
+        if (jira === '9') assert.ok(!('lastLogin' in got), 'Jira 9 reports no last login over REST');
+        else assert.equal(got.lastLogin, normaliseTime(withLogin.lastLogin));
+        sb.state.recordLogin(withLogin.name);
+        const after = await host.getUser(withLogin.name);
+        if (jira !== '9') assert.ok(Date.parse(after.lastLogin) > Date.parse(got.lastLogin), 'a login shows at once');
+        assert.equal(await host.getUser('no-such-user-here'), null);
+        assert.ok(!('directory' in got) && !('created' in got), 'not in Jira\'s user bean');
+      } finally { await sb.close(); }
+    }
   });
 
   test('whoami and detect', async () => {

@@ -192,6 +192,60 @@ test('execute: the engine decides again per user before each write; a plan older
   assert.equal(intent.decided, 'decide.proceed');
 });
 
+test('project leads: a blocked deactivation is never sent; with a hand-over the projects go to the new lead first', async () => {
+  const withLeads = () => {
+    const snap = world();
+    snap.users.find((u) => u.name === 'bob').leads = { projects: [{ key: 'OPS', name: 'Operations' }], components: [] };
+    return snap;
+  };
+  const blockedHost = fakeHost({ snapshot: withLeads() });
+  const blocked = await runWithFake(blockedHost);
+  assert.equal(blocked.totals.blocked, 1);
+  assert.ok(!blocked.outcomes.some((o) => o.user === 'bob'), 'no outcome: bob was never started');
+  assert.ok(!blockedHost.requests.some((r) => r.user === 'bob'), 'nothing was sent for bob');
+  const policy = JSON.parse(POLICY_TEXT);
+  policy.handover = { projectLead: 'kim' };
+  const host = fakeHost({ snapshot: withLeads() });
+  const res = await runWithFake(host, { policyText: JSON.stringify(policy) });
+  const bob = res.outcomes.find((o) => o.user === 'bob');
+  assert.equal(bob.status, 'done');
+  assert.deepEqual(bob.effects, { deactivated: true, projectsHandedOver: ['OPS'], projectLead: 'kim' });
+  const ops = host.mutations.map((m) => `${m.op} ${m.project ?? m.user}`);
+  assert.ok(ops.indexOf('setProjectLead OPS') >= 0 && ops.indexOf('setProjectLead OPS') < ops.indexOf('deactivate bob'), ops.join(', '));
+  const { records } = await readTrail(res.auditPath);
+  assert.deepEqual(records.find((r) => r.type === 'intent' && r.user === 'bob').handover, { projectLead: 'kim', projects: ['OPS'] });
+});
+
+test('stop: a read waiting on Jira ends at once; users not started are counted as such, not failed', async () => {
+  const snap = world({ extra: 10 });
+  const host = fakeHost({ snapshot: snap });
+  const { plan } = makePlan(engine, POLICY_TEXT, snap, { asOf: AS_OF, actor: 'admin' });
+  const read = host.getUser;
+  const stop = new AbortController();
+  let reads = 0;
+  host.getUser = (name, opt) =>
+    new Promise((resolve, reject) => {
+      reads += 1;
+      if (reads <= 2) return resolve(read(name));
+      // A read held in the adapter's retry wait: only the run's Stop signal ends it.
+      opt?.signal?.addEventListener('abort', () => reject(Object.assign(new Error('aborted'), { code: 'host.aborted' })), { once: true });
+      setTimeout(() => stop.abort(), 20);
+    });
+  const trail = createMemoryTrail([]);
+  const started = Date.now();
+  const res = await executePlan({
+    host, plan, trail, engine, who: { actor: 'admin' }, policyText: POLICY_TEXT, snapshotData: snap,
+    snapshot: { capturedAt: AS_OF, users: snap.users.length }, now: () => Date.parse(AS_OF), roleGroups: roleGroupsOf(snap), concurrency: 1, signal: stop.signal,
+  });
+  assert.ok(Date.now() - started < 5000, 'Stop did not wait for the read');
+  assert.equal(res.stopped, true);
+  assert.equal(res.totals.done, 2);
+  assert.equal(res.totals.failed, 0, 'a read cut short by Stop is not a failure');
+  assert.equal(res.totals.notStarted, plan.counts.executable - 2);
+  assert.deepEqual(trail.records.slice(-2).map((r) => r.type), ['runStopped', 'runFinished']);
+  assert.equal(trail.records.filter((r) => r.type === 'intent').length, 2, 'nothing announced for users not started');
+});
+
 test('resume: an intent without an outcome is settled from Jira; outcomes are never repeated', async () => {
   const snap = world({ extra: 6 });
   const host = fakeHost({ snapshot: snap });

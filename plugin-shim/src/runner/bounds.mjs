@@ -8,7 +8,7 @@
 // engine's rule, never re-implemented here.
 import { sha256Hex } from './hash.mjs';
 import { lc, hasGroup } from './names.mjs';
-import { EXECUTABLE } from './items.mjs';
+import { isExecutable } from './items.mjs';
 
 const problem = (code, message, extra = {}) => ({ code, message, ...extra });
 
@@ -72,7 +72,7 @@ export async function checkResumable(run, engine) {
   const counts = run.started.counts ?? {};
   const byAction = {};
   for (const it of items) byAction[it?.action] = (byAction[it?.action] ?? 0) + 1;
-  const executable = items.filter((it) => EXECUTABLE.has(it?.action)).length;
+  const executable = items.filter(isExecutable).length;
   if (counts.executable !== executable) {
     problems.push(problem('tampered.plan', `the plan holds ${executable} executable actions but the run started with ${counts.executable}`));
   }

@@ -7,6 +7,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { appendSecure, writeSecure } from './files.mjs';
 import { join } from 'node:path';
 import { acquireLock } from './lock.mjs';
+import { instant } from './clock.mjs';
 import { PlanFailed, isRefusal } from '../errors.mjs';
 
 const MAX_SLEEP = 60_000;
@@ -29,7 +30,6 @@ function sleep(ms, signal) {
   });
 }
 
-const iso = (ms) => new Date(ms).toISOString().replace(/\.000Z$/, 'Z');
 
 /**
  * @param {object} o
@@ -73,7 +73,7 @@ export async function runDaemon(o) {
       // The whole policy: the engine plans it as this schedule runs it (its rules only).
       const text = policyText;
       const auditPath = join(auditDir, `${id}.audit.jsonl`);
-      const asOf = iso(Math.max(clock(), Date.parse(at)));
+      const asOf = instant(Math.max(clock(), Date.parse(at)));
       log({ event: 'runStarting', schedule: id, slot: at, asOf, audit: auditPath });
       let result;
       try {
@@ -91,9 +91,9 @@ export async function runDaemon(o) {
     }
   };
 
-  log({ event: 'daemonStarted', schedules: (policy.schedules ?? []).map((s) => s.id), now: iso(clock()), once: Boolean(o.once) });
+  log({ event: 'daemonStarted', schedules: (policy.schedules ?? []).map((s) => s.id), now: instant(clock()), once: Boolean(o.once) });
   if (o.once) {
-    const [next] = dueList(engine, policyText, iso(clock()));
+    const [next] = dueList(engine, policyText, instant(clock()));
     if (!next) {
       log({ event: 'idle', reason: 'no schedule has a next run' });
       return 0;
@@ -104,7 +104,7 @@ export async function runDaemon(o) {
   }
   let cursor = clock();
   while (!signal?.aborted) {
-    const due = dueList(engine, policyText, iso(cursor));
+    const due = dueList(engine, policyText, instant(cursor));
     if (!due.length) {
       log({ event: 'idle', reason: 'no schedule has a next run' });
       break;

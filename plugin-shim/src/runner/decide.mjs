@@ -4,20 +4,7 @@
 // executor reads the user from Jira and asks the engine's `decide` whether the planned action still
 // applies. Every rule is the engine's: this module only builds the engine's input from the fresh
 // user and the planned item, and turns its answer into {decision, code, reason, action?}.
-
-/** Epoch milliseconds from a clock that may answer a Date, a number or an instant string. */
-export function clockMs(now) {
-  const v = typeof now === 'function' ? now() : now ?? Date.now();
-  if (v instanceof Date) return v.getTime();
-  if (typeof v === 'string') return Date.parse(v);
-  return Number(v);
-}
-
-/** An instant the engine reads: RFC 3339 UTC, milliseconds only when not zero. */
-export function instant(ms) {
-  const s = new Date(ms).toISOString();
-  return s.endsWith('.000Z') ? `${s.slice(0, -5)}Z` : s;
-}
+import { clockMs, instant } from './clock.mjs';
 
 /** The engine's answer as an object (the Node facade may hand back JSON text). */
 function answer(raw) {
@@ -51,6 +38,7 @@ export function makeDecider({ engine, policyText, actor, schedule, capturedAt, a
         action: item.action,
         ...(item.groups ? { groups: item.groups } : {}),
         rule: item.rule,
+        ...(item.handover ? { handover: item.handover } : {}),
       },
       ...(applicationRoles ? { applicationRoles } : {}),
       ...(capturedAt ? { capturedAt } : {}),

@@ -19,10 +19,11 @@
 // is checked and recorded. Then `runStopped` and `runFinished {stopped: true}` close the run.
 import { indexRuns } from './report.mjs';
 import { hasGroup } from './names.mjs';
-import { EXECUTABLE, planItems } from './items.mjs';
+import { EXECUTABLE, isExecutable, planItems } from './items.mjs';
 import { newRunId } from './run-id.mjs';
 import { sha256Hex } from './hash.mjs';
-import { makeDecider, planAge, clockMs } from './decide.mjs';
+import { makeDecider, planAge } from './decide.mjs';
+import { clockMs } from './clock.mjs';
 
 /** Waits `ms`, or less when `signal` aborts; resolves true when it was cut short. */
 function pause(ms, signal) {
@@ -136,11 +137,32 @@ export async function executeItems({
     return { status: 'done', effects: { groupsRemoved: removed } };
   };
 
+  // Jira refuses to deactivate a project lead: with the policy's hand-over the engine names the
+  // projects the user leads (within the planned ones) and who takes them over; that comes first.
+  const handOver = async (item, handover) => {
+    const done = [];
+    for (const key of handover?.projects ?? []) {
+      let res;
+      try {
+        res = await host.setProjectLead(key, handover.projectLead);
+      } catch (e) {
+        res = hostFailure(e);
+      }
+      if (!res?.ok) return { done, failure: { ...failedFields(res ?? {}, `handing project ${key} over to ${handover.projectLead}: `) } };
+      done.push(key);
+    }
+    return { done };
+  };
+
   const deactivate = async (item, user, d) => {
-    await record('intent', item, { action: 'deactivate', decided: d.code, reasons: item.reasons, observed: observed(user) });
+    const handover = d.action?.handover;
+    await record('intent', item, { action: 'deactivate', decided: d.code, ...(handover ? { handover } : {}), reasons: item.reasons, observed: observed(user) });
+    const handed = handover ? await handOver(item, handover) : { done: [] };
+    const led = handed.done.length ? { projectsHandedOver: handed.done, projectLead: handover.projectLead } : {};
+    if (handed.failure) return { action: 'deactivate', ...handed.failure, effects: { ...led } };
     const res = await mutate(item.user, () => host.deactivate(item.user), (u) => u.active === false);
-    if (res.ok) return { action: 'deactivate', status: 'done', effects: { deactivated: true }, confirmed: res.confirmed };
-    if (res.code !== 'host.readOnlyDirectory') return { action: 'deactivate', ...failedFields(res) };
+    if (res.ok) return { action: 'deactivate', status: 'done', effects: { deactivated: true, ...led }, confirmed: res.confirmed };
+    if (res.code !== 'host.readOnlyDirectory') return { action: 'deactivate', ...failedFields(res), ...(handed.done.length ? { effects: { ...led } } : {}) };
     // Read-only (LDAP) directory: Jira cannot deactivate the user.
     if (readonlyFallback === 'skip') {
       return {
@@ -253,17 +275,20 @@ export async function executeItems({
  * skipped / review, and notStarted when stopped.
  */
 export async function carryOut({ host, trail, runId, items, decide, pending = new Map(), roleGroups = [], readonlyFallback, concurrency, signal, onOutcome, done = new Set(), stoppedBy = null }) {
-  const todo = items.filter((it) => EXECUTABLE.has(it.action) && !done.has(it.i));
+  const todo = items.filter((it) => isExecutable(it) && !done.has(it.i));
   await executeItems({ host, trail, runId, items: todo, decide, pending, roleGroups, readonlyFallback, concurrency, signal, onOutcome });
   const run = indexRuns(trail.records).get(runId);
   const totals = { done: 0, failed: 0, skipped: 0, review: 0 };
   let notStarted = 0;
+  let blocked = 0;
   for (const it of items) {
     if (!EXECUTABLE.has(it.action)) totals.review += 1;
+    else if (it.status) blocked += 1; // listed by the engine as blocked: never carried out
     else if (run.outcomes.has(it.i)) totals[run.outcomes.get(it.i).status] += 1;
     else if (signal?.aborted && !run.intents.has(it.i)) notStarted += 1;
     else totals.failed += 1;
   }
+  if (blocked) totals.blocked = blocked;
   const stopped = Boolean(signal?.aborted) && notStarted > 0;
   if (stopped) {
     totals.notStarted = notStarted;

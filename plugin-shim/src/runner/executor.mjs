@@ -11,6 +11,6 @@ export { undoable, undoPlan, undoItems } from './undo-plan.mjs';
 export { makeDecider, planAge } from './decide.mjs';
 export { checkResumable } from './bounds.mjs';
 export { createMemoryTrail } from './memory-trail.mjs';
-export { EXECUTABLE, READONLY_FALLBACKS, planItems, roleGroupsOf } from './items.mjs';
+export { EXECUTABLE, isExecutable, READONLY_FALLBACKS, planItems, roleGroupsOf } from './items.mjs';
 export { hasGroup } from './names.mjs';
 export { newRunId, compactInstant } from './run-id.mjs';

@@ -5,6 +5,12 @@ import { lc } from './names.mjs';
 /** The plan actions that change Jira (`review` is only listed and recorded). */
 export const EXECUTABLE = new Set(['deactivate', 'removeFromGroups']);
 
+/**
+ * True for an action a run carries out: deactivate or removeFromGroups, and not marked with a
+ * `status` by the engine (`blocked`: Jira would refuse it, e.g. a project lead without a hand-over).
+ */
+export const isExecutable = (a) => EXECUTABLE.has(a?.action) && !a?.status;
+
 /** What to do with a user Jira cannot deactivate (a read-only directory). */
 export const READONLY_FALLBACKS = ['remove-licence-groups', 'skip'];
 
@@ -17,10 +23,15 @@ export function roleGroupsOf(snapshot) {
   return [...seen.values()];
 }
 
+/** The snapshot's facts the engine's decide takes as `previous`. */
+const PREVIOUS = ['lastLogin', 'created', 'createdBefore', 'leads', 'openAssigned'];
+
 /**
- * The planned items stored in the trail: `{i, user, key?, action, groups?, rule, reasons, previous?}`.
- * `previous` holds the snapshot's `lastLogin` / `created` of the user (the engine decides again
- * with them when Jira's fresh answer lacks the field, e.g. last logins on Jira 9).
+ * The planned items stored in the trail: `{i, user, key?, action, groups?, rule, reasons, status?,
+ * blockedCode?, blockedReason?, handover?, previous?}`. `previous` holds the snapshot's facts about
+ * the user that Jira's fresh answer may lack (`lastLogin` on Jira 9; `created`, `createdBefore`,
+ * `leads`, `openAssigned` always): the engine decides again with them. An item with a `status`
+ * (blocked) is listed, never carried out.
  */
 export function planItems(plan, snapshot) {
   const users = new Map();
@@ -29,8 +40,7 @@ export function planItems(plan, snapshot) {
     const u = users.get(lc(a.user));
     const key = a.key ?? u?.key;
     const previous = {};
-    if (u && u.lastLogin !== undefined) previous.lastLogin = u.lastLogin;
-    if (u && u.created !== undefined) previous.created = u.created;
+    for (const f of PREVIOUS) if (u && u[f] !== undefined) previous[f] = u[f];
     return {
       i: k + 1,
       user: a.user,
@@ -39,6 +49,8 @@ export function planItems(plan, snapshot) {
       ...(a.groups ? { groups: a.groups } : {}),
       rule: a.rule,
       reasons: a.reasons ?? [],
+      ...(a.status ? { status: a.status, blockedCode: a.blockedCode, blockedReason: a.blockedReason } : {}),
+      ...(a.handover ? { handover: a.handover } : {}),
       ...(u ? { previous } : {}),
     };
   });

@@ -13,8 +13,9 @@ import { sha256Hex } from './hash.mjs';
 import { openTrail, TrailError } from './trail.mjs';
 import { indexRuns } from './report.mjs';
 import { executePlan, carryOut } from './execution.mjs';
-import { makeDecider, planAge, clockMs, instant } from './decide.mjs';
-import { roleGroupsOf, EXECUTABLE } from './items.mjs';
+import { makeDecider, planAge } from './decide.mjs';
+import { clockMs, instant } from './clock.mjs';
+import { roleGroupsOf, isExecutable } from './items.mjs';
 import { newRunId } from './run-id.mjs';
 import { checkResumable } from './bounds.mjs';
 import { RefusedError, PlanFailed, InputError, isRefusal } from '../errors.mjs';
@@ -86,7 +87,7 @@ export async function startRun(o) {
         await refusedRecord('overLimit', message);
         throw new RefusedError(message, 'refused.overLimit');
       }
-      const executable = plan.actions.filter((a) => EXECUTABLE.has(a.action)).length;
+      const executable = plan.actions.filter(isExecutable).length;
       if (executable === 0) break;
       try {
         await o.confirm(executable);
@@ -129,7 +130,7 @@ export async function startRun(o) {
         signal: o.signal,
         now,
         onStart: (id, items) => {
-          bar = o.progress?.(items.filter((it) => EXECUTABLE.has(it.action)).length) ?? null;
+          bar = o.progress?.(items.filter(isExecutable).length) ?? null;
         },
         onOutcome: (rec, t) => bar?.outcome(rec, t),
       });
@@ -185,7 +186,7 @@ export async function resumeRun(o) {
     const done = new Set(run.outcomes.keys());
     const pending = new Map([...run.intents].filter(([i]) => !done.has(i)));
     const items = run.planned.items;
-    const left = items.filter((it) => EXECUTABLE.has(it.action) && !done.has(it.i)).length;
+    const left = items.filter((it) => isExecutable(it) && !done.has(it.i)).length;
     if (left > 0) await o.confirm?.(left);
     const who = { jiraUser: me?.name ?? null, operator: operator() };
     await trail.append({ type: 'runResumed', runId, who, pending: pending.size, remaining: left });
