@@ -89,6 +89,8 @@ export async function renderRules(panel, ctx) {
     const gs = new Map();
     for (const r of s.snap.applicationRoles ?? []) for (const g of r.groups ?? []) gs.set(g.toLowerCase(), g);
     for (const u of s.snap.users) for (const g of u.groups ?? []) if (!gs.has(g.toLowerCase())) gs.set(g.toLowerCase(), g);
+    // A snapshot read for the policy names the groups whose members it did not read (data.mjs).
+    for (const g of s.snap.source?.groupsNotRead ?? []) if (typeof g === 'string' && !gs.has(g.toLowerCase())) gs.set(g.toLowerCase(), g);
     const groupNames = [...gs.values()].sort((a, b) => a.localeCompare(b, 'en', { sensitivity: 'base' }));
     const userNames = s.snap.users.length <= 5000 ? s.snap.users.map((u) => u.name).sort() : [];
     groupList.append(...groupNames.map((g) => h('option', { value: g })));
