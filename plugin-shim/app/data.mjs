@@ -36,11 +36,16 @@ export function createData({ host, engine, engineReady = Promise.resolve(), stor
 
   /** The engine's groups for the policy the views apply (null: cannot tell, read every group). */
   async function selectGroups(input) {
-    const [p] = await Promise.all([savedPolicy(), engineReady.catch(() => null)]);
-    if (typeof engine.policyGroups !== 'function' || p?.text == null) return null;
-    const r = engine.policyGroups(p.text, input);
-    // A policy that does not validate says nothing about its groups: read them all (the views report the policy's problems).
-    return r?.type === 'success' ? r : null;
+    try {
+      const [p] = await Promise.all([savedPolicy(), engineReady]);
+      if (typeof engine.policyGroups !== 'function' || p?.text == null) return null;
+      const r = engine.policyGroups(p.text, input);
+      // A policy that does not validate says nothing about its groups: read them all (the views report the policy's problems).
+      return r?.type === 'success' ? r : null;
+    } catch {
+      // No policy or no engine (each view reports that itself): the snapshot reads every group.
+      return null;
+    }
   }
 
   async function snapshot({ refresh = false } = {}) {
