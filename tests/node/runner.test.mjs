@@ -163,6 +163,23 @@ test('execute: vanished, already inactive and no-longer-in-group users are skipp
   assert.equal(trail.records.filter((r) => r.type === 'intent').length, 0, 'nothing was about to be done');
 });
 
+test('execute: a failure answer from decide fails the user with the engine\'s message; nothing is sent', async () => {
+  const snap = world();
+  const host = fakeHost({ snapshot: snap });
+  const { plan } = makePlan(engine, POLICY_TEXT, snap, { asOf: AS_OF, actor: 'admin' });
+  const trail = createMemoryTrail([]);
+  const items = planItems(plan, snap).filter((it) => it.user === 'bob');
+  // The real engine, asked with a policy it rejects.
+  const decide = makeDecider({ engine, policyText: '{"version": 2, "rules": []}', now: () => Date.parse(AS_OF) });
+  const seen = [];
+  await executeItems({ host, trail, runId: 'r', items, decide, onOutcome: (o) => seen.push(o) });
+  assert.equal(seen[0].status, 'failed');
+  assert.match(seen[0].code, /^policy\./);
+  assert.match(seen[0].reason, /^the engine could not decide: .*version/);
+  assert.equal(host.mutations.length, 0);
+  assert.equal(trail.records.filter((r) => r.type === 'intent').length, 0);
+});
+
 test('execute: the engine decides again per user before each write; a plan older than its limit is refused', async () => {
   const snap = world();
   const host = fakeHost({ snapshot: snap });
