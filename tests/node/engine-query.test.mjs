@@ -198,6 +198,40 @@ describe('query: input', () => {
     assert.throws(() => engine.query(POLICY, 42, {}, { asOf: AS_OF }), (e) => e.name === 'UserCleanupError' && e.code === 'argument.invalid');
   });
 
+  test('view: "brief" keeps a grid row per user (no groups, roles, reasons)', () => {
+    const full = q(POLICY, SNAP, { include: { groups: ['contractors'] } });
+    const brief = q(POLICY, SNAP, { include: { groups: ['contractors'] }, view: 'brief' });
+    assert.deepEqual(names(brief), names(full));
+    assert.deepEqual(brief.counts, full.counts);
+    for (const [i, u] of brief.users.entries()) {
+      const f = full.users[i];
+      assert.deepEqual(u, Object.fromEntries(
+        ['name', 'displayName', 'email', 'active', 'lastLogin', 'daysInactive', 'bucket', 'protected', 'review']
+          .filter((k) => k in f).map((k) => [k, f[k]])), u.name);
+    }
+    assertHasProblem(failed(engine.query(POLICY, SNAP, { view: 'rows' }, { asOf: AS_OF })), 'input.invalid', 'view');
+  });
+
+  test('openQuery parses once and answers every filter exactly as query does; bad inputs are a failure envelope', () => {
+    const opened = engine.openQuery(POLICY, JSON.stringify(SNAP), { asOf: AS_OF, actor: 'gus' });
+    assert.equal(opened.type, 'success');
+    const session = opened.value;
+    try {
+      assert.equal(session.users(), 7);
+      for (const f of [{}, null, { protected: true }, { search: 'an', view: 'brief' }, { buckets: ['nope'] }, { roles: ['x'] }]) {
+        assert.deepEqual(session.query(f), engine.query(POLICY, SNAP, f, { asOf: AS_OF, actor: 'gus' }), JSON.stringify(f));
+      }
+      assert.equal(session.queryJson({ active: false }), engine.queryJson(POLICY, SNAP, { active: false }, { asOf: AS_OF, actor: 'gus' }));
+      assert.equal(session.query({ protected: true }).value.users.find((u) => u.name === 'gus').protected.code, 'protect.actor');
+    } finally {
+      session.free();
+    }
+    const bad = engine.openQuery({ version: 1, rules: [] }, '{"users": 1}', { asOf: 'now' });
+    assertEnvelope(bad);
+    assert.equal(bad.type, 'failure');
+    assertHasProblem(bad.errors, 'options.invalidTimestamp', 'asOf');
+  });
+
   test('the thresholds of the buckets are the dashboard options', () => {
     const v = q(POLICY, SNAP, { buckets: ['lowUsage'] }, { asOf: AS_OF, lowUsageDays: 1, inactiveDays: 300 });
     assert.deepEqual(sorted(names(v)), ['ann', 'gus']);

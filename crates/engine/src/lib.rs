@@ -341,6 +341,19 @@ pub fn query(policy: Option<&str>, snapshot: &str, filter: &str, options: &str) 
     }
 }
 
+/// Parses the policy and snapshot once for many queries (see [`query::Session`]); the answer's
+/// warnings are the inputs' (each `Session::query` adds its filter's).
+pub fn open_query(policy: Option<&str>, snapshot: &str, options: &str) -> Outcome<query::Session> {
+    match gather(policy, Some(snapshot), options::dashboard(options), |_, _| Vec::new()) {
+        Ok((p, Some(s), o, warnings)) if p.is_some() || policy.is_none() => Outcome::Success {
+            value: query::Session::new(p.unwrap_or_else(Policy::empty), s, o.as_of, o.actor, o.thresholds),
+            warnings,
+        },
+        Ok((.., warnings)) => missing(warnings),
+        Err(e) => failed(e),
+    }
+}
+
 /// Tier planning. `options`: `{"asOf", "actor"?, "role", one of "targetSeats" | "headroom" | "nextLowerTier": true}`.
 pub fn plan_tier(policy: &str, snapshot: &str, options: &str) -> Outcome<TierPlan> {
     match gather(Some(policy), Some(snapshot), options::tier(options), |_, _| Vec::new()) {

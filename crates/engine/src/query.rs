@@ -36,6 +36,7 @@ pub const FILTER_FIELDS: &[&str] = &[
     "active",
     "protected",
     "review",
+    "view",
 ];
 
 /// A parsed filter. Every field is optional; an empty filter matches every user.
@@ -60,6 +61,9 @@ pub struct Filter {
     pub active: Option<bool>,
     pub protected: Option<bool>,
     pub review: Option<bool>,
+    /// `view: "brief"`: each user without groups, roles, reasons and other facts (not a
+    /// condition: the shape of the answer, for a grid of 100,000 rows).
+    pub brief: bool,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -68,7 +72,7 @@ pub struct QueryResult {
     pub as_of: String,
     pub thresholds: Thresholds,
     /// Matching users, in the snapshot's order (by username, case-insensitively).
-    pub users: Vec<QueryUser>,
+    pub users: QueryUsers,
     /// `users.len()`.
     pub total: usize,
     pub counts: QueryCounts,
@@ -116,6 +120,54 @@ pub struct QueryUser {
     pub leads: Option<crate::impact::Leads>,
     /// One sentence per condition of the filter the user meets, in filter-field order.
     pub reasons: Vec<String>,
+}
+
+/// The users of an answer: in full, or brief (`view: "brief"`).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(untagged)]
+pub enum QueryUsers {
+    Full(Vec<QueryUser>),
+    Brief(Vec<BriefUser>),
+}
+
+impl QueryUsers {
+    pub fn len(&self) -> usize {
+        match self {
+            QueryUsers::Full(v) => v.len(),
+            QueryUsers::Brief(v) => v.len(),
+        }
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// The usernames, in order.
+    pub fn names(&self) -> Vec<&str> {
+        match self {
+            QueryUsers::Full(v) => v.iter().map(|u| u.name.as_str()).collect(),
+            QueryUsers::Brief(v) => v.iter().map(|u| u.name.as_str()).collect(),
+        }
+    }
+}
+
+/// A user in a brief answer: what a grid row shows and a bulk change needs.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct BriefUser {
+    pub name: String,
+    pub display_name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    pub active: bool,
+    /// An instant; `null` = never logged in; absent = not known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_login: Option<Option<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub days_inactive: Option<i64>,
+    pub bucket: Bucket,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub protected: Option<QueryProtection>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub review: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -419,6 +471,15 @@ impl FilterWalker {
         f.active = m.get("active").and_then(|v| self.bool(v, "active"));
         f.protected = m.get("protected").and_then(|v| self.bool(v, "protected"));
         f.review = m.get("review").and_then(|v| self.bool(v, "review"));
+        match m.get("view") {
+            None | Some(Value::Null) => {}
+            Some(Value::String(v)) if v == "full" => {}
+            Some(Value::String(v)) if v == "brief" => f.brief = true,
+            Some(other) => self.problems.push(err(
+                "view",
+                format!("view must be \"full\" or \"brief\", found {}", other),
+            )),
+        }
         f
     }
 }
@@ -478,8 +539,69 @@ pub fn filter_warnings(f: &Filter, s: &Snapshot) -> Vec<Problem> {
     out
 }
 
-pub fn query(policy: &Policy, snapshot: &Snapshot, f: &Filter, opts: &QueryOptions) -> QueryResult {
+/// What `query` knows of each user whatever the filter (protection, review, bucket, roles):
+/// computed once per policy, snapshot and options, so that a [`Session`] answers each new filter
+/// without deciding them again.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    users: Vec<UserFacts>,
+}
+
+#[derive(Debug, Clone)]
+struct UserFacts {
+    bucket: Bucket,
+    protection: Option<crate::matcher::Protection>,
+    /// Index into `policy.rules` of the review rule that lists the user.
+    review: Option<usize>,
+    /// Bit `r`: in a group of `snapshot.roles[r]`.
+    roles: u64,
+    /// Trimmed, lowercased.
+    directory: Option<String>,
+    /// 0: no email domain, 1: internal, 2: external.
+    domain_kind: u8,
+}
+
+pub fn prepare(policy: &Policy, snapshot: &Snapshot, opts: &QueryOptions) -> Prepared {
     let m = Matcher::new(policy, snapshot, opts.as_of, opts.actor);
+    let masks = group_role_masks(snapshot);
+    let users = snapshot
+        .users
+        .iter()
+        .map(|user| {
+            let act = user.active.then(|| activity(user, opts.as_of, opts.thresholds));
+            let protection = m.protection(user);
+            let review = if user.active && protection.is_none() {
+                // The plan's first-rule-wins (M8): listed when the first selecting rule reviews.
+                m.rules
+                    .iter()
+                    .position(|r| m.select(r, user).is_some())
+                    .filter(|&i| matches!(policy.rules[i].action, Action::Review))
+            } else {
+                None
+            };
+            UserFacts {
+                bucket: bucket(act, user.active && protection.is_some()),
+                protection,
+                review,
+                roles: role_mask(&masks, &user.groups),
+                directory: user.directory.as_deref().map(|d| d.trim().to_lowercase()),
+                domain_kind: match user.domain.as_deref() {
+                    None => 0,
+                    Some(d) if belongs_to_any(d, &policy.internal_domains).is_some() => 1,
+                    Some(_) => 2,
+                },
+            }
+        })
+        .collect();
+    Prepared { users }
+}
+
+pub fn query(policy: &Policy, snapshot: &Snapshot, f: &Filter, opts: &QueryOptions) -> QueryResult {
+    run(policy, snapshot, &prepare(policy, snapshot, opts), f, opts)
+}
+
+/// `query` over facts already prepared for this policy, snapshot and options.
+pub fn run(policy: &Policy, snapshot: &Snapshot, prepared: &Prepared, f: &Filter, opts: &QueryOptions) -> QueryResult {
     let spec = Spec {
         include_groups: &f.include_groups,
         exclude_groups: &f.exclude_groups,
@@ -489,7 +611,6 @@ pub fn query(policy: &Policy, snapshot: &Snapshot, f: &Filter, opts: &QueryOptio
     };
     let cond = Conditions::new(&spec, &snapshot.groups);
     let internal = &policy.internal_domains;
-    let masks = group_role_masks(snapshot);
     // Filter roles as a bit mask over snapshot.roles.
     let wanted_roles: Option<u64> = f.roles.as_ref().map(|keys| {
         snapshot
@@ -505,28 +626,16 @@ pub fn query(policy: &Policy, snapshot: &Snapshot, f: &Filter, opts: &QueryOptio
         ..QueryCounts::default()
     };
     let mut users = Vec::new();
+    let mut brief = Vec::new();
     let mut directory_names: BTreeMap<String, String> = BTreeMap::new();
 
-    for user in &snapshot.users {
-        let act = user.active.then(|| activity(user, opts.as_of, opts.thresholds));
-        let protection = m.protection(user);
-        let b = bucket(act, user.active && protection.is_some());
-        let review = if user.active && protection.is_none() {
-            m.rules
-                .iter()
-                .find(|r| m.select(r, user).is_some())
-                .filter(|r| matches!(r.rule.action, Action::Review))
-                .map(|r| r.rule.id.as_str())
-        } else {
-            None
-        };
-        let roles = role_mask(&masks, &user.groups);
-        let dir_lower = user.directory.as_deref().map(|d| d.trim().to_lowercase());
-        let domain_kind = match user.domain.as_deref() {
-            None => 0,
-            Some(d) if belongs_to_any(d, internal).is_some() => 1,
-            Some(_) => 2,
-        };
+    for (user, facts) in snapshot.users.iter().zip(&prepared.users) {
+        let protection = facts.protection.as_ref();
+        let b = facts.bucket;
+        let review = facts.review.and_then(|i| policy.rules.get(i)).map(|r| r.id.as_str());
+        let roles = facts.roles;
+        let dir_lower = &facts.directory;
+        let domain_kind = facts.domain_kind;
 
         let mut miss = 0u32;
         let groups_met = cond.groups(user);
@@ -587,7 +696,7 @@ pub fn query(policy: &Policy, snapshot: &Snapshot, f: &Filter, opts: &QueryOptio
             }
         }
         if but(F_DIRECTORY) {
-            let name = match (&dir_lower, user.directory.as_deref()) {
+            let name = match (dir_lower, user.directory.as_deref()) {
                 (Some(l), Some(d)) => directory_names
                     .entry(l.clone())
                     .or_insert_with(|| d.trim().to_string())
@@ -604,6 +713,28 @@ pub fn query(policy: &Policy, snapshot: &Snapshot, f: &Filter, opts: &QueryOptio
             }
         }
         if miss != 0 {
+            continue;
+        }
+        let last_login = match user.last_login {
+            LastLogin::At(t) => Some(Some(format_instant(t))),
+            LastLogin::Never => Some(None),
+            LastLogin::Unknown => None,
+        };
+        if f.brief {
+            brief.push(BriefUser {
+                name: user.name.to_string(),
+                display_name: user.display_name.to_string(),
+                email: user.email.as_deref().map(str::to_string),
+                active: user.active,
+                last_login,
+                days_inactive: days_inactive(user, opts.as_of),
+                bucket: b,
+                protected: protection.map(|p| QueryProtection {
+                    code: p.code,
+                    reason: p.reason.clone(),
+                }),
+                review: review.map(str::to_string),
+            });
             continue;
         }
 
@@ -675,11 +806,7 @@ pub fn query(policy: &Policy, snapshot: &Snapshot, f: &Filter, opts: &QueryOptio
                 .map(|&g| snapshot.groups.name(g).to_string())
                 .collect(),
             directory: user.directory.as_deref().map(str::to_string),
-            last_login: match user.last_login {
-                LastLogin::At(t) => Some(Some(format_instant(t))),
-                LastLogin::Never => Some(None),
-                LastLogin::Unknown => None,
-            },
+            last_login,
             created: user.created.map(format_instant),
             created_before: user
                 .created_before
@@ -697,7 +824,7 @@ pub fn query(policy: &Policy, snapshot: &Snapshot, f: &Filter, opts: &QueryOptio
                 .collect(),
             protected: protection.map(|p| QueryProtection {
                 code: p.code,
-                reason: p.reason,
+                reason: p.reason.clone(),
             }),
             review: review.map(str::to_string),
             open_assigned: user.open_assigned,
@@ -705,6 +832,11 @@ pub fn query(policy: &Policy, snapshot: &Snapshot, f: &Filter, opts: &QueryOptio
             reasons,
         });
     }
+    let users = if f.brief {
+        QueryUsers::Brief(brief)
+    } else {
+        QueryUsers::Full(users)
+    };
     QueryResult {
         as_of: format_instant(opts.as_of),
         thresholds: opts.thresholds,
@@ -789,5 +921,171 @@ fn days_inactive(user: &User, as_of: i64) -> Option<i64> {
             .or(user.created_before)
             .map(|c| crate::time::whole_days(as_of, c)),
         LastLogin::Unknown => None,
+    }
+}
+
+/// A policy and snapshot parsed once, with their per-user facts, answering filter after filter
+/// (the page's Users view: a filter change then costs one pass over the users, no parsing).
+pub struct Session {
+    policy: Policy,
+    snapshot: Snapshot<'static>,
+    prepared: Prepared,
+    as_of: i64,
+    actor: Option<String>,
+    thresholds: Thresholds,
+}
+
+impl Session {
+    pub fn new(
+        policy: Policy,
+        snapshot: Snapshot<'_>,
+        as_of: i64,
+        actor: Option<String>,
+        thresholds: Thresholds,
+    ) -> Self {
+        let snapshot = owned(snapshot);
+        let opts = QueryOptions {
+            as_of,
+            actor: actor.as_deref(),
+            thresholds,
+        };
+        let prepared = prepare(&policy, &snapshot, &opts);
+        Session {
+            policy,
+            snapshot,
+            prepared,
+            as_of,
+            actor,
+            thresholds,
+        }
+    }
+
+    /// Users in the snapshot.
+    pub fn users(&self) -> usize {
+        self.snapshot.users.len()
+    }
+
+    /// `query` with this session's policy, snapshot and options; `filter` as JSON text.
+    pub fn query(&self, filter: &str) -> crate::Outcome<QueryResult> {
+        match parse_filter(filter) {
+            Ok(f) => {
+                let opts = QueryOptions {
+                    as_of: self.as_of,
+                    actor: self.actor.as_deref(),
+                    thresholds: self.thresholds,
+                };
+                crate::Outcome::Success {
+                    value: run(&self.policy, &self.snapshot, &self.prepared, &f, &opts),
+                    warnings: filter_warnings(&f, &self.snapshot),
+                }
+            }
+            Err(errors) => crate::Outcome::failure(errors),
+        }
+    }
+}
+
+/// The snapshot with every borrowed string copied, so that it outlives the text it was read from.
+fn owned(s: Snapshot<'_>) -> Snapshot<'static> {
+    use std::borrow::Cow;
+    let own = |c: Cow<'_, str>| -> Cow<'static, str> { Cow::Owned(c.into_owned()) };
+    Snapshot {
+        captured_at: s.captured_at,
+        users: s
+            .users
+            .into_iter()
+            .map(|u| User {
+                name: own(u.name),
+                name_lower: own(u.name_lower),
+                key: u.key.map(own),
+                display_name: own(u.display_name),
+                email: u.email.map(own),
+                domain: u.domain.map(own),
+                active: u.active,
+                groups: u.groups,
+                directory: u.directory.map(own),
+                created: u.created,
+                last_login: u.last_login,
+                created_before: u.created_before,
+                leads: u.leads,
+                open_assigned: u.open_assigned,
+            })
+            .collect(),
+        roles: s.roles,
+        groups: s.groups,
+        complete_groups: s.complete_groups,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{json, Value};
+
+    const AS_OF: &str = "2026-11-27T00:00:00Z";
+
+    fn snapshot() -> Value {
+        json!({"users": [
+            {"name": "ann", "active": true, "groups": ["contractors"], "email": "ann@partner.io",
+             "lastLogin": "2026-01-01T00:00:00Z", "created": "2024-01-01T00:00:00Z"},
+            {"name": "bob", "active": true, "groups": ["staff"], "lastLogin": null, "createdBefore": "2025-11-01T00:00:00Z"},
+            {"name": "cy", "active": false, "groups": ["contractors"], "lastLogin": "2026-11-20T00:00:00Z"}
+        ]})
+    }
+
+    fn run(filter: Value) -> Value {
+        let out = crate::query(
+            None,
+            &snapshot().to_string(),
+            &filter.to_string(),
+            &json!({"asOf": AS_OF}).to_string(),
+        );
+        serde_json::from_str(&crate::to_json(&out)).unwrap_or(Value::Null)
+    }
+
+    fn names(v: &Value) -> Vec<String> {
+        v["value"]["users"]
+            .as_array()
+            .map(|a| a.iter().map(|u| u["name"].as_str().unwrap_or("").to_string()).collect())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn created_bounds_prove_before_but_not_after() {
+        assert_eq!(
+            names(&run(json!({"created": {"before": "2025-11-02"}}))),
+            ["ann", "bob"]
+        );
+        assert_eq!(names(&run(json!({"created": {"before": "2025-11-01"}}))), ["ann"]);
+        assert_eq!(names(&run(json!({"created": {"after": "2020-01-01"}}))), ["ann"]);
+    }
+
+    #[test]
+    fn a_brief_view_keeps_the_row_facts_only() {
+        let v = run(json!({"view": "brief", "include": {"groups": ["contractors"]}}));
+        assert_eq!(names(&v), ["ann", "cy"]);
+        let ann = &v["value"]["users"][0];
+        assert_eq!(ann["bucket"], "inactive");
+        assert!(ann.get("groups").is_none() && ann.get("reasons").is_none(), "{ann}");
+        let bad = run(json!({"view": "short"}));
+        assert_eq!(bad["errors"][0]["path"], "view", "{bad}");
+    }
+
+    #[test]
+    fn a_session_answers_as_query_does() {
+        let s = snapshot().to_string();
+        let opts = json!({"asOf": AS_OF}).to_string();
+        let session = match crate::open_query(None, &s, &opts) {
+            crate::Outcome::Success { value, .. } => value,
+            crate::Outcome::Failure { errors, .. } => panic!("{errors:?}"),
+        };
+        assert_eq!(session.users(), 3);
+        for f in [
+            json!({}),
+            json!({"neverLoggedIn": {}}),
+            json!({"search": "AN", "view": "brief"}),
+            json!({"buckets": ["x"]}),
+        ] {
+            let direct = crate::to_json(&crate::query(None, &s, &f.to_string(), &opts));
+            assert_eq!(crate::to_json(&session.query(&f.to_string())), direct, "{f}");
+        }
     }
 }
