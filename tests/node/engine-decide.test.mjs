@@ -84,6 +84,12 @@ describe('decide: every skip code', () => {
         planned: { ...PLANNED, handover: { projectLead: 'heir', projects: ['OPS'] } } },
       'now lead of project NEW, which the plan did not hand over: make a new plan',
       { ...P, handover: { projectLead: 'heir' } }],
+    // docs/matching.md#m16: the rule warns first, and no record of a warning was passed.
+    ['decide.awaitingWarning', { user: FRED, planned: PLANNED },
+      'rule contractors-90d warns before acting: not warned yet: warning now, action on or after 2026-12-11',
+      { ...P,
+        rules: P.rules.map((r) => (r.id === 'contractors-90d' ? { ...r, warn: { daysBefore: 14, template: 't' } } : r)),
+        templates: [{ id: 't', subject: 's', body: 'b' }] }],
   ];
   for (const [code, input, reason, p] of cases) {
     test(`${code}: ${reason}`, () => {

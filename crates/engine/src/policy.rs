@@ -470,7 +470,7 @@ impl Walker {
         let templates = self.templates(map.get("templates"));
         self.warn_checks(
             map.get("rules"),
-            &templates,
+            map.get("templates"),
             notify.as_ref().is_some_and(|n| n.contact.is_some()),
         );
 

@@ -226,9 +226,20 @@ impl Walker {
 
     /// Checks that need rules, templates and notify together: every `warn.template` names a
     /// template, and a template using `{{contact}}` has a `notify.contact` to fill it with.
-    /// `rules` is the policy's raw `rules` (for paths: a rule with an error is not in the parsed list).
-    pub(super) fn warn_checks(&mut self, rules: Option<&Value>, templates: &[Template], has_contact: bool) {
-        let ids: HashSet<String> = templates.iter().map(|t| t.id.to_lowercase()).collect();
+    /// `rules` and `raw_templates` are the policy's own (for paths, and so that a template with an
+    /// error in its text still counts as existing: one mistake is reported once).
+    pub(super) fn warn_checks(&mut self, rules: Option<&Value>, raw_templates: Option<&Value>, has_contact: bool) {
+        let raw_templates = raw_templates
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let raw_templates = &raw_templates[..raw_templates.len().min(MAX_TEMPLATES)];
+        let names: Vec<&str> = raw_templates
+            .iter()
+            .filter_map(|t| t.get("id").and_then(Value::as_str).map(str::trim))
+            .filter(|id| !id.is_empty())
+            .collect();
+        let ids: HashSet<String> = names.iter().map(|id| id.to_lowercase()).collect();
         let raw = rules.and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
         for (i, r) in raw.iter().take(MAX_RULES).enumerate() {
             let Some(t) = r.get("warn").and_then(|w| w.get("template")).and_then(Value::as_str) else {
@@ -236,13 +247,11 @@ impl Walker {
             };
             let t = t.trim();
             if !t.is_empty() && !ids.contains(&t.to_lowercase()) {
-                let known = if templates.is_empty() {
+                let known = if names.is_empty() {
                     "the policy has no templates".to_string()
                 } else {
-                    format!(
-                        "the templates are {}",
-                        templates.iter().map(|t| t.id.as_str()).collect::<Vec<_>>().join(", ")
-                    )
+                    let shown: Vec<String> = names.iter().take(20).map(|n| n.chars().take(64).collect()).collect();
+                    format!("the templates are {}", shown.join(", "))
                 };
                 let shown: String = t.chars().take(80).collect();
                 self.err(
@@ -255,15 +264,17 @@ impl Walker {
         if has_contact {
             return;
         }
-        for (i, t) in templates.iter().enumerate() {
-            for (field, text) in [("subject", &t.subject), ("body", &t.body)] {
+        for (i, t) in raw_templates.iter().enumerate() {
+            let id = t.get("id").and_then(Value::as_str).unwrap_or_default().trim();
+            for field in ["subject", "body"] {
+                let text = t.get(field).and_then(Value::as_str).unwrap_or_default();
                 if placeholders(text).iter().any(|(n, _)| n == "contact") {
                     self.err(
                         Code::PolicyMissingContact,
                         &key(&index("templates", i), field),
                         format!(
                             "template {} uses {{{{contact}}}} in its {field}, but the policy has no notify.contact to fill it with",
-                            t.id
+                            id.chars().take(64).collect::<String>()
                         ),
                     );
                 }
@@ -389,6 +400,7 @@ mod tests {
                 ("policy.emptyValue", "templates[2].subject".to_string()),
                 ("policy.missingField", "templates[3].id".to_string()),
                 ("policy.missingField", "templates[3].body".to_string()),
+                ("policy.missingContact", "templates[0].body".to_string()),
             ]
         );
         let msg = parse_policy(
