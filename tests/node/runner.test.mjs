@@ -334,6 +334,24 @@ test('undo: restores what the run changed (deactivations and removed groups, fal
   assert.equal(records.filter((r) => r.type === 'undoStarted').length, 2);
 });
 
+test('undo: a run that did not store its policy (an older trail) is not undone: its bounds cannot be checked', async () => {
+  const snap = world();
+  const host = fakeHost({ snapshot: snap });
+  const res = await runWithFake(host);
+  // The same run as an older version recorded it: runStarted without the policy text.
+  const { records } = await readTrail(res.auditPath);
+  const old = join(tmp(), 'old.jsonl');
+  const trail = await openTrail(old);
+  for (const { seq: _s, prevHash: _p, hash: _h, at: _a, ...r } of records) {
+    if (r.type === 'runStarted') delete r.policy.text;
+    await trail.append(r);
+  }
+  await trail.close();
+  const n = host.mutations.length;
+  await assert.rejects(undoRun({ host, engine, auditPath: old, runId: res.runId, jira: 'https://jira.test', confirm: async () => {} }), (e) => e instanceof RefusedError && e.code === 'tampered.noPolicy' && /did not store the policy/.test(e.message));
+  assert.equal(host.mutations.length, n);
+});
+
 test('run refuses: over the limit, not confirmed, not an administrator — nothing changes', async () => {
   const host = fakeHost({ snapshot: world() });
   const over = runWithFake(host, { policyText: readFileSync(OVER_LIMIT, 'utf8') });

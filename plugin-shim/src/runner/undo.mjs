@@ -27,7 +27,11 @@ export async function undoRun({ host, engine, auditPath, auditKey, runId, user, 
     if (plan === null) throw new InputError(`${auditPath}: no run ${JSON.stringify(runId)} in this audit trail`);
     if (plan.refused.length) {
       const what = plan.refused.map((r) => `${r.user}${r.group ? ` (${r.group})` : ''}: ${r.reason} [${r.code}]`);
-      throw Object.assign(new RefusedError(`refused: the audit trail of run ${runId} has been tampered with, so nothing is undone: ${what.join('; ')}`, plan.refused[0].code), { refused: plan.refused });
+      const legacy = plan.refused.every((r) => r.code === 'tampered.noPolicy');
+      const head = legacy
+        ? `refused: run ${runId} did not store the policy it was planned with (an older version made it, or the record was edited), so what it may undo cannot be checked; nothing is undone`
+        : `refused: the audit trail of run ${runId} has been tampered with, so nothing is undone: ${what.join('; ')}`;
+      throw Object.assign(new RefusedError(head, plan.refused[0].code), { refused: plan.refused });
     }
     const todo = plan.changes;
     if (todo.length === 0) return { undoId: null, totals: { done: 0, failed: 0, skipped: 0 }, exitCode: 0, nothing: true };
