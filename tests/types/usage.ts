@@ -240,6 +240,31 @@ if (removableAnswer.type === 'success') {
 // @ts-expect-error groups is required
 engine.removableGroups(policy, { roleGroups: [] });
 
+// ---- warnings (M16) --------------------------------------------------------------------------
+const warnPolicy: Policy = {
+  ...policy,
+  notify: { admins: ['ops@acme.com'], contact: 'help@acme.com' },
+  rules: [{ id: 'idle', inactiveDays: 90, action: { type: 'deactivate' }, warn: { daysBefore: 14, template: 'idle' } }],
+  templates: [{ id: 'idle', subject: 'Account {{username}}', body: 'On {{actionDate}}: {{contact}}' }],
+};
+const sent = [{ user: 'fred', rule: 'idle', sentAt: '2026-11-01T00:00:00Z' }];
+const warned = engine.warnings(warnPolicy, snapshot, { asOf: '2026-11-27T00:00:00Z', sent });
+if (warned.type === 'success') {
+  for (const w of warned.value.users) {
+    const state: 'warn' | 'wait' | 'act' = w.state;
+    show(state, w.actionDate, w.email ?? 'no email', w.selected ? w.reason : w.selectedFrom, w.warnedAt ?? 'never', warned.value.counts.upcoming);
+  }
+}
+const warnPlan = engine.plan(warnPolicy, snapshot, { asOf: '2026-11-27T00:00:00Z', sent: null });
+if (warnPlan.type === 'success') {
+  const held = warnPlan.value.actions.filter((a) => a.status === 'awaitingWarning');
+  show(held.map((a) => a.warning?.reason), warnPlan.value.counts.awaitingWarning ?? 0);
+}
+// @ts-expect-error sentAt is required
+engine.warnings(warnPolicy, snapshot, { asOf: '2026-11-27T00:00:00Z', sent: [{ user: 'fred', rule: 'idle' }] });
+const awaitingCode: DecisionCode = 'decide.awaitingWarning';
+show(awaitingCode);
+
 // ---- errors ----------------------------------------------------------------------------------
 try {
   engine.validate(JSON.stringify(policy));
