@@ -22,6 +22,11 @@
 //                                            chunk: n, text: "<JSON lines>"}
 //   com.usercleanup.trail.head             {seq, hash, runId, at, writer}: the last record of the stored chain
 //   com.usercleanup.trail.lock.<writer>.<nonce>   {writer, at}: held while one page session appends
+//   com.usercleanup.lease.<name>.<owner>   {format: "user-cleanup/lease", name, owner, node, claimedAt, expiresAt,
+//                                            state: claiming|held|done, runId?, result?}: the run lease ("run") and
+//                                            the daemons' slot leases ("slot.<schedule>.<instant>"), see claimLease
+//   com.usercleanup.heartbeat.<daemonId>   {format: "user-cleanup/heartbeat", daemonId, host, version, pid, started,
+//                                            lastPoll, pollSeconds, schedules: [...]}
 // The trail is ONE hash chain (chain.mjs) over every run; each run's records are kept in that
 // run's chunks (their `text` concatenated, in chunk order, is JSON lines, cut wherever the
 // 32,768-character limit falls, so a record may span chunks). Appending rewrites the run's last
@@ -47,6 +52,9 @@ export const POLICY_KEY = 'com.usercleanup.policy';
 export const AUDIT_PREFIX = 'com.usercleanup.audit.';
 export const HEAD_KEY = 'com.usercleanup.trail.head';
 export const LOCK_PREFIX = 'com.usercleanup.trail.lock.';
+export const LEASE_PREFIX = 'com.usercleanup.lease.';
+export const HEARTBEAT_PREFIX = 'com.usercleanup.heartbeat.';
+export const RUN_LEASE = 'run';
 export const MAX_VALUE_LENGTH = 32768;
 export const MAX_KEY_LENGTH = 255;
 export const DEFAULT_STORAGE_USER = 'user-cleanup';
@@ -555,5 +563,131 @@ export function createStore(o) {
     });
   }
 
-  return { account, writer, accountStatus, createAccount, loadPolicy, savePolicy, appendTrail, appendAudit, loadAudit, getProp, putProp };
+  // ------------------------------------------------------------------ leases (src/runner/README.md: "Leases in Jira")
+
+  const keyPart = (s) => String(s).replace(/[^A-Za-z0-9_-]/g, (c) => `~${c.charCodeAt(0).toString(16)}`).slice(0, 80);
+
+  /** Every claim stored for the lease `name`: [{key, value}] (values that are not claims are left out). */
+  async function readClaims(name) {
+    const prefix = `${LEASE_PREFIX}${keyPart(name)}.`;
+    const keys = (await listKeys()).filter((k) => k.startsWith(prefix));
+    const out = [];
+    for (const key of keys) {
+      const value = await getProp(key);
+      // Read back from storage: untrusted; a malformed claim is ignored (it can win nothing).
+      if (value && typeof value === 'object' && value.format === 'user-cleanup/lease' && typeof value.owner === 'string'
+        && !Number.isNaN(Date.parse(value.claimedAt)) && !Number.isNaN(Date.parse(value.expiresAt))) out.push({ key, value });
+    }
+    return out;
+  }
+
+  /**
+   * One claim round for the lease `name` (see the runner README for why this is safe without a
+   * compare-and-set): refuse when another owner holds it (held or done, not expired); else write
+   * this owner's claim, wait `settleMs`, read every claim back; the live claim with the smallest
+   * (claimedAt, owner) wins. The winner's claim becomes `held`. A claim whose PUT took longer than
+   * `maxWriteMs` is withdrawn (the timing the argument needs did not hold).
+   * → {ok: true, lease: {name, key, value}, expired: [values of expired claims]} | {ok: false, holder: value}
+   */
+  async function claimLease(name, { owner, node = null, ttlMs = 60_000, settleMs = 2_000, skewMs = 500, maxWriteMs, data = {}, now = () => Date.now() } = {}) {
+    if (typeof owner !== 'string' || !owner) throw new StoreError('store.badLease', 'A lease needs an owner id.');
+    const key = `${LEASE_PREFIX}${keyPart(name)}.${keyPart(owner)}`;
+    const live = (v) => v.state === 'done' || Date.parse(v.expiresAt) + skewMs > now();
+    const byAge = (a, b) => Date.parse(a.value.claimedAt) - Date.parse(b.value.claimedAt) || (a.value.owner < b.value.owner ? -1 : a.value.owner > b.value.owner ? 1 : 0);
+    let claims = await readClaims(name);
+    const holder = claims.find((c) => c.key !== key && live(c.value) && (c.value.state === 'held' || c.value.state === 'done'));
+    if (holder) return { ok: false, holder: holder.value };
+    const expired = claims.filter((c) => c.key !== key && !live(c.value)).map((c) => c.value);
+    const t0 = now();
+    const value = { format: 'user-cleanup/lease', name, owner, node, claimedAt: new Date(t0).toISOString(), expiresAt: new Date(t0 + ttlMs).toISOString(), state: 'claiming', ...data };
+    await putProp(key, value);
+    const took = now() - t0;
+    if (took > (maxWriteMs ?? Math.max(0, settleMs - 2 * skewMs))) {
+      await deleteProp(key).catch(() => {});
+      return { ok: false, holder: null, slowWrite: took };
+    }
+    await sleep(settleMs);
+    claims = (await readClaims(name)).filter((c) => live(c.value));
+    const held = claims.find((c) => c.key !== key && (c.value.state === 'held' || c.value.state === 'done'));
+    const first = held ?? [...claims].sort(byAge)[0];
+    if (!first || first.key !== key) {
+      await deleteProp(key).catch(() => {});
+      return { ok: false, holder: first?.value ?? null };
+    }
+    const lease = { name, key, value: { ...value, state: 'held', expiresAt: new Date(now() + ttlMs).toISOString() }, ttlMs };
+    await putProp(key, lease.value);
+    // The claims of owners whose lease expired (a node that died) are removed; the caller gets them.
+    for (const c of await readClaims(name)) if (c.key !== key && !live(c.value)) await deleteProp(c.key).catch(() => {});
+    return { ok: true, lease, expired };
+  }
+
+  /** Extends a held lease (and records `data`, e.g. the run id); throws 'store.leaseLost' when another owner's claim replaced it. */
+  async function renewLease(lease, { data = {}, now = () => Date.now() } = {}) {
+    const cur = await getProp(lease.key);
+    if (!cur || cur.owner !== lease.value.owner || cur.claimedAt !== lease.value.claimedAt) {
+      throw new StoreError('store.leaseLost', `The lease ${lease.name} is no longer held by ${lease.value.owner}.`);
+    }
+    lease.value = { ...lease.value, ...data, expiresAt: new Date(now() + (lease.ttlMs ?? 60_000)).toISOString() };
+    await putProp(lease.key, lease.value);
+    return lease;
+  }
+
+  /** Ends a lease: removed, or kept for good as `done` with `data` (a slot that was run). */
+  async function releaseLease(lease, { done = false, data = {} } = {}) {
+    if (done) {
+      lease.value = { ...lease.value, ...data, state: 'done', doneAt: new Date().toISOString() };
+      await putProp(lease.key, lease.value);
+    } else {
+      await deleteProp(lease.key);
+    }
+  }
+
+  /** The lease names stored (for housekeeping): Map(name -> [keys]). */
+  async function leaseKeys(prefix = '') {
+    const p = `${LEASE_PREFIX}${keyPart(prefix)}`;
+    return (await listKeys()).filter((k) => k.startsWith(p));
+  }
+
+  // One run at a time per Jira (INTERFACES.md): page runs, `run --jira` and the daemon.
+  /**
+   * → the lease; throws StoreError 'store.runBusy' (with `holder`: {owner, node, claimedAt,
+   * expiresAt, runId?}) naming who holds it and since when.
+   */
+  async function acquireRunLease({ owner, node = null, ttlMs = 120_000, settleMs = 2_000, data = {} } = {}) {
+    await assertSafe('Starting a run');
+    const r = await claimLease(RUN_LEASE, { owner, node, ttlMs, settleMs, data });
+    if (r.ok) return r.lease;
+    const h = r.holder;
+    const who = h ? `${h.node ?? h.owner}${h.runId ? ` (run ${h.runId})` : ''} since ${h.claimedAt}` : 'another session starting at the same moment';
+    throw new StoreError('store.runBusy', `Another User Cleanup run is in progress: ${who}. One run at a time per Jira; try again when it has finished.`, { holder: h });
+  }
+  const renewRunLease = (lease, o) => renewLease(lease, o);
+  const releaseRunLease = (lease) => releaseLease(lease);
+
+  // ------------------------------------------------------------------ daemon heartbeats
+
+  /** Writes this daemon's heartbeat ({daemonId, host, version, pid, started, lastPoll, pollSeconds, schedules}). */
+  async function putHeartbeat(hb) {
+    await assertSafe('Saving the heartbeat');
+    await putProp(`${HEARTBEAT_PREFIX}${keyPart(hb.daemonId)}`, { format: 'user-cleanup/heartbeat', formatVersion: 1, ...hb });
+  }
+
+  /** Every daemon's last heartbeat (untrusted: only well-formed ones), newest poll first. */
+  async function listHeartbeats() {
+    await assertSafe('Reading the daemons\' heartbeats');
+    const out = [];
+    for (const k of (await listKeys()).filter((x) => x.startsWith(HEARTBEAT_PREFIX))) {
+      const v = await getProp(k);
+      if (v && typeof v === 'object' && typeof v.daemonId === 'string' && !Number.isNaN(Date.parse(v.lastPoll))) {
+        out.push({ ...v, schedules: Array.isArray(v.schedules) ? v.schedules : [] });
+      }
+    }
+    return out.sort((a, b) => Date.parse(b.lastPoll) - Date.parse(a.lastPoll));
+  }
+
+  return {
+    account, writer, accountStatus, createAccount, loadPolicy, savePolicy, appendTrail, appendAudit, loadAudit, getProp, putProp,
+    deleteProp, listKeys, claimLease, renewLease, releaseLease, readClaims, leaseKeys, acquireRunLease, renewRunLease, releaseRunLease,
+    putHeartbeat, listHeartbeats,
+  };
 }

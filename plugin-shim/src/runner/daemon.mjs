@@ -134,3 +134,261 @@ function readJson(p) {
 function writeJson(p, v) {
   writeSecure(p, JSON.stringify(v));
 }
+
+// ---------------------------------------------------------------------------------------------
+// The daemon against the store in Jira (`daemon --jira URL` without --policy): the policy the page
+// saves, re-read at every poll (so at every slot); trails in the Jira store; a heartbeat; one
+// node per slot through slot leases and one run at a time per Jira through the run lease
+// (README "Several nodes, one run per slot"); a summary email to notify.admins.
+
+const RUN_ID = /^run-[0-9TZ]+-[0-9a-f]{6}$/;
+
+/**
+ * @param {object} o
+ * @param {object} o.store            createStore() with the PAT
+ * @param {object} o.host, o.engine
+ * @param {string} o.jiraUrl, o.daemonId, o.node (daemonId@host), o.version
+ * @param {() => number} o.clock      ms (a fake clock in tests)
+ * @param {number} o.pollMs, o.leaseMs, o.settleMs
+ * @param {number} [o.runLeaseWaitMs] how long a slot waits for another run (page, CLI) to end before it is refused
+ * @param {(policyText) => object} o.snapshotOptions
+ * @param {object} o.runOptions       {readonlyFallback, concurrency, actor}
+ * @param {object} o.env              for the mail (USER_CLEANUP_SMTP_URL, USER_CLEANUP_MAIL_FROM)
+ * @param {(event) => void} o.log
+ * @param {AbortSignal} o.signal
+ */
+export async function runStoreDaemon(o) {
+  const { store, engine, signal, log } = o;
+  const { openJiraTrail } = await import('../store/jira-trail.mjs');
+  const { startRun, resumeRun, makePlan } = await import('./run.mjs');
+  const { keepLease, guardHost, guardTrail, slotLeaseName } = await import('./lease.mjs');
+  const { createHeartbeat } = await import('./heartbeat.mjs');
+  const { notifyRun } = await import('./notify.mjs');
+  const { planItems, roleGroupsOf } = await import('./items.mjs');
+  const { newRunId } = await import('./run-id.mjs');
+  const { sha256Hex } = await import('./hash.mjs');
+  const { indexRuns } = await import('./report.mjs');
+
+  const hb = createHeartbeat({ store, daemonId: o.daemonId, node: o.node, version: o.version, pollSeconds: o.pollMs / 1000, log });
+  const wait = (ms) => sleep(ms, signal);
+  let cursor = o.clock();
+  let lastGood = null; // the last valid policy text: its schedules say when slots are due while the saved one is invalid
+
+  async function readPolicy() {
+    const saved = await store.loadPolicy();
+    if (saved.text === null) return { text: null, missing: saved.missing };
+    const v = engine.validate(saved.text, null);
+    if (v.type !== 'success') return { text: saved.text, invalid: v.errors ?? [], revision: saved.revision };
+    return { text: saved.text, policy: JSON.parse(saved.text), revision: saved.revision };
+  }
+
+  function schedulesOf(text, from) {
+    const r = engine.nextRuns(text, { from: instant(from), count: 1 });
+    if (r.type !== 'success') return [];
+    const zones = new Map((JSON.parse(text).schedules ?? []).map((s) => [s.id, s.timezone ?? 'UTC']));
+    return r.value.schedules.map((s) => ({ id: s.id, enabled: s.enabled !== false, mode: s.mode ?? 'run', zone: zones.get(s.id) ?? 'UTC', next: s.next[0] ?? null }));
+  }
+
+  const who = async () => {
+    const me = await o.host.whoami();
+    return { actor: o.runOptions?.actor ?? me?.name ?? null, jiraUser: me?.name ?? null, operator: null };
+  };
+
+  /** A slot that cannot run (invalid policy, another run holding Jira, an error before it started): one runRefused record. */
+  async function refuseSlot(trail, s, runId, reason, message, extra = {}) {
+    await trail.append({
+      type: 'runRefused', runId, who: await who().catch(() => null), via: 'daemon', node: o.node, mode: s.mode, schedule: s.id, slot: s.at,
+      jira: o.jiraUrl, asOf: s.at, reason, message, ...extra,
+    });
+  }
+
+  async function preview(trail, s, runId, policyText, host) {
+    const me = await who();
+    const snapshot = await host.snapshot(o.snapshotOptions(policyText));
+    const asOf = instant(Math.max(o.clock(), Date.parse(s.at)));
+    const { plan } = makePlan(engine, policyText, snapshot, { asOf, actor: me.actor, schedule: s.id });
+    const items = planItems(plan, snapshot);
+    const roles = Array.isArray(snapshot.applicationRoles) ? snapshot.applicationRoles : undefined;
+    await trail.append({
+      type: 'runStarted', runId, who: me, via: 'daemon', node: o.node, mode: 'preview', policy: { hash: await sha256Hex(policyText), path: null, text: policyText },
+      schedule: s.id, jira: o.jiraUrl, asOf: plan.asOf, counts: plan.counts, limit: plan.limit, engineVersion: engine.version(),
+      snapshot: { capturedAt: snapshot.capturedAt ?? null, users: snapshot.users?.length ?? null }, options: {},
+    });
+    await trail.append({ type: 'planned', runId, items, protected: plan.protected ?? [], roleGroups: roleGroupsOf(snapshot), ...(roles ? { applicationRoles: roles } : {}) });
+    const totals = { done: 0, failed: 0, skipped: 0, review: items.filter((i) => i.action === 'review').length };
+    await trail.append({ type: 'runFinished', runId, totals, exitCode: 0, preview: true });
+    const count = (a) => items.filter((i) => i.action === a && !i.status).length;
+    return { status: 'preview', totals, planned: { deactivate: count('deactivate'), removeFromGroups: count('removeFromGroups'), review: count('review') } };
+  }
+
+  /** Runs (or finishes) the slot while holding its lease. → {status, runId, counts} */
+  async function runLeased(s, claim, policyText, policy) {
+    const lease = claim.lease;
+    const prev = claim.expired.find((v) => v.state === 'held' && typeof v.runId === 'string' && RUN_ID.test(v.runId));
+    const runId = prev?.runId ?? newRunId(new Date(o.clock()));
+    await store.renewLease(lease, { data: { runId, schedule: s.id, slot: s.at } });
+    const keeper = keepLease(store, lease, { onLost: (e) => log({ event: 'leaseLost', schedule: s.id, slot: s.at, message: e.message }) });
+    const stop = AbortSignal.any([keeper.signal, ...(signal ? [signal] : [])]);
+    let runLease = null;
+    let runKeeper = null;
+    let trail = null;
+    let out = { status: 'failed', runId, counts: null };
+    let notice = {};
+    try {
+      // One run at a time per Jira: wait (holding the slot) while a page or CLI run is going.
+      const t0 = Date.now();
+      for (;;) {
+        try {
+          runLease = await store.acquireRunLease({ owner: o.daemonId, node: o.node, ttlMs: o.leaseMs, settleMs: o.settleMs, data: { runId, schedule: s.id } });
+          break;
+        } catch (e) {
+          if (e?.code !== 'store.runBusy' || Date.now() - t0 > (o.runLeaseWaitMs ?? 15 * 60_000)) throw e;
+          log({ event: 'waitingForRun', schedule: s.id, slot: s.at, message: e.message });
+          keeper.check();
+          await sleep(o.pollMs, stop);
+          if (stop.aborted) throw stop.reason ?? new Error('stopped');
+        }
+      }
+      runKeeper = keepLease(store, runLease);
+      const check = () => { keeper.check(); runKeeper.check(); };
+      const runStop = AbortSignal.any([stop, runKeeper.signal]);
+      trail = guardTrail(await openJiraTrail(store), check);
+      const host = guardHost(o.host, check);
+      const common = { host, engine, trail, jira: o.jiraUrl, via: 'daemon', node: o.node, schedule: s.id, signal: runStop, confirm: async () => {}, auditPath: 'the audit trail in Jira' };
+      const known = indexRuns(trail.records).get(runId);
+      if (!policy) {
+        await refuseSlot(trail, s, runId, 'policyInvalid', `the policy saved in Jira is not valid, so schedule ${s.id} did not run: ${s.problems.map((p) => `${p.path ?? ''} ${p.message} [${p.code}]`.trim()).join('; ')}`, { problems: s.problems });
+        out = { status: 'refused', runId, counts: null };
+        notice = { refused: { reason: 'policyInvalid', message: 'the policy saved in Jira is not valid' } };
+      } else if (known?.started && known.started.type === 'runStarted') {
+        // Taking over a run a node that died started: finish it from the stored trail.
+        log({ event: 'takingOver', schedule: s.id, slot: s.at, runId, from: prev?.node ?? prev?.owner });
+        if (known.finished) {
+          out = { status: known.started.mode === 'preview' ? 'preview' : (known.finished.totals?.failed ? 'failed' : 'done'), runId, counts: known.finished.totals ?? null };
+        } else if (known.started.mode === 'preview') {
+          // A dry run never carries anything out: it is only closed.
+          await trail.append({ type: 'runFinished', runId, totals: { done: 0, failed: 0, skipped: 0, review: 0 }, exitCode: 0, preview: true });
+          out = { status: 'preview', runId, counts: null };
+        } else {
+          const r = await resumeRun({ ...common, runId });
+          out = { status: r.totals?.failed ? 'failed' : 'done', runId, counts: r.totals ?? null };
+        }
+        if (trail.records.some((r) => r.type === 'notified' && r.runId === runId)) notice = null;
+      } else if (known?.finished) {
+        out = { status: 'refused', runId, counts: null }; // a refusal the dead node recorded
+      } else if (s.mode === 'preview') {
+        const r = await preview(trail, s, runId, policyText, host);
+        out = { status: 'preview', runId, counts: r.totals };
+        notice = { planned: r.planned };
+      } else {
+        const asOf = instant(Math.max(o.clock(), Date.parse(s.at)));
+        const r = await startRun({ ...common, runId, policyText, policyPath: null, asOf, mode: 'run', actor: o.runOptions?.actor, snapshotOptions: o.snapshotOptions(policyText), readonlyFallback: o.runOptions?.readonlyFallback, concurrency: o.runOptions?.concurrency });
+        out = { status: r.totals?.failed ? 'failed' : 'done', runId, counts: r.totals ?? null, exitCode: r.exitCode };
+      }
+    } catch (e) {
+      if (keeper.lost || runKeeper?.lost) {
+        log({ event: 'slotAbandoned', schedule: s.id, slot: s.at, runId, message: (keeper.lost ?? runKeeper.lost).message });
+        return { status: 'abandoned', runId };
+      }
+      const refused = isRefusal(e) || e?.code === 'store.runBusy' || e?.code === 'host.notAdmin';
+      log({ event: refused ? 'runRefused' : 'runFailed', schedule: s.id, slot: s.at, runId, message: e?.message ?? String(e), ...(e instanceof PlanFailed ? { problems: e.result.errors } : {}) });
+      out = { status: refused ? 'refused' : 'failed', runId, counts: null };
+      notice = refused ? { refused: { reason: e?.code ?? 'refused', message: e?.message } } : { error: { message: e?.message ?? String(e), code: e?.code } };
+      // startRun records its own refusals; anything else that ended the slot before the run started is recorded here.
+      if (trail && !indexRuns(trail.records).get(runId)) {
+        await refuseSlot(trail, s, runId, refused ? (e?.code ?? 'refused') : 'failed', e?.message ?? String(e), e instanceof PlanFailed ? { problems: e.result.errors } : {}).catch(() => {});
+      }
+    } finally {
+      keeper.stop();
+      runKeeper?.stop();
+      if (runLease) await store.releaseRunLease(runLease).catch(() => {});
+    }
+    if (stop.aborted && signal?.aborted) {
+      // SIGTERM: the run was stopped the way Stop stops it; the slot stays open (its lease expires).
+      log({ event: 'slotStopped', schedule: s.id, slot: s.at, runId });
+      return { status: 'stopped', runId };
+    }
+    if (notice && trail) {
+      await notifyRun({ trail, runId, admins: (policy ?? lastGoodPolicy())?.notify?.admins, mode: s.mode, schedule: s.id, node: o.node, jiraUrl: o.jiraUrl, env: o.env, log, ...notice });
+      await trail.close().catch(() => {});
+    }
+    await store.releaseLease(lease, { done: true, data: { runId, result: { status: out.status, counts: out.counts } } });
+    return out;
+  }
+
+  const lastGoodPolicy = () => (lastGood ? JSON.parse(lastGood) : null);
+
+  async function handleSlot(s, current) {
+    const name = slotLeaseName(s.id, s.at);
+    let said = false;
+    for (let attempt = 0; !signal?.aborted; attempt++) {
+      let claim;
+      try {
+        claim = await store.claimLease(name, { owner: o.daemonId, node: o.node, ttlMs: o.leaseMs, settleMs: o.settleMs, data: { schedule: s.id, slot: s.at } });
+      } catch (e) {
+        log({ event: 'leaseFailed', schedule: s.id, slot: s.at, message: e?.message ?? String(e) });
+        await wait(o.pollMs);
+        continue;
+      }
+      if (claim.ok) {
+        log({ event: 'runStarting', schedule: s.id, slot: s.at, mode: s.mode });
+        const r = await runLeased(s, claim, current.text, current.policy);
+        log({ event: 'slotDone', schedule: s.id, slot: s.at, ...r });
+        if (r.status !== 'abandoned' && r.status !== 'stopped') hb.result(s.id, s.at, { runId: r.runId, status: r.status, counts: r.counts ?? null });
+        return;
+      }
+      const h = claim.holder;
+      if (h?.state === 'done') {
+        log({ event: 'skipped', schedule: s.id, slot: s.at, reason: `run by ${h.node ?? h.owner}`, runId: h.runId ?? null });
+        if (h.result) hb.result(s.id, s.at, { runId: h.runId ?? null, ...h.result });
+        return;
+      }
+      if (!said) log({ event: 'slotHeld', schedule: s.id, slot: s.at, by: h?.node ?? h?.owner ?? null });
+      said = true;
+      await hb.beat();
+      await wait(o.pollMs);
+    }
+  }
+
+  log({ event: 'daemonStarted', daemonId: o.daemonId, node: o.node, now: instant(o.clock()), jira: o.jiraUrl, store: store.account });
+  let lastState = null;
+  while (!signal?.aborted) {
+    let current;
+    try {
+      current = await readPolicy();
+    } catch (e) {
+      log({ event: 'policyUnreadable', message: e?.message ?? String(e) });
+      await hb.beat({ problem: e?.message ?? String(e) });
+      await wait(o.pollMs);
+      continue;
+    }
+    const state = current.policy ? `valid:${current.revision}` : current.invalid ? `invalid:${current.revision}` : 'missing';
+    if (state !== lastState) log({ event: 'policy', state, ...(current.invalid ? { problems: current.invalid } : {}) });
+    lastState = state;
+    if (current.policy) lastGood = current.text;
+    const basis = current.policy ? current.text : lastGood;
+    const now = o.clock();
+    hb.schedules(basis ? schedulesOf(basis, now) : []);
+    await hb.beat(current.invalid ? { problem: 'the saved policy is not valid' } : current.missing ? { problem: `no policy saved (${current.missing})` } : {});
+    const due = basis ? schedulesOf(basis, cursor).filter((s) => s.next) : [];
+    const first = due.reduce((m, s) => (m === null || Date.parse(s.next) < m ? Date.parse(s.next) : m), null);
+    if (first === null || first > now) {
+      await wait(first === null ? o.pollMs : Math.min(o.pollMs, Math.max(50, first - now)));
+      continue;
+    }
+    for (const s of due.filter((x) => Date.parse(x.next) === first).sort((a, b) => a.id.localeCompare(b.id))) {
+      if (signal?.aborted) break;
+      const slot = { id: s.id, at: s.next, mode: s.mode, problems: current.invalid ?? [] };
+      if (current.policy && !s.enabled) {
+        log({ event: 'skipped', schedule: s.id, slot: s.next, reason: 'the schedule is disabled' });
+        hb.result(s.id, s.next, { runId: null, status: 'skipped', counts: null });
+        continue;
+      }
+      await handleSlot(slot, current);
+    }
+    cursor = first;
+  }
+  await hb.beat({ stoppedAt: new Date().toISOString() });
+  log({ event: 'daemonStopped' });
+  return 0;
+}

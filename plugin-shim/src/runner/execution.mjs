@@ -333,6 +333,8 @@ export async function executePlan(o) {
     runId,
     who: o.who,
     ...(o.via ? { via: o.via } : {}),
+    ...(o.node ? { node: o.node } : {}),
+    ...(o.mode ? { mode: o.mode } : {}),
     policy: { hash: policyHash, path: o.policyPath ?? null },
     ...(o.schedule ? { schedule: o.schedule } : {}),
     jira: o.jira ?? null,

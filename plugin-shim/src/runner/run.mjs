@@ -64,7 +64,8 @@ function asRefused(e) {
 export async function startRun(o) {
   const { host, engine, policyText, auditPath } = o;
   const now = o.now ?? (() => Date.now());
-  const trail = await openTrail(auditPath, { key: o.auditKey });
+  // o.trail: an open trail (the daemon's, kept in Jira); else the trail file at auditPath.
+  const trail = o.trail ?? (await openTrail(auditPath, { key: o.auditKey }));
   try {
     await host.assertAdmin();
     const me = await host.whoami();
@@ -79,7 +80,8 @@ export async function startRun(o) {
     const refusedRecord = async (reason, message) =>
       trail.append({
         type: 'runRefused', runId, who, policy: { hash: await sha256Hex(policyText), path: o.policyPath ?? null },
-        ...(o.schedule ? { schedule: o.schedule } : {}), jira: o.jira, asOf, counts: plan.counts, limit: plan.limit, engineVersion: engine.version(), reason, message,
+        ...(o.schedule ? { schedule: o.schedule } : {}), ...(o.via ? { via: o.via } : {}), ...(o.node ? { node: o.node } : {}),
+        jira: o.jira, asOf, counts: plan.counts, limit: plan.limit, engineVersion: engine.version(), reason, message,
       });
     for (;;) {
       if (plan.overLimit) {
@@ -119,6 +121,9 @@ export async function startRun(o) {
         who,
         actor,
         schedule: o.schedule,
+        via: o.via,
+        node: o.node,
+        mode: o.mode,
         policyText,
         policyPath: o.policyPath ?? null,
         jira: o.jira,
@@ -152,7 +157,7 @@ export async function startRun(o) {
 export async function resumeRun(o) {
   const { host, engine, auditPath, runId } = o;
   const now = o.now ?? (() => Date.now());
-  const trail = await openTrail(auditPath, { key: o.auditKey });
+  const trail = o.trail ?? (await openTrail(auditPath, { key: o.auditKey }));
   try {
     const run = indexRuns(trail.records).get(runId);
     if (!run?.started || run.started.type !== 'runStarted' || !run.planned) {
