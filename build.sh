@@ -131,6 +131,8 @@ case "${1:-build}" in
     [[ -f pkg/node/user_cleanup_wasm.js ]] || build_wasm
     log "preview of samples/policy.json over samples/snapshot.json"
     node plugin-shim/bin/user-cleanup.mjs preview --policy samples/policy.json --snapshot samples/snapshot.json --as-of 2026-11-27T10:00:00Z --actor admin
+    log "impact: the same sample with a hand-over user for the blocked project leads and a rule that skips users with open issues (samples/policy-handover.json)"
+    node plugin-shim/bin/user-cleanup.mjs preview --policy samples/policy-handover.json --snapshot samples/snapshot.json --as-of 2026-11-27T10:00:00Z --actor admin --limit 8
     log "dashboard"
     node plugin-shim/bin/user-cleanup.mjs dashboard --policy samples/policy.json --snapshot samples/snapshot.json --as-of 2026-11-27T10:00:00Z
     log "tier planning: keep 50 Jira Service Management seats free"

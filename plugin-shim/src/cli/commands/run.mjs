@@ -1,6 +1,6 @@
 // run: plan a policy against Jira DC, show it, refuse over the limit, confirm, carry it out with an
 // audit trail. run --resume RUN_ID: finish an interrupted run from the trail.
-import { parseCommand, nowInstant } from '../args.mjs';
+import { parseCommand, nowInstant, wholeNumber } from '../args.mjs';
 import { UsageError } from '../errors.mjs';
 import { sanitize, plural } from '../text.mjs';
 import { report } from '../problems.mjs';
@@ -9,6 +9,7 @@ import { requireFlags, rowLimit, readFiles } from './shared.mjs';
 import { connect, showPlan, confirmer, progressFactory, readonlyFallback, concurrency, DEFAULT_AUDIT } from '../runner.mjs';
 import { startRun, resumeRun } from '../../runner/run.mjs';
 import { auditKey } from './audit.mjs';
+import { hostForPlan } from '../../host/plan-impact.mjs';
 
 export async function run(argv, ctx) {
   const { values } = parseCommand('run', argv);
@@ -17,7 +18,7 @@ export async function run(argv, ctx) {
   const conc = concurrency(values, 'run');
   if (values.resume !== undefined) {
     requireFlags(values, ['jira'], 'run');
-    for (const f of ['policy', 'actor', 'as-of', 'last-login-csv']) {
+    for (const f of ['policy', 'actor', 'as-of', 'last-login-csv', 'audit-window-days']) {
       if (values[f] !== undefined) throw new UsageError(`--resume finishes the run as it was planned; --${f} cannot be given`, 'run');
     }
     const engine = await ctx.engine();
@@ -49,8 +50,12 @@ export async function run(argv, ctx) {
   const csv = values['last-login-csv'] !== undefined ? readInput(values['last-login-csv'], 'last-login CSV') : undefined;
   const asOfSource = values['as-of'] === undefined ? 'now' : '--as-of';
   const asOf = values['as-of'] ?? nowInstant();
+  const auditWindowDays = wholeNumber(values['audit-window-days'], 'audit-window-days', 'run', { min: 1 });
   const engine = await ctx.engine();
-  const { host, url, doneReading } = await connect(ctx, values.jira);
+  const { host: jiraHost, url, doneReading } = await connect(ctx, values.jira);
+  // Every snapshot the run plans over (also the one read again when the plan expired) holds
+  // creation dates from the audit log and open assigned counts for the users the plan selects.
+  const host = hostForPlan(jiraHost, { engine, policyText: texts.policy, planOptions: { asOf: values['as-of'], actor: values.actor }, auditWindowDays });
   let res;
   try {
     res = await startRun({

@@ -48,10 +48,15 @@ export function renderPlan(plan, { asOfSource, ruleOrder = [], limit, width, c }
   );
   out.push(`  users     ${counts.users} in the snapshot, ${counts.activeUsers} active`);
   const ba = counts.byAction ?? {};
+  // Blocked and skipped are ABSENT from counts when 0 (the engine's contract).
+  const blocked = counts.blocked ?? 0;
+  const skippedN = counts.skipped ?? 0;
   out.push(
     `  actions   ${counts.actions}: ${counts.executable} executable ` +
-      `(${ba.deactivate ?? 0} deactivate, ${ba.removeFromGroups ?? 0} removeFromGroups), ${ba.review ?? 0} review only`,
+      `(${ba.deactivate ?? 0} deactivate, ${ba.removeFromGroups ?? 0} removeFromGroups), ${ba.review ?? 0} review only` +
+      (blocked ? `, ${blocked} blocked (never carried out)` : ''),
   );
+  if (skippedN) out.push(`  skipped   ${skippedN} ${skippedN === 1 ? 'user' : 'users'} a rule passed over for open assigned issues`);
   out.push(
     max === null
       ? `  limit     none${c.dim(' (the policy sets no limits.maxActionsPerRun)')}`
@@ -72,7 +77,7 @@ export function renderPlan(plan, { asOfSource, ruleOrder = [], limit, width, c }
           { header: 'USER', min: 12, give: 2 },
           { header: 'NAME', min: 10, give: 4 },
           { header: 'RULE', min: 12 },
-          { header: 'ACTION', shrink: false, style: (s, row) => (EXECUTABLE.has(row[3]) ? c.yellow(s) : c.cyan(s)) },
+          { header: 'ACTION', shrink: false, style: (s, row) => (row[3].endsWith('(blocked)') ? c.red(s) : EXECUTABLE.has(row[3].split(' ')[0]) ? c.yellow(s) : c.cyan(s)) },
           { header: 'GROUPS', min: 12, give: 4 },
           { header: 'DAYS', align: 'right', shrink: false },
           { header: 'REASON', min: 20, give: 3 },
@@ -81,10 +86,10 @@ export function renderPlan(plan, { asOfSource, ruleOrder = [], limit, width, c }
           a.user,
           a.displayName,
           a.rule,
-          a.action,
+          actionWords(a),
           (a.action === 'removeFromGroups' ? a.groups : a.facts?.matchedGroups)?.join(', ') ?? '',
           a.facts?.daysInactive ?? '',
-          mainReason(a),
+          a.status ? (a.blockedReason ?? mainReason(a)) : mainReason(a),
         ]),
         width,
         c,
@@ -95,10 +100,15 @@ export function renderPlan(plan, { asOfSource, ruleOrder = [], limit, width, c }
     }
   }
 
+  out.push(...impactSections(plan, { limit, width, c }));
+
   // Counts
   out.push('', c.bold('By action'));
   const byAction = ['deactivate', 'removeFromGroups', 'review'].map((k) => [k, ba[k] ?? 0]);
-  out.push(...countLines(byAction, (k) => (EXECUTABLE.has(k) ? 'executable' : 'listed only')));
+  if (blocked) byAction.push(['blocked', blocked]);
+  if (skippedN) byAction.push(['skipped', skippedN]);
+  const note = { blocked: 'counted above, never carried out', skipped: 'users passed over, not actions' };
+  out.push(...countLines(byAction, (k) => note[k] ?? (EXECUTABLE.has(k) ? 'executable' : 'listed only')));
   out.push('', c.bold('By rule'));
   const byRule = counts.byRule ?? {};
   const ids = [...ruleOrder, ...Object.keys(byRule).filter((k) => !ruleOrder.includes(k))];
@@ -187,6 +197,86 @@ export function renderPlan(plan, { asOfSource, ruleOrder = [], limit, width, c }
   }
 
   if (plan.overLimit) out.push('', loud(overLimitLine(plan)));
+  return out;
+}
+
+/** The ACTION cell: a blocked deactivation and one that hands projects over first say so. */
+export function actionWords(a) {
+  if (a.status === 'blocked') return `${a.action} (blocked)`;
+  if (a.handover) return `${a.action} (hand-over)`;
+  return a.action;
+}
+
+/** "hand over OPS, LI to bob, then deactivate" */
+export function handoverWords(a) {
+  return `hand over ${a.handover.projects.join(', ')} to ${a.handover.projectLead}, then ${a.action}`;
+}
+
+/**
+ * What an action leaves behind, as the engine's facts give it (leads, openAssigned): blocked
+ * actions with their reason, hand-overs, component leads and open assigned issues, and the users a
+ * skipIfOpenAssignedIssues rule passed over. Sections appear only when the plan has such rows, so a
+ * plan over a snapshot without these fields reads as before.
+ */
+function impactSections(plan, { limit, width, c }) {
+  const out = [];
+  const actions = plan.actions ?? [];
+  const more = (all, shown) => (all > shown ? [c.dim(`  ... and ${all - shown} more (--all lists every row)`)] : []);
+
+  const blocked = actions.filter((a) => a.status);
+  if (blocked.length) {
+    out.push('', c.bold(`Blocked (${blocked.length})`) + c.dim(' — Jira refuses these; a run does not carry them out'));
+    const shown = blocked.slice(0, limit);
+    out.push(...table({
+      columns: [{ header: 'USER', min: 8 }, { header: 'RULE', min: 8 }, { header: 'ACTION', shrink: false }, { header: 'REASON', min: 16, give: 3 }],
+      rows: shown.map((a) => [a.user, a.rule, a.action, a.blockedReason ?? a.blockedCode ?? a.status]),
+      width,
+      c,
+    }));
+    out.push(...more(blocked.length, shown.length));
+    if (blocked.some((a) => a.blockedCode === 'blocked.projectLead')) out.push(c.dim('  a policy handover.projectLead names who takes their projects over, then they can be deactivated'));
+  }
+
+  const handed = actions.filter((a) => !a.status && a.handover);
+  if (handed.length) {
+    out.push('', c.bold(`Hand-overs (${handed.length})`) + c.dim(' — the project lead changes first (undo gives it back)'));
+    for (const a of handed.slice(0, limit)) out.push(sanitize(`  ${a.user}: ${handoverWords(a)}`));
+    out.push(...more(handed.length, Math.min(limit, handed.length)));
+  }
+
+  // Most open issues first: the accounts whose work most needs a new assignee.
+  const impact = actions.filter((a) => (a.facts?.openAssigned ?? 0) > 0 || (a.facts?.leads?.components?.length ?? 0) > 0)
+    .map((a, i) => [a, i]).sort(([a, i], [b, j]) => (b.facts?.openAssigned ?? 0) - (a.facts?.openAssigned ?? 0) || i - j).map(([a]) => a);
+  if (impact.length) {
+    const open = impact.reduce((n, a) => n + (a.facts?.openAssigned ?? 0), 0);
+    out.push('', c.bold(`Left behind (${impact.length})`) + c.dim(` — ${open} unresolved issues stay assigned; component leads stay as they are`));
+    const shown = impact.slice(0, limit);
+    out.push(...table({
+      columns: [{ header: 'USER', min: 8 }, { header: 'ACTION', shrink: false }, { header: 'OPEN ISSUES', align: 'right', shrink: false }, { header: 'COMPONENT LEADS', min: 12, give: 3 }],
+      rows: shown.map((a) => [
+        a.user,
+        actionWords(a),
+        a.facts?.openAssigned ?? '',
+        (a.facts?.leads?.components ?? []).map((x) => `${x.project}/${x.name}`).join(', '),
+      ]),
+      width,
+      c,
+    }));
+    out.push(...more(impact.length, shown.length));
+  }
+
+  const skipped = plan.skipped ?? [];
+  if (skipped.length) {
+    out.push('', c.bold(`Skipped for open issues (${skipped.length})`) + c.dim(' — a rule with skipIfOpenAssignedIssues passed them over'));
+    const shown = skipped.slice(0, limit);
+    out.push(...table({
+      columns: [{ header: 'USER', min: 8 }, { header: 'RULE', min: 8 }, { header: 'OPEN', align: 'right', shrink: false }, { header: 'REASON', min: 16, give: 3 }],
+      rows: shown.map((s) => [s.user, s.rule, s.openAssigned ?? 'unknown', s.reason]),
+      width,
+      c,
+    }));
+    out.push(...more(skipped.length, shown.length));
+  }
   return out;
 }
 

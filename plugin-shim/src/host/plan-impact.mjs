@@ -1,0 +1,67 @@
+// Open assigned issues for the users a plan selects (browser-safe; CLI preview/run and the page).
+//
+// Why plan twice: counting a user's unresolved assigned issues costs a JQL search (50 users a
+// search), so a snapshot counts them only for the users a plan selects — and which users those are
+// is the engine's answer. So: plan once over the snapshot without counts, count for the users that
+// plan acts on plus those a `skipIfOpenAssignedIssues` rule passed over for want of a count
+// (`skipped.openAssignedUnknown`), then plan again. The second plan is the one shown and run; a
+// rule that skips users with open issues now sees their counts. A user none of the first plan's
+// rules selected is selected by none in the second either (an unknown count already counts as
+// "skip"), so the second pass adds no one who lacks a count — checked, with a bounded third pass.
+// The engine decides everything; this only fetches what it needs to know.
+
+const MAX_PASSES = 3;
+
+const lc = (s) => String(s).toLowerCase();
+
+/** Usernames of a plan that have no count in the snapshot yet: actions, then skipped-unknown. */
+export function usersNeedingCounts(plan, snapshot) {
+  const have = new Set();
+  for (const u of snapshot.users ?? []) if (u && Number.isInteger(u.openAssigned)) have.add(lc(u.name));
+  const out = new Map();
+  for (const a of plan.actions ?? []) if (!have.has(lc(a.user))) out.set(lc(a.user), a.user);
+  for (const s of plan.skipped ?? []) if (s.code === 'skipped.openAssignedUnknown' && !have.has(lc(s.user))) out.set(lc(s.user), s.user);
+  return [...out.values()];
+}
+
+/**
+ * Plans `policyText` over `snapshot`, counting open assigned issues (host.addOpenAssigned, batched)
+ * for the users the plan selects, and plans again until no selected user lacks a count.
+ * Mutates `snapshot` (its users' `openAssigned`, `source.openAssigned`).
+ * @param {{host: {addOpenAssigned: Function}, engine: {planJson: Function}, policyText: string, snapshot: any, options: object}} o
+ * @returns {Promise<{result: any, passes: number, counted: number, requests: number}>}
+ *   result: the engine's last answer (a failure is returned as is, after the first pass)
+ */
+export async function planWithOpenAssigned({ host, engine, policyText, snapshot, options }) {
+  let counted = 0;
+  let requests = 0;
+  for (let pass = 1; ; pass++) {
+    const result = JSON.parse(engine.planJson(policyText, JSON.stringify(snapshot), JSON.stringify(options ?? {})));
+    if (result.type !== 'success') return { result, passes: pass, counted, requests };
+    const need = usersNeedingCounts(result.value, snapshot);
+    if (need.length === 0 || pass >= MAX_PASSES) return { result, passes: pass, counted, requests };
+    const r = await host.addOpenAssigned(snapshot, need);
+    counted += r.users;
+    requests += r.requests;
+    // Names Jira did not answer for (a user deleted meanwhile) keep no count; do not ask again.
+    if (r.users === 0) return { result, passes: pass, counted, requests };
+    // Every user of one pass asked for: the source says so for all passes together.
+    snapshot.source.openAssigned = { users: counted, requests };
+  }
+}
+
+/**
+ * A host whose snapshot() also reads creation dates from the audit log and counts open assigned
+ * issues for the users the policy's plan selects (planWithOpenAssigned) — for code that takes a
+ * host and plans itself (the runner's startRun re-plans over what snapshot() returns).
+ */
+export function hostForPlan(host, { engine, policyText, planOptions = {}, auditWindowDays }) {
+  return {
+    ...host,
+    async snapshot(opts = {}) {
+      const snap = await host.snapshot({ creationDates: true, ...(auditWindowDays !== undefined ? { auditWindowDays } : {}), ...opts });
+      await planWithOpenAssigned({ host, engine, policyText, snapshot: snap, options: { ...planOptions, asOf: planOptions.asOf ?? snap.capturedAt } });
+      return snap;
+    },
+  };
+}
