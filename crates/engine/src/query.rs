@@ -575,7 +575,7 @@ pub fn prepare(policy: &Policy, snapshot: &Snapshot, opts: &QueryOptions) -> Pre
                 m.rules
                     .iter()
                     .position(|r| m.select(r, user).is_some())
-                    .filter(|&i| matches!(policy.rules[i].action, Action::Review))
+                    .filter(|&i| policy.rules.get(i).is_some_and(|r| matches!(r.action, Action::Review)))
             } else {
                 None
             };
