@@ -247,7 +247,7 @@ test('run: Stop finishes the requests in flight, starts nothing new, the trail r
   const before = truth();
   const plan = await expectedPlan();
   const n = plan.counts.executable; // what the admin confirms (blocked writes are not changes)
-  const total = plan.actions.filter((a) => a.action !== 'review').length; // items the run goes through
+  const total = plan.actions.filter((a) => a.action !== 'review' && !a.status).length; // items the run goes through (blocked ones never run)
   const { page, errors } = await adminPage();
   // Slow writes so that Stop lands mid-run.
   await page.route('**/rest/api/2/{user,group/user}**', async (r) => {
