@@ -5,7 +5,7 @@
 //   node samples/check.mjs [--snapshot samples/snapshot.json] [--policy samples/policy.json] [--as-of ISO] [--json]
 //
 // This is a test aid for the sample data, not part of the app: the engine is the authority on
-// plans. The estimate below follows DESIGN.md "Matching semantics" closely enough to size the
+// plans. The estimate below follows docs/matching.md closely enough to size the
 // sample (actions per rule, protected, over the limit) and to cross-check the engine.
 // Exit code 1 when a check fails.
 

@@ -14,7 +14,7 @@
 //   for (const buf of snapshotChunks({ ... })) { ... }                                // UTF-8 Buffer chunks
 //   const text = snapshotText({ kind: "sample" });                                     // small ones as a string
 //
-// The snapshot follows the Snapshot contract in DESIGN.md.
+// The snapshot follows the snapshot contract (docs/snapshot.md).
 
 import { createWriteStream } from "node:fs";
 import { parseArgs } from "node:util";
@@ -929,7 +929,7 @@ export async function writeSnapshot(target, opts = {}) {
 
 const USAGE = `Usage: node samples/generate.mjs [options]
 
-Writes a User Cleanup snapshot (DESIGN.md "Snapshot" contract).
+Writes a User Cleanup snapshot (docs/snapshot.md).
 
 Options:
   --kind sample|synthetic   sample: the built-in ~${SAMPLE_USERS}-user sample (default)

@@ -1,5 +1,5 @@
 // Types for plugin-shim/src/engine.mjs (the Node wrapper over pkg/node), following
-// docs/engine-api.md and the data contracts in DESIGN.md. Named .d.mts so that TypeScript with
+// docs/engine-api.md and the data contracts in docs/policy.md, docs/snapshot.md and docs/plan.md. Named .d.mts so that TypeScript with
 // `moduleResolution: "nodenext"` finds it beside engine.mjs on its own.
 
 // ---------------------------------------------------------------------------------------------
@@ -149,7 +149,7 @@ export interface UserCleanupError extends Error {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Inputs (DESIGN.md "Data contracts"). Every function also takes the same documents as JSON text.
+// Inputs (docs/policy.md, docs/snapshot.md). Every function also takes the same documents as JSON text.
 
 /** An RFC 3339 instant ("2026-11-27T00:00:00Z"); snapshots also accept Jira's "+1000" offsets. */
 export type Instant = string;

@@ -1,5 +1,5 @@
 // Shared set-up for the browser tests: Debian's Chromium driven by playwright-core (never a
-// downloaded browser; see shared/TOOLCHAIN.md).
+// downloaded browser; see docs/toolchain.md).
 import { existsSync, readFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 

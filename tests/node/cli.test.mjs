@@ -1,5 +1,5 @@
 // The Node CLI (plugin-shim/bin/user-cleanup.mjs), run as a child process like a user would.
-// Expected answers are worked out by hand from DESIGN.md "Matching semantics" for the fixtures in
+// Expected answers are worked out by hand from docs/matching.md for the fixtures in
 // tests/fixtures/cli/ (see the comments beside each user below), not copied from the output.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// Dashboard, tier planning and schedule run times (docs/engine-api.md, DESIGN.md "Runner").
+// Dashboard, tier planning and schedule run times (docs/engine-api.md).
 // Expectations are hand-computed for small hand-made snapshots.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';

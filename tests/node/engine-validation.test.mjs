@@ -1,4 +1,4 @@
-// Validation: stable problem codes and exact JSON paths (DESIGN.md "Policy", docs/engine-api.md
+// Validation: stable problem codes and exact JSON paths (docs/policy.md, docs/engine-api.md
 // "Result envelope"). Expectations are hand-written from the contract.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
@@ -27,7 +27,7 @@ describe('policy: valid', () => {
     ok(engine.validate(P(), S, { asOf: AS_OF }));
   });
 
-  test('the DESIGN.md example policy (without schedules) is valid', () => {
+  test('the README's example policy (without schedules) is valid', () => {
     const p = {
       version: 1,
       internalDomains: ['acme.com'],

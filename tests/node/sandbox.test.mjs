@@ -1,6 +1,6 @@
 // The sandbox Jira (plugin-shim/src/sandbox/): version modes, paging caps, auth, XSRF, WebSudo,
 // read-only directories, rate limiting, injected faults, mutations, resources, ground truth, CLI.
-// Expected values come from ../../../shared/reference/jira-dc-rest.md (the Jira DC REST facts).
+// Expected values come from docs/jira-rest.md (the Jira DC REST facts).
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';

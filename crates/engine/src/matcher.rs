@@ -1,4 +1,4 @@
-//! The matching semantics of DESIGN.md, compiled once per (policy, snapshot) pair: every group
+//! The matching semantics of docs/matching.md, compiled once per (policy, snapshot) pair: every group
 //! pattern is resolved against the snapshot's distinct groups up front, so deciding a user costs
 //! a few table lookups per membership, not a glob per membership per rule.
 

@@ -2,7 +2,7 @@
 //!
 //! Inputs are generated as a small structured model (users, rules, protections, roles) that is
 //! rendered to JSON for the engine; the same model feeds an independent, deliberately naive
-//! re-implementation of DESIGN.md's matching clauses (the oracle below) that the engine's plan
+//! re-implementation of the matching clauses of docs/matching.md (the oracle below) that the engine's plan
 //! must agree with.
 
 use chrono::{DateTime, FixedOffset, Utc};
@@ -215,7 +215,7 @@ fn plan_value(text: &str) -> Value {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The oracle: DESIGN.md's clauses, written as plainly as possible
+// The oracle: docs/matching.md's clauses, written as plainly as possible
 
 /// Whole-name glob, `*` = any run of characters, on lowercased text.
 fn glob(p: &[char], t: &[char]) -> bool {

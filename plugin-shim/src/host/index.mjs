@@ -90,7 +90,7 @@ export function createJiraHost(o) {
   }
 
   /**
-   * Builds the Snapshot (DESIGN.md). Order: admin check, version, roles, users, memberships,
+   * Builds the snapshot (docs/snapshot.md). Order: admin check, version, roles, users, memberships,
    * last-login CSV. Extra fields: `source` (how the data was read) and `licences` when the private
    * endpoint answers.
    */

@@ -1,4 +1,4 @@
-// Jira DC version modes the sandbox emulates (see ../../../../shared/reference/jira-dc-rest.md via DESIGN.md).
+// Jira DC version modes the sandbox emulates (docs/jira-rest.md).
 //   9     user/search pages of up to 1000, no lastLoginTime, no user/list
 //   10.0  user/search capped at 100 results in total (10.0-10.2), lastLoginTime present
 //   10.3  as 10.0 plus user/list (cursor paging)

@@ -450,7 +450,7 @@ export class SandboxState {
   }
 
   /**
-   * The ground truth in the DESIGN.md Snapshot contract shape. lastLogin is what the mode lets a
+   * The ground truth in the snapshot contract's shape (docs/snapshot.md). lastLogin is what the mode lets a
    * host adapter know: absent on 9.x, else the same string the REST API serves (or null = never).
    * Groups are sorted case-insensitively; users by lowercase name. With `includeWork`, each user
    * also has `leads` ({projects, components}, only when any) and `openAssigned`.

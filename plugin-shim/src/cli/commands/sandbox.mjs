@@ -12,7 +12,7 @@ export const sandboxCommand = {
     host: { type: 'string', arg: 'HOST', help: 'address to listen on (default 127.0.0.1)' },
     jira: { type: 'string', arg: 'VERSION', help: 'Jira version to emulate: 9, 10.0, 10.3 or 11 (default 10.3)' },
     users: { type: 'string', arg: 'N', help: 'seed N generated users (default: the built-in sample)' },
-    snapshot: { type: 'string', arg: 'FILE', help: 'seed the users from a snapshot file (DESIGN.md contract)' },
+    snapshot: { type: 'string', arg: 'FILE', help: 'seed the users from a snapshot file (docs/snapshot.md)' },
     'rate-limit': { type: 'boolean', help: 'turn on the rate limiter (token bucket per user, 429 + Retry-After)' },
     faults: { type: 'string', arg: 'SHARE', help: 'share of REST requests that fail (500/502/503, slow, dropped), 0 to 1' },
     seed: { type: 'string', arg: 'N', help: 'seed for generated users and injected faults (default 1)' },
