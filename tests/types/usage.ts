@@ -287,3 +287,27 @@ const codeCheck: KnownProblemCode = 'policy.invalidScheduleId';
 const notAProblem: KnownProblemCode = 'decide.proceed';
 show(codeCheck, notAProblem);
 assertType<Equal<Result<Plan>['type'], 'success' | 'failure'>>(true);
+
+// ---- query, openQuery, exceptions (docs/query.md) ----------------------------------------------
+{
+  const snap: Snapshot = { users: [] };
+  const withException: Policy = { ...policy, exceptions: [{ user: 'ann', reason: 'on leave', by: 'admin', until: '2027-01-31' }] };
+  const r = engine.query(withException, snap, { include: { groups: ['ext-*'] }, inactiveDays: 90, buckets: ['inactive'], review: false }, { asOf: '2026-11-27T00:00:00Z' });
+  if (r.type === 'success') {
+    const first = r.value.users[0];
+    const code: ProtectionCode | undefined = first?.protected?.code;
+    show(r.value.total, r.value.counts.buckets.inactive, r.value.counts.roles['jira-software'], first?.bucket, code);
+  }
+  // @ts-expect-error an unknown bucket name
+  engine.query(null, snap, { buckets: ['idle'] }, { asOf: '2026-11-27T00:00:00Z' });
+  const opened = engine.openQuery(null, snap, { asOf: '2026-11-27T00:00:00Z' });
+  if (opened.type === 'success') {
+    const s = opened.value;
+    const brief = s.query({ view: 'brief', search: 'ann' });
+    show(s.users(), brief.type === 'success' ? brief.value.users.length : 0, s.queryJson(null));
+    s.free();
+  }
+  const expired = engine.plan(withException, snap, { asOf: '2026-11-27T00:00:00Z' });
+  if (expired.type === 'success') show(expired.value.expiredExceptions?.[0]?.until);
+  assertType<Equal<Extract<ProtectionCode, 'protect.exception'>, 'protect.exception'>>(true);
+}
