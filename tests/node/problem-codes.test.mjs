@@ -128,6 +128,9 @@ describe('every code the engine emits is documented with its kind', () => {
     collect(engine.validate(policy([rule('a')]), { users: [user('x', { openAssigned: -1, leads: { projects: [{ key: '' }] } })] }));
     collect(engine.decide(policy([rule('a', { action: { type: 'removeFromGroups', groups: ['g*'] } })]),
       { user: { ...fred, groups: ['g2'] }, planned: { ...planned, action: 'removeFromGroups', groups: ['g1'] } }, { asOf: AS_OF }));
+    // Warn before acting (docs/matching.md#m16): without a record of warnings sent, a warn rule's action waits.
+    collect(engine.decide(policy([rule('a', { inactiveDays: 30, warn: { daysBefore: 14, template: 't' } })], { templates: [{ id: 't', subject: 'Account', body: 'Hello {{displayName}}' }] }),
+      { user: fred, planned }, { asOf: AS_OF }));
 
     assert.ok(seen.size > 50, `${seen.size} distinct codes emitted`);
     for (const [code, kind] of seen) {
