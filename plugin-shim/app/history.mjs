@@ -11,6 +11,7 @@ import { download, trailName } from './view-kit.mjs';
 import { runnerModules } from './runner-loader.mjs';
 import { pageTrail } from './page-trail.mjs';
 import { jiraNow } from './saved-plan.mjs';
+import { acquirePageLease } from './run-lease.mjs';
 
 const when = (at) => String(at ?? '').replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC');
 
@@ -113,6 +114,17 @@ export async function renderHistory(panel, ctx) {
       return;
     }
     for (const run of runs) runsBox.append(runCard(run));
+    // The Schedules view's "Open in History": that run's card, in view and focused.
+    if (ctx.focusRun) {
+      const card = [...runsBox.querySelectorAll('.uc-run-card')].find((c) => c.dataset.runId === ctx.focusRun);
+      ctx.focusRun = null;
+      if (card) {
+        card.classList.add('uc-run-card-focus');
+        card.tabIndex = -1;
+        card.scrollIntoView({ block: 'start' });
+        card.focus({ preventScroll: true });
+      }
+    }
   }
 
   function runCard(run) {
@@ -120,15 +132,29 @@ export async function renderHistory(panel, ctx) {
     const isUndo = s.type === 'undoStarted';
     const t = run.finished?.totals;
     const state = run.refused ? 'refused' : run.finished ? (run.finished.stopped ? 'stopped' : 'finished') : 'interrupted (no finishing record)';
-    const kind = isUndo ? `Undo of ${s.undoOf}` : run.refused ? 'Refused run' : 'Run';
-    const card = h('section', { class: 'uc-run-card', dataset: { runId: run.id, state }, 'aria-label': `${kind} ${run.id}` },
-      h('h3', {}, `${kind} · `, h('span', { class: 'uc-code' }, run.id), ' · ', state),
+    // A dry run (mode preview: a daemon's preview slot or the Schedules view's Dry run) recorded its plan and changed nothing.
+    const dry = !isUndo && s.mode === 'preview';
+    const scheduled = s.via === 'daemon';
+    const kind = isUndo ? `Undo of ${s.undoOf}` : run.refused ? (scheduled ? 'Refused scheduled run' : 'Refused run') : dry ? 'Dry run' : scheduled ? 'Scheduled run' : 'Run';
+    const tags = { runId: run.id, state, kind: isUndo ? 'undo' : dry ? 'dry-run' : 'run' };
+    if (typeof s.schedule === 'string') tags.schedule = s.schedule;
+    if (typeof s.node === 'string') tags.node = s.node;
+    if (typeof s.mode === 'string') tags.mode = s.mode;
+    if (typeof s.via === 'string') tags.via = s.via;
+    const card = h('section', { class: `uc-run-card${dry ? ' uc-run-card-dry' : ''}`, dataset: tags, 'aria-label': `${kind} ${run.id}` },
+      h('h3', {}, `${kind} · `, h('span', { class: 'uc-code' }, run.id), ' · ', dry && run.finished ? 'recorded, nothing changed' : state),
+      s.schedule || dry ? h('p', { class: 'uc-run-schedule' },
+        s.schedule ? h('span', { class: 'uc-badge' }, `schedule ${s.schedule}`) : '', ' ',
+        h('span', { class: 'uc-badge' }, `mode ${dry ? 'preview (dry run)' : 'run'}`), ' ',
+        scheduled ? h('span', { class: 'uc-badge' }, 'via daemon') : h('span', { class: 'uc-badge' }, `via ${s.via ?? 'unknown'}`),
+        s.node ? ' ' : '', s.node ? h('span', { class: 'uc-badge' }, `node ${s.node}`) : '') : null,
       h('p', { class: 'uc-muted' },
         `by ${s.who?.actor ?? s.who?.jiraUser ?? 'unknown'}${s.who?.operator ? ` (${s.who.operator})` : ''}${s.via ? ` via ${s.via}` : ''} at ${when(s.at)}`,
         s.policy?.hash ? ' · policy SHA-256 ' : '', s.policy?.hash ? h('span', { class: 'uc-code', title: s.policy.hash }, s.policy.hash.slice(0, 12)) : '',
         s.schedule ? ` · schedule ${s.schedule}` : '', s.jira ? ` · ${s.jira}` : ''),
       run.refused ? h('p', {}, run.refused.message) : null,
-      t ? h('p', { class: 'uc-run-totals' }, `${num(t.done)} done · ${num(t.failed)} failed · ${num(t.skipped)} skipped`,
+      dry ? h('p', { class: 'uc-run-totals', dataset: { dryRun: run.id } }, dryWords(run)) : null,
+      t && !dry ? h('p', { class: 'uc-run-totals' }, `${num(t.done)} done · ${num(t.failed)} failed · ${num(t.skipped)} skipped`,
         t.review != null ? ` · ${num(t.review)} review` : '', t.notStarted ? ` · ${num(t.notStarted)} not started (stopped)` : '') : null);
     if (run.refused) return card;
     const msg = h('div', { class: 'uc-undo-result', 'aria-live': 'polite' });
@@ -137,7 +163,7 @@ export async function renderHistory(panel, ctx) {
     // What the run recorded it changed (bounded by its intents); undoPlan, when the admin asks to
     // undo, also checks the run's own policy and lists what it refuses.
     const recorded = isUndo ? [] : (mods.executor.undoable(source.trail.records, run.id) ?? []);
-    if (!isUndo) {
+    if (!isUndo && !dry) {
       const canUndo = !source.readOnly && recorded.length > 0;
       const btn = h('button', { type: 'button', class: 'uc-button', dataset: { undo: 'run' }, disabled: !canUndo },
         canUndo ? `Undo this run (${num(recorded.length)} users)\u2026` : 'Nothing to undo');
@@ -159,7 +185,7 @@ export async function renderHistory(panel, ctx) {
     if (rows.length) {
       const tbody = h('tbody');
       for (const { it, o, intent } of rows) {
-        const outcome = o ? o.status : intent ? 'interrupted' : 'not started';
+        const outcome = dry ? 'would be done (dry run)' : o ? o.status : intent ? 'interrupted' : 'not started';
         const what = o?.action ?? intent?.action ?? it.action;
         const groups = o?.effects?.groupsRemoved ?? o?.effects?.groupsAdded ?? it.groups ?? [];
         const cell = h('td', {});
@@ -249,7 +275,15 @@ export async function renderHistory(panel, ctx) {
         if (snap) audit.clockOffset = jiraNow(snap).getTime() - Date.now();
       }
       const who = { actor: ctx.me?.name ?? null, jiraUser: ctx.me?.name ?? null, operator: null };
-      const r = await mods.executor.undoItems({ host: ctx.host, trail, runId, todo: work.changes, user, who, jira: location.origin + (ctx.contextPath ?? ''), engine });
+      // One run at a time per Jira: an undo changes Jira too, so it holds the run lease (a daemon's
+      // or another page's run in progress refuses it, naming who holds the lease).
+      const lease = source.kind === 'page' && audit.savedInJira ? await acquirePageLease(ctx, { what: `undo of ${runId}` }) : { release: async () => {} };
+      let r;
+      try {
+        r = await mods.executor.undoItems({ host: ctx.host, trail, runId, todo: work.changes, user, who, jira: location.origin + (ctx.contextPath ?? ''), engine });
+      } finally {
+        await lease.release();
+      }
       if (source.kind === 'page') source = pageSource();
       await draw();
       const note = h('div', { class: `uc-message${r.totals.failed ? ' uc-message-warning' : ''}`, role: 'status', id: 'uc-undo-finished', dataset: { undoId: r.undoId } },
@@ -295,5 +329,12 @@ export async function renderHistory(panel, ctx) {
 
   await draw();
   ctx.state('ready');
+}
+
+/** What a dry run's plan would have done, from its planned record. */
+function dryWords(run) {
+  const items = (run.planned?.items ?? []).filter((i) => !i.status);
+  const n = (a) => items.filter((i) => i.action === a).length;
+  return `Dry run: would deactivate ${num(n('deactivate'))} and remove ${num(n('removeFromGroups'))} from groups; ${num(n('review'))} listed for review. Nothing was changed.`;
 }
 

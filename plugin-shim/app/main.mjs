@@ -11,6 +11,7 @@ import { createStore } from './store.mjs';
 import { renderPreview } from './preview.mjs';
 import { renderRun } from './run.mjs';
 import { renderHistory } from './history.mjs';
+import { renderSchedules } from './schedules.mjs';
 import { assetUrls } from './layout.mjs';
 import { createAccountWatch, accountBanner } from './account-status.mjs';
 
@@ -138,7 +139,10 @@ export async function mount(root, o) {
     preview: (p) => renderPreview(p, ctx),
     run: (p) => renderRun(p, ctx),
     history: (p) => renderHistory(p, ctx),
+    schedules: (p) => renderSchedules(p, ctx),
   });
+  // The Schedules view opens the Run view (Run now, Dry run) and History (a schedule's last run).
+  ctx.go = (id) => router.go(id);
   refresh.addEventListener('click', async () => {
     refresh.disabled = true;
     try {

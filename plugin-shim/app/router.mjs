@@ -1,4 +1,4 @@
-// The five views as tabs. Location: `#user-cleanup` (dashboard) or `#user-cleanup/<view>`, so the
+// The views as tabs. Location: `#user-cleanup` (dashboard) or `#user-cleanup/<view>`, so the
 // page works inside Jira's User Browser (whose hash marks the app) and standalone alike.
 // Keyboard: the tab list follows the WAI-ARIA tabs pattern (arrow keys, Home/End move focus
 // and select; the selected tab alone is in the tab order).
@@ -9,6 +9,7 @@ export const VIEWS = [
   { id: 'rules', label: 'Rules' },
   { id: 'preview', label: 'Preview' },
   { id: 'run', label: 'Run' },
+  { id: 'schedules', label: 'Schedules' },
   { id: 'history', label: 'History' },
 ];
 

@@ -12,6 +12,8 @@ import { section, download, trailName } from './view-kit.mjs';
 import { loadPlan, jiraNow } from './saved-plan.mjs';
 import { runnerModules } from './runner-loader.mjs';
 import { pageTrail } from './page-trail.mjs';
+import { acquirePageLease } from './run-lease.mjs';
+import { problems } from './view-kit.mjs';
 
 const DEFAULT_MAX_AGE_MINUTES = 60;
 
@@ -27,7 +29,18 @@ function refusal(id, title, ...body) {
   return h('div', { class: 'uc-message uc-message-error', role: 'alert', id }, h('p', { class: 'uc-message-title' }, title), ...body.map((b) => (typeof b === 'string' ? h('p', {}, b) : b)));
 }
 
-export async function renderRun(panel, ctx) {
+/**
+ * A run of one schedule asked for by the Schedules view (`ctx.runRequest = {schedule, mode}`), taken
+ * once: the Run view then plans with only that schedule's rules (the engine's `schedule` option) and,
+ * for mode 'preview', records a dry run instead of changing anything.
+ */
+function takeRequest(ctx) {
+  const r = ctx.runRequest ?? null;
+  ctx.runRequest = null;
+  return r && typeof r.schedule === 'string' ? { schedule: r.schedule, mode: r.mode === 'preview' ? 'preview' : 'run' } : null;
+}
+
+export async function renderRun(panel, ctx, req = takeRequest(ctx)) {
   // The storage account first: while it is unsafe nothing is loaded from it or run.
   if (ctx.store && typeof ctx.store.accountStatus === 'function') {
     let st;
@@ -46,7 +59,8 @@ export async function renderRun(panel, ctx) {
   }
   const got = await loadPlan(panel, ctx, 'run');
   if (!got) return;
-  const { snap, plan, policy } = got;
+  const { snap, policy } = got;
+  let { plan } = got;
   if (got.policySource !== 'saved') {
     const what = got.policySource === 'template' ? 'a starting template, not a saved policy'
       : got.policySource === 'dev-file' ? 'a file given to the development server, not the policy saved in Jira'
@@ -55,6 +69,32 @@ export async function renderRun(panel, ctx) {
       `The policy on this page is ${what}. A run only carries out the policy saved in Jira, so that every administrator sees what ran and the audit trail can name it. Nothing was changed.`));
     ctx.state('ready');
     return;
+  }
+  if (req) {
+    // Only the schedule's rules, as the daemon plans its slot (the engine decides which rules run).
+    let r;
+    try {
+      r = JSON.parse(ctx.engine.planJson(policy.text, snap.text, JSON.stringify({ asOf: snap.snap.capturedAt, ...(ctx.me?.name ? { actor: ctx.me.name } : {}), schedule: req.schedule })));
+    } catch (e) {
+      panel.append(errorBox(`The plan of schedule ${req.schedule} could not be made`, e));
+      ctx.state('error');
+      return;
+    }
+    if (r?.type !== 'success') {
+      panel.append(problems(`The plan of schedule ${req.schedule} could not be made`, r?.errors));
+      ctx.state('ready');
+      return;
+    }
+    plan = r.value;
+    panel.append(h('div', { class: 'uc-message', role: 'status', id: 'uc-run-schedule', dataset: { schedule: req.schedule, mode: req.mode } },
+      h('p', { class: 'uc-message-title' }, req.mode === 'preview' ? `Dry run of schedule ${req.schedule}` : `Run schedule ${req.schedule} now`),
+      h('p', {}, req.mode === 'preview'
+        ? 'Only this schedule\u2019s rules. A dry run records in the audit trail what it would do and changes nothing in Jira.'
+        : 'Only this schedule\u2019s rules, carried out now by this page (not by a daemon).')));
+    if (req.mode === 'preview') {
+      await renderDryRun(panel, ctx, { snap, plan, policy, label: got.policyLabel, schedule: req.schedule });
+      return;
+    }
   }
   const c = plan.counts;
   // Actions the engine marks blocked (e.g. deactivating a project lead, which Jira refuses) are not
@@ -94,7 +134,7 @@ export async function renderRun(panel, ctx) {
       ctx.state('error');
       return;
     }
-    await renderRun(panel, ctx);
+    await renderRun(panel, ctx, req);
   };
   const expiredBox = (why) => {
     const btn = h('button', { type: 'button', class: 'uc-button uc-button-primary', id: 'uc-run-refresh' }, 'Refresh data');
@@ -117,6 +157,7 @@ export async function renderRun(panel, ctx) {
     h('option', { value: 'remove-licence-groups' }, 'remove them from their licence groups'),
     h('option', { value: 'skip' }, 'skip them'));
   const start = h('button', { type: 'button', class: 'uc-button uc-button-primary', id: 'uc-run-start', disabled: true }, `Change ${num(n)} accounts`);
+  const busyBox = h('div', { id: 'uc-run-busy-box' });
   const stop = h('button', { type: 'button', class: 'uc-button uc-button-danger', id: 'uc-run-stop', hidden: true }, 'Stop');
   const fill = h('div', { class: 'uc-progress-fill' });
   const total = writes.length; // every write item gets an outcome (blocked ones: skipped)
@@ -142,8 +183,8 @@ export async function renderRun(panel, ctx) {
     trailBox,
     h('p', {}, h('label', { for: 'uc-run-fallback' }, 'Users in a read-only (LDAP) directory cannot be deactivated; ', fallback)),
     h('p', {}, h('label', { for: inputId, id: 'uc-run-confirm-help' }, `To confirm, type the number of accounts that will be changed (${num(n)}): `), input),
-    h('p', {}, start, ' ', stop));
-  panel.append(section('uc-run', 'Run the saved policy', confirmBox, progressBox, outcomeBox));
+    h('p', {}, start, ' ', stop), busyBox);
+  panel.append(section('uc-run', req ? `Run schedule ${req.schedule}` : 'Run the saved policy', confirmBox, progressBox, outcomeBox));
   const typed = () => input.value.trim().replace(/[,\s]/g, '') === String(n);
   const ready = () => typed() && (audit.savedInJira || downloadOnly.checked);
   const update = () => { start.disabled = !ready(); };
@@ -167,6 +208,22 @@ export async function renderRun(panel, ctx) {
     input.disabled = true;
     fallback.disabled = true;
     downloadOnly.disabled = true;
+    clear(busyBox);
+    // One run at a time per Jira (the store's run lease, shared with the CLI and the daemons).
+    const runId = executor.newRunId(jiraNow(snap));
+    let lease;
+    try {
+      lease = await acquirePageLease(ctx, { runId });
+    } catch (e) {
+      busyBox.append(refusal('uc-run-busy', e?.code === 'store.runBusy' ? 'Another run is in progress' : 'The run lease could not be taken', `${e?.message ?? e} Nothing was changed.`));
+      busyBox.lastChild.dataset.code = e?.code ?? '';
+      start.disabled = false;
+      input.disabled = false;
+      fallback.disabled = false;
+      downloadOnly.disabled = false;
+      update();
+      return;
+    }
     const trail = audit.savedInJira ? audit.trail : audit.downloadOnly();
     audit.clockOffset = jiraNow(snap).getTime() - Date.now();
     stop.hidden = false;
@@ -189,7 +246,9 @@ export async function renderRun(panel, ctx) {
         plan,
         trail,
         who,
+        runId,
         via: 'admin page',
+        ...(req ? { schedule: req.schedule, mode: 'run' } : {}),
         engine,
         policyText: policy.text,
         policyHash,
@@ -212,9 +271,12 @@ export async function renderRun(panel, ctx) {
             h('td', { class: 'uc-num' }, String(shown)), h('td', {}, rec.user), h('td', {}, what + groups),
             h('td', {}, h('span', { class: `uc-status-${rec.status}` }, rec.status)), h('td', {}, rec.reason ?? '')));
           show(totals);
+          // A lease that could not be renewed: another run may start; this one stops sending.
+          if (lease.lost() && !controller.signal.aborted) controller.abort();
         },
       });
     } catch (e) {
+      await lease.release();
       stop.hidden = true;
       ctx.state('ready');
       if (e?.code === 'refused.planExpired') {
@@ -225,6 +287,7 @@ export async function renderRun(panel, ctx) {
       offerTrail(outcomeBox, audit, trail, true);
       return;
     }
+    await lease.release();
     stop.hidden = true;
     const t = result.totals;
     outcomeBox.append(h('div', { class: `uc-message${t.failed ? ' uc-message-warning' : ''}`, role: 'status', id: 'uc-run-finished', dataset: { runId: result.runId, stopped: String(result.stopped) } },
@@ -250,4 +313,54 @@ function offerTrail(box, audit, trail, autoDownload) {
       : 'The audit trail was downloaded; keep it with your records.';
   box.append(h('p', { id: 'uc-run-trail' }, where, ' ', btn));
   if (autoDownload || failed) download(name, trail.text(), 'application/x-ndjson');
+}
+
+/**
+ * A dry run of one schedule from the page (mode preview): records runStarted (mode preview),
+ * planned and runFinished in the trail kept in Jira, as a daemon's preview slot does, and changes
+ * nothing in Jira.
+ */
+async function renderDryRun(panel, ctx, { snap, plan, policy, label, schedule }) {
+  const [{ executor, hash }, audit, engine] = await Promise.all([runnerModules(ctx), pageTrail(ctx), pageEngine(ctx)]);
+  const items = executor.planItems(plan, snap.snap);
+  const count = (a) => items.filter((i) => i.action === a && !i.status).length;
+  const planned = { deactivate: count('deactivate'), removeFromGroups: count('removeFromGroups'), review: count('review') };
+  const out = h('div', { id: 'uc-run-outcome' });
+  const go = h('button', { type: 'button', class: 'uc-button uc-button-primary', id: 'uc-run-dry-start', disabled: !audit.savedInJira }, 'Record the dry run');
+  const list = h('ul', { class: 'uc-dry-list' }, items.filter((i) => i.action !== 'review').slice(0, 200).map((i) => h('li', { dataset: { user: i.user } },
+    h('strong', {}, i.user), `: ${i.action}${i.groups?.length ? ` ${i.groups.join(', ')}` : ''}${i.status ? ` (${i.status})` : ''}`)));
+  panel.append(section('uc-run', `Dry run of schedule ${schedule}`,
+    h('p', { id: 'uc-run-dry-counts' }, `It would deactivate ${num(planned.deactivate)} and remove ${num(planned.removeFromGroups)} from groups; ${num(planned.review)} listed for review.`),
+    list,
+    audit.savedInJira ? h('p', {}, 'Recording adds this plan to the audit trail in Jira (History shows it as a dry run). No account is changed.')
+      : refusal('uc-run-dry-no-trail', 'A dry run is recorded in the audit trail in Jira, which cannot be kept there now', String(audit.loadError?.message ?? '')),
+    h('p', {}, go), out));
+  go.addEventListener('click', async () => {
+    go.disabled = true;
+    ctx.state('running');
+    try {
+      audit.clockOffset = jiraNow(snap).getTime() - Date.now();
+      const runId = executor.newRunId(jiraNow(snap));
+      const who = { actor: ctx.me?.name ?? null, jiraUser: ctx.me?.name ?? null, operator: null };
+      const roles = Array.isArray(snap.snap.applicationRoles) ? snap.snap.applicationRoles : undefined;
+      const trail = audit.trail;
+      await trail.append({
+        type: 'runStarted', runId, who, via: 'admin page', mode: 'preview', schedule,
+        policy: { hash: await hash.sha256Hex(policy.text), path: label ?? null, text: policy.text },
+        jira: location.origin + (ctx.contextPath ?? ''), asOf: plan.asOf, counts: plan.counts, limit: plan.limit,
+        engineVersion: ctx.timings?.engine?.version ?? (typeof engine?.version === 'function' ? engine.version() : null),
+        snapshot: { capturedAt: snap.snap.capturedAt ?? null, users: snap.snap.users?.length ?? null }, options: {},
+      });
+      await trail.append({ type: 'planned', runId, items, protected: plan.protected ?? [], roleGroups: executor.roleGroupsOf(snap.snap), ...(roles ? { applicationRoles: roles } : {}) });
+      await trail.append({ type: 'runFinished', runId, totals: { done: 0, failed: 0, skipped: 0, review: planned.review }, exitCode: 0, preview: true });
+      out.append(h('div', { class: 'uc-message', role: 'status', id: 'uc-run-dry-finished', dataset: { runId } },
+        h('p', { class: 'uc-message-title' }, 'Dry run recorded'),
+        h('p', {}, 'Nothing was changed. Run ', h('span', { class: 'uc-code' }, runId), ' is in History as a dry run.')));
+    } catch (e) {
+      out.append(errorBox('The dry run could not be recorded', e));
+      go.disabled = false;
+    }
+    ctx.state('ready');
+  });
+  ctx.state('ready');
 }

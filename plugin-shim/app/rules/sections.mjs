@@ -227,6 +227,7 @@ function schedulesSection({ model, fields, changed }, boxes) {
         fields.field(s, 'cron', `${p}.cron`, 'Cron', { placeholder: '0 3 * * MON', width: '12em', hint: 'min hour day month weekday' }),
         fields.field(s, 'timezone', `${p}.timezone`, 'Time zone', { placeholder: 'UTC', list: 'uc-rules-zones', width: '14em' }),
         h('div', { class: 'uc-col' }, fields.listField(s, 'rules', `${p}.rules`, { label: 'Rules (all when empty)', placeholder: 'rule id', list: 'uc-rules-ruleids', add: 'Add rule' }))),
+      scheduleSwitches(ed, s, p),
       next);
   });
   const add = h('button', { type: 'button', class: 'uc-button', id: 'uc-rules-add-schedule' }, '+ Add a schedule');
@@ -236,6 +237,34 @@ function schedulesSection({ model, fields, changed }, boxes) {
   });
   out.append(add);
   return out;
+}
+
+/**
+ * A schedule's `enabled` (absent = true, so only false is written) and `mode` (absent = "run"):
+ * what the daemons do at its slots. A value the form does not know stays as imported for the
+ * engine to report.
+ */
+function scheduleSwitches({ fields, changed }, s, p) {
+  const on = h('input', { type: 'checkbox', id: nextId('uc-sched-on'), checked: s.enabled !== false, dataset: { scheduleEnabled: '' } });
+  on.addEventListener('change', () => {
+    if (on.checked) delete s.enabled;
+    else s.enabled = false;
+    changed();
+  });
+  const id = nextId('uc-sched-mode');
+  const known = s.mode === undefined || s.mode === 'run' || s.mode === 'preview';
+  const mode = h('select', { id, class: 'uc-select', dataset: { scheduleMode: '' } },
+    h('option', { value: 'run', selected: s.mode === undefined || s.mode === 'run' }, 'Run: carry out the plan'),
+    h('option', { value: 'preview', selected: s.mode === 'preview' }, 'Dry run: record the plan, change nothing'),
+    known ? null : h('option', { value: '', selected: true }, `${String(s.mode)} (unknown)`));
+  mode.addEventListener('change', () => {
+    if (mode.value === 'run') delete s.mode;
+    else if (mode.value === 'preview') s.mode = 'preview';
+    changed();
+  });
+  return h('div', { class: 'uc-row' },
+    h('div', { class: 'uc-field' }, h('span', { class: 'uc-check' }, on, h('label', { for: on.id }, 'Enabled (the daemons run it)')), fields.register(`${p}.enabled`, on)),
+    h('div', { class: 'uc-field' }, h('label', { for: id }, 'Mode'), mode, fields.register(`${p}.mode`, mode)));
 }
 
 /** Next runs of each schedule on its own (engine.nextRuns), so one broken schedule does not hide the others'. */
