@@ -20,14 +20,15 @@ function answer(raw) {
  * @param {string} [o.schedule]   the schedule the run belongs to (its rules only)
  * @param {string} [o.capturedAt] when the snapshot behind the plan was read
  * @param {object[]} [o.applicationRoles]
+ * @param {object[]} [o.sent]     warnings known to be sent [{user, rule, sentAt}] (warn rules act only after them)
  * @param {() => Date|number} [o.now]
  */
-export function makeDecider({ engine, policyText, actor, schedule, capturedAt, applicationRoles, now = () => Date.now() }) {
+export function makeDecider({ engine, policyText, actor, schedule, capturedAt, applicationRoles, sent, now = () => Date.now() }) {
   if (typeof engine?.decide !== 'function') {
     throw Object.assign(new Error('the engine has no decide(): it is older than this runner; rebuild it (./build.sh) or reload the page'), { code: 'runner.engineTooOld' });
   }
   if (typeof policyText !== 'string') throw Object.assign(new Error('the policy text the run was planned with is missing'), { code: 'runner.noPolicy' });
-  const options = { ...(actor ? { actor } : {}), ...(schedule ? { schedule } : {}) };
+  const options = { ...(actor ? { actor } : {}), ...(schedule ? { schedule } : {}), ...(Array.isArray(sent) ? { sent } : {}) };
   return (item, user) => {
     const input = {
       user,

@@ -352,7 +352,7 @@ export async function executePlan(o) {
   }
   const expired = planAge({ capturedAt, limit: plan.limit, now });
   if (expired) await refuse('planExpired', expired.message, expired.code);
-  const decide = makeDecider({ engine, policyText: o.policyText, actor: o.actor ?? o.who?.actor ?? undefined, schedule: o.schedule, capturedAt, applicationRoles: rolesOf(o.snapshotData), now });
+  const decide = makeDecider({ engine, policyText: o.policyText, actor: o.actor ?? o.who?.actor ?? undefined, schedule: o.schedule, capturedAt, applicationRoles: rolesOf(o.snapshotData), sent: o.sent, now });
   const options = { concurrency: o.concurrency ?? 4, readonlyFallback: o.readonlyFallback ?? 'remove-licence-groups' };
   await trail.append({
     type: 'runStarted', ...common, policy: { ...common.policy, text: o.policyText },

@@ -29,8 +29,9 @@ function operator() {
 }
 
 /** Plans with the engine; PlanFailed when the policy or snapshot does not validate. */
-export function makePlan(engine, policyText, snapshot, { asOf, actor, schedule }) {
-  const options = { asOf, ...(actor ? { actor } : {}), ...(schedule ? { schedule } : {}) };
+export function makePlan(engine, policyText, snapshot, { asOf, actor, schedule, sent }) {
+  // sent: the warnings known to be sent (runner/warn.mjs); without it a warn rule's actions all await their warning.
+  const options = { asOf, ...(actor ? { actor } : {}), ...(schedule ? { schedule } : {}), ...(Array.isArray(sent) ? { sent } : {}) };
   const result = JSON.parse(engine.planJson(policyText, typeof snapshot === 'string' ? snapshot : JSON.stringify(snapshot), JSON.stringify(options)));
   if (result.type !== 'success') throw new PlanFailed(result);
   return { plan: result.value, warnings: result.warnings ?? [] };
@@ -59,6 +60,7 @@ function asRefused(e) {
  * @param {(result) => void} [o.onWarnings]
  * @param {(info) => void} [o.onReplan]              the plan expired while waiting for the answer and was made again
  * @param {AbortSignal} [o.signal]  Stop (the daemon's SIGTERM)
+ * @param {object[]} [o.sent]       warnings known to be sent [{user, rule, sentAt}] (app/warn-record.mjs loadSent)
  * @param {() => Date|number} [o.now]
  */
 export async function startRun(o) {
@@ -72,7 +74,7 @@ export async function startRun(o) {
     const actor = o.actor ?? me?.name;
     let asOf = o.asOf;
     let snapshot = await host.snapshot(o.snapshotOptions ?? {});
-    let { plan, warnings } = makePlan(engine, policyText, snapshot, { asOf, actor, schedule: o.schedule });
+    let { plan, warnings } = makePlan(engine, policyText, snapshot, { asOf, actor, schedule: o.schedule, sent: o.sent });
     o.onWarnings?.(warnings);
     o.show?.(plan);
     const runId = o.runId ?? newRunId();
@@ -103,7 +105,7 @@ export async function startRun(o) {
       if (o.asOfNow) asOf = instant(Math.floor(clockMs(now) / 1000) * 1000);
       snapshot = await host.snapshot(o.snapshotOptions ?? {});
       const before = planKey(plan);
-      ({ plan, warnings } = makePlan(engine, policyText, snapshot, { asOf, actor, schedule: o.schedule }));
+      ({ plan, warnings } = makePlan(engine, policyText, snapshot, { asOf, actor, schedule: o.schedule, sent: o.sent }));
       const changed = planKey(plan) !== before;
       o.onReplan?.({ changed, plan });
       if (!changed) break;
@@ -133,6 +135,7 @@ export async function startRun(o) {
         concurrency: o.concurrency,
         readonlyFallback: o.readonlyFallback,
         signal: o.signal,
+        sent: o.sent,
         now,
         onStart: (id, items) => {
           bar = o.progress?.(items.filter(isExecutable).length) ?? null;
@@ -184,6 +187,7 @@ export async function resumeRun(o) {
       schedule: s.schedule,
       capturedAt: s.snapshot?.capturedAt,
       applicationRoles: Array.isArray(run.planned.applicationRoles) ? run.planned.applicationRoles : undefined,
+      sent: o.sent,
       now,
     });
     await host.assertAdmin();
