@@ -1,5 +1,6 @@
-// Undo a run from its trail (Node): reactivate the users it deactivated and re-add the groups it
-// removed (including read-only fallbacks), recorded in the same trail as an `undo-...` run:
+// Undo a run from its trail (Node): reactivate the users it deactivated, re-add the groups it
+// removed (including read-only fallbacks) and give back the projects it handed over (only while
+// Jira still shows the hand-over user as their lead), recorded in the same trail as an `undo-...` run:
 //   undoStarted {undoOf, who, jira, user?} · planned {items} · intent/outcome per user · undoFinished.
 // What may be restored is undoPlan()'s (undo-plan.mjs, shared with the admin page): only what the
 // run announced before doing it and what its stored policy allowed. A trail naming anything else
@@ -26,7 +27,7 @@ export async function undoRun({ host, engine, auditPath, auditKey, runId, user, 
     const plan = await undoPlan(trail.records, runId, { user, engine });
     if (plan === null) throw new InputError(`${auditPath}: no run ${JSON.stringify(runId)} in this audit trail`);
     if (plan.refused.length) {
-      const what = plan.refused.map((r) => `${r.user}${r.group ? ` (${r.group})` : ''}: ${r.reason} [${r.code}]`);
+      const what = plan.refused.map((r) => `${r.user}${r.group ? ` (${r.group})` : r.project ? ` (project ${r.project})` : ''}: ${r.reason} [${r.code}]`);
       const legacy = plan.refused.every((r) => r.code === 'tampered.noPolicy');
       const head = legacy
         ? `refused: run ${runId} did not store the policy it was planned with (an older version made it, or the record was edited), so what it may undo cannot be checked; nothing is undone`
