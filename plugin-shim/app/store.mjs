@@ -589,7 +589,10 @@ export function createStore(o) {
    * `maxWriteMs` is withdrawn (the timing the argument needs did not hold).
    * → {ok: true, lease: {name, key, value}, expired: [values of expired claims]} | {ok: false, holder: value}
    */
-  async function claimLease(name, { owner, node = null, ttlMs = 60_000, settleMs = 2_000, skewMs = 500, maxWriteMs, data = {}, now = () => Date.now() } = {}) {
+  async function claimLease(name, { owner, node = null, ttlMs = 60_000, settleMs = 2_000, skewMs, maxWriteMs, data = {}, now = () => Date.now() } = {}) {
+    // settleMs ≥ 2 × skewMs + maxWriteMs (README): by default a quarter of the settle time each way for clock skew, half for the write.
+    skewMs ??= Math.floor(settleMs / 4);
+    maxWriteMs ??= Math.max(0, settleMs - 2 * skewMs);
     if (typeof owner !== 'string' || !owner) throw new StoreError('store.badLease', 'A lease needs an owner id.');
     const key = `${LEASE_PREFIX}${keyPart(name)}.${keyPart(owner)}`;
     const live = (v) => v.state === 'done' || Date.parse(v.expiresAt) + skewMs > now();
@@ -602,7 +605,7 @@ export function createStore(o) {
     const value = { format: 'user-cleanup/lease', name, owner, node, claimedAt: new Date(t0).toISOString(), expiresAt: new Date(t0 + ttlMs).toISOString(), state: 'claiming', ...data };
     await putProp(key, value);
     const took = now() - t0;
-    if (took > (maxWriteMs ?? Math.max(0, settleMs - 2 * skewMs))) {
+    if (took > maxWriteMs) {
       await deleteProp(key).catch(() => {});
       return { ok: false, holder: null, slowWrite: took };
     }
@@ -653,9 +656,9 @@ export function createStore(o) {
    * → the lease; throws StoreError 'store.runBusy' (with `holder`: {owner, node, claimedAt,
    * expiresAt, runId?}) naming who holds it and since when.
    */
-  async function acquireRunLease({ owner, node = null, ttlMs = 120_000, settleMs = 2_000, data = {} } = {}) {
+  async function acquireRunLease({ owner, node = null, ttlMs = 120_000, settleMs = 2_000, skewMs, data = {} } = {}) {
     await assertSafe('Starting a run');
-    const r = await claimLease(RUN_LEASE, { owner, node, ttlMs, settleMs, data });
+    const r = await claimLease(RUN_LEASE, { owner, node, ttlMs, settleMs, skewMs, data });
     if (r.ok) return r.lease;
     const h = r.holder;
     const who = h ? `${h.node ?? h.owner}${h.runId ? ` (run ${h.runId})` : ''} since ${h.claimedAt}` : 'another session starting at the same moment';

@@ -25,8 +25,9 @@ export function dueList(engine, policyText, from) {
 function sleep(ms, signal) {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve();
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+    const onAbort = () => { clearTimeout(t); resolve(); };
+    const t = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
 
@@ -239,7 +240,7 @@ export async function runStoreDaemon(o) {
       const t0 = Date.now();
       for (;;) {
         try {
-          runLease = await store.acquireRunLease({ owner: o.daemonId, node: o.node, ttlMs: o.leaseMs, settleMs: o.settleMs, data: { runId, schedule: s.id } });
+          runLease = await store.acquireRunLease({ owner: o.daemonId, node: o.node, ttlMs: o.leaseMs, settleMs: o.settleMs, skewMs: o.skewMs, data: { runId, schedule: s.id } });
           break;
         } catch (e) {
           if (e?.code !== 'store.runBusy' || Date.now() - t0 > (o.runLeaseWaitMs ?? 15 * 60_000)) throw e;
@@ -324,7 +325,7 @@ export async function runStoreDaemon(o) {
     for (let attempt = 0; !signal?.aborted; attempt++) {
       let claim;
       try {
-        claim = await store.claimLease(name, { owner: o.daemonId, node: o.node, ttlMs: o.leaseMs, settleMs: o.settleMs, data: { schedule: s.id, slot: s.at } });
+        claim = await store.claimLease(name, { owner: o.daemonId, node: o.node, ttlMs: o.leaseMs, settleMs: o.settleMs, skewMs: o.skewMs, data: { schedule: s.id, slot: s.at } });
       } catch (e) {
         log({ event: 'leaseFailed', schedule: s.id, slot: s.at, message: e?.message ?? String(e) });
         await wait(o.pollMs);
@@ -343,7 +344,7 @@ export async function runStoreDaemon(o) {
         if (h.result) hb.result(s.id, s.at, { runId: h.runId ?? null, ...h.result });
         return;
       }
-      if (!said) log({ event: 'slotHeld', schedule: s.id, slot: s.at, by: h?.node ?? h?.owner ?? null });
+      if (!said) log({ event: 'slotHeld', schedule: s.id, slot: s.at, by: h?.node ?? h?.owner ?? null, ...(claim.slowWrite ? { slowWriteMs: claim.slowWrite } : {}) });
       said = true;
       await hb.beat();
       await wait(o.pollMs);

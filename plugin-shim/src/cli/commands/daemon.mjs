@@ -88,7 +88,7 @@ function timing(values) {
   const lease = wholeNumber(values['lease-seconds'], 'lease-seconds', 'daemon', { min: 2 }) ?? 60;
   const settle = wholeNumber(values['settle-ms'], 'settle-ms', 'daemon', { min: 0 }) ?? 3000;
   if (settle >= lease * 1000 / 2) throw new UsageError('--settle-ms must be well below half of --lease-seconds', 'daemon');
-  return { pollMs: poll * 1000, leaseMs: lease * 1000, settleMs: settle };
+  return { pollMs: poll * 1000, leaseMs: lease * 1000, settleMs: settle, skewMs: Math.floor(settle / 4) };
 }
 
 /** The clock: real time, or (tests only) the instant written in --clock-file, read at every call. */
