@@ -56,7 +56,8 @@ export function createData({ host, engine, engineReady = Promise.resolve(), stor
     }
     snapshotP ??= (async () => {
       const t0 = performance.now();
-      const snap = typeof host.readGroups === 'function' && typeof host.mergeMemberships === 'function' ? await host.snapshot({ scope: { select: selectGroups } }) : await host.snapshot();
+      // creationDates: accounts' creation from Jira's audit log, for never-logged-in rules (no SQL export here).
+      const snap = typeof host.readGroups === 'function' && typeof host.mergeMemberships === 'function' ? await host.snapshot({ scope: { select: selectGroups }, creationDates: true }) : await host.snapshot({ creationDates: true });
       const text = JSON.stringify(snap);
       const s = { snap, text, ms: Math.round(performance.now() - t0), at: new Date() };
       startFill(s);
@@ -223,11 +224,20 @@ export function createData({ host, engine, engineReady = Promise.resolve(), stor
     const options = { asOf: s.snap.capturedAt };
     if (actor) options.actor = actor;
     const key = `plan:${JSON.stringify(options)}`;
-    return cached(key, () => {
+    const answer = cached(key, async () => {
       const t0 = performance.now();
-      const result = JSON.parse(engine.planJson(p.text, s.text, JSON.stringify(options)));
+      let result;
+      if (typeof host.planWithOpenAssigned === 'function') {
+        // Open assigned issues are counted only for the users a plan selects: plan, count them,
+        // plan again (host plan-impact.mjs). The counts stay in the snapshot for later plans.
+        ({ result } = await host.planWithOpenAssigned({ engine, policyText: p.text, snapshot: s.snap, options }));
+        s.text = JSON.stringify(s.snap);
+      } else result = JSON.parse(engine.planJson(p.text, s.text, JSON.stringify(options)));
       return { result, options, policySource: p.source, policyLabel: p.label, ms: Math.round(performance.now() - t0) };
     });
+    // A failed read (the counts) is not remembered: the next view asks again.
+    answer.catch(() => { if (memo.get(key) === answer) memo.delete(key); });
+    return answer;
   }
 
   /**

@@ -14,6 +14,7 @@ import { projectLeads, componentLeads, leadsByUser, setProjectLead } from './pro
 import { openAssignedCounts } from './issues.mjs';
 import { creationDates } from './created.mjs';
 import { addImpact, addOpenAssigned } from './impact.mjs';
+import { planWithOpenAssigned } from './plan-impact.mjs';
 
 export { HostError } from './errors.mjs';
 export { chooseGroups, mergeMemberships } from './scope.mjs';
@@ -293,6 +294,13 @@ export function createJiraHost(o) {
     creationDates: ({ windowDays, now } = {}) => creationDates(http, { now: now ?? Date.now(), windowDays }),
     /** Makes `user` the lead of project `key`: `{ok:true}` | `{ok:false, status, code, reason}`. */
     setProjectLead: (key, user) => setProjectLead(http, key, user),
+    /**
+     * Plans with `engine` over `snapshot`, counting open assigned issues for the users the plan
+     * selects, then plans again (plan-impact.mjs): `{result, passes, counted, requests}`. The page
+     * uses it (it reaches the host only through this object).
+     */
+    planWithOpenAssigned: ({ engine, policyText, snapshot: snap, options }) =>
+      planWithOpenAssigned({ host: { addOpenAssigned: (s, names) => addOpenAssigned(http, s, names) }, engine, policyText, snapshot: snap, options }),
     /**
      * Reads the members of `groups` (the page's background fill of a scoped snapshot's
      * `source.groupsNotRead`) on a lane of its own, so that a run's requests never queue behind

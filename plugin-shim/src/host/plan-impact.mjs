@@ -29,7 +29,7 @@ export function usersNeedingCounts(plan, snapshot) {
  * for the users the plan selects, and plans again until no selected user lacks a count.
  * Mutates `snapshot` (its users' `openAssigned`, `source.openAssigned`).
  * @param {{host: {addOpenAssigned: Function}, engine: {planJson: Function}, policyText: string, snapshot: any, options: object}} o
- * @returns {Promise<{result: any, passes: number, counted: number, requests: number}>}
+ * @returns {Promise<{result: any, passes: number, counted: number, requests: number, error?: Error}>}
  *   result: the engine's last answer (a failure is returned as is, after the first pass)
  */
 export async function planWithOpenAssigned({ host, engine, policyText, snapshot, options }) {
@@ -40,7 +40,17 @@ export async function planWithOpenAssigned({ host, engine, policyText, snapshot,
     if (result.type !== 'success') return { result, passes: pass, counted, requests };
     const need = usersNeedingCounts(result.value, snapshot);
     if (need.length === 0 || pass >= MAX_PASSES) return { result, passes: pass, counted, requests };
-    const r = await host.addOpenAssigned(snapshot, need);
+    let r;
+    try {
+      r = await host.addOpenAssigned(snapshot, need);
+    } catch (e) {
+      // Jira would not answer the searches (after the adapter's retries): the plan stands without
+      // the counts — a rule that skips users with open issues skips those it cannot count — and
+      // the snapshot says why.
+      if (typeof e?.code !== 'string' || !e.code.startsWith('host.')) throw e;
+      (snapshot.source ??= {}).openAssigned = { users: counted, requests, error: e.reason || e.message, code: e.code };
+      return { result, passes: pass, counted, requests, error: e };
+    }
     counted += r.users;
     requests += r.requests;
     // Names Jira did not answer for (a user deleted meanwhile) keep no count; do not ask again.
