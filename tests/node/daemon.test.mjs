@@ -268,3 +268,59 @@ test('kill -9 of the daemon holding a slot mid-run: another finishes it from the
     await t.close();
   }
 });
+
+function cli(args, env) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', USER_CLEANUP_SMTP_URL: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('close', (code) => resolve({ code, out, err }));
+  });
+}
+
+test('daemon --check passes on a good setup and names the problem: a bad token, an unsafe storage account, an invalid saved policy, an unreachable SMTP server', async () => {
+  const smtp = await startSmtp();
+  const t = await setup();
+  try {
+    const check = (env = {}) => cli(['daemon', '--jira', t.sb.url, '--check'], { USER_CLEANUP_TOKEN: t.sb.token, ...env });
+    let r = await check();
+    assert.equal(r.code, 1);
+    assert.match(r.out, /FAIL +saved policy: no policy is saved in Jira yet/);
+    await t.store.savePolicy(policyWith([hourly('contractors', ['contractors-90d'])], { notify: { admins: ['ops@acme.com'] } }), { savedBy: 'admin' });
+    r = await check({ USER_CLEANUP_SMTP_URL: smtp.url });
+    assert.equal(r.code, 0, r.out + r.err);
+    for (const w of ['token', 'admin rights', 'storage account', 'saved policy', 'store access', 'SMTP']) assert.match(r.out, new RegExp(`^ok +${w}`, 'm'));
+    assert.match(r.out, /ready: the daemon can run/);
+    assert.doesNotMatch(r.out + r.err, new RegExp(t.sb.token));
+
+    r = await check({ USER_CLEANUP_SMTP_URL: `smtp://127.0.0.1:${await closedPort()}` });
+    assert.equal(r.code, 1);
+    assert.match(r.out, /FAIL +SMTP: smtp:\/\/127\.0\.0\.1:\d+: .*\[mail\.connection\]/);
+    r = await check();
+    assert.match(r.out, /FAIL +SMTP: the policy sends run summaries to ops@acme\.com but USER_CLEANUP_SMTP_URL is not set/);
+
+    r = await check({ USER_CLEANUP_TOKEN: 'not-a-token', USER_CLEANUP_SMTP_URL: smtp.url });
+    assert.equal(r.code, 1);
+    assert.match(r.out, /FAIL +token: .* did not accept USER_CLEANUP_TOKEN/);
+    assert.doesNotMatch(r.out, /not-a-token/);
+    r = await check({ USER_CLEANUP_TOKEN: t.sb.viewerToken, USER_CLEANUP_SMTP_URL: smtp.url });
+    assert.equal(r.code, 1);
+    assert.match(r.out, /FAIL +admin rights/);
+
+    await t.store.putProp('com.usercleanup.policy', { format: 'user-cleanup/policy', formatVersion: 1, revision: 7, policy: { ...BASE, rules: [{ id: 'x' }] } });
+    r = await check({ USER_CLEANUP_SMTP_URL: smtp.url });
+    assert.equal(r.code, 1);
+    assert.match(r.out, /FAIL +saved policy: not valid \(revision 7\): rules\[0\]/);
+
+    const put = await fetch(`${t.sb.url}/rest/api/2/user?username=user-cleanup`, { method: 'PUT', headers: { Authorization: `Bearer ${t.sb.token}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ active: true }) });
+    assert.ok(put.status < 300);
+    r = await check({ USER_CLEANUP_SMTP_URL: smtp.url });
+    assert.equal(r.code, 1);
+    assert.match(r.out, /FAIL +storage account: The storage account "user-cleanup" is active/);
+  } finally {
+    await t.close();
+    await smtp.close();
+  }
+});
