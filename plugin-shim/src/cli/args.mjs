@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { UsageError } from './errors.mjs';
 import { sandboxCommand } from './commands/sandbox.mjs';
+import { usersCommand, bulkCommand, reviewCommand } from './commands/users-specs.mjs';
 
 export const PROG = 'user-cleanup';
 
@@ -207,6 +208,9 @@ export const COMMANDS = {
     examples: ['daemon --jira https://jira.example.com --check', 'daemon --jira https://jira.example.com', 'daemon --policy policy.json --jira https://jira.example.com --audit-dir /var/lib/user-cleanup'],
   },
   sandbox: sandboxCommand,
+  users: usersCommand,
+  bulk: bulkCommand,
+  review: reviewCommand,
   help: {
     summary: 'show help for a command',
     synopsis: 'help [COMMAND]',

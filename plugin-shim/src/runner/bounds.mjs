@@ -37,6 +37,27 @@ export async function storedPolicy(started) {
   return { ok: true, text: p.text, rules };
 }
 
+export const BULK_OPERATIONS = ['deactivate', 'reactivate', 'addToGroups', 'removeFromGroups'];
+
+/**
+ * The operation a bulk run (bulk.mjs) fixed when it started: `{ok: true, type, groups, users: Set(lc)}`
+ * or `{ok: false, code, message}`. A bulk run is bounded by it as a policy run is by its policy:
+ * resume and undo act only on its users, with its action, within its groups.
+ */
+export function bulkBounds(started) {
+  const b = started?.bulk;
+  const op = b?.operation;
+  if (!op || !BULK_OPERATIONS.includes(op.type) || !Array.isArray(b.users) || !b.users.every((u) => typeof u === 'string')) {
+    return problem('tampered.bulk', 'the bulk run did not record a valid operation and list of users', { ok: false });
+  }
+  const groups = op.groups === undefined ? [] : op.groups;
+  const needsGroups = op.type === 'addToGroups' || op.type === 'removeFromGroups';
+  if (!Array.isArray(groups) || !groups.every((g) => typeof g === 'string') || needsGroups !== groups.length > 0) {
+    return problem('tampered.bulk', `the bulk run's operation ${op.type} has ${needsGroups ? 'no groups' : 'groups it cannot have'}`, { ok: false });
+  }
+  return { ok: true, type: op.type, groups, users: new Set(b.users.map(lc)) };
+}
+
 /**
  * Which of `groups` the policy lets a run remove, per the engine: Map(lc group → {allowed, by?}).
  * Throws when the engine cannot answer (too old, or a failure): nothing is restored on a guess.
@@ -67,6 +88,8 @@ export async function checkResumable(run, engine) {
   const problems = [];
   const policy = await storedPolicy(run.started);
   if (!policy.ok) return [policy];
+  const bulk = run.started.bulk ? bulkBounds(run.started) : null;
+  if (bulk && !bulk.ok) return [bulk];
   const items = run.planned?.items;
   if (!Array.isArray(items)) return [problem('tampered.plan', 'the planned record has no items')];
   const counts = run.started.counts ?? {};
@@ -94,6 +117,16 @@ export async function checkResumable(run, engine) {
     byItem.set(it.i, it);
     if (seenUsers.has(lc(it.user))) problems.push(problem('tampered.plan', `${where} (${it.user}): the user is planned twice`));
     seenUsers.add(lc(it.user));
+    if (bulk) {
+      if (it.rule !== 'bulk' || it.action !== bulk.type || !bulk.users.has(lc(it.user))) {
+        problems.push(problem('tampered.plan', `${where} (${it.user}): ${it.action} by ${JSON.stringify(it.rule)} is not the bulk run's ${bulk.type} of its users`));
+      }
+      const extra = (Array.isArray(it.groups) ? it.groups : []).filter((g) => !hasGroup(bulk.groups, g));
+      if (extra.length || ((bulk.type === 'addToGroups' || bulk.type === 'removeFromGroups') && !(it.groups?.length > 0))) {
+        problems.push(problem('tampered.plan', `${where} (${it.user}): groups ${JSON.stringify(it.groups ?? [])} are not within the bulk operation's ${bulk.groups.join(', ')}`));
+      }
+      return;
+    }
     const type = policy.rules.get(lc(it.rule));
     if (type === undefined) problems.push(problem('tampered.plan', `${where} (${it.user}): rule ${JSON.stringify(it.rule)} is not in the run's policy`));
     else if (type !== it.action) problems.push(problem('tampered.plan', `${where} (${it.user}): action ${it.action} but rule ${it.rule} is a ${type} rule`));
@@ -114,7 +147,9 @@ export async function checkResumable(run, engine) {
       intent.action === 'deactivate' ? it.action === 'deactivate'
         : intent.action === 'removeFromGroups' && intent.fallback ? it.action === 'deactivate' && groups.every((g) => hasGroup(run.planned.roleGroups, g))
           : intent.action === 'removeFromGroups' ? it.action === 'removeFromGroups' && groups.every((g) => hasGroup(it.groups, g))
-            : false;
+            : intent.action === 'addToGroups' ? it.action === 'addToGroups' && groups.every((g) => hasGroup(it.groups, g))
+              : intent.action === 'reactivate' ? it.action === 'reactivate'
+                : false;
     if (!ok) problems.push(problem('tampered.intent', `the interrupted intent for ${it.user} (${intent.action}${groups.length ? ` of ${groups.join(', ')}` : ''}) is not what item ${i} planned`));
   }
   if (wanted.length && typeof engine?.removableGroups === 'function') {

@@ -188,6 +188,28 @@ export async function executeItems({
     return { action: 'removeFromGroups', fallback: true, ...out, reason: out.reason ?? `fallback: read-only directory (${res.reason}); removed from the licence groups` };
   };
 
+  // Bulk operations (bulk.mjs): reactivate, and add to groups. Not destructive, but recorded and
+  // undoable the same way: an intent before the request, the effect in the outcome.
+  const reactivate = async (item, user, d) => {
+    await record('intent', item, { action: 'reactivate', decided: d.code, reasons: item.reasons, observed: observed(user) });
+    const res = await mutate(item.user, () => host.reactivate(item.user), (u) => u.active === true);
+    if (res.ok) return { action: 'reactivate', status: 'done', effects: { reactivated: true }, confirmed: res.confirmed };
+    return { action: 'reactivate', ...failedFields(res) };
+  };
+
+  const addGroups = async (item, user, d, already = []) => {
+    const groups = (d.action?.groups ?? []).filter((g) => !hasGroup(already, g));
+    if (groups.length === 0 && already.length === 0) return { action: 'addToGroups', status: 'skipped', reason: d.reason ?? 'already in every group', code: d.code };
+    if (groups.length) await record('intent', item, { action: 'addToGroups', groups, decided: d.code, reasons: item.reasons, observed: observed(user) });
+    const added = [...already];
+    for (const g of groups) {
+      const res = await mutate(item.user, () => host.addToGroup(item.user, g), (u) => hasGroup(u.groups, g));
+      if (!res.ok) return { action: 'addToGroups', ...failedFields(res, `adding to ${g}: `), effects: { groupsAdded: added } };
+      added.push(g);
+    }
+    return { action: 'addToGroups', status: 'done', effects: { groupsAdded: added } };
+  };
+
   /** The engine's answer for this item and user, checked against the plan (an answer outside it is refused). */
   const decided = (item, user) => {
     const d = decide(item, user);
@@ -213,6 +235,8 @@ export async function executeItems({
     const { d, out } = decided(item, user);
     if (out) return out;
     if (item.action === 'deactivate') return deactivate(item, user, d);
+    if (item.action === 'reactivate') return reactivate(item, user, d);
+    if (item.action === 'addToGroups') return addGroups(item, user, d);
     const groups = d.action.groups ?? [];
     if (groups.length === 0) return { action: item.action, status: 'skipped', reason: d.reason ?? 'no group left to remove', code: d.code };
     await record('intent', item, { action: 'removeFromGroups', groups, decided: d.code, reasons: item.reasons, observed: observed(user) });
@@ -241,6 +265,19 @@ export async function executeItems({
       const todo = intent.fallback ? remaining : remaining.filter((g) => hasGroup(d.action.groups, g));
       await record('intent', item, { action: 'removeFromGroups', groups: todo, decided: d.code, reasons: item.reasons, resumed: true, ...fb });
       return { action: 'removeFromGroups', ...(await removeGroups(item, todo, gone)), resumed: true, ...fb };
+    }
+    if (intent.action === 'reactivate') {
+      if (user.active === true) return { action: 'reactivate', status: 'done', effects: { reactivated: true }, resumed: true };
+      const out = await fresh(item);
+      return out && { ...out, resumed: true };
+    }
+    if (intent.action === 'addToGroups' && Array.isArray(intent.groups)) {
+      const there = intent.groups.filter((g) => hasGroup(user.groups, g));
+      if (there.length === intent.groups.length) return { action: 'addToGroups', status: 'done', effects: { groupsAdded: there }, resumed: true };
+      // The rest only if the engine still says so; what is already added stays recorded for undo.
+      const { d, out } = decided(item, user);
+      if (out) return { ...out, action: 'addToGroups', effects: { groupsAdded: there }, resumed: true };
+      return { ...(await addGroups(item, user, d, there)), resumed: true };
     }
     return { action: intent.action, status: 'failed', reason: `cannot resume action ${intent.action}`, resumed: true };
   };
@@ -337,6 +374,9 @@ export async function executePlan(o) {
     ...(o.mode ? { mode: o.mode } : {}),
     policy: { hash: policyHash, path: o.policyPath ?? null },
     ...(o.schedule ? { schedule: o.schedule } : {}),
+    // A bulk run (bulk.mjs): the operation and the users the admin chose, fixed before any write
+    // (resume and undo are bounded by it, as a policy run's are by its policy).
+    ...(o.bulk ? { bulk: o.bulk } : {}),
     jira: o.jira ?? null,
     asOf: plan.asOf,
     counts: plan.counts,

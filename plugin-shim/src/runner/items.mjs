@@ -2,11 +2,15 @@
 // change Jira, and the application-role groups the read-only fallback may remove.
 import { lc } from './names.mjs';
 
-/** The plan actions that change Jira (`review` is only listed and recorded). */
-export const EXECUTABLE = new Set(['deactivate', 'removeFromGroups']);
+/**
+ * The plan actions that change Jira (`review` is only listed and recorded). `reactivate` and
+ * `addToGroups` come only from bulk plans (the engine's planBulk, bulk.mjs): a policy's rules never
+ * plan them.
+ */
+export const EXECUTABLE = new Set(['deactivate', 'removeFromGroups', 'reactivate', 'addToGroups']);
 
 /**
- * True for an action a run carries out: deactivate or removeFromGroups, and not marked with a
+ * True for an action a run carries out (EXECUTABLE), and not marked with a
  * `status` by the engine (`blocked`: Jira would refuse it, e.g. a project lead without a hand-over).
  */
 export const isExecutable = (a) => EXECUTABLE.has(a?.action) && !a?.status;
