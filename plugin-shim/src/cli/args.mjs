@@ -146,6 +146,22 @@ export const COMMANDS = {
       'run --resume run-20261127T030000Z-1a2b3c --jira https://jira.example.com --audit audit.jsonl',
     ],
   },
+  warn: {
+    summary: 'send the warning emails of the policy\'s warn rules now (who: the engine; record: the Jira store and trail)',
+    synopsis: 'warn --jira URL [--yes] [--as-of INSTANT] [--policy FILE] [--storage-user NAME] [--resend-maybe-sent] [--json]',
+    options: {
+      jira: { type: 'string', arg: 'URL', help: 'the Jira base URL (token in USER_CLEANUP_TOKEN; mail server in USER_CLEANUP_SMTP_URL)' },
+      yes: { type: 'boolean', short: 'y', help: 'send without the prompt (needed when not on a terminal)' },
+      'as-of': asOf,
+      policy: { ...policy, help: 'the policy (default: the policy saved in Jira by the admin page)' },
+      actor: { ...actor, help: 'the acting admin, never warned (default: the token\'s user)' },
+      'storage-user': { type: 'string', arg: 'NAME', help: 'the Jira account holding User Cleanup\'s store (default user-cleanup)' },
+      'resend-maybe-sent': { type: 'boolean', help: 'send again the warnings whose sending started but whose result was never recorded (after checking the mail server\'s log)' },
+      json: { type: 'boolean', help: 'print the result as JSON' },
+      help,
+    },
+    examples: ['warn --jira https://jira.example.com', 'warn --jira https://jira.example.com --yes --json'],
+  },
   undo: {
     summary: 'reactivate the users and re-add the groups a run changed, from its audit trail',
     synopsis: 'undo --run RUN_ID --jira URL [--user NAME] [--audit FILE] [--yes]',

@@ -20,10 +20,11 @@ import { sandbox } from './commands/sandbox.mjs';
 import { users } from './commands/users.mjs';
 import { bulk } from './commands/bulk.mjs';
 import { review } from './commands/review.mjs';
+import { warn } from './commands/warn.mjs';
 import { isRefusal, EXIT_REFUSED } from '../errors.mjs';
 import { redactor } from '../runner/connect.mjs';
 
-const RUN = { preview, schedules, dashboard, validate, tier, snapshot, run: runCommand, undo, audit, daemon, sandbox, users, bulk, review, help: helpCommand };
+const RUN = { preview, schedules, dashboard, validate, tier, snapshot, run: runCommand, warn, undo, audit, daemon, sandbox, users, bulk, review, help: helpCommand };
 
 let enginePromise;
 /** The engine, loaded on first use (so --help works without a built pkg/). */
