@@ -56,6 +56,7 @@ export async function run(argv, ctx) {
   // Every snapshot the run plans over (also the one read again when the plan expired) holds
   // creation dates from the audit log and open assigned counts for the users the plan selects.
   const host = hostForPlan(jiraHost, { engine, policyText: texts.policy, planOptions: { asOf: values['as-of'], actor: values.actor }, auditWindowDays });
+  const sent = await warningsSent(ctx, url, texts.policy);
   let res;
   try {
     res = await startRun({
@@ -68,6 +69,7 @@ export async function run(argv, ctx) {
       auditKey: auditKey(values, ctx),
       asOf,
       asOfNow: values['as-of'] === undefined,
+      sent,
       actor: values.actor,
       // Only the groups the policy needs (the engine's policyGroups); an invalid policy is reported by the plan.
       snapshotOptions: {
@@ -101,6 +103,25 @@ export async function run(argv, ctx) {
   if (values.json) ctx.io.out(JSON.stringify({ runId: res.runId, totals: res.totals, exitCode: res.exitCode, outcomes: res.outcomes }));
   else summary(ctx, res, audit);
   return res.exitCode;
+}
+
+/**
+ * The warnings sent, from the record in the Jira store, when the policy has warn rules (a warn
+ * rule acts only on users warned long enough ago). Unreadable → none: every such action waits.
+ */
+async function warningsSent(ctx, url, policyText) {
+  const { policyWarns, loadSent } = await import('../../../app/warn-record.mjs');
+  if (!policyWarns(policyText)) return undefined;
+  try {
+    const { createStore } = await import('../../store/index.mjs');
+    const r = await loadSent(createStore({ baseUrl: url, token: ctx.env.USER_CLEANUP_TOKEN }));
+    for (const p of r.problems) ctx.io.err(sanitize(`warning: ${p.message}`));
+    if (r.maybeSent.length) ctx.io.err(sanitize(`${plural(r.maybeSent.length, 'warning')} may have been sent (no result recorded): not counted as sent (see user-cleanup warn)`));
+    return r.sent;
+  } catch (e) {
+    ctx.io.err(sanitize(`The record of warnings sent could not be read from Jira (${e?.message ?? e}): the warn rules' actions all wait for their warning.`));
+    return [];
+  }
 }
 
 function totalsLine(t) {
