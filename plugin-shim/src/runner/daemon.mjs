@@ -17,7 +17,8 @@ export function dueList(engine, policyText, from) {
   const r = engine.nextRuns(policyText, { from, count: 1 });
   if (r.type !== 'success') throw new PlanFailed(r);
   return r.value.schedules
-    .filter((s) => s.next.length)
+    // A disabled schedule does not run; a preview schedule only runs in the daemon against the store in Jira.
+    .filter((s) => s.next.length && s.enabled !== false && (s.mode ?? 'run') === 'run')
     .map((s) => ({ id: s.id, at: s.next[0] }))
     .sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || a.id.localeCompare(b.id));
 }
@@ -283,7 +284,10 @@ export async function runStoreDaemon(o) {
         notice = { planned: r.planned };
       } else {
         const asOf = instant(Math.max(o.clock(), Date.parse(s.at)));
-        const r = await startRun({ ...common, runId, policyText, policyPath: null, asOf, mode: 'run', actor: o.runOptions?.actor, snapshotOptions: o.snapshotOptions(policyText), readonlyFallback: o.runOptions?.readonlyFallback, concurrency: o.runOptions?.concurrency });
+        // Warn rules: send today's warnings first (runner/warn.mjs); the run acts only on users warned long enough ago.
+        const { warnBeforeRun } = await import('./warn.mjs');
+        const sent = await warnBeforeRun({ store, engine, host, policyText, snapshotOptions: o.snapshotOptions(policyText), asOf, trail, schedule: s.id, node: o.node, actor: o.runOptions?.actor, env: o.env, log, signal: runStop });
+        const r = await startRun({ ...common, runId, policyText, policyPath: null, asOf, mode: 'run', actor: o.runOptions?.actor, snapshotOptions: o.snapshotOptions(policyText), readonlyFallback: o.runOptions?.readonlyFallback, concurrency: o.runOptions?.concurrency, sent });
         out = { status: r.totals?.failed ? 'failed' : 'done', runId, counts: r.totals ?? null, exitCode: r.exitCode };
       }
     } catch (e) {
