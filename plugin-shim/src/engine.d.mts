@@ -39,6 +39,7 @@ export type KnownProblemCode =
   | 'policy.invalidTemplateId'
   | 'policy.unknownPlaceholder'
   | 'policy.missingContact'
+  | 'policy.reservedRuleId'
   | 'policy.noRules'
   | 'policy.noLimit'
   | 'policy.serviceAccountNoExpiry'
@@ -73,6 +74,7 @@ export type KnownProblemCode =
   | 'options.noSeatLimit'
   | 'options.noLowerTier'
   | 'options.unknownSchedule'
+  | 'options.groupNotRead'
   | 'input.invalid'
   | 'input.invalidTimestamp'
   | 'query.unknownRole'
@@ -655,7 +657,10 @@ export interface Validation {
 /** The planned action as the plan listed it (executable actions only). */
 export type PlannedForDecide =
   | { user: string; key?: string | null; action: 'deactivate'; rule: string; groups?: undefined; handover?: Handover | null }
-  | { user: string; key?: string | null; action: 'removeFromGroups'; groups: string[]; rule: string };
+  | { user: string; key?: string | null; action: 'removeFromGroups'; groups: string[]; rule: string }
+  /** Bulk items (planBulk actions) carry rule 'bulk' and may also reactivate or add to groups. */
+  | { user: string; key?: string | null; action: 'reactivate'; rule: 'bulk'; groups?: undefined }
+  | { user: string; key?: string | null; action: 'addToGroups'; groups: string[]; rule: 'bulk' };
 export interface DecideInput {
   /** The user as read from Jira just now, in the snapshot's shape. */
   user: SnapshotUser;
@@ -669,8 +674,10 @@ export interface DecideInput {
 /** `asOf` is the current instant; `actor` and `schedule` as the plan had them. */
 export type DecideOptions = PlanRunOptions;
 export interface DecidedAction {
-  action: 'deactivate' | 'removeFromGroups';
-  /** removeFromGroups: groups the user is in now, that the rule removes, and that the plan listed. */
+  /** reactivate and addToGroups only for bulk items (rule 'bulk'). */
+  action: 'deactivate' | 'removeFromGroups' | BulkOperationType;
+  /** removeFromGroups: groups the user is in now, that the rule removes, and that the plan listed;
+   *  bulk addToGroups: the planned groups the user is not in now. */
   groups?: string[];
   rule: string;
   /** deactivate of a project lead: the hand-over to make first (the projects led now, never more than planned). */
@@ -679,6 +686,57 @@ export interface DecidedAction {
 export type Decision =
   | { decision: 'proceed'; code: 'decide.proceed'; reason: string; action: DecidedAction }
   | { decision: 'skip'; code: Exclude<DecisionCode, 'decide.proceed'>; reason: string; action?: undefined };
+
+// ---------------------------------------------------------------------------------------------
+// planBulk
+
+export type BulkOperationType = 'deactivate' | 'reactivate' | 'addToGroups' | 'removeFromGroups';
+export type BulkOperation =
+  | { type: 'deactivate' | 'reactivate'; groups?: undefined }
+  | { type: 'addToGroups' | 'removeFromGroups'; groups: string[] };
+export interface BulkOptions {
+  asOf: Instant;
+  /** The acting administrator: protected from destructive operations. */
+  actor?: string | null;
+  /** Usernames (case-insensitive; each once); at least one, at most 1,000,000. */
+  users: string[];
+  operation: BulkOperation;
+}
+export interface BulkAction {
+  user: string;
+  key?: string;
+  displayName: string;
+  email: string | null;
+  action: BulkOperationType;
+  /** addToGroups: the groups the user is not in; removeFromGroups: the groups the user is in (spelled as the operation spells them). */
+  groups?: string[];
+  rule: 'bulk';
+  /** A deactivation Jira would refuse (a project lead, no handover.projectLead): never carried out. */
+  status?: 'blocked';
+  blockedCode?: BlockedCode;
+  blockedReason?: string;
+  /** A deactivation of a project lead with handover.projectLead: hand these projects over first. */
+  handover?: Handover;
+  reasons: string[];
+}
+export interface BulkPlan {
+  asOf: UtcInstant;
+  actor: string | null;
+  /** The operation as carried out (groups trimmed, each once). */
+  operation: BulkOperation;
+  /** Sorted by username, as plan actions. Only users for whom the operation changes something. */
+  actions: BulkAction[];
+  /** Left out of a destructive operation (deactivate, removeFromGroups). */
+  protected: Array<{ user: string; code: ProtectionCode; reason: string }>;
+  /** Nothing to change ("already inactive", "already active", "already a member of g", "not a member of g"). */
+  unchanged: Array<{ user: string; reason: string }>;
+  /** Names the snapshot does not have, as given. */
+  unknown: string[];
+  counts: { requested: number; actions: number; executable: number; blocked?: number; protected: number; unchanged: number; unknown: number };
+  limit: { maxActionsPerRun: number | null; maxSnapshotAgeMinutes: number };
+  /** counts.executable > limit.maxActionsPerRun: never carried out. */
+  overLimit: boolean;
+}
 
 // ---------------------------------------------------------------------------------------------
 // policyGroups
@@ -819,6 +877,8 @@ export function nextRuns(policy: PolicyInput, options: string | NextRunsOptions)
 export function warnings(policy: PolicyInput, snapshot: SnapshotInput, options: string | WarningsOptions): Result<Warnings>;
 /** Decides again for one user just before the change: proceed (with exactly what to do) or skip, and why. */
 export function decide(policy: PolicyInput, input: string | DecideInput, options: string | DecideOptions): Result<Decision>;
+/** An administrator's bulk operation on named users: protected users left out of destructive ones, only real changes listed. */
+export function planBulk(policy: PolicyInput, snapshot: SnapshotInput, options: string | BulkOptions): Result<BulkPlan>;
 /** Which of `groups` a run under this policy was allowed to remove (a rule's removeFromGroups pattern, or the read-only fallback's role groups). */
 /** The groups whose memberships can change a plan under this policy: read only those, and list them in the snapshot's `completeGroups`. */
 export function policyGroups(policy: PolicyInput, input: string | PolicyGroupsInput): Result<PolicyGroups>;

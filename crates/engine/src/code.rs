@@ -124,6 +124,8 @@ codes! {
     Error PolicyUnknownPlaceholder = "policy.unknownPlaceholder",
     /// A template uses `{{contact}}` but the policy has no `notify.contact`.
     Error PolicyMissingContact = "policy.missingContact",
+    /// A rule with the id `bulk`, which names the administrator's bulk operations (planBulk).
+    Error PolicyReservedRuleId = "policy.reservedRuleId",
     /// The policy has no rules: it never actions anyone.
     Warning PolicyNoRules = "policy.noRules",
     /// No `limits.maxActionsPerRun`: a run may action any number of users.
@@ -178,7 +180,7 @@ codes! {
 
     /// An option of the wrong type, an unknown option, or a value out of range.
     Error OptionsInvalid = "options.invalid",
-    /// A required option is absent (`asOf`, `from`, `role`).
+    /// A required option is absent (`asOf`, `from`, `role`; planBulk's `users`, `operation`, `operation.type`, `operation.groups`).
     Error OptionsMissing = "options.missing",
     /// An option that must be an RFC 3339 instant is not one.
     Error OptionsInvalidTimestamp = "options.invalidTimestamp",
@@ -194,6 +196,8 @@ codes! {
     Error OptionsNoLowerTier = "options.noLowerTier",
     /// `schedule` names a schedule the policy does not have.
     Error OptionsUnknownSchedule = "options.unknownSchedule",
+    /// planBulk: an operation's group whose members the snapshot did not read (`completeGroups`).
+    Warning OptionsGroupNotRead = "options.groupNotRead",
 
     /// An input other than the policy, snapshot and options (decide's input, a query filter, ...) is not of its shape (unknown field, wrong type, missing planned action ...).
     Error InputInvalid = "input.invalid",

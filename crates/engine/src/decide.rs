@@ -35,9 +35,9 @@ pub struct Decision {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct DecidedAction {
-    /// `"deactivate"` or `"removeFromGroups"`.
+    /// `"deactivate"` or `"removeFromGroups"`; for a bulk item also `"reactivate"` or `"addToGroups"`.
     pub action: &'static str,
-    /// removeFromGroups: the groups the user is in now that the planned rule removes, and that
+    /// removeFromGroups (addToGroups for a bulk item): the groups the user is in now that the planned rule removes, and that
     /// the plan listed (never more than the preview showed), spelled as the plan spelled them.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub groups: Option<Vec<String>>,
@@ -53,7 +53,8 @@ pub struct DecidedAction {
 pub struct Planned {
     pub user: String,
     pub key: Option<String>,
-    /// `"deactivate"` or `"removeFromGroups"`.
+    /// `"deactivate"` or `"removeFromGroups"`; a bulk item (rule `"bulk"`) also `"reactivate"`
+    /// or `"addToGroups"`.
     pub action: &'static str,
     pub groups: Vec<String>,
     pub rule: String,
@@ -279,15 +280,26 @@ fn planned(v: &Value, out: &mut Vec<Problem>) -> Option<Planned> {
     let user_key = string("key", false, out);
     let rule = string("rule", true, out);
     let action = string("action", true, out);
+    let bulk = rule.as_deref().is_some_and(crate::bulk::is_bulk);
     let action: Option<&'static str> = match action.as_deref() {
         Some("deactivate") => Some("deactivate"),
         Some("removeFromGroups") => Some("removeFromGroups"),
+        // The two bulk-only operations: a policy rule never plans them.
+        Some(a @ ("reactivate" | "addToGroups")) if bulk => crate::bulk::Op::parse(a).map(crate::bulk::Op::name),
+        Some(a @ ("reactivate" | "addToGroups")) => {
+            out.push(input_err(
+                Code::InputInvalid,
+                "planned.action",
+                format!("planned.action \"{a}\" is a bulk operation: only with planned.rule \"bulk\""),
+            ));
+            None
+        }
         Some(other) => {
             out.push(input_err(
                 Code::InputInvalid,
                 "planned.action",
                 format!(
-                    "planned.action \"{other}\" is not an action a run carries out: deactivate or removeFromGroups"
+                    "planned.action \"{other}\" is not an action a run carries out: deactivate or removeFromGroups (a bulk item also reactivate or addToGroups)"
                 ),
             ));
             None
@@ -295,8 +307,9 @@ fn planned(v: &Value, out: &mut Vec<Problem>) -> Option<Planned> {
         None => None,
     };
     let mut groups = Vec::new();
+    let takes_groups = |a: &str| a == "removeFromGroups" || a == "addToGroups";
     match (m.get("groups"), action) {
-        (Some(Value::Array(list)), Some("removeFromGroups")) => {
+        (Some(Value::Array(list)), Some(a)) if takes_groups(a) => {
             for (i, g) in list.iter().enumerate() {
                 match g.as_str().map(str::trim).filter(|g| !g.is_empty()) {
                     Some(g) => groups.push(g.to_string()),
@@ -311,16 +324,16 @@ fn planned(v: &Value, out: &mut Vec<Problem>) -> Option<Planned> {
                 out.push(input_err(
                     Code::InputInvalid,
                     "planned.groups",
-                    "removeFromGroups needs the planned groups (the plan's groups for this user)",
+                    format!("{a} needs the planned groups (the plan's groups for this user)"),
                 ));
             }
         }
-        (None, Some("removeFromGroups")) => out.push(input_err(
+        (None, Some(a)) if takes_groups(a) => out.push(input_err(
             Code::InputInvalid,
             "planned.groups",
-            "removeFromGroups needs the planned groups (the plan's groups for this user)",
+            format!("{a} needs the planned groups (the plan's groups for this user)"),
         )),
-        (Some(g), Some("removeFromGroups")) => out.push(input_err(
+        (Some(g), Some(a)) if takes_groups(a) => out.push(input_err(
             Code::InputInvalid,
             "planned.groups",
             format!("planned.groups must be a list of group names, found {}", kind(g)),
@@ -328,7 +341,7 @@ fn planned(v: &Value, out: &mut Vec<Problem>) -> Option<Planned> {
         (Some(_), Some(a)) => out.push(input_err(
             Code::InputInvalid,
             "planned.groups",
-            format!("planned.groups only goes with removeFromGroups, not {a}"),
+            format!("planned.groups only goes with removeFromGroups (or a bulk addToGroups), not {a}"),
         )),
         _ => {}
     }
@@ -520,6 +533,10 @@ pub fn decide(
             ),
         );
     }
+    // A bulk item: the administrator's operation, not a rule's (bulk.rs decides it).
+    if crate::bulk::is_bulk(&planned.rule) {
+        return crate::bulk::decide(full, snapshot, planned, opts.as_of, opts.actor);
+    }
     if !user.active {
         return skip(Code::DecideInactive, format!("{} is already inactive", user.name));
     }
@@ -621,7 +638,10 @@ pub fn decide(
 
 /// Why the hand-over a deactivation needs now is not the one the admin confirmed (M13), if it
 /// is not: decide only narrows, so it never changes the lead of a project the plan did not show.
-fn handover_changed(now: &crate::impact::Handover, planned: Option<&crate::impact::Handover>) -> Option<String> {
+pub(crate) fn handover_changed(
+    now: &crate::impact::Handover,
+    planned: Option<&crate::impact::Handover>,
+) -> Option<String> {
     let Some(planned) = planned else {
         return Some(format!(
             "now lead of {} {}, which the plan did not hand over: make a new plan",

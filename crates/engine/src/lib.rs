@@ -4,6 +4,7 @@
 //! Every entry point here takes JSON text and answers with an [`Outcome`]: a value, or the list
 //! of problems (`{code, path, message}`) that stopped it, plus warnings.
 
+pub mod bulk;
 pub mod code;
 pub mod conditions;
 pub mod dashboard;
@@ -28,6 +29,7 @@ mod checks;
 mod group_input;
 mod options;
 
+pub use bulk::plan_bulk_entry as plan_bulk;
 pub use code::{Code, Kind};
 pub use dashboard::{Dashboard, DashboardOptions, Thresholds};
 pub use plan::{Plan, PlanOptions};

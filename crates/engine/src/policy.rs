@@ -667,6 +667,16 @@ impl Walker {
                         format!("rule id \"{}\" is used twice", rule.id),
                     );
                 }
+                if crate::bulk::is_bulk(&rule.id) {
+                    self.err(
+                        Code::PolicyReservedRuleId,
+                        &key(&path, "id"),
+                        format!(
+                            "rule id \"{}\" is reserved: it names the administrator's bulk operations",
+                            rule.id
+                        ),
+                    );
+                }
                 out.push(rule);
             }
         }

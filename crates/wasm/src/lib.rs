@@ -121,6 +121,18 @@ pub fn decide(policy: JsValue, input: JsValue, options: JsValue) -> Result<JsVal
     to_js(engine::to_json(&engine::decide(&p, &i, &o)))
 }
 
+/// `planBulk(policy, snapshot, {asOf, actor?, users: [names], operation: {type, groups?}})` →
+/// Result<BulkPlan>: an administrator's bulk operation (deactivate, reactivate, addToGroups,
+/// removeFromGroups) on named users, with protected users left out of destructive ones and only
+/// users for whom it changes something listed as actions.
+#[wasm_bindgen(js_name = planBulk)]
+pub fn plan_bulk(policy: JsValue, snapshot: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+    let p = text(&policy, "policy")?;
+    let s = text(&snapshot, "snapshot")?;
+    let o = options_text(&options)?;
+    to_js(engine::to_json(&engine::plan_bulk(&p, &s, &o)))
+}
+
 /// `warnings(policy, snapshot, {asOf, actor?, schedule?, sent?: [{user, rule, sentAt}]})` →
 /// Result<Warnings>: per user of a rule with `warn`, warn now, wait, or act (and who the rule
 /// will select within its daysBefore days).
