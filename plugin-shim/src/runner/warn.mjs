@@ -192,3 +192,23 @@ export async function sendWarnings(o) {
 }
 
 export { pairKey };
+
+/**
+ * The daemon's step before a scheduled run: sends the warnings the schedule's warn rules call for
+ * now and answers the warnings known to be sent, for the run's plan and decide (`sent`).
+ * Undefined when the policy has no warn rule (the plan is then byte-identical to before). A record
+ * that cannot be read or written answers [] (every warn-rule action waits): never acts on a guess.
+ */
+export async function warnBeforeRun({ store, engine, host, policyText, snapshotOptions, asOf, trail, schedule, node, actor, env, log, signal }) {
+  const { policyWarns } = await import('../../app/warn-record.mjs');
+  if (!policyWarns(policyText)) return undefined;
+  try {
+    const snapshot = await host.snapshot(snapshotOptions ?? {});
+    const res = await sendWarnings({ engine, policyText, snapshot, asOf, store, trail, schedule, node, actor, via: 'daemon', mail: { env }, signal });
+    log?.({ event: 'warnings', schedule, runId: res.runId, counts: res.counts, ...(res.maybeSent.length ? { maybeSent: res.maybeSent.map((x) => `${x.user}/${x.rule}`) } : {}) });
+    return res.sent;
+  } catch (e) {
+    log?.({ event: 'warningsFailed', schedule, message: e?.message ?? String(e), code: e?.code });
+    return [];
+  }
+}
