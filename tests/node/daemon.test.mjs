@@ -324,3 +324,50 @@ test('daemon --check passes on a good setup and names the problem: a bad token, 
     await smtp.close();
   }
 });
+
+test('leases in Jira: of many owners claiming at once exactly one wins; a held lease refuses others with who and since when; an expired one is taken over; run --jira refuses while another run holds the run lease', async () => {
+  const t = await setup({ latencyMs: 15 });
+  try {
+    for (let round = 0; round < 3; round++) {
+      const name = `slot.test.2026112${round}T000000Z`;
+      const stores = Array.from({ length: 5 }, (_, k) => createStore({ baseUrl: t.sb.url, token: t.sb.token, writer: `w${k}` }));
+      const results = await Promise.all(stores.map((s, k) => s.claimLease(name, { owner: `owner-${k}`, ttlMs: 3000, settleMs: 400 })));
+      assert.equal(results.filter((r) => r.ok).length, 1, `round ${round}: exactly one winner (${JSON.stringify(results.map((r) => r.ok))})`);
+      const claims = await t.store.readClaims(name);
+      assert.equal(claims.length, 1, 'the losers withdrew their claims');
+      assert.equal(claims[0].value.state, 'held');
+    }
+    // The run lease: held → refused with the holder; released → free; expired → taken over.
+    const a = createStore({ baseUrl: t.sb.url, token: t.sb.token });
+    const b = createStore({ baseUrl: t.sb.url, token: t.sb.token });
+    const lease = await a.acquireRunLease({ owner: 'page-alice', node: 'admin page (alice)', ttlMs: 2500, settleMs: 200, data: { runId: 'run-20261127T000000Z-abcdef' } });
+    await assert.rejects(b.acquireRunLease({ owner: 'cli-bob', ttlMs: 2500, settleMs: 200 }), (e) => {
+      assert.equal(e.code, 'store.runBusy');
+      assert.match(e.message, /admin page \(alice\) \(run run-20261127T000000Z-abcdef\) since 20\d\d-/);
+      assert.equal(e.holder.owner, 'page-alice');
+      return true;
+    });
+    // run --jira is refused the same way (exit 3), and nothing is changed.
+    const before = truth(t.sb);
+    writeFileSync(join(t.dir, 'p.json'), JSON.stringify(policyWith([])));
+    const r = await cli(['run', '--policy', join(t.dir, 'p.json'), '--jira', t.sb.url, '--yes', '--audit', join(t.dir, 'a.jsonl'), '--readonly-fallback', 'skip'], { USER_CLEANUP_TOKEN: t.sb.token });
+    assert.equal(r.code, 3, r.out + r.err);
+    assert.match(r.err + r.out, /Another User Cleanup run is in progress: admin page \(alice\)/);
+    assert.deepEqual(truth(t.sb), before);
+    // Released: free again. Not renewed: expired, and taken over.
+    await a.releaseRunLease(lease);
+    const l2 = await b.acquireRunLease({ owner: 'cli-bob', ttlMs: 1500, settleMs: 200 });
+    await assert.rejects(a.acquireRunLease({ owner: 'page-alice', ttlMs: 1500, settleMs: 200 }), (e) => e.code === 'store.runBusy');
+    await sleep(2200);
+    const l3 = await a.acquireRunLease({ owner: 'page-alice', ttlMs: 1500, settleMs: 200 });
+    assert.equal(l3.value.owner, 'page-alice');
+    await assert.rejects(b.renewRunLease(l2), (e) => e.code === 'store.leaseLost');
+    // The CLI run goes ahead once the lease is free, and leaves no lease behind.
+    await a.releaseRunLease(l3);
+    const ok = await cli(['run', '--policy', join(t.dir, 'p.json'), '--jira', t.sb.url, '--yes', '--audit', join(t.dir, 'a.jsonl'), '--readonly-fallback', 'skip'], { USER_CLEANUP_TOKEN: t.sb.token });
+    assert.equal(ok.code, 0, ok.out + ok.err);
+    assert.deepEqual(await t.store.readClaims('run'), []);
+  } finally {
+    await t.close();
+  }
+});

@@ -9,6 +9,7 @@ import { requireFlags, rowLimit, readFiles } from './shared.mjs';
 import { connect, showPlan, confirmer, progressFactory, readonlyFallback, concurrency, DEFAULT_AUDIT } from '../runner.mjs';
 import { startRun, resumeRun } from '../../runner/run.mjs';
 import { auditKey } from './audit.mjs';
+import { withRunLease } from '../../store/run-lease.mjs';
 import { hostForPlan } from '../../host/plan-impact.mjs';
 
 export async function run(argv, ctx) {
@@ -23,7 +24,7 @@ export async function run(argv, ctx) {
     }
     const engine = await ctx.engine();
     const { host, url } = await connect(ctx, values.jira);
-    const res = await resumeRun({
+    const res = await withRunLease({ url, token: ctx.env.USER_CLEANUP_TOKEN, onNote: (m) => ctx.io.err(m) }, () => resumeRun({
       host,
       engine,
       auditPath: audit,
@@ -34,7 +35,7 @@ export async function run(argv, ctx) {
       concurrency: conc,
       confirm: confirmer(ctx, Boolean(values.yes), 'remaining actions'),
       progress: values.json ? undefined : progressFactory(ctx),
-    });
+    }));
     if (values.json) ctx.io.out(JSON.stringify(res));
     else if (res.already) ctx.io.out(sanitize(`run ${res.runId} had already finished: ${totalsLine(res.totals)}`));
     else {
@@ -59,7 +60,8 @@ export async function run(argv, ctx) {
   const sent = await warningsSent(ctx, url, texts.policy);
   let res;
   try {
-    res = await startRun({
+    // One run at a time per Jira (the run lease the page and the daemon take too).
+    res = await withRunLease({ url, token: ctx.env.USER_CLEANUP_TOKEN, onNote: (m) => ctx.io.err(m) }, () => startRun({
       host,
       engine,
       policyText: texts.policy,
@@ -92,7 +94,7 @@ export async function run(argv, ctx) {
         );
       },
       progress: values.json ? undefined : progressFactory(ctx),
-    });
+    }));
   } catch (e) {
     if (e?.name === 'PlanFailed') {
       report(e.result, { ...files, snapshot: `snapshot from ${url}` }, ctx.io);
