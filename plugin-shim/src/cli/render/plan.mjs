@@ -89,7 +89,7 @@ export function renderPlan(plan, { asOfSource, ruleOrder = [], limit, width, c }
           actionWords(a),
           (a.action === 'removeFromGroups' ? a.groups : a.facts?.matchedGroups)?.join(', ') ?? '',
           a.facts?.daysInactive ?? '',
-          a.status ? (a.blockedReason ?? mainReason(a)) : mainReason(a),
+          a.status ? (a.blockedReason ?? a.warning?.reason ?? mainReason(a)) : mainReason(a),
         ]),
         width,
         c,
@@ -229,7 +229,7 @@ function impactSections(plan, { limit, width, c }) {
     const shown = blocked.slice(0, limit);
     out.push(...table({
       columns: [{ header: 'USER', min: 8 }, { header: 'RULE', min: 8 }, { header: 'ACTION', shrink: false }, { header: 'REASON', min: 16, give: 3 }],
-      rows: shown.map((a) => [a.user, a.rule, a.action, a.blockedReason ?? a.blockedCode ?? a.status]),
+      rows: shown.map((a) => [a.user, a.rule, a.action, a.blockedReason ?? a.warning?.reason ?? a.blockedCode ?? a.status]),
       width,
       c,
     }));
