@@ -42,6 +42,8 @@ export function appResources() {
   addDir(assets, join(ROOT, 'plugin-shim/src/host'), 'host/', (n) => n.endsWith('.mjs'));
   // The runner's browser-safe modules (Run / History views): executor, audit chain, CSV, report.
   for (const n of RUNNER_BROWSER_MODULES) assets[`runner/${n}`] = readFileSync(join(ROOT, 'plugin-shim/src/runner', n));
+  // The mail module's renderer (browser-safe): the Rules view's template preview is the email sent.
+  assets['mail/render.mjs'] = readFileSync(join(ROOT, 'plugin-shim/src/mail/render.mjs'));
   assets['vendor/chart.umd.min.js'] = readFileSync(join(ROOT, 'node_modules/chart.js/dist/chart.umd.min.js'));
   assets['samples/policy.json'] = readFileSync(join(ROOT, 'samples/policy.json'));
   assets['dev/page-server.json'] = Buffer.from('{"devServer": true}\n'); // marks this server: the page honours ?policy= only here (the JAR never has it)

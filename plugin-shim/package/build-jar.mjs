@@ -127,6 +127,13 @@ export async function buildJar(options = {}) {
     if (!data) throw new PackageError(`the runner is incomplete: ${n} missing in ${runnerDir}`);
     files.set(`runner/${n}`, data);
   }
+  // The mail module's renderer (browser-safe; imports ../runner/report.mjs): the Rules view's
+  // template preview runs it, so the preview is the email the sender sends.
+  {
+    const data = await readFile(join(runnerDir, '../mail/render.mjs')).catch(() => null);
+    if (!data) throw new PackageError(`the mail module is incomplete: render.mjs missing in ${join(runnerDir, '../mail')}`);
+    files.set('mail/render.mjs', data);
+  }
 
   const chart = await readFile(chartFile).catch(() => {
     throw new PackageError(`Chart.js is not installed: ${chartFile} missing (run npm ci, or ./build.sh which does)`);

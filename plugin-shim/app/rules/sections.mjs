@@ -3,6 +3,7 @@
 // builder reads and writes the policy object through the field builders (fields.mjs) and calls
 // `changed` — with `rebuild` when the form's shape changes (a rule added, moved or removed).
 import { h, clear, nextId } from '../dom.mjs';
+import { warnBlock, templatesSection } from '../warn-editor.mjs';
 import { ACTIONS, EMAIL, isObject, sub, lazy, parseWhole, removeAt, move, emailMode, setEmailMode, setActionType, addRule, addServiceAccount, addSchedule } from './model.mjs';
 
 /**
@@ -20,6 +21,7 @@ export function buildForm(form, ed) {
   }
   form.append(
     section('uc-rules-rules', 'Rules', 'Tried in order: the first rule that selects a user decides what happens to them. A rule needs an activity condition.', rulesSection(ed)),
+    section('uc-rules-templates', 'Warning emails', 'Templates for rules that warn before acting. The preview is the email a real user of the snapshot would receive.', templatesSection(ed)),
     section('uc-rules-protect', 'Protected users and groups', 'Never actioned, whatever a rule says. Group patterns may use *.', protectSection(ed)),
     section('uc-rules-domains', 'Internal email domains', 'Your company\u2019s domains; subdomains belong to them. Rules use them to tell external users from internal.', fields.listField(model, 'internalDomains', 'internalDomains', { placeholder: 'acme.com', add: 'Add domain' })),
     section('uc-rules-service', 'Service accounts', 'Protected while their expiry date is in the future; once expired they are reported and may be actioned.', serviceSection(ed)),
@@ -98,7 +100,7 @@ function ruleCard(ed, r, i) {
     groupBlock(fields, 'Include members of (all users when empty)', lazy(r, 'include'), `${p}.include`),
     groupBlock(fields, 'Exclude members of', exc, `${p}.exclude`),
     h('div', { class: 'uc-col' }, fields.listField(exc, 'users', `${p}.exclude.users`, { label: 'Exclude users', placeholder: 'username', list: 'uc-rules-users', add: 'Add user' }))));
-  card.append(emailBlock(ed, r, p), activityBlock(ed, r, p), actionBlock(ed, r, p));
+  card.append(emailBlock(ed, r, p), activityBlock(ed, r, p), actionBlock(ed, r, p), warnBlock(ed, r, p));
   return card;
 }
 
