@@ -19,15 +19,44 @@ export const COLUMNS = [
   { key: 'displayName', label: 'Name', width: 'minmax(110px, 1.2fr)', get: (a) => a.displayName ?? '' },
   { key: 'email', label: 'Email', width: 'minmax(130px, 1.4fr)', get: (a) => a.email ?? '' },
   { key: 'rule', label: 'Rule', width: 'minmax(90px, 1fr)', get: (a) => a.rule },
-  { key: 'action', label: 'Action', width: 'minmax(110px, 1fr)', get: (a) => a.action, text: (a) => ACTION_LABEL[a.action] + (a.groups ? `: ${a.groups.join(', ')}` : '') },
+  { key: 'action', label: 'Action', width: 'minmax(110px, 1fr)', get: (a) => a.action, text: (a) => actionText(a) },
+  { key: 'leads', label: 'Leads', width: 'minmax(70px, 0.8fr)', get: (a) => leadsText(a), text: (a) => leadsText(a) || (a.facts?.leads === undefined ? '?' : '—') },
+  { key: 'openAssigned', label: 'Open', width: '56px', num: true, get: (a) => a.facts?.openAssigned ?? -1, text: (a) => (a.facts?.openAssigned == null ? '?' : num(a.facts.openAssigned)) },
   { key: 'lastLogin', label: 'Last login', width: '96px', get: (a) => a.facts?.lastLogin ?? '', text: (a) => (a.facts?.lastLogin ? day(a.facts.lastLogin) : a.facts?.lastLogin === null ? 'never' : '—') },
   { key: 'daysInactive', label: 'Days', width: '64px', num: true, get: (a) => a.facts?.daysInactive ?? -1, text: (a) => num(a.facts?.daysInactive) },
   { key: 'reasons', label: 'Reasons', width: 'minmax(160px, 2.4fr)', get: (a) => (a.reasons ?? []).join('; ') },
 ];
 
-export const CSV_HEADER = ['user', 'display_name', 'email', 'rule', 'action', 'groups', 'reasons', 'last_login', 'days_inactive', 'created', 'matched_groups', 'email_domain', 'directory'];
+/** The action in words; a blocked one and one that hands projects over first say so. */
+export function actionText(a) {
+  const base = ACTION_LABEL[a.action] + (a.groups ? `: ${a.groups.join(', ')}` : '');
+  if (a.status === 'blocked') return `${base} — blocked`;
+  if (a.handover) return `${base} after hand-over`;
+  return base;
+}
+
+/** Projects (keys) and components ("PRJ/Name") the user leads, per the snapshot ('' = none or not known). */
+export function leadsText(a) {
+  const l = a.facts?.leads;
+  if (!l) return '';
+  return [...(l.projects ?? []).map((p) => p.key), ...(l.components ?? []).map((c) => `${c.project}/${c.name}`)].join(', ');
+}
+
+/** "hand over OPS, LI to bob, then deactivate" */
+export const handoverText = (a) => `hand over ${a.handover.projects.join(', ')} to ${a.handover.projectLead}, then deactivate`;
+
+const STATUS = [
+  { v: '', label: 'Any status', test: () => true },
+  { v: 'blocked', label: 'Blocked', test: (a) => a.status === 'blocked' },
+  { v: 'handover', label: 'Hand-over first', test: (a) => !a.status && Boolean(a.handover) },
+  { v: 'openAssigned', label: 'With open issues', test: (a) => (a.facts?.openAssigned ?? 0) > 0 },
+  { v: 'ready', label: 'Not blocked', test: (a) => !a.status },
+];
+
+export const CSV_HEADER = ['user', 'display_name', 'email', 'rule', 'action', 'groups', 'reasons', 'last_login', 'days_inactive', 'created', 'matched_groups', 'email_domain', 'directory', 'status', 'blocked_reason', 'handover', 'leads', 'open_assigned'];
 export const csvRow = (a) => [a.user, a.displayName, a.email, a.rule, a.action, a.groups ?? [], a.reasons ?? [], a.facts?.lastLogin === null ? 'never' : a.facts?.lastLogin,
-  a.facts?.daysInactive, a.facts?.created, a.facts?.matchedGroups ?? [], a.facts?.emailDomain, a.facts?.directory];
+  a.facts?.daysInactive, a.facts?.created, a.facts?.matchedGroups ?? [], a.facts?.emailDomain, a.facts?.directory,
+  a.status ?? '', a.blockedReason ?? '', a.handover ? handoverText(a) : '', leadsText(a), a.facts?.openAssigned ?? ''];
 
 export async function renderPreview(panel, ctx) {
   const t0 = performance.now();
@@ -45,6 +74,9 @@ export async function renderPreview(panel, ctx) {
     h('span', { dataset: { count: 'removeFromGroups' } }, num(by.removeFromGroups ?? 0)), ' remove from groups, ',
     h('span', { dataset: { count: 'review' } }, num(by.review ?? 0)), ' review; ',
     h('span', { dataset: { count: 'protected' } }, num(c.protected)), ' protected',
+    // blocked/skipped are absent from counts when 0 (the engine's contract).
+    c.blocked ? h('span', {}, '; ', h('span', { dataset: { count: 'blocked' } }, num(c.blocked)), ' blocked (not carried out)') : '',
+    c.skipped ? h('span', {}, '; ', h('span', { dataset: { count: 'skipped' } }, num(c.skipped)), ' users skipped for open issues') : '',
     plan.limit?.maxActionsPerRun != null ? ` · limit ${num(plan.limit.maxActionsPerRun)} changes per run` : ''));
   if (plan.overLimit) {
     panel.append(h('div', { class: 'uc-message uc-message-warning', role: 'status', id: 'uc-preview-overlimit' },
@@ -55,6 +87,7 @@ export async function renderPreview(panel, ctx) {
 
   const grid = actionGrid(plan, ctx);
   panel.append(section('uc-preview-actions', 'Planned actions', grid.el));
+  if (plan.skipped?.length) panel.append(section('uc-preview-skipped', `Skipped for open issues (${num(plan.skipped.length)})`, skippedTable(plan)));
   panel.append(section('uc-preview-protected', 'Protected users', protectedTable(plan)));
   panel.append(section('uc-preview-licence', 'Licence impact', licenceTable(plan)));
   await new Promise((r) => requestAnimationFrame(() => r()));
@@ -73,6 +106,19 @@ function protectedTable(plan) {
       { key: 'reason', label: 'Why protected' },
     ],
     rows: plan.protected,
+  });
+}
+
+function skippedTable(plan) {
+  return sortableTable({
+    id: 'uc-skipped-table', caption: 'Users a rule with skipIfOpenAssignedIssues passed over', limit: 20, sort: { key: 'user', dir: 'asc' },
+    columns: [
+      { key: 'user', label: 'User' },
+      { key: 'rule', label: 'Rule' },
+      { key: 'openAssigned', label: 'Open issues', type: 'num', format: (v) => (v == null ? 'unknown' : num(v)) },
+      { key: 'reason', label: 'Why skipped' },
+    ],
+    rows: plan.skipped,
   });
 }
 
@@ -119,6 +165,9 @@ function actionGrid(plan, ctx) {
   const ruleSel = h('select', { class: 'uc-select', id: 'uc-filter-rule' }, h('option', { value: '' }, 'All rules'), rules.map((r) => h('option', { value: r }, r)));
   const actionSel = h('select', { class: 'uc-select', id: 'uc-filter-action' }, h('option', { value: '' }, 'All actions'),
     Object.entries(ACTION_LABEL).map(([k, v]) => h('option', { value: k }, v)));
+  const statusCount = (st) => actions.reduce((n, a) => n + (st.test(a) ? 1 : 0), 0);
+  const statusSel = h('select', { class: 'uc-select', id: 'uc-filter-status' },
+    STATUS.map((st) => h('option', { value: st.v, dataset: st.v ? { count: String(statusCount(st)) } : {} }, st.v ? `${st.label} (${num(statusCount(st))})` : st.label)));
   const search = h('input', { class: 'uc-input', id: 'uc-filter-search', type: 'search', placeholder: 'User, name or email', autocomplete: 'off' });
   const shownCount = h('span', { class: 'uc-muted', id: 'uc-preview-shown', 'aria-live': 'polite' });
   const csvBtn = h('button', { type: 'button', class: 'uc-button', id: 'uc-export-csv' }, 'Export CSV');
@@ -127,6 +176,7 @@ function actionGrid(plan, ctx) {
     h('label', { class: 'uc-field' }, 'Search', search),
     h('label', { class: 'uc-field' }, 'Rule', ruleSel),
     h('label', { class: 'uc-field' }, 'Action', actionSel),
+    h('label', { class: 'uc-field' }, 'Status', statusSel),
     shownCount, h('span', { style: { flex: '1' } }), csvBtn, jsonBtn);
 
   const cols = COLUMNS.map((col) => col.width).join(' ');
@@ -187,6 +237,8 @@ function actionGrid(plan, ctx) {
       row.style.top = `${pos * ROW_H}px`;
       row.dataset.pos = String(pos);
       row.dataset.user = a.user;
+      if (a.status) row.dataset.status = a.status;
+      else delete row.dataset.status;
       row.id = `uc-row-${pos}`;
       row.setAttribute('aria-rowindex', String(pos + 2));
       row.setAttribute('aria-selected', String(pos === active));
@@ -205,11 +257,13 @@ function actionGrid(plan, ctx) {
     const q = search.value.trim().toLowerCase();
     const rule = ruleSel.value;
     const act = actionSel.value;
+    const st = STATUS.find((x) => x.v === statusSel.value) ?? STATUS[0];
     let idx = [];
     for (let i = 0; i < N; i++) {
       const a = actions[i];
       if (rule && a.rule !== rule) continue;
       if (act && a.action !== act) continue;
+      if (!st.test(a)) continue;
       if (q && !hay[i].includes(q)) continue;
       idx.push(i);
     }
@@ -256,15 +310,23 @@ function actionGrid(plan, ctx) {
     fact('Name', a.displayName);
     fact('Email', a.email);
     fact('Rule', a.rule);
-    fact('Action', ACTION_LABEL[a.action] + (a.groups ? `: ${a.groups.join(', ')}` : ''));
+    fact('Action', actionText(a));
+    if (a.status === 'blocked') fact('Blocked', a.blockedReason ?? a.blockedCode);
+    if (a.handover) fact('Hand-over', handoverText(a));
+    const l = f.leads;
+    fact('Project lead of', l === undefined ? 'not known (not read)' : (l?.projects ?? []).map((p) => `${p.key} (${p.name ?? p.key})`).join(', ') || 'none');
+    fact('Component lead of', l === undefined ? 'not known (not read)' : (l?.components ?? []).map((c) => `${c.project} / ${c.name}`).join(', ') || 'none');
+    fact('Open assigned issues', f.openAssigned == null ? 'not counted' : `${num(f.openAssigned)} (they stay assigned to the account)`);
     fact('Last login', f.lastLogin === null ? 'never' : f.lastLogin);
     fact('Days inactive', f.daysInactive);
-    fact('Created', f.created);
+    fact('Created', f.created ?? (f.createdBefore ? `before ${f.createdBefore} (start of Jira's audit log)` : null));
     fact('Matched groups', (f.matchedGroups ?? []).join(', '));
     fact('Email domain', f.emailDomain);
     fact('Directory', f.directory);
     if (f.serviceAccount) fact('Service account', `owner ${f.serviceAccount.owner}, ${f.serviceAccount.purpose}, expired ${f.serviceAccount.expires}`);
-    clear(detail).append(h('p', { class: 'uc-message-title' }, a.user), h('ul', { class: 'uc-reasons' }, (a.reasons ?? []).map((r) => h('li', {}, r))), dl);
+    clear(detail).append(h('p', { class: 'uc-message-title' }, a.user),
+      a.status === 'blocked' ? h('p', { class: 'uc-message uc-message-warning', id: 'uc-detail-blocked' }, `Blocked: ${a.blockedReason ?? a.blockedCode}. A run does not carry this out.`) : '',
+      h('ul', { class: 'uc-reasons' }, (a.reasons ?? []).map((r) => h('li', {}, r))), dl);
   }
 
   scroller.addEventListener('scroll', () => paint(), { passive: true });
@@ -287,6 +349,7 @@ function actionGrid(plan, ctx) {
   });
   ruleSel.addEventListener('change', apply);
   actionSel.addEventListener('change', apply);
+  statusSel.addEventListener('change', apply);
   if (typeof ResizeObserver === 'function') new ResizeObserver(() => paint(true)).observe(scroller);
 
   csvBtn.addEventListener('click', async () => {

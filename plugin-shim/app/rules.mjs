@@ -160,7 +160,7 @@ export async function renderRules(panel, ctx) {
   function build() {
     fields.reset();
     clear(ruleIdList).append(...(model && typeof model === 'object' ? ruleIds(model) : []).map((id) => h('option', { value: id })));
-    nextRuns = buildForm(form, { model, fields, changed }).schedules;
+    nextRuns = buildForm(form, { model, fields, changed, engine, data: ctx.data }).schedules;
   }
 
   async function save() {

@@ -120,3 +120,16 @@ export function addSchedule(model, timezone = 'UTC') {
 
 /** The rule ids, for the schedules' autocomplete. */
 export const ruleIds = (model) => (Array.isArray(model.rules) ? model.rules : []).filter((r) => r && typeof r.id === 'string').map((r) => r.id);
+
+/**
+ * The policy the hand-over field is checked with against the snapshot: only its `handover` (the
+ * engine's validation with a snapshot says whether that user exists and is active; the rest of
+ * the policy is checked without one, as the form always does).
+ */
+export const handoverCheckPolicy = (model) => ({ version: 1, rules: [], handover: model.handover });
+
+/** Active users' names for the hand-over autocomplete (a datalist of more than `cap` helps no one). */
+export function activeUserNames(snap, cap = 5000) {
+  const names = (snap?.users ?? []).filter((u) => u && u.active === true && typeof u.name === 'string').map((u) => u.name);
+  return names.length <= cap ? names.sort((a, b) => a.localeCompare(b, 'en', { sensitivity: 'base' })) : [];
+}

@@ -4,7 +4,7 @@
 // `changed` — with `rebuild` when the form's shape changes (a rule added, moved or removed).
 import { h, clear, nextId } from '../dom.mjs';
 import { warnBlock, templatesSection } from '../warn-editor.mjs';
-import { ACTIONS, EMAIL, isObject, sub, lazy, parseWhole, removeAt, move, emailMode, setEmailMode, setActionType, addRule, addServiceAccount, addSchedule } from './model.mjs';
+import { ACTIONS, EMAIL, isObject, sub, lazy, parseWhole, removeAt, move, emailMode, setEmailMode, setActionType, addRule, addServiceAccount, addSchedule, handoverCheckPolicy, activeUserNames } from './model.mjs';
 
 /**
  * Builds the whole form into `form` (emptied by the caller).
@@ -23,6 +23,7 @@ export function buildForm(form, ed) {
     section('uc-rules-rules', 'Rules', 'Tried in order: the first rule that selects a user decides what happens to them. A rule needs an activity condition.', rulesSection(ed)),
     section('uc-rules-templates', 'Warning emails', 'Templates for rules that warn before acting. The preview is the email a real user of the snapshot would receive.', templatesSection(ed)),
     section('uc-rules-protect', 'Protected users and groups', 'Never actioned, whatever a rule says. Group patterns may use *.', protectSection(ed)),
+    section('uc-rules-handover', 'Project leads', 'Jira refuses to deactivate a project lead, so the plan marks such deactivations blocked. Name an active user to take their projects over first; undo gives them back.', handoverSection(ed)),
     section('uc-rules-domains', 'Internal email domains', 'Your company\u2019s domains; subdomains belong to them. Rules use them to tell external users from internal.', fields.listField(model, 'internalDomains', 'internalDomains', { placeholder: 'acme.com', add: 'Add domain' })),
     section('uc-rules-service', 'Service accounts', 'Protected while their expiry date is in the future; once expired they are reported and may be actioned.', serviceSection(ed)),
     section('uc-rules-limits', 'Limits', null, limitsSection(ed)),
@@ -132,11 +133,21 @@ function activityBlock({ fields, changed }, r, p) {
     changed({ rebuild: true });
   });
   const neverBox = fields.register(`${p}.neverLoggedIn`, never);
+  // Only true is written (absent = false); a value the form does not know stays for the engine to report.
+  const skip = h('input', { type: 'checkbox', id: nextId('uc-skip-open'), checked: r.skipIfOpenAssignedIssues === true, dataset: { skipOpen: '' } });
+  skip.addEventListener('change', () => {
+    if (skip.checked) r.skipIfOpenAssignedIssues = true;
+    else delete r.skipIfOpenAssignedIssues;
+    changed();
+  });
   return h('div', { class: 'uc-row' },
     fields.field(r, 'inactiveDays', `${p}.inactiveDays`, 'Inactive for at least (days)', { parse: parseWhole, inputmode: 'numeric', width: '6em', hint: 'since the last login' }),
     h('div', { class: 'uc-field' },
       h('span', { class: 'uc-check' }, never, h('label', { for: never.id }, 'Also select users who never logged in')),
-      nlField, neverBox));
+      nlField, neverBox),
+    h('div', { class: 'uc-field' },
+      h('span', { class: 'uc-check' }, skip, h('label', { for: skip.id }, 'Skip users with unresolved issues assigned')),
+      fields.register(`${p}.skipIfOpenAssignedIssues`, skip)));
 }
 
 function actionBlock({ fields, changed }, r, p) {
@@ -165,6 +176,53 @@ function protectSection({ model, fields }) {
   return h('div', { class: 'uc-row' }, fields.register('protect', null),
     h('div', { class: 'uc-col' }, fields.listField(pr, 'groups', 'protect.groups', { label: 'Groups', placeholder: 'jira-administrators', list: 'uc-rules-groups', add: 'Add group' })),
     h('div', { class: 'uc-col' }, fields.listField(pr, 'users', 'protect.users', { label: 'Users', placeholder: 'username', list: 'uc-rules-users', add: 'Add user' })));
+}
+
+/**
+ * handover.projectLead, with the engine's problems beside it (as every field) and, once the
+ * snapshot is read, the engine's check of that user against it (exists, active), and active users
+ * to choose from. `ed.engine` / `ed.data` are absent in an older caller: then only the former.
+ */
+function handoverSection({ model, fields, engine, data }) {
+  const listId = 'uc-rules-active-users';
+  const list = h('datalist', { id: listId });
+  const f = fields.field(lazy(model, 'handover'), 'projectLead', 'handover.projectLead', 'Hand their projects over to', {
+    placeholder: 'username (an active user)', list: listId, width: '16em',
+    hint: 'empty: project leads are not deactivated (blocked in the plan)',
+  });
+  const input = f.querySelector('input');
+  input.id ||= nextId('uc-handover');
+  const check = h('ul', { class: 'uc-field-problems uc-handover-check', id: 'uc-handover-check', hidden: true, 'aria-live': 'polite' });
+  input.setAttribute('aria-describedby', `${input.getAttribute('aria-describedby') ?? ''} ${check.id}`.trim());
+  f.append(check);
+  let snapText = null;
+  const verify = () => {
+    clear(check);
+    check.hidden = true;
+    delete f.dataset.handoverCheck;
+    if (!snapText || !engine || model.handover?.projectLead === undefined) return;
+    let r;
+    try {
+      r = engine.validate(handoverCheckPolicy(model), snapText);
+    } catch {
+      return; // the form's own check reports what the engine cannot read
+    }
+    const problems = r.type === 'success' ? [] : (r.errors ?? []).filter((e) => String(e.path).startsWith('handover'));
+    f.dataset.handoverCheck = problems.length ? 'error' : 'ok';
+    if (!problems.length) return;
+    // Type and emptiness are already shown by the form's own check (same path): only what the snapshot adds.
+    const own = problems.filter((e) => e.code === 'policy.handoverUnknownUser' || e.code === 'policy.handoverInactiveUser');
+    if (!own.length) return;
+    check.append(...own.map((e) => h('li', { class: 'uc-problem uc-problem-error', dataset: { code: e.code } }, e.message)));
+    check.hidden = false;
+  };
+  input.addEventListener('input', verify);
+  data?.snapshot?.().then((s) => {
+    snapText = s.text;
+    list.append(...activeUserNames(s.snap).map((n) => h('option', { value: n })));
+    verify();
+  }).catch(() => {});
+  return h('div', { class: 'uc-row' }, fields.register('handover', null), f, list);
 }
 
 function serviceSection({ model, fields, changed }) {
@@ -207,7 +265,8 @@ function limitsSection({ model, fields }) {
   }));
 }
 
-function schedulesSection({ model, fields, changed }, boxes) {
+function schedulesSection(ed, boxes) {
+  const { model, fields, changed } = ed;
   const out = h('div', { class: 'uc-schedule-list' }, fields.register('schedules', null));
   const list = Array.isArray(model.schedules) ? model.schedules : null;
   if (model.schedules !== undefined && !list) out.append(h('p', { class: 'uc-muted' }, 'schedules is not a list (as imported).'));
