@@ -10,6 +10,7 @@ import { section, problems, download } from './view-kit.mjs';
 import { loadPlan } from './saved-plan.mjs';
 import { runnerModules } from './runner-loader.mjs';
 import { policyBanner } from './policy-banner.mjs';
+import { warningsPreview } from './warn-views.mjs';
 
 const ROW_H = 32;
 const ACTION_LABEL = { deactivate: 'Deactivate', removeFromGroups: 'Remove from groups', review: 'Review' };
@@ -87,6 +88,7 @@ export async function renderPreview(panel, ctx) {
 
   const grid = actionGrid(plan, ctx);
   panel.append(section('uc-preview-actions', 'Planned actions', grid.el));
+  panel.append(warningsPreview(ctx)); // rules that warn first: who is warned today, waits, is acted on
   if (plan.skipped?.length) panel.append(section('uc-preview-skipped', `Skipped for open issues (${num(plan.skipped.length)})`, skippedTable(plan)));
   panel.append(section('uc-preview-protected', 'Protected users', protectedTable(plan)));
   panel.append(section('uc-preview-licence', 'Licence impact', licenceTable(plan)));

@@ -600,7 +600,8 @@ export function createStore(o) {
     let claims = await readClaims(name);
     const holder = claims.find((c) => c.key !== key && live(c.value) && (c.value.state === 'held' || c.value.state === 'done'));
     if (holder) return { ok: false, holder: holder.value };
-    const expired = claims.filter((c) => c.key !== key && !live(c.value)).map((c) => c.value);
+    // Expired claims, this owner's own included (a daemon restarted under the same id finds the run it left).
+    const expired = claims.filter((c) => !live(c.value)).map((c) => c.value);
     const t0 = now();
     const value = { format: 'user-cleanup/lease', name, owner, node, claimedAt: new Date(t0).toISOString(), expiresAt: new Date(t0 + ttlMs).toISOString(), state: 'claiming', ...data };
     await putProp(key, value);

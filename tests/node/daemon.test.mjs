@@ -371,3 +371,32 @@ test('leases in Jira: of many owners claiming at once exactly one wins; a held l
     await t.close();
   }
 });
+
+test('a lone daemon killed mid-run: started again, it finishes the run it left (the slot\'s lease expired, nobody else was watching)', async () => {
+  const t = await setup({ extra: 12, latencyMs: 40, leaseSeconds: 4 });
+  try {
+    await t.store.savePolicy(policyWith([hourly('contractors', ['contractors-90d'])]));
+    const first = t.daemon('node1');
+    await until(async () => (await hbOf(t.store, 'node1'))?.schedules.length === 1, 'heartbeat', 30_000, [first]);
+    t.setClock('2026-11-27T01:00:01Z');
+    const name = 'slot.contractors.20261127T010000Z';
+    const held = await until(async () => {
+      const c = (await t.store.readClaims(name)).find((x) => x.value.state === 'held' && x.value.runId);
+      return c && (await storedTrail(t.store)).filter((r) => r.type === 'outcome' && r.runId === c.value.runId).length >= 2 && c.value;
+    }, 'the run under way', 120_000, [first]);
+    first.kill('SIGKILL');
+    await first.done;
+    const again = t.daemon('node1');
+    await until(async () => (await t.store.readClaims(name)).some((x) => x.value.state === 'done'), 'the restarted daemon finishes the slot', 120_000, [again]);
+    assert.ok(again.events().some((e) => e.event === 'orphanedSlot' && e.runId === held.runId));
+    const records = await storedTrail(t.store);
+    const run = indexRuns(records).get(held.runId);
+    assert.ok(run.finished);
+    const outcomes = records.filter((r) => r.type === 'outcome' && r.runId === held.runId);
+    assert.equal(new Set(outcomes.map((o) => o.item)).size, outcomes.length, 'no action repeated');
+    assert.equal(outcomes.length, run.planned.items.filter((i) => i.action !== 'review' && !i.status).length, 'none lost');
+    for (const o of outcomes.filter((x) => x.status === 'done')) assert.equal(t.sb.state.user(o.user).active, false);
+  } finally {
+    await t.close();
+  }
+});

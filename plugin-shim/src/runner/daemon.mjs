@@ -144,6 +144,7 @@ function writeJson(p, v) {
 // (README "Several nodes, one run per slot"); a summary email to notify.admins.
 
 const RUN_ID = /^run-[0-9TZ]+-[0-9a-f]{6}$/;
+const KEEP_DONE = 3;
 
 /**
  * @param {object} o
@@ -237,6 +238,9 @@ export async function runStoreDaemon(o) {
     let out = { status: 'failed', runId, counts: null };
     let notice = {};
     try {
+      const check = () => { keeper.check(); runKeeper?.check(); };
+      // Opened first, so a slot refused while waiting for another run is recorded too.
+      trail = guardTrail(await openJiraTrail(store), check);
       // One run at a time per Jira: wait (holding the slot) while a page or CLI run is going.
       const t0 = Date.now();
       for (;;) {
@@ -252,9 +256,7 @@ export async function runStoreDaemon(o) {
         }
       }
       runKeeper = keepLease(store, runLease);
-      const check = () => { keeper.check(); runKeeper.check(); };
       const runStop = AbortSignal.any([stop, runKeeper.signal]);
-      trail = guardTrail(await openJiraTrail(store), check);
       const host = guardHost(o.host, check);
       const common = { host, engine, trail, jira: o.jiraUrl, via: 'daemon', node: o.node, schedule: s.id, signal: runStop, confirm: async () => {}, auditPath: 'the audit trail in Jira' };
       const known = indexRuns(trail.records).get(runId);
@@ -318,6 +320,7 @@ export async function runStoreDaemon(o) {
       await trail.close().catch(() => {});
     }
     await store.releaseLease(lease, { done: true, data: { runId, result: { status: out.status, counts: out.counts } } });
+    await tidy(s.id, s.at).catch((e) => log({ event: 'tidyFailed', message: e?.message ?? String(e) }));
     return out;
   }
 
@@ -355,8 +358,48 @@ export async function runStoreDaemon(o) {
     }
   }
 
+  /**
+   * Slots a node left unfinished (its lease expired, its run not done) — e.g. this daemon itself
+   * before a restart, with no other daemon watching: claimed and finished like any takeover.
+   */
+  async function recoverOrphans(current) {
+    const names = new Set();
+    for (const key of await store.leaseKeys('slot.')) {
+      const v = await store.getProp(key);
+      if (typeof v?.name === 'string' && v.name.startsWith('slot.')) names.add(v.name);
+    }
+    let watching = false;
+    for (const name of names) {
+      // readClaims reads the keys of exactly this name, so a claim naming another lease is ignored.
+      const claims = (await store.readClaims(name)).map((c) => c.value);
+      if (!claims.length || claims.some((v) => v.state === 'done')) continue;
+      if (claims.some((v) => Date.parse(v.expiresAt) + (o.skewMs ?? 0) > Date.now())) {
+        watching = true; // still running somewhere (or not yet expired): look again at the next poll
+        continue;
+      }
+      const dead = claims.find((v) => v.state === 'held' && typeof v.schedule === 'string' && !Number.isNaN(Date.parse(v.slot)));
+      if (!dead) continue;
+      const sched = current.policy ? schedulesOf(current.text, Date.parse(dead.slot) - 1).find((x) => x.id === dead.schedule) : null;
+      log({ event: 'orphanedSlot', schedule: dead.schedule, slot: dead.slot, runId: dead.runId ?? null, from: dead.node ?? dead.owner });
+      await handleSlot({ id: dead.schedule, at: dead.slot, mode: sched?.mode ?? 'run', problems: current.invalid ?? [] }, current);
+    }
+    return watching;
+  }
+
+  /** Done markers of a schedule's older slots are removed; the last KEEP_DONE stay (a late daemon skips them). */
+  async function tidy(scheduleId, slot) {
+    const done = [];
+    for (const key of await store.leaseKeys(`slot.${scheduleId}.`)) {
+      const v = await store.getProp(key);
+      if (v?.state === 'done' && v.schedule === scheduleId && !Number.isNaN(Date.parse(v.slot))) done.push({ key, at: Date.parse(v.slot) });
+    }
+    done.sort((a, b) => b.at - a.at);
+    for (const d of done.slice(KEEP_DONE)) if (d.at < Date.parse(slot)) await store.deleteProp(d.key).catch(() => {});
+  }
+
   log({ event: 'daemonStarted', daemonId: o.daemonId, node: o.node, now: instant(o.clock()), jira: o.jiraUrl, store: store.account });
   let lastState = null;
+  let recover = true;
   while (!signal?.aborted) {
     let current;
     try {
@@ -371,6 +414,13 @@ export async function runStoreDaemon(o) {
     if (state !== lastState) log({ event: 'policy', state, ...(current.invalid ? { problems: current.invalid } : {}) });
     lastState = state;
     if (current.policy) lastGood = current.text;
+    if (recover && current.policy) {
+      try {
+        recover = await recoverOrphans(current);
+      } catch (e) {
+        log({ event: 'slotError', message: `looking for unfinished slots: ${e?.message ?? e}` });
+      }
+    }
     const basis = current.policy ? current.text : lastGood;
     const now = o.clock();
     hb.schedules(basis ? schedulesOf(basis, now) : []);
@@ -389,7 +439,13 @@ export async function runStoreDaemon(o) {
         hb.result(s.id, s.next, { runId: null, status: 'skipped', counts: null });
         continue;
       }
-      await handleSlot(slot, current);
+      try {
+        await handleSlot(slot, current);
+      } catch (e) {
+        // Jira failing between the run and the lease bookkeeping: the slot's lease expires and
+        // another daemon watching it (or this one, when it starts again: recoverOrphans) settles it.
+        log({ event: 'slotError', schedule: s.id, slot: s.next, message: e?.message ?? String(e) });
+      }
     }
     cursor = first;
   }
