@@ -54,6 +54,7 @@ function call(c, i) {
     case 'plan': return engine.plan(i.policy, i.snapshot, i.options);
     case 'validate': return engine.validate(i.policy, i.snapshot);
     case 'decide': return engine.decide(i.policy, i.input, i.options);
+    case 'planBulk': return engine.planBulk(i.policy, i.snapshot, i.options);
     default: throw new Error(`unknown call ${c.call}`);
   }
 }

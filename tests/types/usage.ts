@@ -311,3 +311,25 @@ assertType<Equal<Result<Plan>['type'], 'success' | 'failure'>>(true);
   if (expired.type === 'success') show(expired.value.expiredExceptions?.[0]?.until);
   assertType<Equal<Extract<ProtectionCode, 'protect.exception'>, 'protect.exception'>>(true);
 }
+
+// ---- planBulk and decide for bulk items -------------------------------------------------------
+const bulkSnapshot: Snapshot = { users: [{ name: 'fred', active: true, groups: [] }] };
+const bulked = engine.planBulk(policy, bulkSnapshot, { asOf: '2026-11-27T00:00:00Z', actor: 'admin', users: ['fred'], operation: { type: 'addToGroups', groups: ['staff'] } });
+if (bulked.type === 'success') {
+  const b = bulked.value;
+  for (const a of b.actions) {
+    const rule: 'bulk' = a.rule;
+    show(rule, a.action, a.groups, a.status, a.handover, a.reasons);
+  }
+  const code: ProtectionCode | undefined = b.protected[0]?.code;
+  show(code, b.unchanged, b.unknown, b.counts.executable, b.counts.blocked ?? 0, b.overLimit, b.limit.maxActionsPerRun, b.operation.type);
+}
+// @ts-expect-error a group operation needs its groups
+engine.planBulk(policy, bulkSnapshot, { asOf: '2026-11-27T00:00:00Z', users: ['fred'], operation: { type: 'removeFromGroups' } });
+// @ts-expect-error there are four bulk operations
+engine.planBulk(policy, bulkSnapshot, { asOf: '2026-11-27T00:00:00Z', users: ['fred'], operation: { type: 'delete' } });
+const bulkItem: DecideInput = { user: decideInput.user, planned: { user: 'fred', action: 'addToGroups', groups: ['staff'], rule: 'bulk' } };
+const reactivated: DecideInput = { user: decideInput.user, planned: { user: 'fred', action: 'reactivate', rule: 'bulk' } };
+// @ts-expect-error reactivate is a bulk operation only
+const ruleReactivate: DecideInput = { user: decideInput.user, planned: { user: 'fred', action: 'reactivate', rule: 'idle' } };
+show(bulkItem, reactivated, ruleReactivate);

@@ -144,6 +144,10 @@ fn run(c: &Case) -> Value {
             engine::to_json(&engine::plan(&policy, &s, &options))
         }
         "validate" => engine::to_json(&engine::validate(&policy, snapshot.as_deref())),
+        "planBulk" => {
+            let s = snapshot.unwrap_or_else(|| panic!("{}: planBulk needs a snapshot", c.label));
+            engine::to_json(&engine::plan_bulk(&policy, &s, &options))
+        }
         "decide" => {
             let i = input(c, "input").unwrap_or_else(|| panic!("{}: decide needs an input", c.label));
             engine::to_json(&engine::decide(&policy, &i, &options))
