@@ -58,7 +58,7 @@ async function previewFor(page, user) {
   }));
 }
 
-test('the template preview equals the email actually sent to the same user; a hostile name is inert', { skip }, async () => {
+test('the template preview equals the email actually sent to the same user; a hostile name is inert', { skip: skip || false }, async () => {
   const { context, page, errors } = await openAdminPage(browser, sb.url);
   try {
     await page.goto(`${sb.appUrl}#user-cleanup/rules`);
@@ -97,7 +97,7 @@ test('the template preview equals the email actually sent to the same user; a ho
   }
 });
 
-test('Preview lists who is warned, waits and is acted on; Dashboard shows warned users per rule', { skip }, async () => {
+test('Preview lists who is warned, waits and is acted on; Dashboard shows warned users per rule', { skip: skip || false }, async () => {
   const { context, page, errors } = await openAdminPage(browser, sb.url);
   try {
     await page.goto(`${sb.appUrl}#user-cleanup/preview`);
