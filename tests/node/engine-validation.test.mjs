@@ -27,7 +27,7 @@ describe('policy: valid', () => {
     ok(engine.validate(P(), S, { asOf: AS_OF }));
   });
 
-  test('the README's example policy (without schedules) is valid', () => {
+  test("the README's example policy (without schedules) is valid", () => {
     const p = {
       version: 1,
       internalDomains: ['acme.com'],
