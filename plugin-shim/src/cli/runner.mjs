@@ -72,3 +72,31 @@ export function progressFactory(ctx) {
     return createProgress({ total, tty: Boolean(stderr.isTTY), stream: stderr, lines: stdout, width: ctx.width });
   };
 }
+
+/**
+ * Runs `fn(signal, confirmed)` with Ctrl-C as Stop once the run is confirmed: the first SIGINT
+ * then stops it the way the page's Stop button does (requests in flight finish and are recorded,
+ * nothing new starts, the run is closed with runStopped); a second one ends the process at once.
+ * Before that (reading Jira, at the prompt) Ctrl-C quits as usual: nothing has been changed.
+ * `confirmed(confirm)` wraps the confirmation so that Stop is armed only after it.
+ */
+export async function withStop(ctx, fn) {
+  const { stderr } = stdio(ctx);
+  const controller = new AbortController();
+  const stop = () => {
+    stderr.write('\nStopping: requests already sent finish and are recorded, nothing new starts (Ctrl-C again quits at once).\n');
+    controller.abort();
+  };
+  const arm = () => process.once('SIGINT', stop);
+  const disarm = () => process.off('SIGINT', stop);
+  const confirmed = (confirm) => async (count) => {
+    disarm();
+    await confirm(count);
+    arm();
+  };
+  try {
+    return await fn(controller.signal, confirmed);
+  } finally {
+    disarm();
+  }
+}

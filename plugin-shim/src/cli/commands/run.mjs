@@ -6,7 +6,7 @@ import { sanitize, plural } from '../text.mjs';
 import { report } from '../problems.mjs';
 import { readInput } from '../io.mjs';
 import { requireFlags, rowLimit, readFiles } from './shared.mjs';
-import { connect, showPlan, confirmer, progressFactory, readonlyFallback, concurrency, DEFAULT_AUDIT } from '../runner.mjs';
+import { connect, showPlan, confirmer, progressFactory, readonlyFallback, concurrency, withStop, DEFAULT_AUDIT } from '../runner.mjs';
 import { startRun, resumeRun } from '../../runner/run.mjs';
 import { auditKey } from './audit.mjs';
 import { withRunLease } from '../../store/run-lease.mjs';
@@ -24,7 +24,8 @@ export async function run(argv, ctx) {
     }
     const engine = await ctx.engine();
     const { host, url } = await connect(ctx, values.jira);
-    const res = await withRunLease({ url, token: ctx.env.USER_CLEANUP_TOKEN, onNote: (m) => ctx.io.err(m) }, () => resumeRun({
+    const res = await withRunLease({ url, token: ctx.env.USER_CLEANUP_TOKEN, onNote: (m) => ctx.io.err(m) }, () => withStop(ctx, (signal, confirmed) => resumeRun({
+      signal,
       host,
       engine,
       auditPath: audit,
@@ -33,9 +34,9 @@ export async function run(argv, ctx) {
       jira: url,
       readonlyFallback: fallback,
       concurrency: conc,
-      confirm: confirmer(ctx, Boolean(values.yes), 'remaining actions'),
+      confirm: confirmed(confirmer(ctx, Boolean(values.yes), 'remaining actions')),
       progress: values.json ? undefined : progressFactory(ctx),
-    }));
+    })));
     if (values.json) ctx.io.out(JSON.stringify(res));
     else if (res.already) ctx.io.out(sanitize(`run ${res.runId} had already finished: ${totalsLine(res.totals)}`));
     else {
@@ -61,7 +62,8 @@ export async function run(argv, ctx) {
   let res;
   try {
     // One run at a time per Jira (the run lease the page and the daemon take too).
-    res = await withRunLease({ url, token: ctx.env.USER_CLEANUP_TOKEN, onNote: (m) => ctx.io.err(m) }, () => startRun({
+    res = await withRunLease({ url, token: ctx.env.USER_CLEANUP_TOKEN, onNote: (m) => ctx.io.err(m) }, () => withStop(ctx, (signal, confirmed) => startRun({
+      signal,
       host,
       engine,
       policyText: texts.policy,
@@ -85,7 +87,7 @@ export async function run(argv, ctx) {
         report({ type: 'success', warnings }, { ...files, snapshot: `snapshot from ${url}` }, ctx.io);
       },
       show: values.json ? undefined : (plan) => showPlan(ctx, plan, { policyText: texts.policy, asOfSource, limit }),
-      confirm: confirmer(ctx, Boolean(values.yes), 'actions'),
+      confirm: confirmed(confirmer(ctx, Boolean(values.yes), 'actions')),
       onReplan: ({ changed }) => {
         ctx.io.err(
           changed
@@ -94,7 +96,7 @@ export async function run(argv, ctx) {
         );
       },
       progress: values.json ? undefined : progressFactory(ctx),
-    }));
+    })));
   } catch (e) {
     if (e?.name === 'PlanFailed') {
       report(e.result, { ...files, snapshot: `snapshot from ${url}` }, ctx.io);
@@ -127,7 +129,7 @@ async function warningsSent(ctx, url, policyText) {
 }
 
 function totalsLine(t) {
-  return `${t.done} done, ${t.failed} failed, ${t.skipped} skipped${t.review ? `, ${t.review} review only` : ''}`;
+  return `${t.done} done, ${t.failed} failed, ${t.skipped} skipped${t.review ? `, ${t.review} review only` : ''}${t.blocked ? `, ${t.blocked} blocked` : ''}${t.notStarted ? `, ${t.notStarted} not started (stopped)` : ''}`;
 }
 
 function summary(ctx, res, audit) {
