@@ -34,7 +34,8 @@ export async function undo(argv, ctx) {
 function showUndo(ctx, runId, changes) {
   ctx.io.out(sanitize(`Undo of ${runId}: ${plural(changes.length, 'user')} to restore (only what Jira does not already show is changed):`));
   for (const c of changes) {
-    const what = [c.reactivate ? 'reactivate' : null, c.groups.length ? `add to ${c.groups.join(', ')}` : null].filter(Boolean).join('; ');
+    const what = [c.reactivate ? 'reactivate' : null, c.groups.length ? `add to ${c.groups.join(', ')}` : null,
+      c.leads ? `lead of ${c.leads.projects.join(', ')} again (where ${c.leads.projectLead} still leads them)` : null].filter(Boolean).join('; ');
     ctx.io.out(sanitize(`  ${c.user}: ${what}`));
   }
   ctx.io.flush();
