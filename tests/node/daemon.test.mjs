@@ -331,8 +331,15 @@ test('leases in Jira: of many owners claiming at once exactly one wins; a held l
     for (let round = 0; round < 3; round++) {
       const name = `slot.test.2026112${round}T000000Z`;
       const stores = Array.from({ length: 5 }, (_, k) => createStore({ baseUrl: t.sb.url, token: t.sb.token, writer: `w${k}` }));
-      const results = await Promise.all(stores.map((s, k) => s.claimLease(name, { owner: `owner-${k}`, ttlMs: 3000, settleMs: 400 })));
-      assert.equal(results.filter((r) => r.ok).length, 1, `round ${round}: exactly one winner (${JSON.stringify(results.map((r) => r.ok))})`);
+      // Never two winners; a round may have none (a claim written too slowly for the timing bound is
+      // withdrawn), and then the claimers try again, as the daemons do at their next poll.
+      let winners = 0;
+      for (let attempt = 0; attempt < 6 && winners === 0; attempt++) {
+        const results = await Promise.all(stores.map((s, k) => s.claimLease(name, { owner: `owner-${k}`, ttlMs: 3000, settleMs: 800 })));
+        winners = results.filter((r) => r.ok).length;
+        assert.ok(winners <= 1, `round ${round}: at most one winner (${JSON.stringify(results.map((r) => r.ok))})`);
+      }
+      assert.equal(winners, 1, `round ${round}: one winner in the end`);
       const claims = await t.store.readClaims(name);
       assert.equal(claims.length, 1, 'the losers withdrew their claims');
       assert.equal(claims[0].value.state, 'held');

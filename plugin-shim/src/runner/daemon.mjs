@@ -171,6 +171,7 @@ export async function runStoreDaemon(o) {
   const { newRunId } = await import('./run-id.mjs');
   const { sha256Hex } = await import('./hash.mjs');
   const { indexRuns } = await import('./report.mjs');
+  const { hostForPlan } = await import('../host/plan-impact.mjs');
 
   const hb = createHeartbeat({ store, daemonId: o.daemonId, node: o.node, version: o.version, pollSeconds: o.pollMs / 1000, log });
   const wait = (ms) => sleep(ms, signal);
@@ -257,7 +258,10 @@ export async function runStoreDaemon(o) {
       }
       runKeeper = keepLease(store, runLease);
       const runStop = AbortSignal.any([stop, runKeeper.signal]);
-      const host = guardHost(o.host, check);
+      const asOf = instant(Math.max(o.clock(), Date.parse(s.at)));
+      // As `run` does: creation dates from the audit log, open assigned issues for the users the plan selects.
+      const planHost = policy ? hostForPlan(o.host, { engine, policyText, planOptions: { asOf, ...(o.runOptions?.actor ? { actor: o.runOptions.actor } : {}), schedule: s.id } }) : o.host;
+      const host = guardHost(planHost, check);
       const common = { host, engine, trail, jira: o.jiraUrl, via: 'daemon', node: o.node, schedule: s.id, signal: runStop, confirm: async () => {}, auditPath: 'the audit trail in Jira' };
       const known = indexRuns(trail.records).get(runId);
       if (!policy) {
@@ -285,7 +289,6 @@ export async function runStoreDaemon(o) {
         out = { status: 'preview', runId, counts: r.totals };
         notice = { planned: r.planned };
       } else {
-        const asOf = instant(Math.max(o.clock(), Date.parse(s.at)));
         // Warn rules: send today's warnings first (runner/warn.mjs); the run acts only on users warned long enough ago.
         const { warnBeforeRun } = await import('./warn.mjs');
         const sent = await warnBeforeRun({ store, engine, host, policyText, snapshotOptions: o.snapshotOptions(policyText), asOf, trail, schedule: s.id, node: o.node, actor: o.runOptions?.actor, env: o.env, log, signal: runStop });
