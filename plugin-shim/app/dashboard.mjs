@@ -5,6 +5,7 @@ import { sortableTable } from './table.mjs';
 import { loadChart } from './chart-loader.mjs';
 import { policyBanner } from './policy-banner.mjs';
 import { section, problems as problemsBox } from './view-kit.mjs';
+import { reviewBox } from './review.mjs';
 import { warningsDashboard } from './warn-views.mjs';
 
 export const BUCKETS = [
@@ -51,6 +52,7 @@ export async function renderDashboard(panel, ctx) {
     section('uc-seats', 'Seats per application role', seats(d, roleChart)),
     section('uc-impact', saved ? 'What the saved policy would free' : `What the ${policy.source === 'template' ? 'template' : 'development file'} would free (not saved)`, impact(plan, saved)),
     warningsDashboard(ctx),
+    section('uc-review', 'Waiting for review', reviewBox(ctx)),
     section('uc-groups', 'Groups where action is needed', groupsBox(d, ctx, dash.options)),
     section('uc-domains', 'External users by email domain', domains(d)),
   );

@@ -11,6 +11,8 @@ import { createStore } from './store.mjs';
 import { renderPreview } from './preview.mjs';
 import { renderRun } from './run.mjs';
 import { renderHistory } from './history.mjs';
+import { renderUsers } from './users.mjs';
+import { renderReview } from './review.mjs';
 import { renderSchedules } from './schedules.mjs';
 import { assetUrls } from './layout.mjs';
 import { createAccountWatch, accountBanner } from './account-status.mjs';
@@ -79,7 +81,7 @@ export async function mount(root, o) {
   // The engine's functions the views use, once it has loaded; one the loaded build lacks is
   // undefined (so `typeof ctx.engine.decide === 'function'` tells an older engine apart).
   const engineProxy = {};
-  for (const name of ['dashboard', 'planJson', 'validate', 'nextRuns', 'decide', 'removableGroups', 'policyGroups']) {
+  for (const name of ['dashboard', 'planJson', 'validate', 'nextRuns', 'decide', 'removableGroups', 'policyGroups', 'openQuery', 'planBulk']) {
     Object.defineProperty(engineProxy, name, { enumerable: true, get: () => engineLoaded?.api?.[name] });
   }
   // Warn before acting (warn-editor.mjs, warn-views.mjs): who is warned, waits, may be acted on.
@@ -141,6 +143,8 @@ export async function mount(root, o) {
     preview: (p) => renderPreview(p, ctx),
     run: (p) => renderRun(p, ctx),
     history: (p) => renderHistory(p, ctx),
+    users: (p) => renderUsers(p, ctx),
+    review: (p) => renderReview(p, ctx),
     schedules: (p) => renderSchedules(p, ctx),
   });
   // The Schedules view opens the Run view (Run now, Dry run) and History (a schedule's last run).

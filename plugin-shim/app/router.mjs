@@ -11,12 +11,15 @@ export const VIEWS = [
   { id: 'run', label: 'Run' },
   { id: 'schedules', label: 'Schedules' },
   { id: 'history', label: 'History' },
+  { id: 'users', label: 'Users' },
+  { id: 'review', label: 'Review' },
 ];
 
 export const HASH = 'user-cleanup';
 
 export function viewFromHash(hash = location.hash) {
-  const m = /^#user-cleanup(?:\/([a-z]+))?$/.exec(hash || '');
+  // A view may carry its own state after `?` (the Users view's filters).
+  const m = /^#user-cleanup(?:\/([a-z]+))?(?:\?.*)?$/.exec(hash || '');
   const id = m?.[1] ?? 'dashboard';
   return VIEWS.some((v) => v.id === id) ? id : 'dashboard';
 }

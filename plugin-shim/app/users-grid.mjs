@@ -1,0 +1,216 @@
+// The Users view's virtualised grid (the Preview's technique: fixed row height, only the visible
+// rows in the DOM, recycled on scroll), with a selection checkbox per row. Rows are the engine's
+// `query` answer (view "brief"); the grid only sorts them (over keys computed once per answer) and
+// pages them. Cells are text nodes only.
+import { h, num, day } from './dom.mjs';
+
+const ROW_H = 32;
+const yesNo = (b) => (b ? 'yes' : 'no');
+
+export const USER_COLUMNS = [
+  { key: 'name', label: 'User', width: 'minmax(110px, 1.1fr)', get: (u) => u.name },
+  { key: 'displayName', label: 'Name', width: 'minmax(110px, 1.2fr)', get: (u) => u.displayName ?? '' },
+  { key: 'email', label: 'Email', width: 'minmax(130px, 1.4fr)', get: (u) => u.email ?? '' },
+  { key: 'active', label: 'Active', width: '60px', get: (u) => (u.active ? 'yes' : 'no'), text: (u) => yesNo(u.active) },
+  { key: 'lastLogin', label: 'Last login', width: '96px', get: (u) => u.lastLogin ?? '', text: (u) => (u.lastLogin ? day(u.lastLogin) : u.lastLogin === null ? 'never' : 'not known') },
+  { key: 'daysInactive', label: 'Days', width: '64px', num: true, get: (u) => u.daysInactive ?? -1, text: (u) => num(u.daysInactive) },
+  { key: 'bucket', label: 'Activity', width: 'minmax(80px, 0.8fr)', get: (u) => u.bucket ?? '' },
+  { key: 'protected', label: 'Protected', width: 'minmax(90px, 1.2fr)', get: (u) => u.protected?.reason ?? '', text: (u) => u.protected?.reason ?? '' },
+  { key: 'review', label: 'Review', width: 'minmax(70px, 0.8fr)', get: (u) => u.review ?? '' },
+];
+
+/**
+ * @param {object} o
+ * @param {(u) => void} o.onActivate   a row was chosen (detail panel)
+ * @param {() => void} o.onSelection   the checked set changed
+ * @param {(sort) => void} o.onSort    the sort changed (for the URL)
+ */
+export function usersGrid({ onActivate, onSelection, onSort, label = 'Users' }) {
+  const cols = ['36px', ...USER_COLUMNS.map((c) => c.width)].join(' ');
+  let rows = [];
+  let view = new Int32Array(0);
+  let sort = null;
+  let keyCache = new Map();
+  let active = -1;
+  const selected = new Map(); // lower-case username → username
+  const pool = [];
+  let first = -1;
+  let last = -1;
+
+  const allBox = h('input', { type: 'checkbox', id: 'uc-users-select-shown', 'aria-label': 'Select every user shown' });
+  const headCells = [h('div', { role: 'columnheader', 'aria-colindex': '1' }, allBox), ...USER_COLUMNS.map((col, ci) => {
+    const btn = h('button', { type: 'button', class: 'uc-sort', dataset: { key: col.key } }, col.label, h('span', { class: 'uc-sort-icon', 'aria-hidden': 'true' }));
+    btn.addEventListener('click', () => {
+      setSort(sort?.key === col.key ? { key: col.key, dir: sort.dir === 'asc' ? 'desc' : 'asc' } : { key: col.key, dir: col.num ? 'desc' : 'asc' });
+      onSort?.(sort);
+    });
+    return h('div', { role: 'columnheader', class: col.num ? 'uc-num' : null, 'aria-colindex': String(ci + 2), 'aria-sort': 'none', dataset: { key: col.key } }, btn);
+  })];
+  const head = h('div', { class: 'uc-vgrid-head', role: 'row', 'aria-rowindex': '1' }, headCells);
+  const spacer = h('div', { class: 'uc-vgrid-spacer', role: 'rowgroup' });
+  const scroller = h('div', { class: 'uc-vgrid-scroll', tabindex: '0', 'aria-label': `${label}: arrow keys move, space selects` }, spacer);
+  const el = h('div', { class: 'uc-vgrid', role: 'grid', id: 'uc-users-grid', 'aria-label': label, 'aria-colcount': String(USER_COLUMNS.length + 1) },
+    h('div', { role: 'rowgroup' }, head), scroller);
+  el.style.setProperty('--uc-cols', cols);
+
+  allBox.addEventListener('change', () => {
+    for (const i of view) {
+      const k = rows[i].name.toLowerCase();
+      if (allBox.checked) selected.set(k, rows[i].name);
+      else selected.delete(k);
+    }
+    paint(true);
+    onSelection?.();
+  });
+
+  function rowEl() {
+    const box = h('input', { type: 'checkbox', class: 'uc-users-check' });
+    const cells = USER_COLUMNS.map((col, ci) => h('div', { role: 'gridcell', class: col.num ? 'uc-num' : null, 'aria-colindex': String(ci + 2), dataset: { key: col.key } }));
+    const row = h('div', { class: 'uc-vgrid-row', role: 'row' }, h('div', { role: 'gridcell', 'aria-colindex': '1' }, box), cells);
+    box.addEventListener('click', (e) => e.stopPropagation());
+    box.addEventListener('change', () => {
+      const k = row.dataset.user.toLowerCase();
+      if (box.checked) selected.set(k, row.dataset.user);
+      else selected.delete(k);
+      onSelection?.();
+    });
+    row.addEventListener('click', () => activate(Number(row.dataset.pos), false));
+    return { row, cells, box };
+  }
+
+  function paint(force = false) {
+    const h0 = scroller.clientHeight || 480;
+    const top = scroller.scrollTop;
+    const from = Math.max(0, Math.floor(top / ROW_H) - 4);
+    const to = Math.min(view.length, Math.ceil((top + h0) / ROW_H) + 4);
+    if (!force && from === first && to === last) return;
+    first = from;
+    last = to;
+    while (pool.length < to - from) {
+      const r = rowEl();
+      pool.push(r);
+      spacer.appendChild(r.row);
+    }
+    for (let k = 0; k < pool.length; k++) {
+      const { row, cells, box } = pool[k];
+      const pos = from + k;
+      if (pos >= to) {
+        row.hidden = true;
+        continue;
+      }
+      row.hidden = false;
+      const u = rows[view[pos]];
+      row.style.top = `${pos * ROW_H}px`;
+      row.dataset.pos = String(pos);
+      row.dataset.user = u.name;
+      row.id = `uc-users-row-${pos}`;
+      row.setAttribute('aria-rowindex', String(pos + 2));
+      row.setAttribute('aria-selected', String(pos === active));
+      box.checked = selected.has(u.name.toLowerCase());
+      box.setAttribute('aria-label', `Select ${u.name}`);
+      for (let ci = 0; ci < USER_COLUMNS.length; ci++) {
+        const col = USER_COLUMNS[ci];
+        const text = col.text ? col.text(u) : String(col.get(u) || '—');
+        if (cells[ci].textContent !== text) {
+          cells[ci].textContent = text;
+          cells[ci].title = text;
+        }
+      }
+    }
+  }
+
+  function keysFor(col) {
+    if (!keyCache.has(col.key)) {
+      const arr = new Array(rows.length);
+      for (let i = 0; i < rows.length; i++) {
+        const v = col.get(rows[i]);
+        arr[i] = col.num ? v : String(v).toLowerCase();
+      }
+      keyCache.set(col.key, arr);
+    }
+    return keyCache.get(col.key);
+  }
+
+  function order() {
+    const idx = Array.from({ length: rows.length }, (_, i) => i);
+    if (sort) {
+      const col = USER_COLUMNS.find((x) => x.key === sort.key) ?? USER_COLUMNS[0];
+      const keys = keysFor(col);
+      const dir = sort.dir === 'asc' ? 1 : -1;
+      idx.sort(col.num ? (x, y) => (keys[x] - keys[y]) * dir || x - y : (x, y) => (keys[x] < keys[y] ? -dir : keys[x] > keys[y] ? dir : x - y));
+    }
+    view = Int32Array.from(idx);
+    for (const th of headCells.slice(1)) th.setAttribute('aria-sort', sort?.key === th.dataset.key ? (sort.dir === 'asc' ? 'ascending' : 'descending') : 'none');
+    el.setAttribute('aria-rowcount', String(view.length + 1));
+    spacer.style.height = `${view.length * ROW_H}px`;
+    active = view.length ? Math.min(Math.max(active, 0), view.length - 1) : -1;
+    allBox.checked = view.length > 0 && [...view].every((i) => selected.has(rows[i].name.toLowerCase()));
+    paint(true);
+  }
+
+  function setRows(next) {
+    rows = next;
+    keyCache = new Map();
+    scroller.scrollTop = 0;
+    active = -1;
+    order();
+  }
+
+  function setSort(s) {
+    sort = s && USER_COLUMNS.some((c) => c.key === s.key) ? { key: s.key, dir: s.dir === 'desc' ? 'desc' : 'asc' } : null;
+    order();
+  }
+
+  function activate(pos, scroll = true) {
+    if (!view.length) return;
+    active = Math.max(0, Math.min(view.length - 1, pos));
+    if (scroll) {
+      const y = active * ROW_H;
+      if (y < scroller.scrollTop) scroller.scrollTop = y;
+      else if (y + ROW_H > scroller.scrollTop + scroller.clientHeight) scroller.scrollTop = y + ROW_H - scroller.clientHeight;
+    }
+    paint(true);
+    scroller.setAttribute('aria-activedescendant', `uc-users-row-${active}`);
+    onActivate?.(rows[view[active]]);
+  }
+
+  scroller.addEventListener('scroll', () => paint(), { passive: true });
+  scroller.addEventListener('keydown', (e) => {
+    const page = Math.max(1, Math.floor(scroller.clientHeight / ROW_H) - 1);
+    const moves = { ArrowDown: 1, ArrowUp: -1, PageDown: page, PageUp: -page };
+    if (e.key in moves) activate((active < 0 ? 0 : active) + moves[e.key]);
+    else if (e.key === 'Home') activate(0);
+    else if (e.key === 'End') activate(view.length - 1);
+    else if (e.key === ' ' && active >= 0) {
+      const k = rows[view[active]].name.toLowerCase();
+      if (selected.has(k)) selected.delete(k);
+      else selected.set(k, rows[view[active]].name);
+      paint(true);
+      onSelection?.();
+    } else return;
+    e.preventDefault();
+  });
+  if (typeof ResizeObserver === 'function') new ResizeObserver(() => paint(true)).observe(scroller);
+  requestAnimationFrame(() => paint(true));
+
+  return {
+    el,
+    setRows,
+    setSort,
+    get sort() { return sort; },
+    /** The rows shown, in display order. */
+    shown: () => Array.from(view, (i) => rows[i]),
+    selected,
+    selectShown() {
+      for (const i of view) selected.set(rows[i].name.toLowerCase(), rows[i].name);
+      paint(true);
+      onSelection?.();
+    },
+    clearSelection() {
+      selected.clear();
+      paint(true);
+      onSelection?.();
+    },
+    repaint: () => paint(true),
+  };
+}
