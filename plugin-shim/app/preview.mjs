@@ -32,6 +32,7 @@ export const COLUMNS = [
 export function actionText(a) {
   const base = ACTION_LABEL[a.action] + (a.groups ? `: ${a.groups.join(', ')}` : '');
   if (a.status === 'blocked') return `${base} — blocked`;
+  if (a.status) return `${base} — ${a.status === 'awaitingWarning' ? 'awaiting its warning' : a.status}`;
   if (a.handover) return `${base} after hand-over`;
   return base;
 }

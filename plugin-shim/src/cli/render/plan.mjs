@@ -77,7 +77,7 @@ export function renderPlan(plan, { asOfSource, ruleOrder = [], limit, width, c }
           { header: 'USER', min: 12, give: 2 },
           { header: 'NAME', min: 10, give: 4 },
           { header: 'RULE', min: 12 },
-          { header: 'ACTION', shrink: false, style: (s, row) => (row[3].endsWith('(blocked)') ? c.red(s) : EXECUTABLE.has(row[3].split(' ')[0]) ? c.yellow(s) : c.cyan(s)) },
+          { header: 'ACTION', shrink: false, style: (s, row) => (row[3].endsWith(')') && !row[3].endsWith('(hand-over)') ? c.red(s) : EXECUTABLE.has(row[3].split(' ')[0]) ? c.yellow(s) : c.cyan(s)) },
           { header: 'GROUPS', min: 12, give: 4 },
           { header: 'DAYS', align: 'right', shrink: false },
           { header: 'REASON', min: 20, give: 3 },
@@ -203,6 +203,7 @@ export function renderPlan(plan, { asOfSource, ruleOrder = [], limit, width, c }
 /** The ACTION cell: a blocked deactivation and one that hands projects over first say so. */
 export function actionWords(a) {
   if (a.status === 'blocked') return `${a.action} (blocked)`;
+  if (a.status) return `${a.action} (${a.status})`;
   if (a.handover) return `${a.action} (hand-over)`;
   return a.action;
 }
@@ -223,13 +224,16 @@ function impactSections(plan, { limit, width, c }) {
   const actions = plan.actions ?? [];
   const more = (all, shown) => (all > shown ? [c.dim(`  ... and ${all - shown} more (--all lists every row)`)] : []);
 
-  const blocked = actions.filter((a) => a.status);
+  // Blocked: Jira would refuse them (a project lead). Other statuses (awaiting a warning) are not
+  // Jira's refusal and are listed in the actions with their own reason.
+  const blocked = actions.filter((a) => a.status === 'blocked');
   if (blocked.length) {
     out.push('', c.bold(`Blocked (${blocked.length})`) + c.dim(' — Jira refuses these; a run does not carry them out'));
     const shown = blocked.slice(0, limit);
     out.push(...table({
-      columns: [{ header: 'USER', min: 8 }, { header: 'RULE', min: 8 }, { header: 'ACTION', shrink: false }, { header: 'REASON', min: 16, give: 3 }],
-      rows: shown.map((a) => [a.user, a.rule, a.action, a.blockedReason ?? a.warning?.reason ?? a.blockedCode ?? a.status]),
+      // Only deactivations are blocked (a project lead's): the reason gets the room.
+      columns: [{ header: 'USER', min: 8 }, { header: 'RULE', min: 8 }, { header: 'REASON', min: 16, give: 6 }],
+      rows: shown.map((a) => [a.user, a.rule, a.blockedReason ?? a.blockedCode]),
       width,
       c,
     }));
