@@ -205,7 +205,7 @@ function assertGoodPlugin(info, { appFiles }) {
   for (const x of mjs) assert.equal(paramOf(byName[x], 'content-type')?.attrib.value, 'text/javascript', `${x} has a resource`);
   assert.ok(!info.names.some((x) => /\.(test|spec)\.mjs$/.test(x)), 'no tests packaged');
   // No Java and nothing unexpected at the top level.
-  assert.deepEqual([...new Set(info.names.map((x) => x.split('/')[0] + (x.includes('/') ? '/' : '')))].sort(), ['META-INF/', 'app/', 'atlassian-plugin.xml', 'engine/', 'host/', 'runner/', 'samples/', 'vendor/']);
+  assert.deepEqual([...new Set(info.names.map((x) => x.split('/')[0] + (x.includes('/') ? '/' : '')))].sort(), ['META-INF/', 'app/', 'atlassian-plugin.xml', 'engine/', 'host/', 'mail/', 'runner/', 'samples/', 'vendor/']);
   assert.ok(!info.names.some((x) => x.endsWith('.class')));
 }
 
@@ -435,6 +435,7 @@ test('downloadResources: what Jira would serve per module, for the sandbox demo'
     'app/index.html', 'app/main.mjs', 'app/user-cleanup.css', 'app/user-cleanup.js', 'app/vendor/chart.umd.js', 'app/views/dashboard.mjs', 'app/Ümlaut name.svg',
     'engine/user_cleanup_wasm.js', 'engine/user_cleanup_wasm_bg.wasm',
     'host/errors.mjs', 'host/index.mjs',
+    'mail/render.mjs', // the mail renderer (the Rules view's template preview)
     ...BROWSER_MODULES.map((n) => `runner/${n}`),
     'samples/policy.json', 'vendor/chart.umd.min.js',
   ].sort(), 'the licence file is in the JAR but not served');
