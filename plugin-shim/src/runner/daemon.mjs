@@ -343,7 +343,14 @@ export async function runStoreDaemon(o) {
       }
       if (claim.ok) {
         log({ event: 'runStarting', schedule: s.id, slot: s.at, mode: s.mode });
-        const r = await runLeased(s, claim, current.text, current.policy);
+        // The heartbeat goes on while the run does (the page shows this daemon alive, running the slot).
+        const beating = setInterval(() => { hb.beat({ running: { schedule: s.id, slot: s.at } }).catch(() => {}); }, o.pollMs);
+        let r;
+        try {
+          r = await runLeased(s, claim, current.text, current.policy);
+        } finally {
+          clearInterval(beating);
+        }
         log({ event: 'slotDone', schedule: s.id, slot: s.at, ...r });
         if (r.status !== 'abandoned' && r.status !== 'stopped') hb.result(s.id, s.at, { runId: r.runId, status: r.status, counts: r.counts ?? null });
         return;
