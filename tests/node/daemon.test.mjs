@@ -246,8 +246,11 @@ test('kill -9 of the daemon holding a slot mid-run: another finishes it from the
       return recs.filter((r) => r.type === 'outcome' && r.runId === c.value.runId).length >= 3 && c.value;
     }, 'the holder mid-run', 120_000, ds);
     const victim = ds.find((c, k) => ['k1', 'k2', 'k3'][k] === holder.owner);
+    // Its heartbeat goes on while it runs the slot.
+    await until(async () => (await hbOf(t.store, holder.owner))?.running?.schedule === 'contractors', 'the heartbeat of the daemon running the slot', 20_000, ds);
     victim.kill('SIGKILL');
     await victim.done;
+    const lastBeat = (await hbOf(t.store, holder.owner)).lastPoll;
     const before = (await storedTrail(t.store)).filter((r) => r.runId === holder.runId);
     assert.equal(before.some((r) => r.type === 'runFinished'), false, 'killed before the end');
     const alive = ds.filter((c) => c !== victim);
@@ -264,6 +267,11 @@ test('kill -9 of the daemon holding a slot mid-run: another finishes it from the
     const done = (await t.store.readClaims(name)).find((x) => x.value.state === 'done').value;
     assert.notEqual(done.owner, holder.owner);
     assert.deepEqual(truth(t.sb), want);
+    // The dead daemon's heartbeat stopped (the page shows it stale); it never said it stopped.
+    const dead = await hbOf(t.store, holder.owner);
+    assert.equal(dead.lastPoll, lastBeat);
+    assert.equal(dead.stoppedAt, undefined);
+    assert.ok(Date.now() - Date.parse(dead.lastPoll) > 3 * dead.pollSeconds * 1000);
   } finally {
     await t.close();
   }
