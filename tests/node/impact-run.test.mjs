@@ -208,6 +208,20 @@ describe('with handover.projectLead', () => {
       .filter((r) => r.type !== 'undoStarted' && !(r.runId ?? '').startsWith('undo'));
     const refused = (await undoPlan(forged, runId, { engine })).refused;
     assert.deepEqual(refused.map((r) => [r.user, r.project, r.code]), [['x-ebrathen', 'SEC', 'tampered.notIntended']]);
+    // Plan, intent and outcome all rewritten to another hand-over user: the run's stored policy
+    // (checked against its hash) names hnakamura, so nothing of it is given back on that basis.
+    const other = (h) => (h ? { ...h, projectLead: 'mallory' } : h);
+    const rewritten = records.filter((r) => r.runId === runId || r.type === 'runStarted').map((r) => {
+      if (r.runId !== runId) return r;
+      if (r.type === 'planned') return { ...r, items: r.items.map((it) => ({ ...it, handover: other(it.handover) })) };
+      if (r.type === 'intent') return { ...r, handover: other(r.handover) };
+      if (r.type === 'outcome' && r.effects?.projectLead) return { ...r, effects: { ...r.effects, projectLead: 'mallory' } };
+      return r;
+    });
+    const notAllowed = await undoPlan(rewritten, runId, { engine });
+    assert.equal(notAllowed.refused.length, 4, JSON.stringify(notAllowed.refused));
+    assert.ok(notAllowed.refused.every((r) => r.code === 'tampered.notAllowed' && /names hnakamura, not mallory/.test(r.reason)));
+    assert.ok(notAllowed.changes.every((c) => !c.leads));
   });
 });
 
