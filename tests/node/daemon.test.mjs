@@ -40,7 +40,7 @@ async function setup(o = {}) {
   const children = [];
   const daemon = (id, { env = {}, args = [] } = {}) => {
     const child = spawn(process.execPath, [BIN, 'daemon', '--jira', sb.url, '--daemon-id', id, '--poll-seconds', '1', '--lease-seconds', String(o.leaseSeconds ?? 6),
-      '--settle-ms', '400', '--clock-file', clockFile, '--readonly-fallback', 'skip', ...args], {
+      '--settle-ms', '600', '--clock-file', clockFile, '--readonly-fallback', 'skip', ...args], {
       cwd: ROOT,
       env: { ...process.env, NO_COLOR: '1', USER_CLEANUP_TOKEN: sb.token, USER_CLEANUP_SMTP_URL: '', USER_CLEANUP_MAIL_FROM: 'uc@acme.com', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -153,7 +153,8 @@ test('a daemon started before the policy is saved runs the next slot with the sa
 
     // An edit in the page takes effect at the next slot: disabled now, it does not run at 02:00.
     await t.store.savePolicy(policyWith([hourly('contractors', ['contractors-90d'], { enabled: false })]), { savedBy: 'admin' });
-    await sleep(1500);
+    // The loop is sequential: once a heartbeat shows the edit, every later poll plans with it.
+    await until(async () => slotOf(await hbOf(t.store, 'solo'), 'contractors')?.enabled === false, 'the edit read', 30_000, [d]);
     t.setClock('2026-11-27T02:00:02Z');
     await until(async () => slotOf(await hbOf(t.store, 'solo'), 'contractors')?.lastSlot === SLOT(2), 'slot 02:00 seen', 30_000, [d]);
     const runs2 = [...indexRuns(await storedTrail(t.store)).values()].filter((r) => r.started?.type === 'runStarted');
@@ -161,7 +162,7 @@ test('a daemon started before the policy is saved runs the next slot with the sa
 
     // An invalid saved policy is never run: the slot is recorded as refused with the engine's problems.
     await t.store.putProp('com.usercleanup.policy', { format: 'user-cleanup/policy', formatVersion: 1, revision: 99, policy: { ...policyWith([hourly('contractors', ['contractors-90d'])]), rules: [{ id: 'x' }] } });
-    await sleep(1500);
+    await until(async () => (await hbOf(t.store, 'solo'))?.problem === 'the saved policy is not valid', 'the invalid policy read', 30_000, [d]);
     t.setClock('2026-11-27T03:00:02Z');
     const refused = await until(async () => (await storedTrail(t.store)).find((r) => r.type === 'runRefused' && r.reason === 'policyInvalid'), 'the invalid policy refused', 30_000, [d]);
     assert.ok(Array.isArray(refused.problems) && refused.problems.length > 0 && refused.problems[0].code);
@@ -259,7 +260,7 @@ test('kill -9 of the daemon holding a slot mid-run: another finishes it from the
     const run = indexRuns(records).get(holder.runId);
     assert.ok(run.finished, 'the same run finished');
     assert.equal(records.filter((r) => r.type === 'runStarted').length, 1, 'no second run');
-    assert.equal(records.filter((r) => r.type === 'runResumed' && r.runId === holder.runId).length, 1);
+    assert.ok(records.filter((r) => r.type === 'runResumed' && r.runId === holder.runId).length >= 1, 'resumed from the stored trail');
     // Every executable item has exactly one outcome: nothing repeated, nothing lost.
     const outcomes = records.filter((r) => r.type === 'outcome' && r.runId === holder.runId);
     assert.equal(new Set(outcomes.map((o) => o.item)).size, outcomes.length);
@@ -411,6 +412,27 @@ test('a lone daemon killed mid-run: started again, it finishes the run it left (
     assert.equal(new Set(outcomes.map((o) => o.item)).size, outcomes.length, 'no action repeated');
     assert.equal(outcomes.length, run.planned.items.filter((i) => i.action !== 'review' && !i.status).length, 'none lost');
     for (const o of outcomes.filter((x) => x.status === 'done')) assert.equal(t.sb.state.user(o.user).active, false);
+  } finally {
+    await t.close();
+  }
+});
+
+test('store: what is read back is untrusted — malformed heartbeats and claims are ignored (a claim can only ever block, never grant)', async () => {
+  const t = await setup();
+  try {
+    await t.store.putProp('com.usercleanup.heartbeat.bad', { daemonId: 5, lastPoll: 'soon' });
+    await t.store.putProp('com.usercleanup.heartbeat.text', 'hello');
+    await t.store.putHeartbeat({ daemonId: 'good', node: 'good@h', host: 'h', version: '0.1.0', pid: 1, started: new Date().toISOString(), lastPoll: new Date().toISOString(), pollSeconds: 30, schedules: 'not a list' });
+    const hbs = await t.store.listHeartbeats();
+    assert.deepEqual(hbs.map((h) => h.daemonId), ['good']);
+    assert.deepEqual(hbs[0].schedules, []);
+    await t.store.putProp('com.usercleanup.lease.run.x', { format: 'user-cleanup/lease', owner: 'x', state: 'held', claimedAt: 'nope', expiresAt: '2999-01-01T00:00:00Z' });
+    await t.store.putProp('com.usercleanup.lease.run.y', ['not', 'a', 'claim']);
+    assert.deepEqual(await t.store.readClaims('run'), []);
+    const lease = await t.store.acquireRunLease({ owner: 'me', ttlMs: 5000, settleMs: 200 });
+    assert.equal(lease.value.state, 'held');
+    await t.store.releaseRunLease(lease);
+    await assert.rejects(t.store.claimLease('run', { owner: '' }), (e) => e.code === 'store.badLease');
   } finally {
     await t.close();
   }
