@@ -167,6 +167,9 @@ test('a daemon started before the policy is saved runs the next slot with the sa
     const refused = await until(async () => (await storedTrail(t.store)).find((r) => r.type === 'runRefused' && r.reason === 'policyInvalid'), 'the invalid policy refused', 30_000, [d]);
     assert.ok(Array.isArray(refused.problems) && refused.problems.length > 0 && refused.problems[0].code);
     assert.equal(refused.schedule, 'contractors');
+    const hb3 = await until(async () => { const h = await hbOf(t.store, 'solo'); return slotOf(h, 'contractors')?.lastSlot === SLOT(3) && h; }, 'the heartbeat after 03:00', 30_000, [d]);
+    assert.equal(slotOf(hb3, 'contractors').lastResult.status, 'skipped');
+    assert.equal(slotOf(hb3, 'contractors').lastResult.runId, refused.runId);
 
     d.kill('SIGTERM');
     const end = await d.done;

@@ -266,7 +266,7 @@ export async function runStoreDaemon(o) {
       const known = indexRuns(trail.records).get(runId);
       if (!policy) {
         await refuseSlot(trail, s, runId, 'policyInvalid', `the policy saved in Jira is not valid, so schedule ${s.id} did not run: ${s.problems.map((p) => `${p.path ?? ''} ${p.message} [${p.code}]`.trim()).join('; ')}`, { problems: s.problems });
-        out = { status: 'refused', runId, counts: null };
+        out = { status: 'skipped', runId, counts: null, reason: 'policyInvalid' };
         notice = { refused: { reason: 'policyInvalid', message: 'the policy saved in Jira is not valid' } };
       } else if (known?.started && known.started.type === 'runStarted') {
         // Taking over a run a node that died started: finish it from the stored trail.
