@@ -334,12 +334,7 @@ fn action(user: &User, op: Op, groups: Option<Vec<String>>, effect: LeadEffect) 
     };
     BulkAction {
         user: user.name.to_string(),
-        key: user
-            .key
-            .as_deref()
-            .map(str::trim)
-            .filter(|k| !k.is_empty())
-            .map(str::to_string),
+        key: user.jira_key(),
         display_name: user.display_name.to_string(),
         email: user.email.as_deref().map(str::to_string),
         action: op.name(),

@@ -390,12 +390,7 @@ fn action_entry(
     });
     PlannedAction {
         user: user.name.to_string(),
-        key: user
-            .key
-            .as_deref()
-            .map(str::trim)
-            .filter(|k| !k.is_empty())
-            .map(str::to_string),
+        key: user.jira_key(),
         display_name: user.display_name.to_string(),
         email: user.email.as_deref().map(str::to_string),
         rule,

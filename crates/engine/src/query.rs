@@ -790,12 +790,7 @@ pub fn run(policy: &Policy, snapshot: &Snapshot, prepared: &Prepared, f: &Filter
         }
         users.push(QueryUser {
             name: user.name.to_string(),
-            key: user
-                .key
-                .as_deref()
-                .map(str::trim)
-                .filter(|k| !k.is_empty())
-                .map(str::to_string),
+            key: user.jira_key(),
             display_name: user.display_name.to_string(),
             email: user.email.as_deref().map(str::to_string),
             email_domain: user.domain.as_deref().map(str::to_string),

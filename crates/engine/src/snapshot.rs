@@ -47,6 +47,18 @@ pub struct User<'a> {
     pub open_assigned: Option<u64>,
 }
 
+impl User<'_> {
+    /// Jira's user key, trimmed, when the snapshot has a non-blank one: every answer that names a
+    /// user carries it the same way, so a runner can notice an account replaced since the snapshot.
+    pub fn jira_key(&self) -> Option<String> {
+        self.key
+            .as_deref()
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            .map(str::to_string)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Role {
     pub key: String,

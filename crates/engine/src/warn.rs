@@ -374,12 +374,7 @@ pub fn warnings(policy: &Policy, snapshot: &Snapshot, opts: &PlanOptions) -> War
         counts.upcoming += usize::from(!selected);
         users.push(WarnedUser {
             user: user.name.to_string(),
-            key: user
-                .key
-                .as_deref()
-                .map(str::trim)
-                .filter(|k| !k.is_empty())
-                .map(str::to_string),
+            key: user.jira_key(),
             display_name: user.display_name.to_string(),
             email: user.email.as_deref().map(str::to_string),
             rule: rule.id.clone(),
