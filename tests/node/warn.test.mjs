@@ -355,3 +355,66 @@ test('renderWarning is the email sent: same subject, text and html as the messag
     await w.close();
   }
 });
+
+describe('the daemon step and the CLI run', () => {
+  test('warnBeforeRun: nothing without warn rules; sends and answers sent; an unsafe store answers [] (everything waits)', async () => {
+    const { warnBeforeRun } = await import('../../plugin-shim/src/runner/warn.mjs');
+    const w = await world();
+    try {
+      const events = [];
+      const log = (e) => events.push(e);
+      const noWarn = JSON.stringify({ ...POLICY, rules: [{ ...POLICY.rules[0], warn: undefined }], templates: undefined });
+      assert.equal(await warnBeforeRun({ store: w.store, engine, host: w.host, policyText: noWarn, asOf: T0, env: w.env, log }), undefined);
+      const trail = createMemoryTrail([]);
+      const sent = await warnBeforeRun({ store: w.store, engine, host: w.host, policyText: POLICY_TEXT, asOf: T0, trail, env: w.env, log, schedule: undefined });
+      assert.deepEqual(sent.map((s) => s.user).sort(), ['ann', 'bob', 'eve', 'fay']);
+      assert.equal(events.at(-1).event, 'warnings');
+      assert.equal(trail.records.filter((r) => r.type === 'warningSent').length, 4);
+      w.sb.state.setActive(w.sb.state.user('user-cleanup'), true, 'test');
+      const unsafe = createStore({ baseUrl: w.sb.url, token: w.sb.token });
+      assert.deepEqual(await warnBeforeRun({ store: unsafe, engine, host: w.host, policyText: POLICY_TEXT, asOf: at(1), env: w.env, log }), []);
+      assert.equal(events.at(-1).event, 'warningsFailed');
+      assert.equal(w.smtp.messages.length, 4);
+    } finally {
+      await w.close();
+    }
+  });
+
+  test('CLI run reads the record in Jira: plan (--as-of 14 days later) and decide (the real clock) both get the warnings sent', async () => {
+    const w = await world();
+    try {
+      await w.send(T0);
+      w.clock.now = Date.parse(at(3));
+      w.sb.state.recordLogin('ann');
+      w.clock.now = Date.parse(at(14));
+      const { writeFileSync, mkdtempSync } = await import('node:fs');
+      const { tmpdir } = await import('node:os');
+      const { join } = await import('node:path');
+      const dir = mkdtempSync(join(tmpdir(), 'uc-warn-'));
+      writeFileSync(join(dir, 'policy.json'), POLICY_TEXT);
+      const { run } = await import('../../plugin-shim/src/cli/main.mjs');
+      let out = '';
+      let err = '';
+      const code = await run(['run', '--policy', join(dir, 'policy.json'), '--jira', w.sb.url, '--yes', '--as-of', at(14), '--audit', join(dir, 'audit.jsonl')], {
+        stdout: { write: (s) => (out += s), isTTY: false }, stderr: { write: (s) => (err += s), isTTY: false }, stdin: { isTTY: false },
+        env: { ...w.env, NO_COLOR: '1', COLUMNS: '200', USER_CLEANUP_TOKEN: w.sb.token },
+      });
+      assert.equal(code, 0, err + out);
+      // The plan (as of day 14) acts on the three warned users who did not log in; dee waits.
+      assert.match(out, /actions {3}4: 3 executable/);
+      assert.match(out, /dee .*deactivate \(awaitingWarning\).*not warned yet/);
+      assert.doesNotMatch(out, /^\s*ann /m, 'ann logged in after her warning');
+      // decide runs at the real moment of change (the wall clock, not --as-of): before the action
+      // date it skips them citing the warning it was given — without the record it would say "not
+      // warned yet" — and on or after it, it deactivates them.
+      const done = new Set(w.sb.state.mutations.filter((m) => m.op === 'deactivate').map((m) => m.user));
+      for (const name of ['eve', 'fay']) {
+        if (done.has(name)) continue;
+        assert.match(out, new RegExp(`skipped ${name} deactivate — rule idle-90d warns before acting: warned 2026-11-29: action on or after 2026-12-13`));
+      }
+      assert.ok(!done.has('dee') && !done.has('ann'));
+    } finally {
+      await w.close();
+    }
+  });
+});
