@@ -10,6 +10,7 @@
 use crate::code::Code;
 use crate::decide::{DecidedAction, Decision, Planned};
 use crate::impact::{self, LeadEffect};
+use crate::json_words::kind;
 use crate::matcher::{Matcher, Protection};
 use crate::plan::Limit;
 use crate::policy::{Policy, MAX_ENTRIES, MAX_NAME};
@@ -399,10 +400,6 @@ const OPERATION_FIELDS: &[&str] = &["type", "groups"];
 
 fn opt_err(code: Code, path: impl Into<String>, msg: impl Into<String>) -> Problem {
     Problem::error(Source::Options, code, path, msg)
-}
-
-fn kind(v: &Value) -> &'static str {
-    crate::group_input::kind(v)
 }
 
 fn unknown_fields(m: &Map<String, Value>, path: &str, allowed: &[&str], out: &mut Vec<Problem>) {

@@ -9,6 +9,7 @@
 //! one, and never removes a group the preview did not show.
 
 use crate::code::Code;
+use crate::json_words::{kind, short};
 use crate::matcher::Matcher;
 use crate::plan::{self, PlanOptions};
 use crate::policy::Policy;
@@ -424,26 +425,6 @@ fn planned_handover(v: &Value, action: Option<&str>, out: &mut Vec<Problem>) -> 
         project_lead: lead?.to_string(),
         projects,
     })
-}
-
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
-    }
-}
-
-fn short(v: &Value) -> String {
-    let s = v.to_string();
-    if s.chars().count() > 40 {
-        format!("{}…", s.chars().take(40).collect::<String>())
-    } else {
-        s
-    }
 }
 
 /// Problems of the one-user snapshot, as paths into decide's input (`users[0].x` is `user.x`).

@@ -3,6 +3,7 @@
 //! `roleGroup` cannot silently allow nothing), with a code and a path for every problem.
 
 use crate::code::Code;
+use crate::json_words::kind;
 use crate::policy::MAX_NAME;
 use crate::problem::{index, json_error, key, Problem, Source};
 use serde_json::{Map, Value};
@@ -91,15 +92,4 @@ pub(crate) fn required_names(m: &Map<String, Value>, field: &str, out: &mut Vec<
         out.push(input_err(field, format!("{field} is required: a list of group names")));
         Vec::new()
     })
-}
-
-pub(crate) fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
-    }
 }

@@ -27,6 +27,7 @@ pub mod zone;
 
 mod checks;
 mod group_input;
+mod json_words;
 mod options;
 
 pub use bulk::plan_bulk_entry as plan_bulk;

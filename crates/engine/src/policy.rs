@@ -6,6 +6,7 @@
 //! them, in their own words, with "did you mean" for typos like `inactveDays`.
 
 use crate::code::Code;
+use crate::json_words::{kind, short};
 use crate::pattern::Pattern;
 use crate::problem::{index, key, Problem, Problems, Source};
 use crate::schedule;
@@ -1025,27 +1026,6 @@ impl Walker {
             );
         }
         ok
-    }
-}
-
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
-    }
-}
-
-/// A value shown in a message, cut short.
-fn short(v: &Value) -> String {
-    let s = v.to_string();
-    if s.chars().count() > 40 {
-        format!("{}…", s.chars().take(40).collect::<String>())
-    } else {
-        s
     }
 }
 

@@ -10,6 +10,7 @@
 use crate::code::Code;
 use crate::conditions::{Activity as Inactivity, Conditions, Met, Spec};
 use crate::dashboard::{activity, bucket, Bucket, Buckets, Thresholds};
+use crate::json_words::kind;
 use crate::matcher::Matcher;
 use crate::pattern::{belongs_to_any, Pattern};
 use crate::plan::{group_role_masks, role_mask};
@@ -223,10 +224,6 @@ pub struct EmailCounts {
 
 fn err(path: impl Into<String>, msg: impl Into<String>) -> Problem {
     Problem::error(Source::Input, Code::InputInvalid, path, msg)
-}
-
-fn kind(v: &Value) -> &'static str {
-    crate::group_input::kind(v)
 }
 
 struct FilterWalker {

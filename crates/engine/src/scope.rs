@@ -142,7 +142,8 @@ pub fn policy_groups_entry(policy: &str, input: &str) -> Outcome<PolicyGroups> {
 /// The groups of `applicationRoles` (as in a snapshot: `[{key, groups: [...]}, ...]`; other
 /// fields of a role are ignored, as the snapshot ignores them), by role key.
 fn role_groups(v: Option<&serde_json::Value>, out: &mut Vec<Problem>) -> Vec<(String, Vec<String>)> {
-    use crate::group_input::{input_err, kind};
+    use crate::group_input::input_err;
+    use crate::json_words::kind;
     let Some(v) = v else { return Vec::new() };
     let path = "applicationRoles";
     let Some(arr) = v.as_array() else {
