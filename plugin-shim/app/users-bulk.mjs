@@ -156,16 +156,19 @@ export function openBulk(box, ctx, o) {
       }
       stop.hidden = true;
       const t = res.totals;
-      finished.append(h('div', { class: `uc-message${t.failed ? ' uc-message-warning' : ''}`, role: 'status', id: 'uc-bulk-finished', dataset: { runId: res.runId, stopped: String(res.stopped) } },
-        h('p', { class: 'uc-message-title' }, res.stopped ? 'Bulk operation stopped' : 'Bulk operation finished'),
-        h('p', {}, `${num(t.done)} done, ${num(t.failed)} failed, ${num(t.skipped)} skipped`, t.notStarted ? `, ${num(t.notStarted)} not started` : '', '. Run ', h('span', { class: 'uc-code' }, res.runId),
-          '; the audit trail is saved in Jira. Undo it from History if needed.')));
+      // The decision (review) and the fresh read of the users come first: once "finished" shows,
+      // the view shows Jira as it is now.
+      let after = null;
       try {
         await o.onRun?.(res, operation);
         await o.onDone?.(res);
       } catch (e) {
-        finished.append(errorBox('Afterwards', e));
+        after = errorBox('Afterwards', e);
       }
+      finished.append(h('div', { class: `uc-message${t.failed ? ' uc-message-warning' : ''}`, role: 'status', id: 'uc-bulk-finished', dataset: { runId: res.runId, stopped: String(res.stopped) } },
+        h('p', { class: 'uc-message-title' }, res.stopped ? 'Bulk operation stopped' : 'Bulk operation finished'),
+        h('p', {}, `${num(t.done)} done, ${num(t.failed)} failed, ${num(t.skipped)} skipped`, t.notStarted ? `, ${num(t.notStarted)} not started` : '', '. Run ', h('span', { class: 'uc-code' }, res.runId),
+          '; the audit trail is saved in Jira. Undo it from History if needed.')), after ?? '');
       ctx.state('ready');
     });
   }

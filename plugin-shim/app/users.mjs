@@ -291,8 +291,10 @@ export async function renderUsers(panel, ctx) {
     users: [...grid.selected.values()],
     sess,
     onDone: async () => {
-      // The users changed in Jira: read them again, then show the same filter.
+      // The users changed in Jira: read them again, then show the same filter over them.
       await ctx.data.snapshot({ refresh: true });
+      sess = await usersSession(ctx);
+      query();
     },
   }));
   csvBtn.addEventListener('click', async () => {
