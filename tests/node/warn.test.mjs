@@ -418,3 +418,19 @@ describe('the daemon step and the CLI run', () => {
     }
   });
 });
+
+test('a trail that cannot be written stops the sending before the email leaves, and the warning is retried, not "maybe sent"', async () => {
+  const w = await world();
+  try {
+    const broken = { records: [], append: async (r) => { if (r.type === 'warningIntent') throw new Error('disk full'); return r; } };
+    await assert.rejects(w.send(T0, { trail: broken }), /disk full/);
+    assert.equal(w.smtp.messages.length, 0);
+    const rec = await loadSent(w.store);
+    assert.deepEqual(rec.maybeSent, []);
+    const next = await w.send(T0);
+    assert.equal(next.res.counts.sent, 4);
+    assert.equal(next.res.counts.retried, 1);
+  } finally {
+    await w.close();
+  }
+});

@@ -149,10 +149,18 @@ export async function sendWarnings(o) {
     // The intent is stored in Jira (and the trail) before the email leaves: a crash after the send
     // leaves an intent without a result, which is never sent again.
     await record.append({ ...ident(x), state: 'intent', at: asOf, runId });
-    await trail?.append({
+    // Nothing has been sent yet: a trail that cannot be written settles the intent as failed (not
+    // "maybe sent") before the error ends the sending.
+    const intentRecorded = trail?.append({
       type: 'warningIntent', ...base, ...ident(x), to: x.w.email, template: x.w.template, action: x.w.action, ...(x.w.groups ? { groups: x.w.groups } : {}),
       actionDate: x.w.actionDate, subject: mail.subject, ...(x.retry ? { retryOf: x.retry } : {}), ...(x.resend ? { resend: true } : {}),
     });
+    try {
+      await intentRecorded;
+    } catch (e) {
+      await record.append({ ...ident(x), state: 'failed', at: asOf, code: 'warning.trailUnavailable', reason: `not sent: the audit trail could not be written (${e?.message ?? e})`, runId });
+      throw e;
+    }
     await o.hook?.('beforeSend', x);
     const result = await send(
       { to: x.w.email, subject: mail.subject, text: mail.text, html: mail.html, messageId: x.messageId, headers: { 'X-User-Cleanup-Rule': x.w.rule } },
