@@ -171,6 +171,24 @@ fn missing<T>(warnings: Vec<Problem>) -> Outcome<T> {
 /// The plan for `policy` over `snapshot`. `options`: `{"asOf": "...", "actor"?: "...", "schedule"?: "id"}`;
 /// with `schedule`, only the rules that schedule names are evaluated (all of them when it names none).
 pub fn plan(policy: &str, snapshot: &str, options: &str) -> Outcome<Plan> {
+    over_scheduled_policy(policy, snapshot, options, plan::plan)
+}
+
+/// Who a rule with `warn` warns now, who waits, who may be acted on, and who it will select
+/// within its `daysBefore` days (M16). `options`: as `plan`'s, with `sent: [{user, rule, sentAt}]`
+/// (the warnings already sent; absent = none).
+pub fn warnings(policy: &str, snapshot: &str, options: &str) -> Outcome<warn::Warnings> {
+    over_scheduled_policy(policy, snapshot, options, warn::warnings)
+}
+
+/// Reads plan's inputs and runs `run` over the policy narrowed to the options' schedule: `plan`
+/// and `warnings` must see exactly the same rules, or a warning would announce an action no plan takes.
+fn over_scheduled_policy<T>(
+    policy: &str,
+    snapshot: &str,
+    options: &str,
+    run: impl FnOnce(&Policy, &Snapshot, &PlanOptions) -> T,
+) -> Outcome<T> {
     match gather(Some(policy), Some(snapshot), options::plan(options), plan_checks) {
         Ok((Some(p), Some(s), o, warnings)) => {
             // A scheduled run evaluates only that schedule's rules (first-rule-wins among them).
@@ -178,33 +196,7 @@ pub fn plan(policy: &str, snapshot: &str, options: &str) -> Outcome<Plan> {
                 Some(id) => p.for_schedule(id).unwrap_or(p),
                 None => p,
             };
-            let value = plan::plan(
-                &p,
-                &s,
-                &PlanOptions {
-                    as_of: o.as_of,
-                    actor: o.actor.as_deref(),
-                    sent: o.sent.as_ref(),
-                },
-            );
-            Outcome::Success { value, warnings }
-        }
-        Ok((.., warnings)) => missing(warnings),
-        Err(f) => failed(f),
-    }
-}
-
-/// Who a rule with `warn` warns now, who waits, who may be acted on, and who it will select
-/// within its `daysBefore` days (M16). `options`: as `plan`'s, with `sent: [{user, rule, sentAt}]`
-/// (the warnings already sent; absent = none).
-pub fn warnings(policy: &str, snapshot: &str, options: &str) -> Outcome<warn::Warnings> {
-    match gather(Some(policy), Some(snapshot), options::plan(options), plan_checks) {
-        Ok((Some(p), Some(s), o, warnings)) => {
-            let p = match o.schedule.as_deref() {
-                Some(id) => p.for_schedule(id).unwrap_or(p),
-                None => p,
-            };
-            let value = warn::warnings(
+            let value = run(
                 &p,
                 &s,
                 &PlanOptions {
