@@ -15,6 +15,7 @@
 // members are read afterwards in the background (`groupsFill`), only for the Dashboard's table of
 // groups, on a lane of requests of its own so that a run never waits behind it.
 import { templateText, TEMPLATE_LABEL } from './template.mjs';
+import { loadSent, policyWarns } from './warn-record.mjs';
 
 /**
  * @param {object} o
@@ -223,6 +224,9 @@ export function createData({ host, engine, engineReady = Promise.resolve(), stor
     if (p.text == null) return { result: null, policySource: p.source, policyLabel: p.label };
     const options = { asOf: s.snap.capturedAt };
     if (actor) options.actor = actor;
+    // Warn rules act only on users warned long enough ago: the record of warnings sent in Jira
+    // (warn-record.mjs). Unreadable → none, so every warn-rule action shows as awaiting its warning.
+    if (store && policyWarns(p.text)) options.sent = await loadSent(store).then((r) => r.sent, () => []);
     const key = `plan:${JSON.stringify(options)}`;
     const answer = cached(key, async () => {
       const t0 = performance.now();

@@ -110,6 +110,10 @@ test('Preview lists who is warned, waits and is acted on; Dashboard shows warned
     assert.equal(await box.locator('[data-count="act"]').textContent(), '0');
     await box.locator('button[data-filter="wait"]').click();
     assert.deepEqual((await box.locator('tbody tr td:first-child').allTextContents()).sort(), ['ann', 'eve']);
+    // The planned actions are planned with the record too: ann's action waits for her warning period, citing it.
+    const planned = await page.textContent('#uc-preview-actions');
+    assert.match(planned, /warned \d{4}-\d{2}-\d{2}: action on or after/);
+    assert.doesNotMatch(planned, /not warned yet/);
 
     await page.goto(`${sb.appUrl}#user-cleanup/dashboard`);
     assert.equal(await settled(page), 'ready');
