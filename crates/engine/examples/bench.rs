@@ -1,24 +1,16 @@
 //! Native benchmark of the engine: `cargo run --profile bench-native --example bench -- POLICY SNAPSHOT [ASOF]`.
 //! Prints one JSON line of timings (ms) so `tests/bench/bench.mjs` can tabulate it beside the WASM numbers.
 
+mod bench_input;
+
 use std::time::Instant;
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    if args.len() < 3 {
-        eprintln!("usage: bench POLICY.json SNAPSHOT.json [AS_OF]");
-        std::process::exit(2);
-    }
-    let read = |p: &str| {
-        std::fs::read_to_string(p).unwrap_or_else(|e| {
-            eprintln!("{p}: {e}");
-            std::process::exit(2)
-        })
-    };
-    let policy = read(&args[1]);
-    let snapshot = read(&args[2]);
-    let as_of = args.get(3).map(String::as_str).unwrap_or("2026-11-27T10:00:00Z");
-    let options = format!(r#"{{"asOf":"{as_of}"}}"#);
+    let bench_input::BenchInput {
+        policy,
+        snapshot,
+        options,
+    } = bench_input::read("bench");
 
     let t = Instant::now();
     let parsed = user_cleanup_engine::parse_snapshot(&snapshot);

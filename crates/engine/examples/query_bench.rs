@@ -2,6 +2,8 @@
 //! Prints one JSON line: per filter, the best of 3 runs in ms (the whole call: parsing the
 //! snapshot, the query, and the answer as JSON text) and the number of users matched.
 
+mod bench_input;
+
 use std::time::Instant;
 
 const FILTERS: &[(&str, &str)] = &[
@@ -18,21 +20,11 @@ const FILTERS: &[(&str, &str)] = &[
 ];
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    if args.len() < 3 {
-        eprintln!("usage: query_bench POLICY.json SNAPSHOT.json [AS_OF]");
-        std::process::exit(2);
-    }
-    let read = |p: &str| {
-        std::fs::read_to_string(p).unwrap_or_else(|e| {
-            eprintln!("{p}: {e}");
-            std::process::exit(2)
-        })
-    };
-    let policy = read(&args[1]);
-    let snapshot = read(&args[2]);
-    let as_of = args.get(3).map(String::as_str).unwrap_or("2026-11-27T10:00:00Z");
-    let options = format!(r#"{{"asOf":"{as_of}"}}"#);
+    let bench_input::BenchInput {
+        policy,
+        snapshot,
+        options,
+    } = bench_input::read("query_bench");
     let t = Instant::now();
     let session = match user_cleanup_engine::open_query(Some(&policy), &snapshot, &options) {
         user_cleanup_engine::Outcome::Success { value, .. } => value,
