@@ -51,8 +51,8 @@ export async function renderDashboard(panel, ctx) {
     section('uc-buckets', 'Activity', buckets(d)),
     section('uc-seats', 'Seats per application role', seats(d, roleChart)),
     section('uc-impact', saved ? 'What the saved policy would free' : `What the ${policy.source === 'template' ? 'template' : 'development file'} would free (not saved)`, impact(plan, saved)),
-    warningsDashboard(ctx),
     section('uc-review', 'Waiting for review', reviewBox(ctx)),
+    warningsDashboard(ctx),
     section('uc-groups', 'Groups where action is needed', groupsBox(d, ctx, dash.options)),
     section('uc-domains', 'External users by email domain', domains(d)),
   );
