@@ -8,7 +8,7 @@
 //! Bulk actions carry the rule id [`RULE`] (`"bulk"`), which no policy rule may have.
 
 use crate::code::Code;
-use crate::decide::{DecidedAction, Decision, Planned};
+use crate::decide::{skip, DecidedAction, Decision, Planned};
 use crate::impact::{self, LeadEffect};
 use crate::json_words::kind;
 use crate::matcher::{Matcher, Protection};
@@ -607,15 +607,6 @@ fn operation(v: Option<&Value>, out: &mut Vec<Problem>) -> (Option<Op>, Vec<Stri
 
 // ---------------------------------------------------------------------------------------------
 // decide for a bulk item
-
-fn skip(code: Code, reason: String) -> Decision {
-    Decision {
-        decision: "skip",
-        code,
-        reason,
-        action: None,
-    }
-}
 
 /// Decides again for one bulk item (planned.rule `"bulk"`), after decide has checked the plan's
 /// age and the account's identity: protection (destructive operations), and that the operation

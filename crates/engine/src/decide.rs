@@ -445,7 +445,8 @@ pub fn snapshot_problems(problems: Vec<Problem>) -> Vec<Problem> {
         .collect()
 }
 
-fn skip(code: Code, reason: String) -> Decision {
+/// A decision not to act, and why: bulk items are decided again with the same wording of a skip.
+pub(crate) fn skip(code: Code, reason: String) -> Decision {
     Decision {
         decision: "skip",
         code,
