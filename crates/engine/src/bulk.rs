@@ -296,6 +296,7 @@ pub fn plan_bulk(policy: &Policy, snapshot: &Snapshot, o: &BulkOptions) -> BulkP
     counts.protected = protected.len();
     counts.unchanged = unchanged.len();
     counts.unknown = unknown.len();
+    let limit = Limit::of(policy);
     BulkPlan {
         as_of: format_instant(o.as_of),
         actor: o.actor.clone(),
@@ -303,16 +304,13 @@ pub fn plan_bulk(policy: &Policy, snapshot: &Snapshot, o: &BulkOptions) -> BulkP
             kind: o.op.name(),
             groups: o.op.takes_groups().then(|| o.groups.clone()),
         },
-        over_limit: matches!(policy.max_actions_per_run, Some(max) if counts.executable as u64 > max),
+        over_limit: limit.exceeded_by(counts.executable),
         actions,
         protected,
         unchanged,
         unknown,
         counts,
-        limit: Limit {
-            max_actions_per_run: policy.max_actions_per_run,
-            max_snapshot_age_minutes: policy.max_snapshot_age_minutes(),
-        },
+        limit,
     }
 }
 

@@ -185,6 +185,21 @@ pub struct Limit {
     pub max_snapshot_age_minutes: u64,
 }
 
+/// One reading of the policy's run limits, so a plan and a bulk plan report and enforce them alike.
+impl Limit {
+    pub fn of(policy: &Policy) -> Limit {
+        Limit {
+            max_actions_per_run: policy.max_actions_per_run,
+            max_snapshot_age_minutes: policy.max_snapshot_age_minutes(),
+        }
+    }
+
+    /// Are `executable` actions more than one run may carry out?
+    pub fn exceeded_by(&self, executable: usize) -> bool {
+        matches!(self.max_actions_per_run, Some(max) if executable as u64 > max)
+    }
+}
+
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct LicenceImpact {
@@ -317,7 +332,8 @@ pub fn plan(policy: &Policy, snapshot: &Snapshot, opts: &PlanOptions) -> Plan {
         counts.by_action.deactivate + counts.by_action.remove_from_groups - counts.blocked - counts.awaiting_warning;
     counts.protected = protected.len();
     counts.skipped = skipped.len();
-    let over_limit = matches!(policy.max_actions_per_run, Some(max) if counts.executable as u64 > max);
+    let limit = Limit::of(policy);
+    let over_limit = limit.exceeded_by(counts.executable);
 
     let actioned: rustc_hash::FxHashSet<&str> = actions.iter().map(|a| a.user.as_str()).collect();
     let expired_service_accounts = policy
@@ -363,10 +379,7 @@ pub fn plan(policy: &Policy, snapshot: &Snapshot, opts: &PlanOptions) -> Plan {
         expired_service_accounts,
         expired_exceptions,
         counts,
-        limit: Limit {
-            max_actions_per_run: policy.max_actions_per_run,
-            max_snapshot_age_minutes: policy.max_snapshot_age_minutes(),
-        },
+        limit,
         over_limit,
         licence: licence_impact(snapshot, &changes),
     }
