@@ -303,7 +303,21 @@ test('review decisions survive a reload; keep protects the user in the Preview u
   await page.click('#uc-review-save');
   await page.waitForSelector(`#uc-review-saved[data-user="${later.name}"]`);
 
-  // After a reload both decisions are there (kept in Jira), and the kept user is no longer listed.
+  // Approve a third: carry out a deactivation now, as a bulk run (confirmed by typing 1).
+  const internal = internalDirectory();
+  const approved = listed.find((u) => u !== kept && u !== later && internal.has(lc(u.name)));
+  const t0 = truth();
+  await page.click(`#uc-review-table tr[data-user="${approved.name}"] [data-decide="approve"]`);
+  await page.selectOption('#uc-bulk-operation', 'deactivate');
+  await page.click('#uc-bulk-plan');
+  await page.waitForSelector('#uc-bulk-summary[data-actions="1"]');
+  await page.fill('#uc-bulk-confirm-input', '1');
+  await page.click('#uc-bulk-start');
+  await page.waitForSelector('#uc-bulk-finished', { timeout: 120_000 });
+  await page.waitForSelector(`#uc-review-saved[data-user="${approved.name}"][data-decision="approve"]`);
+  assert.deepEqual([...diff(t0, truth()).keys()], [lc(approved.name)]);
+
+  // After a reload the decisions are there (kept in Jira), and the kept user is no longer listed.
   await page.reload();
   assert.equal(await settled(page), 'ready');
   const decided = await page.locator('#uc-review-decisions tbody tr').evaluateAll((r) => r.map((x) => [x.dataset.user, x.dataset.decision]));
@@ -311,7 +325,8 @@ test('review decisions survive a reload; keep protects the user in the Preview u
   assert.deepEqual(new Map(decided).get(later.name), 'postpone');
   assert.equal(await page.locator(`#uc-review-table tr[data-user="${kept.name}"]`).count(), 0, 'a kept user is protected, so no rule lists them');
   assert.equal(await page.getAttribute(`#uc-review-table tr[data-user="${later.name}"]`, 'data-waiting'), 'false');
-  assert.equal(Number(await page.getAttribute('#uc-review-waiting', 'data-count')), listed.length - 2);
+  assert.equal(new Map(decided).get(approved.name), 'approve');
+  assert.equal(Number(await page.getAttribute('#uc-review-waiting', 'data-count')), listed.length - 3);
   // Each decision is a trail record with who, when and why.
   const recs = (await store().loadAudit()).records.filter((r) => r.type === 'reviewDecision');
   const k = recs.find((r) => r.user === kept.name);
@@ -323,7 +338,7 @@ test('review decisions survive a reload; keep protects the user in the Preview u
   await page.goto(`${sb.appUrl}#user-cleanup/dashboard`);
   assert.equal(await settled(page), 'ready');
   await page.waitForSelector('#uc-dash-review[data-waiting]');
-  assert.equal(Number(await page.getAttribute('#uc-dash-review', 'data-waiting')), listed.length - 2);
+  assert.equal(Number(await page.getAttribute('#uc-dash-review', 'data-waiting')), listed.length - 3);
 
   // The Preview shows the kept user protected, with who, until when and why.
   await page.goto(`${sb.appUrl}#user-cleanup/preview`);
