@@ -47,9 +47,10 @@ export function ago(ms) {
 /** A heartbeat's liveness: alive while lastPoll is within 3 × pollSeconds (a malformed interval counts as the default). */
 export function liveness(hb, now = Date.now()) {
   const poll = Number.isFinite(hb?.pollSeconds) && hb.pollSeconds > 0 ? hb.pollSeconds : DEFAULT_POLL_SECONDS;
-  const last = Date.parse(hb?.lastPoll);
+  const last = typeof hb?.lastPoll === 'string' ? Date.parse(hb.lastPoll) : NaN;
   const age = now - last;
-  return { alive: Number.isFinite(age) && age <= 3 * poll * 1000, age, poll };
+  // A lastPoll far in the future is as untrustworthy as an old one (a clock gone wrong, or a forged value).
+  return { alive: Number.isFinite(age) && age <= 3 * poll * 1000 && age >= -3 * poll * 1000, age, poll };
 }
 
 const text = (v) => (typeof v === 'string' ? v : v == null ? '' : String(v));
