@@ -736,19 +736,7 @@ mod tests {
     fn deactivate_leaves_out_protected_inactive_and_unknown_users_with_reasons() {
         let v = bulk(EVERYONE, json!({"type": "deactivate"}));
         assert_eq!(names(&v["actions"], "user"), ["ann", "lead", "old-svc", "was-kept"]);
-        let protected: Vec<(String, String)> = v["protected"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .map(|p| {
-                        (
-                            p["user"].as_str().unwrap_or("").into(),
-                            p["code"].as_str().unwrap_or("").into(),
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let protected = crate::test_json::field_pairs(&v["protected"], "user", "code");
         let pair = |u: &str, c: &str| (u.to_string(), c.to_string());
         assert_eq!(
             protected,
@@ -868,19 +856,7 @@ mod tests {
         let errors = |options: Value| -> Vec<(String, String)> {
             let out = run(&policy(), &snapshot(), &options);
             assert_eq!(out["type"], "failure", "{out}");
-            out["errors"]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .map(|e| {
-                            (
-                                e["code"].as_str().unwrap_or("").into(),
-                                e["path"].as_str().unwrap_or("").into(),
-                            )
-                        })
-                        .collect()
-                })
-                .unwrap_or_default()
+            crate::test_json::field_pairs(&out["errors"], "code", "path")
         };
         let pair = |c: &str, p: &str| (c.to_string(), p.to_string());
         assert_eq!(

@@ -892,20 +892,10 @@ mod tests {
         let errors = |input: Value| {
             let out = run(&policy(), &input, &json!({"asOf": AS_OF}));
             assert_eq!(out["type"], "failure", "{out}");
-            out["errors"]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .map(|e| {
-                            assert_eq!(e["source"], "input", "{e}");
-                            (
-                                e["code"].as_str().unwrap_or("").to_string(),
-                                e["path"].as_str().unwrap_or("").to_string(),
-                            )
-                        })
-                        .collect::<Vec<_>>()
-                })
-                .unwrap_or_default()
+            for e in out["errors"].as_array().into_iter().flatten() {
+                assert_eq!(e["source"], "input", "{e}");
+            }
+            crate::test_json::field_pairs(&out["errors"], "code", "path")
         };
         let pair = |c: &str, p: &str| (c.to_string(), p.to_string());
         assert_eq!(errors(json!({"user": fred()})), [pair("input.invalid", "planned")]);

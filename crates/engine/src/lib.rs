@@ -29,6 +29,8 @@ mod checks;
 mod group_input;
 mod json_words;
 mod options;
+#[cfg(test)]
+mod test_json;
 
 pub use bulk::plan_bulk_entry as plan_bulk;
 pub use code::{Code, Kind};
