@@ -326,11 +326,12 @@ fn action(user: &User, op: Op, groups: Option<Vec<String>>, effect: LeadEffect) 
         // What the user leads and the work assigned to them, worded as a plan words them.
         impact::reasons(user, &effect, false, &mut reasons);
     }
-    let (status, blocked_code, blocked_reason, handover) = match effect {
-        LeadEffect::Blocked { code, reason } => (Some("blocked"), Some(code), Some(reason), None),
-        LeadEffect::Handover(h) => (None, None, None, Some(h)),
-        LeadEffect::None => (None, None, None, None),
-    };
+    let impact::ActionMarks {
+        status,
+        blocked_code,
+        blocked_reason,
+        handover,
+    } = effect.into_marks();
     BulkAction {
         user: user.name.to_string(),
         key: user.jira_key(),

@@ -174,6 +174,32 @@ pub enum LeadEffect {
     Handover(Handover),
 }
 
+/// How a lead effect marks an action (`status`, `blockedCode`, `blockedReason`, `handover`).
+pub struct ActionMarks {
+    pub status: Option<&'static str>,
+    pub blocked_code: Option<Code>,
+    pub blocked_reason: Option<String>,
+    pub handover: Option<Handover>,
+}
+
+impl LeadEffect {
+    /// One translation into an action's fields, so a plan and a bulk plan mark a blocked or
+    /// handed-over deactivation alike.
+    pub fn into_marks(self) -> ActionMarks {
+        let (status, blocked_code, blocked_reason, handover) = match self {
+            LeadEffect::Blocked { code, reason } => (Some("blocked"), Some(code), Some(reason), None),
+            LeadEffect::Handover(h) => (None, None, None, Some(h)),
+            LeadEffect::None => (None, None, None, None),
+        };
+        ActionMarks {
+            status,
+            blocked_code,
+            blocked_reason,
+            handover,
+        }
+    }
+}
+
 /// The hand-over a deactivation carries (`handover` of a plan action).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]

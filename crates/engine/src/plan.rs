@@ -401,6 +401,7 @@ fn action_entry(
         expires: sa.expires.as_ref().map(|(raw, _)| raw.clone()),
         expired: m.expired(sa),
     });
+    let marks = effect.into_marks();
     PlannedAction {
         user: user.name.to_string(),
         key: user.jira_key(),
@@ -410,19 +411,10 @@ fn action_entry(
         action: action.type_name(),
         groups: matches!(action, Action::RemoveFromGroups(_))
             .then(|| sel.remove_groups.iter().map(|&g| groups.name(g).to_string()).collect()),
-        status: matches!(effect, LeadEffect::Blocked { .. }).then_some("blocked"),
-        blocked_code: match &effect {
-            LeadEffect::Blocked { code, .. } => Some(*code),
-            _ => None,
-        },
-        blocked_reason: match &effect {
-            LeadEffect::Blocked { reason, .. } => Some(reason.clone()),
-            _ => None,
-        },
-        handover: match effect {
-            LeadEffect::Handover(h) => Some(h),
-            _ => None,
-        },
+        status: marks.status,
+        blocked_code: marks.blocked_code,
+        blocked_reason: marks.blocked_reason,
+        handover: marks.handover,
         warning: None,
         reasons,
         facts: Facts {
