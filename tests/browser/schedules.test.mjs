@@ -26,13 +26,11 @@ const SHOTS = fileURLToPath(new URL('screenshots/', import.meta.url));
 const SAMPLE = JSON.parse(readFileSync(join(ROOT, 'samples/policy.json'), 'utf8'));
 // The sandbox's Jira clock stands still at the sample's capturedAt (2026-11-27T10:00:00Z). The
 // daemon's test clock (--clock-file) says when its every-minute schedule is due: just before
-// 10:01, then just after, so exactly one slot runs. The daemon checks a plan's age against the
-// machine's real clock, so the policy allows plans as old as the sample is (plus a day).
+// 10:01, then just after, so exactly one slot runs. The daemon judges a plan's age by that clock too.
 const FIXED = Date.parse('2026-11-27T10:00:00Z');
 const SLOT = FIXED + 60_000;
 const POLICY = {
   ...SAMPLE,
-  limits: { ...SAMPLE.limits, maxSnapshotAgeMinutes: Math.min(525_600, Math.ceil((Date.now() - FIXED) / 60_000) + 1440) },
   schedules: [
     ...SAMPLE.schedules,
     { id: 'daemon-minutely', cron: '* * * * *', timezone: 'UTC', rules: ['staff-idle-180d-licence'] },

@@ -262,7 +262,8 @@ export async function runStoreDaemon(o) {
       // As `run` does: creation dates from the audit log, open assigned issues for the users the plan selects.
       const planHost = policy ? hostForPlan(o.host, { engine, policyText, planOptions: { asOf, ...(o.runOptions?.actor ? { actor: o.runOptions.actor } : {}), schedule: s.id } }) : o.host;
       const host = guardHost(planHost, check);
-      const common = { host, engine, trail, jira: o.jiraUrl, via: 'daemon', node: o.node, schedule: s.id, signal: runStop, confirm: async () => {}, auditPath: 'the audit trail in Jira' };
+      // The daemon's clock (a test's --clock-file included) also judges the plan's age and is decide's "now".
+      const common = { host, engine, trail, jira: o.jiraUrl, via: 'daemon', node: o.node, schedule: s.id, signal: runStop, confirm: async () => {}, auditPath: 'the audit trail in Jira', now: () => o.clock() };
       const known = indexRuns(trail.records).get(runId);
       if (!policy) {
         await refuseSlot(trail, s, runId, 'policyInvalid', `the policy saved in Jira is not valid, so schedule ${s.id} did not run: ${s.problems.map((p) => `${p.path ?? ''} ${p.message} [${p.code}]`.trim()).join('; ')}`, { problems: s.problems });
