@@ -198,26 +198,55 @@ test('a user who joined a protected group after the preview is not touched by a 
   await page.context().close();
 });
 
-test('two admins running the saved policy at once: one valid chain with both runs; Jira changed exactly for the users reported done', { skip: skip || false }, async () => {
+test('two admins starting the saved policy at once: one runs, the other is refused naming it (run lease) and runs after; one valid chain with both runs; Jira changed exactly for the users reported done', { skip: skip || false }, async () => {
   // Users the last test protected are left alone; the policy now removes licence groups of idle staff.
   await savePolicy(['staff-idle-180d-licence']);
   const before = truth();
+  const startedBefore = (await storedChain()).filter((r) => r.type === 'runStarted').length;
   const sessions = await Promise.all([adminPage(), adminPage()]);
-  const runs = await Promise.all(sessions.map(({ page }) => runFromPage(page)));
+  const ns = [];
+  for (const { page } of sessions) {
+    await openView(page, 'run');
+    const n = Number((await page.textContent('#uc-run-executable')).replace(/\D/g, ''));
+    assert.equal(await page.getAttribute('#uc-run-trail-where', 'data-kept'), 'jira');
+    await page.fill('#uc-run-confirm-input', String(n));
+    ns.push(n);
+  }
+  assert.equal(ns[0], ns[1], 'both admins see the same plan');
+  const n = ns[0];
+  // Both press Run at the same moment. One run at a time per Jira (the store's run lease): the
+  // first claim wins, the other is refused, naming the run that holds the lease, and changes nothing.
+  await Promise.all(sessions.map(({ page }) => page.click('#uc-run-start')));
+  const ends = await Promise.all(sessions.map(({ page }) => page.waitForSelector('#uc-run-finished, #uc-run-busy, #uc-run-outcome .uc-message-error', { timeout: 120_000 })
+    .then((el) => el.getAttribute('id'))));
+  assert.deepEqual([...ends].sort(), ['uc-run-busy', 'uc-run-finished'], `one run, one refusal: ${ends}`);
+  const winner = sessions[ends.indexOf('uc-run-finished')].page;
+  const refused = sessions[ends.indexOf('uc-run-busy')].page;
+  const firstId = await winner.getAttribute('#uc-run-finished', 'data-run-id');
+  assert.equal(await refused.getAttribute('#uc-run-busy', 'data-code'), 'store.runBusy');
+  assert.match(await refused.textContent('#uc-run-busy'), new RegExp(`run ${firstId}`), 'the refusal names the run holding the lease');
+  assert.equal((await storedChain()).filter((r) => r.type === 'runStarted').length, startedBefore + 1, 'the refused run wrote nothing');
+  // The lease was released when the first run ended: the second admin's run goes ahead now, over
+  // the same plan, each user decided again against Jira as it is after the first run.
+  assert.equal(await refused.isDisabled('#uc-run-start'), false, 'Run can be pressed again');
+  await refused.click('#uc-run-start');
+  await refused.waitForSelector('#uc-run-finished, #uc-run-busy, #uc-run-outcome .uc-message-error', { timeout: 120_000 });
+  assert.equal(await refused.locator('#uc-run-finished').count(), 1, `the second run finished: ${await refused.textContent('#uc-run-outcome')}`);
+  const ids = [firstId, await refused.getAttribute('#uc-run-finished', 'data-run-id')];
+  assert.notEqual(ids[0], ids[1]);
   const records = await storedChain();
-  const ids = runs.map((r) => r.runId);
   for (const id of ids) assert.ok(records.some((r) => r.runId === id && r.type === 'runFinished'), `${id} finished in the stored chain`);
-  // Between them the two runs handled every planned user. Both may report the same user done: both
-  // read it before either wrote, and a removal Jira already shows counts as done (never sent twice blind).
-  const done = records.filter((r) => ids.includes(r.runId) && r.type === 'outcome' && r.status === 'done').map((r) => lc(r.user));
   const outcomes = records.filter((r) => ids.includes(r.runId) && r.type === 'outcome');
-  assert.equal(outcomes.length, 2 * runs[0].n, 'each run recorded an outcome for every planned user');
+  assert.equal(outcomes.length, 2 * n, 'each run recorded an outcome for every planned user');
+  // One after the other, never at once: a user the first run changed is skipped by the second.
+  const done = outcomes.filter((r) => r.status === 'done').map((r) => lc(r.user));
+  assert.equal(new Set(done).size, done.length, 'no user done twice');
   // Jira changed for exactly the users some run reports done.
   const after = truth();
   const changed = [...before.keys()].filter((k) => JSON.stringify(before.get(k)) !== JSON.stringify(after.get(k)));
-  assert.deepEqual(changed.sort(), [...new Set(done)].sort());
+  assert.deepEqual(changed.sort(), [...done].sort());
   const by = (st) => outcomes.filter((o) => o.status === st).length;
-  console.log(`# two admins at once: ${runs[0].n} planned users; outcomes ${by('done')} done (${new Set(done).size} users), ${by('skipped')} skipped, ${by('failed')} failed`);
+  console.log(`# two admins at once: ${n} planned users; outcomes ${by('done')} done, ${by('skipped')} skipped, ${by('failed')} failed`);
   for (const s of sessions) await s.context.close();
 });
 
