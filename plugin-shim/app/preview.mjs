@@ -11,6 +11,7 @@ import { loadPlan } from './saved-plan.mjs';
 import { runnerModules } from './runner-loader.mjs';
 import { policyBanner } from './policy-banner.mjs';
 import { warningsPreview } from './warn-views.mjs';
+import { visibleRange, columnKeys, sortByKeys, nextSort, sortHeader, markSorted, fillCells, scrollRowIntoView, keyTarget } from './vgrid.mjs';
 
 const ROW_H = 32;
 const ACTION_LABEL = { deactivate: 'Deactivate', removeFromGroups: 'Remove from groups', review: 'Review' };
@@ -152,17 +153,7 @@ function actionGrid(plan, ctx) {
     hay[i] = `${a.user}\u0000${a.displayName ?? ''}\u0000${a.email ?? ''}`.toLowerCase();
   }
   const sortKeys = new Map();
-  const keysFor = (col) => {
-    if (!sortKeys.has(col.key)) {
-      const arr = new Array(N);
-      for (let i = 0; i < N; i++) {
-        const v = col.get(actions[i]);
-        arr[i] = col.num ? v : String(v).toLowerCase();
-      }
-      sortKeys.set(col.key, arr);
-    }
-    return sortKeys.get(col.key);
-  };
+  const keysFor = (col) => columnKeys(sortKeys, col, actions);
 
   const rules = [...new Set(actions.map((a) => a.rule))].sort();
   const ruleSel = h('select', { class: 'uc-select', id: 'uc-filter-rule' }, h('option', { value: '' }, 'All rules'), rules.map((r) => h('option', { value: r }, r)));
@@ -184,14 +175,10 @@ function actionGrid(plan, ctx) {
 
   const cols = COLUMNS.map((col) => col.width).join(' ');
   let sort = null; // { key, dir }
-  const headCells = COLUMNS.map((col, ci) => {
-    const btn = h('button', { type: 'button', class: 'uc-sort', dataset: { key: col.key } }, col.label, h('span', { class: 'uc-sort-icon', 'aria-hidden': 'true' }));
-    btn.addEventListener('click', () => {
-      sort = sort?.key === col.key ? { key: col.key, dir: sort.dir === 'asc' ? 'desc' : 'asc' } : { key: col.key, dir: col.num ? 'desc' : 'asc' };
-      apply();
-    });
-    return h('div', { role: 'columnheader', class: col.num ? 'uc-num' : null, 'aria-colindex': String(ci + 1), 'aria-sort': 'none', dataset: { key: col.key } }, btn);
-  });
+  const headCells = COLUMNS.map((col, ci) => sortHeader(col, ci + 1, () => {
+    sort = nextSort(sort, col);
+    apply();
+  }));
   const head = h('div', { class: 'uc-vgrid-head', role: 'row', 'aria-rowindex': '1' }, headCells);
   const spacer = h('div', { class: 'uc-vgrid-spacer', role: 'rowgroup' });
   const scroller = h('div', { class: 'uc-vgrid-scroll', tabindex: '0', 'aria-label': 'Planned actions: arrow keys move, Home/End jump' }, spacer);
@@ -215,10 +202,7 @@ function actionGrid(plan, ctx) {
   }
 
   function paint(force = false) {
-    const h0 = scroller.clientHeight || 480;
-    const top = scroller.scrollTop;
-    const from = Math.max(0, Math.floor(top / ROW_H) - 4);
-    const to = Math.min(view.length, Math.ceil((top + h0) / ROW_H) + 4);
+    const { from, to } = visibleRange(scroller, ROW_H, view.length);
     if (!force && from === first && to === last) return;
     first = from;
     last = to;
@@ -245,14 +229,7 @@ function actionGrid(plan, ctx) {
       row.id = `uc-row-${pos}`;
       row.setAttribute('aria-rowindex', String(pos + 2));
       row.setAttribute('aria-selected', String(pos === active));
-      for (let ci = 0; ci < COLUMNS.length; ci++) {
-        const col = COLUMNS[ci];
-        const text = col.text ? col.text(a) : String(col.get(a) || '—');
-        if (cells[ci].textContent !== text) {
-          cells[ci].textContent = text;
-          cells[ci].title = text;
-        }
-      }
+      fillCells(cells, COLUMNS, a);
     }
   }
 
@@ -272,12 +249,10 @@ function actionGrid(plan, ctx) {
     }
     if (sort) {
       const col = COLUMNS.find((x) => x.key === sort.key);
-      const keys = keysFor(col);
-      const dir = sort.dir === 'asc' ? 1 : -1;
-      idx.sort(col.num ? (x, y) => (keys[x] - keys[y]) * dir || x - y : (x, y) => (keys[x] < keys[y] ? -dir : keys[x] > keys[y] ? dir : x - y));
+      sortByKeys(idx, keysFor(col), col.num, sort.dir);
     }
     view = Int32Array.from(idx);
-    for (const th of headCells) th.setAttribute('aria-sort', sort?.key === th.dataset.key ? (sort.dir === 'asc' ? 'ascending' : 'descending') : 'none');
+    markSorted(headCells, sort);
     gridEl.setAttribute('aria-rowcount', String(view.length + 1));
     spacer.style.height = `${view.length * ROW_H}px`;
     shownCount.textContent = view.length === N ? `${num(N)} actions` : `${num(view.length)} of ${num(N)} actions`;
@@ -291,11 +266,7 @@ function actionGrid(plan, ctx) {
   function select(pos, scrollIntoView = true) {
     if (!view.length) return;
     active = Math.max(0, Math.min(view.length - 1, pos));
-    if (scrollIntoView) {
-      const y = active * ROW_H;
-      if (y < scroller.scrollTop) scroller.scrollTop = y;
-      else if (y + ROW_H > scroller.scrollTop + scroller.clientHeight) scroller.scrollTop = y + ROW_H - scroller.clientHeight;
-    }
+    if (scrollIntoView) scrollRowIntoView(scroller, active, ROW_H);
     paint(true);
     scroller.setAttribute('aria-activedescendant', `uc-row-${active}`);
     showDetail();
@@ -334,12 +305,9 @@ function actionGrid(plan, ctx) {
 
   scroller.addEventListener('scroll', () => paint(), { passive: true });
   scroller.addEventListener('keydown', (e) => {
-    const page = Math.max(1, Math.floor(scroller.clientHeight / ROW_H) - 1);
-    const moves = { ArrowDown: 1, ArrowUp: -1, PageDown: page, PageUp: -page };
-    if (e.key in moves) select((active < 0 ? 0 : active) + moves[e.key]);
-    else if (e.key === 'Home') select(0);
-    else if (e.key === 'End') select(view.length - 1);
-    else return;
+    const to = keyTarget(e.key, scroller, ROW_H, active, view.length);
+    if (to === null) return;
+    select(to);
     e.preventDefault();
   });
   scroller.addEventListener('focus', () => {

@@ -3,6 +3,7 @@
 // `query` answer (view "brief"); the grid only sorts them (over keys computed once per answer) and
 // pages them. Cells are text nodes only.
 import { h, num, day } from './dom.mjs';
+import { visibleRange, columnKeys, sortByKeys, nextSort, sortHeader, markSorted, fillCells, scrollRowIntoView, keyTarget } from './vgrid.mjs';
 
 const ROW_H = 32;
 const yesNo = (b) => (b ? 'yes' : 'no');
@@ -38,14 +39,10 @@ export function usersGrid({ onActivate, onSelection, onSort, label = 'Users' }) 
   let last = -1;
 
   const allBox = h('input', { type: 'checkbox', id: 'uc-users-select-shown', 'aria-label': 'Select every user shown' });
-  const headCells = [h('div', { role: 'columnheader', 'aria-colindex': '1' }, allBox), ...USER_COLUMNS.map((col, ci) => {
-    const btn = h('button', { type: 'button', class: 'uc-sort', dataset: { key: col.key } }, col.label, h('span', { class: 'uc-sort-icon', 'aria-hidden': 'true' }));
-    btn.addEventListener('click', () => {
-      setSort(sort?.key === col.key ? { key: col.key, dir: sort.dir === 'asc' ? 'desc' : 'asc' } : { key: col.key, dir: col.num ? 'desc' : 'asc' });
-      onSort?.(sort);
-    });
-    return h('div', { role: 'columnheader', class: col.num ? 'uc-num' : null, 'aria-colindex': String(ci + 2), 'aria-sort': 'none', dataset: { key: col.key } }, btn);
-  })];
+  const headCells = [h('div', { role: 'columnheader', 'aria-colindex': '1' }, allBox), ...USER_COLUMNS.map((col, ci) => sortHeader(col, ci + 2, () => {
+    setSort(nextSort(sort, col));
+    onSort?.(sort);
+  }))];
   const head = h('div', { class: 'uc-vgrid-head', role: 'row', 'aria-rowindex': '1' }, headCells);
   const spacer = h('div', { class: 'uc-vgrid-spacer', role: 'rowgroup' });
   const scroller = h('div', { class: 'uc-vgrid-scroll', tabindex: '0', 'aria-label': `${label}: arrow keys move, space selects` }, spacer);
@@ -79,10 +76,7 @@ export function usersGrid({ onActivate, onSelection, onSort, label = 'Users' }) 
   }
 
   function paint(force = false) {
-    const h0 = scroller.clientHeight || 480;
-    const top = scroller.scrollTop;
-    const from = Math.max(0, Math.floor(top / ROW_H) - 4);
-    const to = Math.min(view.length, Math.ceil((top + h0) / ROW_H) + 4);
+    const { from, to } = visibleRange(scroller, ROW_H, view.length);
     if (!force && from === first && to === last) return;
     first = from;
     last = to;
@@ -108,39 +102,18 @@ export function usersGrid({ onActivate, onSelection, onSort, label = 'Users' }) 
       row.setAttribute('aria-selected', String(pos === active));
       box.checked = selected.has(u.name.toLowerCase());
       box.setAttribute('aria-label', `Select ${u.name}`);
-      for (let ci = 0; ci < USER_COLUMNS.length; ci++) {
-        const col = USER_COLUMNS[ci];
-        const text = col.text ? col.text(u) : String(col.get(u) || '—');
-        if (cells[ci].textContent !== text) {
-          cells[ci].textContent = text;
-          cells[ci].title = text;
-        }
-      }
+      fillCells(cells, USER_COLUMNS, u);
     }
-  }
-
-  function keysFor(col) {
-    if (!keyCache.has(col.key)) {
-      const arr = new Array(rows.length);
-      for (let i = 0; i < rows.length; i++) {
-        const v = col.get(rows[i]);
-        arr[i] = col.num ? v : String(v).toLowerCase();
-      }
-      keyCache.set(col.key, arr);
-    }
-    return keyCache.get(col.key);
   }
 
   function order() {
     const idx = Array.from({ length: rows.length }, (_, i) => i);
     if (sort) {
       const col = USER_COLUMNS.find((x) => x.key === sort.key) ?? USER_COLUMNS[0];
-      const keys = keysFor(col);
-      const dir = sort.dir === 'asc' ? 1 : -1;
-      idx.sort(col.num ? (x, y) => (keys[x] - keys[y]) * dir || x - y : (x, y) => (keys[x] < keys[y] ? -dir : keys[x] > keys[y] ? dir : x - y));
+      sortByKeys(idx, columnKeys(keyCache, col, rows), col.num, sort.dir);
     }
     view = Int32Array.from(idx);
-    for (const th of headCells.slice(1)) th.setAttribute('aria-sort', sort?.key === th.dataset.key ? (sort.dir === 'asc' ? 'ascending' : 'descending') : 'none');
+    markSorted(headCells.slice(1), sort);
     el.setAttribute('aria-rowcount', String(view.length + 1));
     spacer.style.height = `${view.length * ROW_H}px`;
     active = view.length ? Math.min(Math.max(active, 0), view.length - 1) : -1;
@@ -164,11 +137,7 @@ export function usersGrid({ onActivate, onSelection, onSort, label = 'Users' }) 
   function activate(pos, scroll = true) {
     if (!view.length) return;
     active = Math.max(0, Math.min(view.length - 1, pos));
-    if (scroll) {
-      const y = active * ROW_H;
-      if (y < scroller.scrollTop) scroller.scrollTop = y;
-      else if (y + ROW_H > scroller.scrollTop + scroller.clientHeight) scroller.scrollTop = y + ROW_H - scroller.clientHeight;
-    }
+    if (scroll) scrollRowIntoView(scroller, active, ROW_H);
     paint(true);
     scroller.setAttribute('aria-activedescendant', `uc-users-row-${active}`);
     onActivate?.(rows[view[active]]);
@@ -176,11 +145,8 @@ export function usersGrid({ onActivate, onSelection, onSort, label = 'Users' }) 
 
   scroller.addEventListener('scroll', () => paint(), { passive: true });
   scroller.addEventListener('keydown', (e) => {
-    const page = Math.max(1, Math.floor(scroller.clientHeight / ROW_H) - 1);
-    const moves = { ArrowDown: 1, ArrowUp: -1, PageDown: page, PageUp: -page };
-    if (e.key in moves) activate((active < 0 ? 0 : active) + moves[e.key]);
-    else if (e.key === 'Home') activate(0);
-    else if (e.key === 'End') activate(view.length - 1);
+    const to = keyTarget(e.key, scroller, ROW_H, active, view.length);
+    if (to !== null) activate(to);
     else if (e.key === ' ' && active >= 0) {
       const k = rows[view[active]].name.toLowerCase();
       if (selected.has(k)) selected.delete(k);

@@ -1,0 +1,81 @@
+// The pieces both virtualised grids (Preview's planned actions, Users) share: which rows are in
+// view, sort keys computed once per column, a stable sort over them, the header's sort button and
+// aria-sort, keyboard moves and keeping the active row in view. Each grid keeps its own rows,
+// columns and row elements; only this mechanics is common, so both behave the same.
+import { h } from './dom.mjs';
+
+/** The positions [from, to) to draw: the visible rows plus 4 either side, so scrolling shows no gap. */
+export function visibleRange(scroller, rowH, length) {
+  const height = scroller.clientHeight || 480;
+  const top = scroller.scrollTop;
+  return {
+    from: Math.max(0, Math.floor(top / rowH) - 4),
+    to: Math.min(length, Math.ceil((top + height) / rowH) + 4),
+  };
+}
+
+/** One sort key per item for `col` (numbers as they are, text lower-cased), cached by column key. */
+export function columnKeys(cache, col, items) {
+  if (!cache.has(col.key)) {
+    const arr = new Array(items.length);
+    for (let i = 0; i < items.length; i++) {
+      const v = col.get(items[i]);
+      arr[i] = col.num ? v : String(v).toLowerCase();
+    }
+    cache.set(col.key, arr);
+  }
+  return cache.get(col.key);
+}
+
+/** Sorts item indexes `idx` in place by `keys`; ties keep their original order. */
+export function sortByKeys(idx, keys, num, dirName) {
+  const dir = dirName === 'asc' ? 1 : -1;
+  idx.sort(num ? (x, y) => (keys[x] - keys[y]) * dir || x - y : (x, y) => (keys[x] < keys[y] ? -dir : keys[x] > keys[y] ? dir : x - y));
+  return idx;
+}
+
+/** The sort after a click on `col`'s header: the same column flips, another starts (numbers descending). */
+export const nextSort = (sort, col) => (sort?.key === col.key
+  ? { key: col.key, dir: sort.dir === 'asc' ? 'desc' : 'asc' }
+  : { key: col.key, dir: col.num ? 'desc' : 'asc' });
+
+/** The column header (a sort button) at aria column `colIndex`. */
+export function sortHeader(col, colIndex, onClick) {
+  const btn = h('button', { type: 'button', class: 'uc-sort', dataset: { key: col.key } }, col.label, h('span', { class: 'uc-sort-icon', 'aria-hidden': 'true' }));
+  btn.addEventListener('click', onClick);
+  return h('div', { role: 'columnheader', class: col.num ? 'uc-num' : null, 'aria-colindex': String(colIndex), 'aria-sort': 'none', dataset: { key: col.key } }, btn);
+}
+
+/** Marks each sortable header with the current sort (screen readers announce it). */
+export function markSorted(headCells, sort) {
+  for (const th of headCells) th.setAttribute('aria-sort', sort?.key === th.dataset.key ? (sort.dir === 'asc' ? 'ascending' : 'descending') : 'none');
+}
+
+/** Writes each column's text into its cell, touching the DOM only where the text changed. */
+export function fillCells(cells, columns, item) {
+  for (let ci = 0; ci < columns.length; ci++) {
+    const col = columns[ci];
+    const text = col.text ? col.text(item) : String(col.get(item) || '—');
+    if (cells[ci].textContent !== text) {
+      cells[ci].textContent = text;
+      cells[ci].title = text;
+    }
+  }
+}
+
+/** Scrolls just enough that row `pos` is fully visible. */
+export function scrollRowIntoView(scroller, pos, rowH) {
+  const y = pos * rowH;
+  if (y < scroller.scrollTop) scroller.scrollTop = y;
+  else if (y + rowH > scroller.scrollTop + scroller.clientHeight) scroller.scrollTop = y + rowH - scroller.clientHeight;
+}
+
+/** The position a navigation key moves to (arrows, pages, Home/End), or null for any other key. */
+export function keyTarget(key, scroller, rowH, active, length) {
+  const page = Math.max(1, Math.floor(scroller.clientHeight / rowH) - 1);
+  const moves = { ArrowDown: 1, ArrowUp: -1, PageDown: page, PageUp: -page };
+  if (key in moves) return (active < 0 ? 0 : active) + moves[key];
+  if (key === 'Home') return 0;
+  if (key === 'End') return length - 1;
+  return null;
+}
