@@ -4,26 +4,10 @@ import { parseArgs } from 'node:util';
 import { UsageError } from './errors.mjs';
 import { sandboxCommand } from './commands/sandbox.mjs';
 import { usersCommand, bulkCommand, reviewCommand } from './commands/users-specs.mjs';
+import { help, json, policy, snapshot, asOf, actor, limit, all, jira, yes, audit, auditKeyFile, concurrency, storageUser } from './option-specs.mjs';
 
 export const PROG = 'user-cleanup';
 
-const help = { type: 'boolean', short: 'h', help: 'show this help' };
-const json = { type: 'boolean', help: 'print the result as JSON on stdout' };
-const policy = { type: 'string', arg: 'FILE', help: 'the cleanup policy (JSON); "-" reads stdin' };
-const snapshot = { type: 'string', arg: 'FILE', help: 'the users snapshot (JSON); "-" reads stdin' };
-const asOf = {
-  type: 'string',
-  arg: 'INSTANT',
-  help: 'evaluation instant, RFC 3339 (default: now), e.g. 2026-11-27T00:00:00Z',
-};
-const actor = { type: 'string', arg: 'NAME', help: 'the acting admin (never actioned)' };
-const limit = { type: 'string', arg: 'N', help: 'list at most N rows per table (default 50)' };
-const all = { type: 'boolean', help: 'list every row' };
-const auditKeyFile = {
-  type: 'string',
-  arg: 'FILE',
-  help: 'the secret that MACs every audit record (default: $USER_CLEANUP_AUDIT_KEY; none = no MACs)',
-};
 
 export const COMMANDS = {
   preview: {
@@ -106,7 +90,7 @@ export const COMMANDS = {
     summary: 'read every user, group, last login and application role from Jira DC into a snapshot file',
     synopsis: 'snapshot --jira URL [--policy FILE | --all-groups] [--out FILE] [--last-login-csv FILE] [--verbose]',
     options: {
-      jira: { type: 'string', arg: 'URL', help: 'the Jira base URL (token in USER_CLEANUP_TOKEN)' },
+      jira,
       policy: { ...policy, help: 'read the members of only the groups this policy needs (completeGroups); faster on a large Jira' },
       'all-groups': { type: 'boolean', help: 'read the members of every group (a full snapshot, the default without --policy)' },
       verbose: { type: 'boolean', help: 'print the requests made and the concurrency settled on (stderr)' },
@@ -121,9 +105,9 @@ export const COMMANDS = {
     synopsis: 'run --policy FILE --jira URL [--yes] [--audit FILE] [--actor NAME] | run --resume RUN_ID --jira URL [--audit FILE] [--yes]',
     options: {
       policy,
-      jira: { type: 'string', arg: 'URL', help: 'the Jira base URL (token in USER_CLEANUP_TOKEN)' },
-      yes: { type: 'boolean', short: 'y', help: 'confirm without the prompt (needed when not on a terminal)' },
-      audit: { type: 'string', arg: 'FILE', help: 'the audit trail to append to (default user-cleanup-audit.jsonl)' },
+      jira,
+      yes,
+      audit,
       'audit-key-file': auditKeyFile,
       actor: { ...actor, help: 'the acting admin, never actioned (default: the token\'s user)' },
       'as-of': asOf,
@@ -135,7 +119,7 @@ export const COMMANDS = {
         arg: 'MODE',
         help: 'users of read-only (LDAP) directories that cannot be deactivated: remove-licence-groups (default: remove them from every application-role group they hold) or skip',
       },
-      concurrency: { type: 'string', arg: 'N', help: 'actions in flight at once, 1 to 32 (default 4)' },
+      concurrency,
       json: { type: 'boolean', help: 'print the result (run id, totals, outcomes) as JSON instead of the preview and summary' },
       limit,
       all,
@@ -151,11 +135,11 @@ export const COMMANDS = {
     synopsis: 'warn --jira URL [--yes] [--as-of INSTANT] [--policy FILE] [--storage-user NAME] [--resend-maybe-sent] [--json]',
     options: {
       jira: { type: 'string', arg: 'URL', help: 'the Jira base URL (token in USER_CLEANUP_TOKEN; mail server in USER_CLEANUP_SMTP_URL)' },
-      yes: { type: 'boolean', short: 'y', help: 'send without the prompt (needed when not on a terminal)' },
+      yes: { ...yes, help: 'send without the prompt (needed when not on a terminal)' },
       'as-of': asOf,
       policy: { ...policy, help: 'the policy (default: the policy saved in Jira by the admin page)' },
       actor: { ...actor, help: 'the acting admin, never warned (default: the token\'s user)' },
-      'storage-user': { type: 'string', arg: 'NAME', help: 'the Jira account holding User Cleanup\'s store (default user-cleanup)' },
+      'storage-user': { ...storageUser, help: 'the Jira account holding User Cleanup\'s store (default user-cleanup)' },
       'resend-maybe-sent': { type: 'boolean', help: 'send again the warnings whose sending started but whose result was never recorded (after checking the mail server\'s log)' },
       json: { type: 'boolean', help: 'print the result as JSON' },
       help,
@@ -168,10 +152,10 @@ export const COMMANDS = {
     options: {
       run: { type: 'string', arg: 'RUN_ID', help: 'the run to undo' },
       user: { type: 'string', arg: 'NAME', help: 'undo only this user' },
-      jira: { type: 'string', arg: 'URL', help: 'the Jira base URL (token in USER_CLEANUP_TOKEN)' },
-      audit: { type: 'string', arg: 'FILE', help: 'the audit trail holding the run (default user-cleanup-audit.jsonl)' },
+      jira,
+      audit: { ...audit, help: 'the audit trail holding the run (default user-cleanup-audit.jsonl)' },
       'audit-key-file': auditKeyFile,
-      yes: { type: 'boolean', short: 'y', help: 'confirm without the prompt' },
+      yes: { ...yes, help: 'confirm without the prompt' },
       json: { type: 'boolean', help: 'print the result as JSON' },
       help,
     },
@@ -202,19 +186,19 @@ export const COMMANDS = {
     synopsis: 'daemon --jira URL [--check] [--daemon-id ID] [--poll-seconds N]  |  daemon --policy FILE --jira URL --audit-dir DIR [--state-dir DIR] [--once] [--now INSTANT]',
     options: {
       policy,
-      jira: { type: 'string', arg: 'URL', help: 'the Jira base URL (token in USER_CLEANUP_TOKEN)' },
+      jira,
       'audit-dir': { type: 'string', arg: 'DIR', help: 'one audit trail per schedule: DIR/<schedule>.audit.jsonl' },
       'audit-key-file': auditKeyFile,
       'state-dir': { type: 'string', arg: 'DIR', help: 'locks, last runs and daemon.log.jsonl (default: the audit dir)' },
       'last-login-csv': { type: 'string', arg: 'FILE', help: 'with --jira: last logins and creation dates exported with the SQL in docs/last-login-export.md (Jira 9)' },
       actor: { ...actor, help: 'the acting admin, never actioned (default: the token\'s user)' },
       'readonly-fallback': { type: 'string', arg: 'MODE', help: 'remove-licence-groups (default) or skip; see run --help' },
-      concurrency: { type: 'string', arg: 'N', help: 'actions in flight at once (default 4)' },
+      concurrency: { ...concurrency, help: 'actions in flight at once (default 4)' },
       once: { type: 'boolean', help: 'with --policy: run the next due schedule now, then exit with its exit code' },
       now: { type: 'string', arg: 'INSTANT', help: 'start the clock at this instant (tests)' },
       check: { type: 'boolean', help: 'check the token, admin rights, the storage account, the saved policy and SMTP, then exit (0 = ready)' },
       'daemon-id': { type: 'string', arg: 'ID', help: 'this daemon\'s name in heartbeats and leases, unique per daemon (default: <host>-<random>)' },
-      'storage-user': { type: 'string', arg: 'NAME', help: 'the account holding the store (default user-cleanup)' },
+      'storage-user': storageUser,
       'poll-seconds': { type: 'string', arg: 'N', help: 'how often the policy is read and the heartbeat written (default 30)' },
       'lease-seconds': { type: 'string', arg: 'N', help: 'slot and run lease time to live (default 60; see docs/daemon.md)' },
       'settle-ms': { type: 'string', arg: 'MS', help: 'wait between writing a claim and reading the claims back (default 3000; more than twice the clock skew plus a write)' },

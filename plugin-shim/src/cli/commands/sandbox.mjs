@@ -2,30 +2,31 @@
 // Prints exactly one line on stdout once it listens: "ready URL token=PAT" (the admin's PAT).
 import { parseArgs } from 'node:util';
 import { UsageError, EXIT_OK } from '../errors.mjs';
+import { text, flag, help } from '../option-specs.mjs';
 
 /** The option spec, in the shape of args.mjs COMMANDS entries (for the lead to register). */
 export const sandboxCommand = {
   summary: 'run a sandbox Jira Data Center (for tests and demos) until stopped',
   synopsis: 'sandbox [--port P] [--jira 9|10.0|10.3|11] [--users N | --snapshot FILE] [--rate-limit] [--faults SHARE] [--seed N] [--xsrf jira|strict|off]',
   options: {
-    port: { type: 'string', arg: 'P', help: 'port to listen on (default 0: any free port)' },
-    host: { type: 'string', arg: 'HOST', help: 'address to listen on (default 127.0.0.1)' },
-    jira: { type: 'string', arg: 'VERSION', help: 'Jira version to emulate: 9, 10.0, 10.3 or 11 (default 10.3)' },
-    users: { type: 'string', arg: 'N', help: 'seed N generated users (default: the built-in sample)' },
-    snapshot: { type: 'string', arg: 'FILE', help: 'seed the users from a snapshot file (docs/snapshot.md)' },
-    'rate-limit': { type: 'boolean', help: 'turn on the rate limiter (token bucket per user, 429 + Retry-After)' },
-    faults: { type: 'string', arg: 'SHARE', help: 'share of REST requests that fail (500/502/503, slow, dropped), 0 to 1' },
-    seed: { type: 'string', arg: 'N', help: 'seed for generated users and injected faults (default 1)' },
-    websudo: { type: 'boolean', help: 'admin writes over a session cookie need WebSudo' },
-    'latency-ms': { type: 'string', arg: 'MS', help: 'delay every request by MS milliseconds' },
-    xsrf: { type: 'string', arg: 'MODE', help: 'jira (default: JSON writes pass without X-Atlassian-Token, as in Jira), strict (every write needs it) or off' },
-    'audit-retention-days': { type: 'string', arg: 'N', help: 'days the audit log keeps (default 365): seeded users created earlier have no "User created" event' },
+    port: text('P', 'port to listen on (default 0: any free port)'),
+    host: text('HOST', 'address to listen on (default 127.0.0.1)'),
+    jira: text('VERSION', 'Jira version to emulate: 9, 10.0, 10.3 or 11 (default 10.3)'),
+    users: text('N', 'seed N generated users (default: the built-in sample)'),
+    snapshot: text('FILE', 'seed the users from a snapshot file (docs/snapshot.md)'),
+    'rate-limit': flag('turn on the rate limiter (token bucket per user, 429 + Retry-After)'),
+    faults: text('SHARE', 'share of REST requests that fail (500/502/503, slow, dropped), 0 to 1'),
+    seed: text('N', 'seed for generated users and injected faults (default 1)'),
+    websudo: flag('admin writes over a session cookie need WebSudo'),
+    'latency-ms': text('MS', 'delay every request by MS milliseconds'),
+    xsrf: text('MODE', 'jira (default: JSON writes pass without X-Atlassian-Token, as in Jira), strict (every write needs it) or off'),
+    'audit-retention-days': text('N', 'days the audit log keeps (default 365): seeded users created earlier have no "User created" event'),
     'local-groups': {
       type: 'string',
       arg: 'PATTERNS',
       help: 'comma-separated groups (`*` allowed) kept in Jira for read-only LDAP users ("read only, with local groups"): their memberships can change',
     },
-    help: { type: 'boolean', short: 'h', help: 'show this help' },
+    help,
   },
   examples: ['sandbox --port 8080 --jira 10.3', 'sandbox --port 8080 --local-groups "jira-*-users"', 'sandbox --port 0 --jira 9 --users 100000 --rate-limit --faults 0.05 --seed 7'],
 };
