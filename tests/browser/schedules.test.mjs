@@ -3,9 +3,10 @@
 // daemon with a fresh heartbeat as alive and one with an old lastPoll as stale, next runs in the
 // schedule's and the viewer's zone; Run now changes exactly that schedule's plan's users (and waits
 // for nobody else's run lease: one held by another node refuses it, naming the node), the trail
-// verifies; Dry run changes nothing and is a dry run in History; a run written by a real
-// `daemon --jira` process is in History with its schedule, node and mode, and its undo from the
-// page restores the users.
+// verifies; Dry run changes nothing and is a dry run in History; a real `daemon --jira` process
+// started while no policy is saved runs nothing, then runs the next slot with the rules the admin
+// imported and saved in the Rules view (in History with its schedule, node and mode; its undo from
+// the page restores the users), and runs nothing once the page has switched that schedule off.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -15,7 +16,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startAppSandbox } from '../../plugin-shim/dev/page-server.mjs';
 import { launch, settled, adminPage as openAdminPage, parseNum, cannotRun } from './helpers.mjs';
-import { createStore } from '../../plugin-shim/src/store/index.mjs';
+import { createStore, POLICY_KEY } from '../../plugin-shim/src/store/index.mjs';
 import { userPropertiesOf } from '../../plugin-shim/src/sandbox/routes/properties.mjs';
 
 const skip = cannotRun();
@@ -38,6 +39,19 @@ const POLICY = {
 };
 const lc = (s) => String(s).toLowerCase();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const iso = (ms) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
+/** Waits until `pred()` is truthy (polled), or fails naming `what` with the daemon's last output. */
+async function until(pred, what, ms, child) {
+  const t0 = Date.now();
+  for (;;) {
+    const v = await pred();
+    if (v) return v;
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}\n${child?.out?.slice(-3000) ?? ''}`);
+    await sleep(250);
+  }
+}
+const hbOf = async (id) => (await store().listHeartbeats()).find((h) => h.daemonId === id);
+const slotOf = (hb, sid) => hb?.schedules.find((x) => x.id === sid);
 
 let browser;
 let sb;
@@ -274,14 +288,16 @@ test('Dry run: changes nothing, records its plan, and is a dry run in History (l
   await page.context().close();
 });
 
-test('a run by a real daemon process is in History with schedule, node and mode; reconcile; its undo from the page restores', { skip: skip || false }, async () => {
+test('a daemon started before the admin saves a policy in the page runs the next slot with the saved rules (History, reconcile, undo); disabling the schedule in the page stops it', { skip: skip || false }, async () => {
+  // No policy saved: removed from the very property the page saves it in, through the page's store module.
+  const s = store();
+  await s.deleteProp(POLICY_KEY);
+  assert.equal((await s.loadPolicy()).missing, 'policy');
   const before = truth();
-  const plan = await schedulePlan('daemon-minutely');
-  const planned = plan.actions.filter((a) => a.action !== 'review' && !a.status);
-  assert.ok(planned.length > 0);
+  const daemonRuns = async () => (await store().loadAudit()).records.filter((r) => r.type === 'runStarted' && r.via === 'daemon');
+  const runsBefore = (await daemonRuns()).length;
   const clockFile = join(TMP, 'clock');
   const slot = SLOT;
-  const iso = (ms) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
   writeFileSync(clockFile, iso(slot - 2000));
   const child = spawn(process.execPath, [BIN, 'daemon', '--jira', sb.url, '--daemon-id', 'page-test-daemon', '--poll-seconds', '1', '--lease-seconds', '6',
     '--settle-ms', '400', '--clock-file', clockFile, '--readonly-fallback', 'skip'], {
@@ -292,7 +308,42 @@ test('a run by a real daemon process is in History with schedule, node and mode;
   child.stderr.on('data', (d) => (child.out += d));
   child.done = new Promise((r) => child.on('close', r));
   children.push(child);
-  await sleep(2500);
+  const events = () => child.out.split('\n').filter((l) => l.startsWith('{')).map((l) => { try { return JSON.parse(l); } catch { return {}; } });
+
+  // Alive with nothing to run: two heartbeats (a poll after the first) say no policy is saved.
+  const hb0 = await until(() => hbOf('page-test-daemon'), 'the daemon\u2019s first heartbeat', 30_000, child);
+  assert.match(hb0.problem ?? '', /no policy saved/);
+  assert.deepEqual(hb0.schedules, []);
+  const hb0b = await until(async () => { const h = await hbOf('page-test-daemon'); return h?.lastPoll !== hb0.lastPoll && h; }, 'a second poll', 30_000, child);
+  assert.match(hb0b.problem ?? '', /no policy saved/);
+  assert.ok(events().some((e) => e.event === 'policy' && e.state === 'missing'), child.out.slice(-2000));
+  assert.equal((await daemonRuns()).length, runsBefore, 'nothing ran while no policy was saved');
+  assert.deepEqual(diff(before, truth()), new Map());
+
+  // The admin imports the policy in the Rules view and saves it (revision 1: nothing was saved).
+  const rules = await adminPage();
+  await openView(rules.page, 'rules');
+  await rules.page.waitForSelector('.uc-rules[data-source="template"]');
+  const file = join(TMP, 'policy-with-minutely.json');
+  writeFileSync(file, JSON.stringify(POLICY, null, 2));
+  await rules.page.setInputFiles('#uc-rules-file', file);
+  await rules.page.waitForSelector('.uc-rules[data-validated="ok"]');
+  const idx = POLICY.schedules.findIndex((x) => x.id === 'daemon-minutely');
+  assert.equal(await rules.page.inputValue(`input[data-path="schedules[${idx}].cron"]`), '* * * * *');
+  await rules.page.waitForFunction(() => !document.querySelector('#uc-rules-save')?.disabled);
+  await rules.page.click('#uc-rules-save');
+  await rules.page.waitForSelector('.uc-rules[data-saved="1"]');
+  assert.deepEqual(userPropertiesOf(sb.state, 'user-cleanup').get(POLICY_KEY).policy, POLICY, 'the page saved the imported policy');
+  // The running daemon reads it at its next poll: the schedule's next slot, no problem.
+  const hb1 = await until(async () => { const h = await hbOf('page-test-daemon'); return slotOf(h, 'daemon-minutely') && h; }, 'the saved schedule in the heartbeat', 30_000, child);
+  assert.equal(hb1.problem, undefined);
+  assert.equal(slotOf(hb1, 'daemon-minutely').enabled, true);
+  assert.equal(slotOf(hb1, 'daemon-minutely').next, iso(slot));
+  assert.equal((await daemonRuns()).length, runsBefore, 'nothing ran before the slot');
+
+  const plan = await schedulePlan('daemon-minutely');
+  const planned = plan.actions.filter((a) => a.action !== 'review' && !a.status);
+  assert.ok(planned.length > 0);
   writeFileSync(clockFile, iso(slot + 1000));
   // Wait for the slot's run to finish in the store.
   let runId = null;
@@ -305,10 +356,14 @@ test('a run by a real daemon process is in History with schedule, node and mode;
   assert.ok(runId, `the daemon ran the ${iso(slot)} slot:\n${child.out.slice(-3000)}`);
   const changed = diff(before, truth());
   const ran = runRecords((await store().loadAudit()).records, runId);
+  // The saved rules ran: every planned item is one of the schedule's rules, and the users changed are the run's done outcomes.
   for (const i of ran.planned) assert.ok(rulesOf('daemon-minutely').includes(i.rule), `${i.user}: rule ${i.rule} is the schedule's`);
   // (--readonly-fallback skip: users of the read-only directory are skipped, so fewer than planned change.)
   assert.ok(ran.done.length > 0 && ran.planned.length > 0, `${ran.done.length} of ${ran.planned.length} (${planned.length} expected)`);
   assert.deepEqual([...changed.keys()].sort(), ran.done, 'exactly the users the daemon\u2019s run changed');
+  const started = ran.recs.find((r) => r.type === 'runStarted');
+  assert.equal(started.mode, 'run');
+  assert.equal((await daemonRuns()).length, runsBefore + 1, 'one run for the slot');
 
   const { page, errors } = await adminPage();
   // The Schedules view: the daemon alive, its run as the schedule's last run.
@@ -345,9 +400,43 @@ test('a run by a real daemon process is in History with schedule, node and mode;
   // Undo from the page restores the users the daemon changed.
   await undo(page, runId);
   assert.deepEqual(diff(before, truth()), new Map(), 'the undo restored every user');
+
+  // The admin switches the schedule off in the Rules view and saves: the daemon reads it before the
+  // next slot, says so in its heartbeat, and does not run the 10:02 slot.
+  // (The same Rules view, still showing revision 1 as saved.)
+  const sched = rules.page.locator(`fieldset.uc-schedule[data-schedule="${idx}"]`);
+  assert.equal(await rules.page.getAttribute('.uc-rules', 'data-source'), 'saved');
+  assert.equal(await sched.locator(`input[data-path="schedules[${idx}].cron"]`).inputValue(), '* * * * *');
+  assert.equal(await sched.locator('[data-schedule-enabled]').isChecked(), true);
+  await sched.locator('[data-schedule-enabled]').uncheck();
+  await rules.page.waitForFunction(() => !document.querySelector('#uc-rules-save')?.disabled);
+  await rules.page.click('#uc-rules-save');
+  await rules.page.waitForSelector('.uc-rules[data-saved="2"]');
+  const saved = userPropertiesOf(sb.state, 'user-cleanup').get(POLICY_KEY).policy;
+  assert.equal(saved.schedules.find((x) => x.id === 'daemon-minutely').enabled, false);
+  await until(async () => slotOf(await hbOf('page-test-daemon'), 'daemon-minutely')?.enabled === false, 'the heartbeat saying the schedule is disabled', 30_000, child);
+  const next = slot + 60_000;
+  writeFileSync(clockFile, iso(next + 1000));
+  const hb2 = await until(async () => { const h = await hbOf('page-test-daemon'); return slotOf(h, 'daemon-minutely')?.lastSlot === iso(next) && h; }, `the ${iso(next)} slot seen`, 60_000, child);
+  const seen = slotOf(hb2, 'daemon-minutely');
+  assert.equal(seen.enabled, false, 'the heartbeat says disabled');
+  assert.equal(seen.lastResult?.status, 'skipped');
+  assert.ok(events().some((e) => e.event === 'skipped' && e.schedule === 'daemon-minutely' && e.slot === iso(next) && /disabled/.test(e.reason)), child.out.slice(-2000));
+  const after = await daemonRuns();
+  assert.equal(after.length, runsBefore + 1, 'no new run after the schedule was disabled');
+  assert.equal(after.filter((r) => r.schedule === 'daemon-minutely').length, 1);
+  assert.deepEqual(diff(before, truth()), new Map(), 'nothing changed at the disabled slot');
+  // The Schedules view (opened afresh, as another admin would) shows it switched off.
+  const fresh = await adminPage();
+  await openView(fresh.page, 'schedules');
+  assert.equal(await fresh.page.getAttribute('.uc-schedule-card[data-schedule="daemon-minutely"]', 'data-enabled'), 'false');
+  assert.deepEqual(fresh.errors, []);
+  await fresh.page.context().close();
   assert.deepEqual(errors, []);
+  assert.deepEqual(rules.errors, []);
   child.kill('SIGTERM');
   await Promise.race([child.done, sleep(8000)]);
+  await rules.page.context().close();
   await page.context().close();
 });
 
