@@ -198,23 +198,32 @@ function scrub(options, e) {
   return redactor(cfg, rawUrl)(`sending failed: ${e?.message ?? e}`);
 }
 
-async function send(message, options) {
-  const env = options.env ?? process.env;
-  const rawUrl = options.url ?? env[SMTP_ENV];
+/**
+ * The mail server `options` name (url, or the environment's): its parsed settings, a redactor that
+ * hides its password in any text, and the time bound. A bad URL comes back as `failed`, scrubbed.
+ */
+function serverSettings(options) {
+  const rawUrl = options.url ?? (options.env ?? process.env)[SMTP_ENV];
   let cfg;
   try {
     cfg = parseSmtpUrl(rawUrl);
   } catch (e) {
-    return failure(e.code ?? 'mail.badUrl', redactor(null, rawUrl)(e.message), false);
+    return { failed: failure(e.code ?? 'mail.badUrl', redactor(null, rawUrl)(e.message), false) };
   }
-  const redact = redactor(cfg, rawUrl);
+  const timeoutMs = Number.isFinite(options.timeoutMs) && options.timeoutMs > 0 ? options.timeoutMs : DEFAULT_TIMEOUT_MS;
+  return { cfg, redact: redactor(cfg, rawUrl), timeoutMs };
+}
+
+async function send(message, options) {
+  const env = options.env ?? process.env;
+  const { failed, cfg, redact, timeoutMs } = serverSettings(options);
+  if (failed) return failed;
   const where = serverName(cfg);
   const bad = checkMessage(message);
   if (bad) return failure('mail.badMessage', redact(bad), false);
   const from = options.from ?? env[FROM_ENV] ?? `user-cleanup@${hostname()}`;
   if (typeof from !== 'string' || CONTROL.test(from)) return failure('mail.badMessage', `${FROM_ENV} must be one line`, false);
 
-  const timeoutMs = Number.isFinite(options.timeoutMs) && options.timeoutMs > 0 ? options.timeoutMs : DEFAULT_TIMEOUT_MS;
   const transporter = transportFor(cfg, timeoutMs);
   // One deadline for the whole send (a server that trickles bytes resets the per-step timers).
   const deadline = AbortSignal.timeout(timeoutMs);
@@ -263,16 +272,8 @@ export async function verifySmtp(options) {
 }
 
 async function verify(options) {
-  const env = options.env ?? process.env;
-  const rawUrl = options.url ?? env[SMTP_ENV];
-  let cfg;
-  try {
-    cfg = parseSmtpUrl(rawUrl);
-  } catch (e) {
-    return failure(e.code ?? 'mail.badUrl', redactor(null, rawUrl)(e.message), false);
-  }
-  const redact = redactor(cfg, rawUrl);
-  const timeoutMs = Number.isFinite(options.timeoutMs) && options.timeoutMs > 0 ? options.timeoutMs : DEFAULT_TIMEOUT_MS;
+  const { failed, cfg, redact, timeoutMs } = serverSettings(options);
+  if (failed) return failed;
   const transporter = transportFor(cfg, timeoutMs);
   let timer;
   try {
