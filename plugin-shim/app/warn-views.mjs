@@ -22,11 +22,12 @@ function section(id, title, ...body) {
 }
 
 /**
- * The Preview's warnings section (#uc-preview-warnings): counts per state and a filterable table.
- * Returned at once and filled when the record is read; stays empty (hidden) without warn rules.
+ * A section filled once the warnings record is read (`fill(box, inputs)`): hidden until then, the
+ * error `unreadable(e)` says in place of its body when the record cannot be read, and left hidden
+ * when there is nothing to show (no warn rules).
  */
-export function warningsPreview(ctx) {
-  const box = section('uc-preview-warnings', 'Warnings before acting', h('p', { class: 'uc-status' }, 'Reading the warnings sent…'));
+function afterRecordRead(ctx, id, title, unreadable, fill) {
+  const box = section(id, title, h('p', { class: 'uc-status' }, 'Reading the warnings sent…'));
   box.hidden = true;
   (async () => {
     let got;
@@ -34,11 +35,22 @@ export function warningsPreview(ctx) {
       got = await inputs(ctx);
     } catch (e) {
       box.hidden = false;
-      clear(box).append(h('h2', {}, 'Warnings before acting'), h('p', { class: 'uc-message uc-message-error' }, `The record of warnings sent could not be read: ${e.message}. Until it can, no warn rule acts on anyone.`));
+      clear(box).append(h('h2', {}, title), h('p', { class: 'uc-message uc-message-error' }, unreadable(e)));
       return;
     }
     if (!got) return;
-    const { s, p, record } = got;
+    fill(box, got);
+  })();
+  return box;
+}
+
+/**
+ * The Preview's warnings section (#uc-preview-warnings): counts per state and a filterable table.
+ * Returned at once and filled when the record is read; stays empty (hidden) without warn rules.
+ */
+export function warningsPreview(ctx) {
+  const unreadable = (e) => `The record of warnings sent could not be read: ${e.message}. Until it can, no warn rule acts on anyone.`;
+  return afterRecordRead(ctx, 'uc-preview-warnings', 'Warnings before acting', unreadable, (box, { s, p, record }) => {
     const r = ctx.engine.warnings(p.text, s.text, { asOf: s.snap.capturedAt, ...(ctx.me?.name ? { actor: ctx.me.name } : {}), sent: record.sent });
     box.hidden = false;
     const body = h('div', {});
@@ -72,8 +84,7 @@ export function warningsPreview(ctx) {
     body.append(filters, h('table', { class: 'uc-table' },
       h('thead', {}, h('tr', {}, ...['User', 'Rule', 'State', 'Action on or after', 'Email', 'Why'].map((t) => h('th', { scope: 'col' }, t)))), tbody));
     draw();
-  })();
-  return box;
+  });
 }
 
 /**
@@ -83,19 +94,8 @@ export function warningsPreview(ctx) {
  * known, with why.
  */
 export function warningsDashboard(ctx) {
-  const box = section('uc-warn-dashboard', 'Warnings: do they work?', h('p', { class: 'uc-status' }, 'Reading the warnings sent…'));
-  box.hidden = true;
-  (async () => {
-    let got;
-    try {
-      got = await inputs(ctx);
-    } catch (e) {
-      box.hidden = false;
-      clear(box).append(h('h2', {}, 'Warnings: do they work?'), h('p', { class: 'uc-message uc-message-error' }, `The record of warnings sent could not be read: ${e.message}`));
-      return;
-    }
-    if (!got) return;
-    const { s, p, record } = got;
+  const unreadable = (e) => `The record of warnings sent could not be read: ${e.message}`;
+  return afterRecordRead(ctx, 'uc-warn-dashboard', 'Warnings: do they work?', unreadable, (box, { s, p, record }) => {
     const rows = warningFigures(JSON.parse(p.text), s.snap, record.entries);
     box.hidden = false;
     clear(box).append(
@@ -108,8 +108,7 @@ export function warningsDashboard(ctx) {
           h('td', { title: r.onlyOnceWhy ?? '' }, r.onlyOnce == null ? `not known: ${r.onlyOnceWhy}` : num(r.onlyOnce)),
           h('td', {}, num(r.failed)), h('td', {}, num(r.maybeSent)))))),
     );
-  })();
-  return box;
+  });
 }
 
 /** The dashboard's figures per warn rule (exported for tests). */
