@@ -290,9 +290,16 @@ function groupsBox(d, ctx, options) {
   return box;
 }
 
+/** A sortable table of `spec.rows`, or the sentence `none` when there are no rows. */
+const tableOrNone = (none, spec) => (spec.rows.length ? sortableTable(spec) : h('p', { class: 'uc-muted' }, none));
+/** The idle counts the groups and domains tables both break down. */
+const IDLE_COLUMNS = [
+  { key: 'inactive', label: 'Inactive', type: 'num' },
+  { key: 'neverLoggedIn', label: 'Never logged in', type: 'num' },
+];
+
 function groups(d) {
-  if (!d.groups.length) return h('p', { class: 'uc-muted' }, 'No group has inactive or never-logged-in members.');
-  return sortableTable({
+  return tableOrNone('No group has inactive or never-logged-in members.', {
     caption: 'Groups with inactive or never-logged-in active members',
     id: 'uc-groups-table',
     rows: d.groups,
@@ -300,8 +307,7 @@ function groups(d) {
     columns: [
       { key: 'group', label: 'Group' },
       { key: 'activeMembers', label: 'Active members', type: 'num' },
-      { key: 'inactive', label: 'Inactive', type: 'num' },
-      { key: 'neverLoggedIn', label: 'Never logged in', type: 'num' },
+      ...IDLE_COLUMNS,
       { key: 'unknown', label: 'Not known', type: 'num' },
       { key: 'inactiveShare', label: 'Idle share', type: 'num', format: (v) => pct(v) },
     ],
@@ -309,8 +315,7 @@ function groups(d) {
 }
 
 function domains(d) {
-  if (!d.externalDomains.length) return h('p', { class: 'uc-muted' }, 'No external email domains (or no internal domains set in the policy).');
-  return sortableTable({
+  return tableOrNone('No external email domains (or no internal domains set in the policy).', {
     caption: 'External users by email domain',
     id: 'uc-domains-table',
     rows: d.externalDomains,
@@ -320,8 +325,7 @@ function domains(d) {
       { key: 'domain', label: 'Domain' },
       { key: 'users', label: 'Users', type: 'num' },
       { key: 'activeUsers', label: 'Active accounts', type: 'num' },
-      { key: 'inactive', label: 'Inactive', type: 'num' },
-      { key: 'neverLoggedIn', label: 'Never logged in', type: 'num' },
+      ...IDLE_COLUMNS,
       { key: 'firstLogin', label: 'Oldest last login', format: day },
       { key: 'lastLogin', label: 'Newest last login', format: day },
     ],
