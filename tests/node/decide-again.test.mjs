@@ -5,13 +5,13 @@
 // or as a child process where nothing has to happen in between.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { world, AS_OF } from '../fixtures/runner/world.mjs';
+import { AS_OF } from '../fixtures/runner/world.mjs';
+import { runCli as cli, worldSandbox } from '../helpers/cli.mjs';
 import { startRun, resumeRun } from '../../plugin-shim/src/runner/run.mjs';
 import { readTrail } from '../../plugin-shim/src/runner/trail.mjs';
 import { seal } from '../../plugin-shim/src/runner/chain.mjs';
@@ -20,7 +20,6 @@ import { createJiraHost } from '../../plugin-shim/src/host/index.mjs';
 import { RefusedError } from '../../plugin-shim/src/errors.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const BIN = 'plugin-shim/bin/user-cleanup.mjs';
 const POLICY = join(ROOT, 'tests/fixtures/runner/policy.json');
 const POLICY_TEXT = readFileSync(POLICY, 'utf8');
 const engine = await import('../../plugin-shim/src/engine.mjs');
@@ -29,26 +28,9 @@ const { run: cliMain } = await import('../../plugin-shim/src/cli/main.mjs');
 const tmp = () => mkdtempSync(join(tmpdir(), 'uc-decide-'));
 const HOUR = 3600_000;
 
-const sandbox = (o = {}) => startSandbox({ port: 0, jira: '10.3', snapshot: world({ extra: o.extra ?? 0 }), ...o, extra: undefined });
+const sandbox = worldSandbox;
 const truth = (sb, name) => sb.state.snapshotTruth().users.find((u) => u.name === name);
 const mutationsOf = (sb, name) => sb.state.mutations.filter((m) => m.user === name);
-
-/** The CLI as a child process (nothing happens in between). */
-function cli(args, { token } = {}) {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, NO_COLOR: '1', COLUMNS: '200', USER_CLEANUP_DEBUG: '', USER_CLEANUP_TOKEN: token ?? '' },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    child.stdin.end();
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('close', (code) => resolve({ code, out, err }));
-  });
-}
 
 /**
  * The CLI in process with a terminal on stdin: when it asks for the typed confirmation,
@@ -93,6 +75,14 @@ async function rewrite(path, edit) {
 }
 
 const runArgs = (sb, audit, extra = []) => ['run', '--policy', POLICY, '--jira', sb.url, '--audit', audit, '--as-of', AS_OF, '--readonly-fallback', 'skip', '--json', ...extra];
+
+/** A confirmed (--yes) CLI run against `sb` that must succeed: its trail path and its JSON result. */
+async function confirmedRun(sb) {
+  const audit = join(tmp(), 'audit.jsonl');
+  const r = await cli(runArgs(sb, audit, ['--yes']), { token: sb.token });
+  assert.equal(r.code, 0, r.err);
+  return { audit, result: JSON.parse(r.out) };
+}
 
 test('a user added to a protected group after the preview is not touched (CLI run)', async () => {
   const sb = await sandbox();
@@ -163,10 +153,7 @@ test('undo lists every user and group before the typed confirmation, and restore
   const sb = await sandbox();
   try {
     const before = sb.state.snapshotTruth().users;
-    const audit = join(tmp(), 'audit.jsonl');
-    const r = await cli(runArgs(sb, audit, ['--yes']), { token: sb.token });
-    assert.equal(r.code, 0, r.err);
-    const { runId, outcomes } = JSON.parse(r.out);
+    const { audit, result: { runId, outcomes } } = await confirmedRun(sb);
     const changed = outcomes.filter((o) => o.status === 'done').length;
     let listed = '';
     const u = await cliAtPrompt(['undo', '--run', runId, '--jira', sb.url, '--audit', audit], { token: sb.token, onPrompt: (n, out) => (listed = out) });
@@ -187,11 +174,7 @@ test('undo lists every user and group before the typed confirmation, and restore
 test('undo refuses a trail rewritten to name a foreign group, even re-sealed with the same code', async () => {
   const sb = await sandbox();
   try {
-    const dir = tmp();
-    const audit = join(dir, 'audit.jsonl');
-    const r = await cli(runArgs(sb, audit, ['--yes']), { token: sb.token });
-    assert.equal(r.code, 0, r.err);
-    const { runId } = JSON.parse(r.out);
+    const { audit, result: { runId } } = await confirmedRun(sb);
     const original = readFileSync(audit, 'utf8');
     const daveOutcome = (f) => f.find((x) => x.type === 'outcome' && x.user === 'dave');
     const cases = [
@@ -239,11 +222,7 @@ test('undo refuses a trail rewritten to name a foreign group, even re-sealed wit
 test('resume checks the run against its stored policy: an edited plan is refused, the untouched one resumes', async () => {
   const sb = await sandbox();
   try {
-    const dir = tmp();
-    const audit = join(dir, 'audit.jsonl');
-    const r = await cli(runArgs(sb, audit, ['--yes']), { token: sb.token });
-    assert.equal(r.code, 0, r.err);
-    const { runId } = JSON.parse(r.out);
+    const { audit, result: { runId } } = await confirmedRun(sb);
     // The trail as a crash after three outcomes left it: a prefix of a chain verifies.
     const lines = readFileSync(audit, 'utf8').split('\n').filter(Boolean);
     let outcomes = 0;

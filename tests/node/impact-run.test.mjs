@@ -7,19 +7,16 @@
 // threshold (audit-log dates inside the window, the window's bound outside), and the CSV wins.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startSandbox } from '../../plugin-shim/src/sandbox/index.mjs';
 import { parseInstant } from '../../plugin-shim/src/sandbox/time.mjs';
 import { readTrail } from '../../plugin-shim/src/runner/trail.mjs';
 import { indexRuns } from '../../plugin-shim/src/runner/report.mjs';
 import { undoPlan } from '../../plugin-shim/src/runner/undo-plan.mjs';
+import { runCli } from '../helpers/cli.mjs';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const BIN = 'plugin-shim/bin/user-cleanup.mjs';
 const engine = await import('../../plugin-shim/src/engine.mjs');
 const NOW = Date.parse('2026-11-27T10:00:00Z'); // the sample's capturedAt
 const AS_OF = new Date(NOW).toISOString();
@@ -28,21 +25,7 @@ const lc = (s) => String(s).toLowerCase();
 const dir = mkdtempSync(join(tmpdir(), 'uc-impact-run-'));
 let files = 0;
 
-function cli(args, token) {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, NO_COLOR: '1', COLUMNS: '200', USER_CLEANUP_DEBUG: '', USER_CLEANUP_TOKEN: token ?? '' },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    child.stdin.end();
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('close', (code) => resolve({ code, out, err }));
-  });
-}
+const cli = (args, token) => runCli(args, { token });
 
 function file(text) {
   const p = join(dir, `f${++files}`);

@@ -3,7 +3,6 @@
 // of GET /rest/auditing/1.0/events.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { seal } from '../../plugin-shim/src/runner/chain.mjs';
 import { reconcileRun, reconcileTrail, reconcileWindow, outcomeChanges } from '../../plugin-shim/src/runner/reconcile.mjs';
 import { normaliseEvent, readAuditEvents } from '../../plugin-shim/src/host/audit.mjs';
+import { runCli, worldSandbox, trailRecords, writeTrail } from '../helpers/cli.mjs';
 
 const T0 = Date.parse('2026-11-27T03:00:00Z');
 const at = (sec) => new Date(T0 + sec * 1000).toISOString();
@@ -379,31 +379,14 @@ test('readAuditEvents: a bounded number of pages, a clear error when the bound i
 // then the trail is tampered with and re-sealed (so the chain verifies) and reconcile must notice.
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const BIN = 'plugin-shim/bin/user-cleanup.mjs';
 const POLICY = join(ROOT, 'tests/fixtures/runner/policy.json');
-const { startSandbox } = await import(join(ROOT, 'plugin-shim/src/sandbox/index.mjs'));
-const { world, AS_OF } = await import(join(ROOT, 'tests/fixtures/runner/world.mjs'));
+const { AS_OF } = await import(join(ROOT, 'tests/fixtures/runner/world.mjs'));
 const tmp = () => mkdtempSync(join(tmpdir(), 'uc-reconcile-'));
 const KEY = 'e2e-audit-key-0123456789abcdef';
 
-function cli(args, { token = '', env = {} } = {}) {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, NO_COLOR: '1', COLUMNS: '200', USER_CLEANUP_DEBUG: '', USER_CLEANUP_AUDIT_KEY: '', USER_CLEANUP_TOKEN: token, ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    child.stdin.end();
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('close', (code) => resolve({ code, out, err }));
-  });
-}
+/** The CLI with no audit key from this shell (a test names the key it means). */
+const cli = (args, { token = '', env = {} } = {}) => runCli(args, { token, env: { USER_CLEANUP_AUDIT_KEY: '', ...env } });
 
-const trailLines = (path) => readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
-const writeTrail = (path, recs) => writeFileSync(path, recs.map((r) => `${JSON.stringify(r)}\n`).join(''));
 
 /** Re-seals records from index `from` on, as someone without the key can (hash chain only). */
 async function reseal(recs, from) {
@@ -417,7 +400,7 @@ async function reseal(recs, from) {
 
 /** The sandbox with the runner fixtures' users, one keyed run of the fixture policy done by admin. */
 async function ranSandbox() {
-  const sb = await startSandbox({ port: 0, jira: '10.3', snapshot: world() });
+  const sb = await worldSandbox();
   const dir = tmp();
   const audit = join(dir, 'audit.jsonl');
   const r = await cli(['run', '--policy', POLICY, '--jira', sb.url, '--yes', '--audit', audit, '--as-of', AS_OF, '--readonly-fallback', 'skip', '--json'], { token: sb.token, env: { USER_CLEANUP_AUDIT_KEY: KEY } });
@@ -429,7 +412,7 @@ test('e2e: an untouched run reconciles with the sandbox Jira\'s audit log; the t
   const { sb, audit, runId } = await ranSandbox();
   try {
     assert.equal(statSync(audit).mode & 0o777, 0o600);
-    const recs = trailLines(audit);
+    const recs = trailRecords(audit);
     assert.ok(recs.every((r) => /^[0-9a-f]{64}$/.test(r.mac)), 'every record carries a mac');
     const outcomes = recs.filter((r) => r.type === 'outcome' && r.status === 'done');
     assert.ok(outcomes.length >= 3, 'the fixture run changes several users');
@@ -461,7 +444,7 @@ test('e2e: an untouched run reconciles with the sandbox Jira\'s audit log; the t
 test('e2e: a forged outcome (added, chain re-sealed) verifies without the key but reconcile finds it; the key finds it too', async () => {
   const { sb, dir, audit, runId } = await ranSandbox();
   try {
-    const recs = trailLines(audit);
+    const recs = trailRecords(audit);
     const finish = recs.findIndex((r) => r.type === 'runFinished');
     const planned = recs.find((r) => r.type === 'planned');
     // Claim a deactivation of a user the run did not change (protected: never actioned).
@@ -489,7 +472,7 @@ test('e2e: a forged outcome (added, chain re-sealed) verifies without the key bu
 });
 
 test('e2e: a second run removed whole from the end of the trail is caught by reconcile (Jira shows its group removals)', async () => {
-  const sb = await startSandbox({ port: 0, jira: '10.3', snapshot: world() });
+  const sb = await worldSandbox();
   try {
     const dir = tmp();
     const audit = join(dir, 'audit.jsonl');
@@ -502,10 +485,10 @@ test('e2e: a second run removed whole from the end of the trail is caught by rec
     const run = (p) => cli(['run', '--policy', p, '--jira', sb.url, '--yes', '--audit', audit, '--as-of', AS_OF, '--readonly-fallback', 'skip', '--json'], { token: sb.token });
     const r1 = await run(first);
     assert.equal(r1.code, 0, r1.err);
-    const afterFirst = trailLines(audit).length;
+    const afterFirst = trailRecords(audit).length;
     const r2 = await run(POLICY);
     assert.equal(r2.code, 0, r2.err);
-    const recs = trailLines(audit);
+    const recs = trailRecords(audit);
     const removedGroups = recs.slice(afterFirst).filter((r) => r.type === 'outcome' && r.status === 'done').flatMap((r) => (r.effects?.groupsRemoved ?? []).map((g) => `${r.user} ${g}`));
     assert.ok(removedGroups.length >= 1, 'run 2 removes licence groups');
     assert.equal((await cli(['audit', 'reconcile', '--audit', audit, '--jira', sb.url], { token: sb.token })).code, 0);
@@ -528,11 +511,11 @@ test('e2e: a second run removed whole from the end of the trail is caught by rec
 test('e2e: an undo run removed whole from the end of the trail is caught by reconcile (Jira shows its reactivations)', async () => {
   const { sb, audit, runId } = await ranSandbox();
   try {
-    const before = trailLines(audit).length;
+    const before = trailRecords(audit).length;
     const u = await cli(['undo', '--run', runId, '--jira', sb.url, '--audit', audit, '--yes', '--json'], { token: sb.token, env: { USER_CLEANUP_AUDIT_KEY: KEY } });
     assert.equal(u.code, 0, u.err + u.out);
     assert.equal((await cli(['audit', 'reconcile', '--audit', audit, '--jira', sb.url], { token: sb.token })).code, 0);
-    const recs = trailLines(audit);
+    const recs = trailRecords(audit);
     const reactivated = recs.filter((r) => r.type === 'outcome' && r.runId.startsWith('undo-') && r.effects?.reactivated && r.status === 'done').map((r) => r.user);
     assert.ok(reactivated.length >= 1);
     // Cut the whole undo run off the end: the chain still verifies (nothing after it to link to).
@@ -555,7 +538,7 @@ test('e2e: an undo run removed whole from the end of the trail is caught by reco
 test('e2e: a trail rewritten to name a foreign group (re-sealed) is flagged', async () => {
   const { sb, dir, audit, runId } = await ranSandbox();
   try {
-    const recs = trailLines(audit);
+    const recs = trailRecords(audit);
     const k = recs.findIndex((r) => r.type === 'outcome' && r.status === 'done' && r.effects?.groupsRemoved?.length);
     assert.ok(k > 0, 'the fixture run removes a group');
     const original = recs[k].effects.groupsRemoved[0];
@@ -573,7 +556,7 @@ test('e2e: a trail rewritten to name a foreign group (re-sealed) is flagged', as
 });
 
 test('e2e: host.auditEvents reads the sandbox\'s log through the adapter, in pages', async () => {
-  const sb = await startSandbox({ port: 0, jira: '10.3', snapshot: world() });
+  const sb = await worldSandbox();
   try {
     const { createJiraHost } = await import(join(ROOT, 'plugin-shim/src/host/index.mjs'));
     const host = createJiraHost({ baseUrl: sb.url, token: sb.token });

@@ -5,14 +5,13 @@
 // decision in Jira and adds the exception to the saved policy; `review list` shows the decisions.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runCli } from '../helpers/cli.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const BIN = join(ROOT, 'plugin-shim/bin/user-cleanup.mjs');
 const POLICY = join(ROOT, 'samples/policy.json');
 const SNAPSHOT = join(ROOT, 'samples/snapshot.json');
 const AS_OF = '2026-11-27T10:00:00Z';
@@ -21,21 +20,7 @@ const engine = await import(join(ROOT, 'plugin-shim/src/engine.mjs'));
 const { startSandbox } = await import(join(ROOT, 'plugin-shim/src/sandbox/index.mjs'));
 const { createStore } = await import(join(ROOT, 'plugin-shim/app/store.mjs'));
 
-function cli(args, { token, env = {} } = {}) {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, NO_COLOR: '1', COLUMNS: '200', USER_CLEANUP_DEBUG: '', USER_CLEANUP_TOKEN: token ?? '', ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    child.stdin.end();
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('close', (code) => resolve({ code, out, err }));
-  });
-}
+const cli = runCli;
 
 const policyText = readFileSync(POLICY, 'utf8');
 const snapshotText = readFileSync(SNAPSHOT, 'utf8');
