@@ -11,6 +11,7 @@ import { h, clear, num, errorBox } from './dom.mjs';
 import { section, download, trailName } from './view-kit.mjs';
 import { loadPlan, jiraNow } from './saved-plan.mjs';
 import { runnerModules } from './runner-loader.mjs';
+import { progressMeter } from './progress.mjs';
 import { pageTrail } from './page-trail.mjs';
 import { acquirePageLease } from './run-lease.mjs';
 import { problems } from './view-kit.mjs';
@@ -159,10 +160,8 @@ export async function renderRun(panel, ctx, req = takeRequest(ctx)) {
   const start = h('button', { type: 'button', class: 'uc-button uc-button-primary', id: 'uc-run-start', disabled: true }, `Change ${num(n)} accounts`);
   const busyBox = h('div', { id: 'uc-run-busy-box' });
   const stop = h('button', { type: 'button', class: 'uc-button uc-button-danger', id: 'uc-run-stop', hidden: true }, 'Stop');
-  const fill = h('div', { class: 'uc-progress-fill' });
-  const total = writes.length; // every write item gets an outcome (blocked ones: skipped)
-  const bar = h('div', { class: 'uc-progress', role: 'progressbar', 'aria-label': 'Run progress', 'aria-valuemin': '0', 'aria-valuemax': String(total), 'aria-valuenow': '0' }, fill);
-  const counter = h('p', { class: 'uc-muted', id: 'uc-run-counter', 'aria-live': 'polite' });
+  // every write item gets an outcome (blocked ones: skipped)
+  const { bar, counter, show } = progressMeter({ label: 'Run progress', counterId: 'uc-run-counter', total: writes.length });
   const tbody = h('tbody');
   const results = h('div', { class: 'uc-results uc-table-wrap' }, h('table', { class: 'uc-table', id: 'uc-run-results' },
     h('caption', { class: 'uc-visually-hidden' }, 'Per-user results'),
@@ -231,12 +230,6 @@ export async function renderRun(panel, ctx, req = takeRequest(ctx)) {
     ctx.state('running');
     const who = { actor: ctx.me?.name ?? null, jiraUser: ctx.me?.name ?? null, operator: null };
     let shown = 0;
-    const show = (t) => {
-      const k = t.done + t.failed + t.skipped;
-      fill.style.width = `${(100 * k) / total}%`;
-      bar.setAttribute('aria-valuenow', String(k));
-      counter.textContent = `${num(k)} of ${num(total)} · done ${num(t.done)} · failed ${num(t.failed)} · skipped ${num(t.skipped)}`;
-    };
     show({ done: 0, failed: 0, skipped: 0 });
     let result;
     try {

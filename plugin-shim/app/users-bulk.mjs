@@ -6,6 +6,7 @@
 import { h, clear, num, errorBox } from './dom.mjs';
 import { runnerModules } from './runner-loader.mjs';
 import { pageTrail } from './page-trail.mjs';
+import { progressMeter } from './progress.mjs';
 import { jiraNow } from './saved-plan.mjs';
 
 const OPERATIONS = [['deactivate', 'Deactivate'], ['reactivate', 'Reactivate'], ['addToGroups', 'Add to groups'], ['removeFromGroups', 'Remove from groups']];
@@ -95,9 +96,7 @@ export function openBulk(box, ctx, o) {
     const input = h('input', { class: 'uc-input', id: 'uc-bulk-confirm-input', type: 'text', inputmode: 'numeric', autocomplete: 'off', size: '8' });
     const start = h('button', { type: 'button', class: 'uc-button uc-button-primary', id: 'uc-bulk-start', disabled: true }, `Change ${num(n)} accounts`);
     const stop = h('button', { type: 'button', class: 'uc-button uc-button-danger', id: 'uc-bulk-stop', hidden: true }, 'Stop');
-    const fill = h('div', { class: 'uc-progress-fill' });
-    const bar = h('div', { class: 'uc-progress', role: 'progressbar', 'aria-label': 'Bulk progress', 'aria-valuemin': '0', 'aria-valuemax': String(n), 'aria-valuenow': '0' }, fill);
-    const counter = h('p', { class: 'uc-muted', id: 'uc-bulk-counter', 'aria-live': 'polite' });
+    const { bar, counter, show } = progressMeter({ label: 'Bulk progress', counterId: 'uc-bulk-counter', total: n });
     const tbody = h('tbody');
     const results = h('div', { class: 'uc-table-wrap uc-results', hidden: true }, h('table', { class: 'uc-table', id: 'uc-bulk-results' },
       h('thead', {}, h('tr', {}, ['User', 'Action', 'Result', 'Details'].map((t) => h('th', { scope: 'col' }, t)))), tbody));
@@ -126,12 +125,6 @@ export function openBulk(box, ctx, o) {
       ctx.state('running');
       audit.clockOffset = jiraNow(sess.snapshot).getTime() - Date.now();
       const me = ctx.me?.name ?? null;
-      const show = (t) => {
-        const k = t.done + t.failed + t.skipped;
-        fill.style.width = `${(100 * k) / n}%`;
-        bar.setAttribute('aria-valuenow', String(k));
-        counter.textContent = `${num(k)} of ${num(n)} · done ${num(t.done)} · failed ${num(t.failed)} · skipped ${num(t.skipped)}`;
-      };
       show({ done: 0, failed: 0, skipped: 0 });
       let res;
       try {
