@@ -57,9 +57,9 @@ export async function renderHistory(panel, ctx) {
   const status = h('div', { id: 'uc-history-status' });
   const runsBox = h('div', { id: 'uc-history-runs' });
   panel.append(h('div', { class: 'uc-toolbar' }, importBtn, fileInput, pageBtn, h('span', { class: 'uc-grow' }), dlBtn, csvBtn), status, runsBox);
-  dlBtn.addEventListener('click', () => download(trailName(), source.trail.text(), 'application/x-ndjson'));
+  dlBtn.addEventListener('click', () => download(trailName(mods.executor), source.trail.text(), 'application/x-ndjson'));
   // report.trailCsv writes every cell through csv.mjs's csvCell (formula neutralisation).
-  csvBtn.addEventListener('click', () => download(trailName('user-cleanup-audit').replace(/\.jsonl$/, '.csv'), mods.report.trailCsv(source.trail.records), 'text/csv'));
+  csvBtn.addEventListener('click', () => download(trailName(mods.executor).replace(/\.jsonl$/, '.csv'), mods.report.trailCsv(source.trail.records), 'text/csv'));
   pageBtn.addEventListener('click', () => {
     source = pageSource();
     pageBtn.hidden = true;

@@ -98,11 +98,13 @@ export async function renderRun(panel, ctx, req = takeRequest(ctx)) {
     }
   }
   const c = plan.counts;
-  // Actions the engine marks blocked (e.g. deactivating a project lead, which Jira refuses) are not
-  // counted as changes; the executor asks the engine again per user and skips them.
-  const writes = plan.actions.filter((a) => a.action === 'deactivate' || a.action === 'removeFromGroups');
+  // Which actions a run writes, and which of those it carries out, are the runner's own sets
+  // (executor.EXECUTABLE / isExecutable): actions the engine marks (blocked, e.g. deactivating a
+  // project lead, which Jira refuses) are not counted as changes; the executor skips them.
+  const { executor: runner } = await runnerModules(ctx);
+  const writes = plan.actions.filter((a) => runner.EXECUTABLE.has(a.action));
   const blocked = writes.filter((a) => a.status === 'blocked').length;
-  const n = writes.length - blocked;
+  const n = writes.filter(runner.isExecutable).length;
 
   panel.append(h('p', { class: 'uc-summary' },
     'The policy saved in Jira over ', h('strong', {}, num(c.users)), ' users read at ',
@@ -277,7 +279,7 @@ export async function renderRun(panel, ctx, req = takeRequest(ctx)) {
         return;
       }
       outcomeBox.append(errorBox('The run could not be completed', e));
-      offerTrail(outcomeBox, audit, trail, true);
+      offerTrail(outcomeBox, audit, trail, true, executor);
       return;
     }
     await lease.release();
@@ -288,14 +290,14 @@ export async function renderRun(panel, ctx, req = takeRequest(ctx)) {
       h('p', {}, `${num(t.done)} done, ${num(t.failed)} failed, ${num(t.skipped)} skipped`,
         t.notStarted ? `, ${num(t.notStarted)} not started (stopped)` : '', `, ${num(t.review)} listed for review. Run `, h('span', { class: 'uc-code' }, result.runId), '.'),
       h('p', {}, 'Undo it from History if needed. The users were read again; Refresh data shows the new state.')));
-    offerTrail(outcomeBox, audit, trail, !audit.savedInJira);
+    offerTrail(outcomeBox, audit, trail, !audit.savedInJira, executor);
     ctx.state('ready');
   });
   ctx.state('ready');
 }
 
-function offerTrail(box, audit, trail, autoDownload) {
-  const name = trailName();
+function offerTrail(box, audit, trail, autoDownload, executor) {
+  const name = trailName(executor);
   const btn = h('button', { type: 'button', class: 'uc-button', id: 'uc-run-download' }, 'Download the audit trail (JSON lines)');
   btn.addEventListener('click', () => download(name, trail.text(), 'application/x-ndjson'));
   const failed = trail.failed ?? null;

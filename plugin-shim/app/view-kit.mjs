@@ -22,5 +22,8 @@ export function download(name, text, type = 'text/plain') {
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
-/** `user-cleanup-audit-20261127T100000Z.jsonl` */
-export const trailName = (prefix = 'user-cleanup-audit') => `${prefix}-${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}.jsonl`;
+/**
+ * `user-cleanup-audit-20261127T100000Z.jsonl`: `executor` is the runner's executor module (runnerModules),
+ * whose compactInstant also stamps run ids, so a trail's name and its runs read alike.
+ */
+export const trailName = (executor, prefix = 'user-cleanup-audit') => `${prefix}-${executor.compactInstant()}.jsonl`;
