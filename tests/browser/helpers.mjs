@@ -87,3 +87,20 @@ export function hostileSample({ displayName = (i) => `${XSS_NAME} ${i}`, groups 
   }
   return snap;
 }
+
+const lc = (s) => String(s).toLowerCase();
+
+/** Every sandbox user as Jira holds it now: lower-case name → {active, groups (lower-case, sorted)}. */
+export const accountStates = (sb) => new Map(sb.state.snapshotTruth().users.map((u) => [lc(u.name), { active: u.active, groups: u.groups.map(lc).sort() }]));
+
+/** What changed between two accountStates: name → {deactivated, reactivated, removed, added}, changed users only. */
+export function accountChanges(before, after) {
+  const changed = new Map();
+  for (const [k, b] of before) {
+    const a = after.get(k);
+    const removed = b.groups.filter((g) => !a.groups.includes(g));
+    const added = a.groups.filter((g) => !b.groups.includes(g));
+    if (a.active !== b.active || removed.length || added.length) changed.set(k, { deactivated: b.active && !a.active, reactivated: !b.active && a.active, removed, added });
+  }
+  return changed;
+}

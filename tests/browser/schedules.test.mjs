@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startAppSandbox } from '../../plugin-shim/dev/page-server.mjs';
-import { launch, settled, adminPage as openAdminPage, parseNum, cannotRun } from './helpers.mjs';
+import { launch, settled, adminPage as openAdminPage, parseNum, cannotRun, accountStates, accountChanges } from './helpers.mjs';
 import { createStore, POLICY_KEY } from '../../plugin-shim/src/store/index.mjs';
 import { userPropertiesOf } from '../../plugin-shim/src/sandbox/routes/properties.mjs';
 
@@ -81,16 +81,8 @@ async function openView(page, view) {
   await page.goto(`${sb.appUrl}#user-cleanup/${view}`);
   assert.equal(await settled(page), 'ready');
 }
-const truth = () => new Map(sb.state.snapshotTruth().users.map((u) => [lc(u.name), { active: u.active, groups: u.groups.map(lc).sort() }]));
-function diff(before, after) {
-  const changed = new Map();
-  for (const [k, b] of before) {
-    const a = after.get(k);
-    const removed = b.groups.filter((g) => !a.groups.includes(g));
-    if (a.active !== b.active || removed.length || a.groups.length !== b.groups.length) changed.set(k, { deactivated: b.active && !a.active, removed });
-  }
-  return changed;
-}
+const truth = () => accountStates(sb);
+const diff = accountChanges;
 /**
  * The engine's plan of one schedule over the sandbox's users as they are now (its own record of
  * them). Only a rough expectation (the sandbox's record has facts the REST reads do not give, and

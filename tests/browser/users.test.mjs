@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startAppSandbox, FIXED_NOW } from '../../plugin-shim/dev/page-server.mjs';
-import { launch, settled, adminPage as openAdminPage, cannotRun } from './helpers.mjs';
+import { launch, settled, adminPage as openAdminPage, cannotRun, accountStates, accountChanges } from './helpers.mjs';
 import { createStore } from '../../plugin-shim/app/store.mjs';
 
 const skip = cannotRun();
@@ -42,17 +42,8 @@ after(async () => {
 const store = () => createStore({ baseUrl: sb.url, token: sb.token });
 const adminPage = () => openAdminPage(browser, sb.url, { viewport: { width: 1400, height: 1000 }, acceptDownloads: true });
 const lc = (s) => String(s).toLowerCase();
-const truth = () => new Map(sb.state.snapshotTruth().users.map((u) => [lc(u.name), { active: u.active, groups: u.groups.map(lc).sort() }]));
-function diff(before, after) {
-  const changed = new Map();
-  for (const [k, b] of before) {
-    const a = after.get(k);
-    const removed = b.groups.filter((g) => !a.groups.includes(g));
-    const added = a.groups.filter((g) => !b.groups.includes(g));
-    if (a.active !== b.active || removed.length || added.length) changed.set(k, { deactivated: b.active && !a.active, reactivated: !b.active && a.active, removed, added });
-  }
-  return changed;
-}
+const truth = () => accountStates(sb);
+const diff = accountChanges;
 
 /** The engine's query over the sandbox's users as they are now, run in Node. */
 async function nodeQuery(filter, policy = POLICY) {
