@@ -3,7 +3,7 @@
 // audit trail read or written as records.
 //
 //   const r = await runCli(['run', '--policy', POLICY, '--jira', sb.url, '--yes'], { token: sb.token });
-//   // r = { code, out, err }
+//   // r = { code, signal, out, err }
 //   const sb = await worldSandbox({ extra: 5 });   // close with sb.close()
 //   const recs = trailRecords(auditPath);
 import { spawn } from 'node:child_process';
@@ -18,9 +18,11 @@ export const BIN = join(ROOT, 'plugin-shim/bin/user-cleanup.mjs');
 
 /**
  * Runs `user-cleanup ARGS` with stdin closed (not a terminal), no colour, wide output, no debug
- * traces and the PAT `token` (none by default); `env` adds to or overrides the environment.
+ * traces and the PAT `token` (none by default); `env` adds to or overrides the environment;
+ * `onSpawn(child)` lets a test act on the running process (kill it mid-run). Resolves with the
+ * exit code, or the signal that ended it.
  */
-export function runCli(args, { token, env = {} } = {}) {
+export function runCli(args, { token, env = {}, onSpawn } = {}) {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: ROOT,
@@ -32,7 +34,8 @@ export function runCli(args, { token, env = {} } = {}) {
     let err = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
-    child.on('close', (code) => resolve({ code, out, err }));
+    onSpawn?.(child);
+    child.on('close', (code, signal) => resolve({ code, signal, out, err }));
   });
 }
 
