@@ -3,12 +3,10 @@
 // host adapter, and the sandbox Jira.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir, hostname } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { fakeHost } from '../fixtures/runner/fake-host.mjs';
 import { world, AS_OF } from '../fixtures/runner/world.mjs';
 import { startRun, resumeRun, makePlan } from '../../plugin-shim/src/runner/run.mjs';
@@ -22,9 +20,8 @@ import { RefusedError } from '../../plugin-shim/src/errors.mjs';
 import { runDaemon, dueList } from '../../plugin-shim/src/runner/daemon.mjs';
 import { acquireLock } from '../../plugin-shim/src/runner/lock.mjs';
 import { confirmCount } from '../../plugin-shim/src/cli/confirm.mjs';
+import { ROOT, runCli as cli, worldSandbox } from '../helpers/cli.mjs';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const BIN = 'plugin-shim/bin/user-cleanup.mjs';
 const FX = join(ROOT, 'tests/fixtures/runner');
 const POLICY = join(FX, 'policy.json');
 const POLICY_TEXT = readFileSync(POLICY, 'utf8');
@@ -495,28 +492,7 @@ test('the token is redacted from anything the CLI writes, even when an input ech
 // ---------------------------------------------------------------------------------------------
 // End to end: the CLI, the real host adapter, the sandbox Jira
 
-const sandboxModule = await import(join(ROOT, 'plugin-shim/src/sandbox/index.mjs'));
-
-function cli(args, { token, env = {}, onSpawn } = {}) {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, NO_COLOR: '1', COLUMNS: '200', USER_CLEANUP_DEBUG: '', USER_CLEANUP_TOKEN: token ?? '', ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    child.stdin.end();
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    onSpawn?.(child);
-    child.on('close', (code, signal) => resolve({ code, signal, out, err }));
-  });
-}
-
-async function sandbox(o = {}) {
-  return sandboxModule.startSandbox({ port: 0, jira: '10.3', snapshot: world({ extra: o.extra ?? 0 }), ...o, extra: undefined });
-}
+const sandbox = worldSandbox;
 
 const truthState = (sb) => stateOf(sb.state.snapshotTruth().users);
 
