@@ -1,7 +1,10 @@
 // Shared set-up for the browser tests: Debian's Chromium driven by playwright-core (never a
 // downloaded browser; see docs/toolchain.md).
-import { existsSync, readFileSync } from 'node:fs';
+import { before, after } from 'node:test';
+import { existsSync, readFileSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { startAppSandbox } from '../../plugin-shim/dev/page-server.mjs';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -34,6 +37,30 @@ export async function launch() {
     return context;
   };
   return browser;
+}
+
+/** Where the browser tests write their screenshots (a folder path ending in '/'). */
+export const SHOTS = fileURLToPath(new URL('screenshots/', import.meta.url));
+
+/**
+ * A test file's browser and app sandbox: before its tests, Chromium launched and a sandbox started
+ * with `sandboxOptions()` (then `ready(sb)` prepares it); after them, both closed. Returns
+ * { browser, sb }, filled in before the first test (left empty where the browser tests cannot run).
+ */
+export function appSession(sandboxOptions = () => ({}), ready = async () => {}) {
+  const session = {};
+  before(async () => {
+    if (cannotRun()) return;
+    mkdirSync(SHOTS, { recursive: true });
+    session.browser = await launch();
+    session.sb = await startAppSandbox(sandboxOptions());
+    await ready(session.sb);
+  });
+  after(async () => {
+    await session.browser?.close();
+    await session.sb?.close();
+  });
+  return session;
 }
 
 /** Logs in through Jira's REST session endpoint; the cookies land in the browser context. */
