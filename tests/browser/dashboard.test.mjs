@@ -1,15 +1,13 @@
 // The admin page's Dashboard in a real browser (Debian's Chromium through playwright-core),
 // against the sandbox Jira serving the app the way the JAR does.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { startAppSandbox } from '../../plugin-shim/dev/page-server.mjs';
-import { launch, login, settled, adminPage as openAdminPage, parseNum, cannotRun, hostileSample, XSS_NAME, XSS_GROUP, FORMULA_EMAIL } from './helpers.mjs';
+import { appSession, SHOTS, login, settled, adminPage as openAdminPage, parseNum, cannotRun, hostileSample, XSS_NAME, XSS_GROUP, FORMULA_EMAIL } from './helpers.mjs';
 
 const skip = cannotRun();
 const ROOT = new URL('../../', import.meta.url);
-const SHOTS = fileURLToPath(new URL('screenshots/', import.meta.url));
 const POLICY = readFileSync(new URL('samples/policy.json', ROOT), 'utf8');
 
 function hostileSnapshot() {
@@ -18,20 +16,9 @@ function hostileSnapshot() {
   return snap;
 }
 
-let browser;
-let sb;
-before(async () => {
-  if (skip) return;
-  mkdirSync(SHOTS, { recursive: true });
-  browser = await launch();
-  sb = await startAppSandbox({ snapshot: hostileSnapshot() });
-});
-after(async () => {
-  await browser?.close();
-  await sb?.close();
-});
+const app = appSession(() => ({ snapshot: hostileSnapshot() }));
 
-const adminPage = (viewport) => openAdminPage(browser, sb.url, { viewport });
+const adminPage = (viewport) => openAdminPage(app.browser, app.sb.url, { viewport });
 
 /**
  * The engine's answers over the same data, computed in Node through the host adapter with the
@@ -41,7 +28,7 @@ const adminPage = (viewport) => openAdminPage(browser, sb.url, { viewport });
 async function expected() {
   const engine = await import(new URL('plugin-shim/src/engine.mjs', ROOT).href);
   const { createJiraHost } = await import(new URL('plugin-shim/src/host/index.mjs', ROOT).href);
-  const host = createJiraHost({ baseUrl: sb.url, token: sb.token });
+  const host = createJiraHost({ baseUrl: app.sb.url, token: app.sb.token });
   const snap = await host.snapshot({ creationDates: true });
   const options = { asOf: snap.capturedAt, actor: 'admin' };
   const dash = engine.dashboard(POLICY, JSON.stringify(snap), options);
@@ -55,13 +42,13 @@ test('dashboard: numbers equal the engine\u2019s over the same snapshot; hostile
   const { context, page, errors } = await adminPage();
   const t0 = Date.now();
   // Nothing is saved in this sandbox: the development server applies the sample policy given with ?policy=.
-  await page.goto(`${sb.appUrl}?policy=../samples/policy.json`);
+  await page.goto(`${app.sb.appUrl}?policy=../samples/policy.json`);
   assert.equal(await settled(page), 'ready');
   const openToDrawn = Date.now() - t0;
   assert.equal(await page.getAttribute('#uc-policy-banner', 'data-source'), 'dev-file', 'labelled as the development file');
   assert.match(await page.textContent('.uc-summary'), /policy: development file policy\.json/);
   const timings = await page.evaluate(() => globalThis.__userCleanup.timings);
-  console.log(`# sample (${sb.state.users?.size ?? '3k'} users): page open -> dashboard drawn ${openToDrawn} ms (in page: ${timings.dashboardDrawn} ms; snapshot ${timings.snapshotMs} ms, engine load ${timings.engine.ms} ms via ${timings.engine.via}, dashboard ${timings.dashboardEngineMs} ms, plan ${timings.planEngineMs} ms)`);
+  console.log(`# sample (${app.sb.state.users?.size ?? '3k'} users): page open -> dashboard drawn ${openToDrawn} ms (in page: ${timings.dashboardDrawn} ms; snapshot ${timings.snapshotMs} ms, engine load ${timings.engine.ms} ms via ${timings.engine.via}, dashboard ${timings.dashboardEngineMs} ms, plan ${timings.planEngineMs} ms)`);
   assert.equal(timings.engine.via, 'streaming');
 
   const { dash, plan } = await expected();
@@ -107,7 +94,7 @@ test('dashboard: numbers equal the engine\u2019s over the same snapshot; hostile
 
 test('dashboard: sortable domain table and tabs work with the keyboard', { skip: skip || false }, async () => {
   const { context, page } = await adminPage();
-  await page.goto(sb.appUrl);
+  await page.goto(app.sb.appUrl);
   assert.equal(await settled(page), 'ready');
   const header = page.locator('#uc-domains-table th[data-key="domain"]');
   await header.locator('button').focus();
@@ -138,7 +125,7 @@ test('dashboard: sortable domain table and tabs work with the keyboard', { skip:
 
 test('dashboard fits Jira\u2019s narrower admin widths', { skip: skip || false }, async () => {
   const { context, page } = await adminPage({ width: 1024, height: 768 });
-  await page.goto(sb.appUrl);
+  await page.goto(app.sb.appUrl);
   assert.equal(await settled(page), 'ready');
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   assert.ok(overflow <= 0, `no horizontal page scroll at 1024px (overflow ${overflow}px)`);
@@ -148,18 +135,18 @@ test('dashboard fits Jira\u2019s narrower admin widths', { skip: skip || false }
 
 test('a visitor who is not a Jira administrator is refused and nothing else is fetched', { skip: skip || false }, async () => {
   for (const who of ['viewer', null]) {
-    const context = await browser.newContext();
-    if (who) await login(context, sb.url, who);
+    const context = await app.browser.newContext();
+    if (who) await login(context, app.sb.url, who);
     const page = await context.newPage();
-    const from = sb.requests.length;
-    await page.goto(sb.appUrl);
+    const from = app.sb.requests.length;
+    await page.goto(app.sb.appUrl);
     assert.equal(await settled(page), 'refused');
     const text = await page.textContent('#user-cleanup [role="alert"]');
     assert.match(text, who ? /need to be a Jira administrator/ : /Log in as a Jira administrator/);
-    const rest = sb.requests.slice(from).filter((r) => r.path.startsWith('/rest/'));
+    const rest = app.sb.requests.slice(from).filter((r) => r.path.startsWith('/rest/'));
     assert.deepEqual(rest.map((r) => r.path.split('?')[0]), ['/rest/api/2/mypermissions'], `${who ?? 'anonymous'}: only the permission check`);
-    assert.ok(!sb.requests.slice(from).some((r) => /\/rest\/api\/2\/(user|group|applicationrole)/.test(r.path)), 'no user, group or role data requested');
-    const extra = sb.requests.slice(from).map((r) => r.path).filter((p) => /\.wasm$|policy\.json|vendor\/chart/.test(p));
+    assert.ok(!app.sb.requests.slice(from).some((r) => /\/rest\/api\/2\/(user|group|applicationrole)/.test(r.path)), 'no user, group or role data requested');
+    const extra = app.sb.requests.slice(from).map((r) => r.path).filter((p) => /\.wasm$|policy\.json|vendor\/chart/.test(p));
     assert.deepEqual(extra, [], 'neither the engine, the chart library nor the policy loaded');
     assert.equal(await page.locator('.uc-bucket, .uc-tabs').count(), 0);
     if (who) await page.screenshot({ path: `${SHOTS}refused.png` });
@@ -169,7 +156,7 @@ test('a visitor who is not a Jira administrator is refused and nothing else is f
 
 test('inside Jira\u2019s User Browser page (AMD loader present): #user-cleanup shows the app, no hash shows Jira\u2019s page', { skip: skip || false }, async () => {
   const { context, page, errors } = await adminPage();
-  await page.goto(sb.userBrowserUrl);
+  await page.goto(app.sb.userBrowserUrl);
   assert.equal(await settled(page), 'ready');
   assert.equal(await page.isHidden('#user_browser_table'), true);
   assert.equal(await page.locator('#uc-seats canvas').count(), 1, 'Chart.js drew despite the AMD define on the page');
@@ -186,7 +173,7 @@ test('inside Jira\u2019s User Browser page (AMD loader present): #user-cleanup s
 test('the engine loads from an ArrayBuffer when Jira serves the .wasm with another content type', { skip: skip || false }, async () => {
   const other = await startAppSandbox({ wasmContentType: 'application/octet-stream' });
   try {
-    const context = await browser.newContext();
+    const context = await app.browser.newContext();
     await login(context, other.url, 'admin');
     const page = await context.newPage();
     await page.goto(other.appUrl);
@@ -201,25 +188,25 @@ test('the engine loads from an ArrayBuffer when Jira serves the .wasm with anoth
 
 test('Refresh data reads Jira again (the snapshot is otherwise cached for the page)', { skip: skip || false }, async () => {
   const { context, page, errors } = await adminPage();
-  await page.goto(sb.appUrl);
+  await page.goto(app.sb.appUrl);
   assert.equal(await settled(page), 'ready');
   const count = () => page.textContent('.uc-bucket[data-bucket="deactivated"] .uc-count').then(parseNum);
   const before = await count();
-  const rest = () => sb.requests.filter((r) => r.path.startsWith('/rest/api/2/user/list')).length;
+  const rest = () => app.sb.requests.filter((r) => r.path.startsWith('/rest/api/2/user/list')).length;
   const listed = rest();
   await page.click('#uc-tab-rules');
   await page.click('#uc-tab-dashboard');
   await page.waitForSelector('#user-cleanup[data-state="ready"] .uc-bucket');
   assert.equal(rest(), listed, 'switching views does not read Jira again');
-  const u = [...sb.state.sortedUsers()].find((x) => x.active && !x.inGroup('jira-administrators'));
-  sb.state.setActive(u, false);
+  const u = [...app.sb.state.sortedUsers()].find((x) => x.active && !x.inGroup('jira-administrators'));
+  app.sb.state.setActive(u, false);
   await page.click('text=Refresh data');
   await page.waitForFunction((n) => {
     const el = document.querySelector('#user-cleanup[data-state="ready"] .uc-bucket[data-bucket="deactivated"] .uc-count');
     return el && Number(el.textContent.replace(/\D/g, '')) === n;
   }, before + 1, { timeout: 60_000 });
   assert.ok(rest() > listed);
-  sb.state.setActive(u, true);
+  app.sb.state.setActive(u, true);
   assert.deepEqual(errors, []);
   await context.close();
 });
