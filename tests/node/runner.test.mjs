@@ -494,6 +494,28 @@ test('the token is redacted from anything the CLI writes, even when an input ech
 
 const sandbox = worldSandbox;
 
+/** Runs `fn(sb)` against a fresh world sandbox started with `o`, closing it however `fn` ends. */
+async function inSandbox(o, fn) {
+  const sb = await sandbox(o);
+  try {
+    return await fn(sb);
+  } finally {
+    await sb.close();
+  }
+}
+
+/** A runCli onSpawn: sends `signal` to the CLI once its trail at `auditPath` holds `count` outcomes (mid-run). */
+const signalAfterOutcomes = (auditPath, count, signal) => (child) => {
+  const timer = setInterval(() => {
+    const text = existsSync(auditPath) ? readFileSync(auditPath, 'utf8') : '';
+    if ((text.match(/"type":"outcome"/g) ?? []).length >= count) {
+      clearInterval(timer);
+      child.kill(signal);
+    }
+  }, 5);
+  child.on('close', () => clearInterval(timer));
+};
+
 const truthState = (sb) => stateOf(sb.state.snapshotTruth().users);
 
 async function previewPlan(sb) {
@@ -502,9 +524,8 @@ async function previewPlan(sb) {
   return JSON.parse(r.out);
 }
 
-test('e2e: run refuses over the limit and without --yes off a terminal (exit 3, nothing changed)', async () => {
-  const sb = await sandbox();
-  try {
+test('e2e: run refuses over the limit and without --yes off a terminal (exit 3, nothing changed)', () =>
+  inSandbox({}, async (sb) => {
     const audit = join(tmp(), 'audit.jsonl');
     const over = await cli(['run', '--policy', OVER_LIMIT, '--jira', sb.url, '--yes', '--audit', audit, '--as-of', AS_OF], { token: sb.token });
     assert.equal(over.code, 3, over.err);
@@ -516,14 +537,10 @@ test('e2e: run refuses over the limit and without --yes off a terminal (exit 3, 
     assert.equal(sb.state.mutations.length, 0);
     const { records } = await readTrail(audit);
     assert.deepEqual(records.map((r) => [r.type, r.reason]), [['runRefused', 'overLimit'], ['runRefused', 'notConfirmed']]);
-  } finally {
-    await sb.close();
-  }
-});
+  }));
 
-test('e2e: run --yes ends in exactly the planned state; the token appears nowhere; the trail verifies', async () => {
-  const sb = await sandbox();
-  try {
+test('e2e: run --yes ends in exactly the planned state; the token appears nowhere; the trail verifies', () =>
+  inSandbox({}, async (sb) => {
     const before = sb.state.snapshotTruth();
     const plan = await previewPlan(sb);
     // preview --jira gives the same plan as preview --snapshot over the same users.
@@ -560,10 +577,7 @@ test('e2e: run --yes ends in exactly the planned state; the token appears nowher
     assert.equal(started.jira, sb.url.replace(/\/$/, ''));
     assert.equal(started.who.actor, 'admin');
     assert.equal(started.snapshot.capturedAt.length > 0, true);
-  } finally {
-    await sb.close();
-  }
-});
+  }));
 
 test('e2e: in every Jira version mode a run ends in exactly the planned state (Jira 9 with the last-login CSV)', async () => {
   for (const jira of ['9', '10.0', '10.3', '11']) {
@@ -591,9 +605,8 @@ test('e2e: in every Jira version mode a run ends in exactly the planned state (J
   }
 });
 
-test('e2e: a non-admin token is refused before anything is read or changed', async () => {
-  const sb = await sandbox();
-  try {
+test('e2e: a non-admin token is refused before anything is read or changed', () =>
+  inSandbox({}, async (sb) => {
     const audit = join(tmp(), 'audit.jsonl');
     const r = await cli(['run', '--policy', POLICY, '--jira', sb.url, '--yes', '--audit', audit], { token: sb.viewerToken });
     assert.equal(r.code, 3, r.err);
@@ -606,14 +619,10 @@ test('e2e: a non-admin token is refused before anything is read or changed', asy
     assert.match(missing.err, /USER_CLEANUP_TOKEN/);
     assert.equal(sb.state.mutations.length, 0);
     assert.ok(!sb.requests.some((q) => /\/user\/list|\/group\/member|\/user\/search/.test(q.url ?? q.path ?? '')), 'no user was read');
-  } finally {
-    await sb.close();
-  }
-});
+  }));
 
-test('e2e: read-only directory users fall back to licence-group removal as configured, recorded', async () => {
-  const sb = await sandbox();
-  try {
+test('e2e: read-only directory users fall back to licence-group removal as configured, recorded', () =>
+  inSandbox({}, async (sb) => {
     const audit = join(tmp(), 'audit.jsonl');
     const r = await cli(['run', '--policy', POLICY, '--jira', sb.url, '--yes', '--audit', audit, '--as-of', AS_OF, '--json'], { token: sb.token });
     const res = JSON.parse(r.out);
@@ -628,14 +637,10 @@ test('e2e: read-only directory users fall back to licence-group removal as confi
     assert.deepEqual(intents.map((x) => [x.action, x.fallback ?? false]), [['deactivate', false], ['removeFromGroups', true]]);
     assert.deepEqual(intents[1].groups, ['jira-software-users']);
     assert.ok(!sb.state.mutations.some((m) => m.user === 'lars'));
-  } finally {
-    await sb.close();
-  }
-});
+  }));
 
-test('e2e: "read only, with local groups": the licence-group fallback succeeds for a read-only user', async () => {
-  const sb = await sandbox({ localGroups: ['jira-*-users'] });
-  try {
+test('e2e: "read only, with local groups": the licence-group fallback succeeds for a read-only user', () =>
+  inSandbox({ localGroups: ['jira-*-users'] }, async (sb) => {
     const audit = join(tmp(), 'audit.jsonl');
     const r = await cli(['run', '--policy', POLICY, '--jira', sb.url, '--yes', '--audit', audit, '--as-of', AS_OF, '--json'], { token: sb.token });
     const res = JSON.parse(r.out);
@@ -645,14 +650,10 @@ test('e2e: "read only, with local groups": the licence-group fallback succeeds f
     const truth = sb.state.snapshotTruth().users.find((u) => u.name === 'lars');
     assert.equal(truth.active, true, 'a read-only user stays active');
     assert.ok(!truth.groups.includes('jira-software-users'), 'but loses the licence group');
-  } finally {
-    await sb.close();
-  }
-});
+  }));
 
-test('e2e: with rate limiting, 5% faults and dropped connections, every user is accounted for and nothing is done twice', async () => {
-  const sb = await sandbox({ extra: 40, rateLimit: { capacity: 20, fillRate: 10, intervalSeconds: 1 }, faults: 0.05, faultsAfterCommit: true, seed: 7, slowMs: 200 });
-  try {
+test('e2e: with rate limiting, 5% faults and dropped connections, every user is accounted for and nothing is done twice', () =>
+  inSandbox({ extra: 40, rateLimit: { capacity: 20, fillRate: 10, intervalSeconds: 1 }, faults: 0.05, faultsAfterCommit: true, seed: 7, slowMs: 200 }, async (sb) => {
     const clean = await sandbox({ extra: 40 });
     const plan = await previewPlan(clean);
     await clean.close();
@@ -672,10 +673,7 @@ test('e2e: with rate limiting, 5% faults and dropped connections, every user is 
     assert.ok(sb.requests.some((q) => q.fault && q.method !== 'GET'), 'writes met faults');
     assert.equal(sb.state.counters.unchanged, 0, 'no change was sent again after it had taken effect');
     assert.equal((await cli(['audit', 'verify', audit])).code, 0);
-  } finally {
-    await sb.close();
-  }
-});
+  }));
 
 test('e2e: kill -9 in mid-run, then run --resume: the same end state as an uninterrupted run, nothing twice', async () => {
   const extra = 60;
@@ -687,15 +685,7 @@ test('e2e: kill -9 in mid-run, then run --resume: the same end state as an unint
     const args = ['run', '--policy', POLICY, '--jira', sb.url, '--yes', '--audit', audit, '--as-of', AS_OF, '--readonly-fallback', 'skip', '--concurrency', '2'];
     const killed = await cli(args, {
       token: sb.token,
-      onSpawn: (child) => {
-        const timer = setInterval(() => {
-          const text = existsSync(audit) ? readFileSync(audit, 'utf8') : '';
-          if ((text.match(/"type":"outcome"/g) ?? []).length >= 15) {
-            clearInterval(timer);
-            child.kill('SIGKILL');
-          }
-        }, 5);
-      },
+      onSpawn: signalAfterOutcomes(audit, 15, 'SIGKILL'),
     });
     assert.equal(killed.signal, 'SIGKILL');
     const mid = await readTrail(audit);
@@ -727,22 +717,12 @@ test('e2e: kill -9 in mid-run, then run --resume: the same end state as an unint
   }
 });
 
-test('e2e: Ctrl-C after the confirmation stops the run like the page\'s Stop: in-flight requests finish, the run is closed', async () => {
-  const sb = await sandbox({ extra: 40, latencyMs: 30 });
-  try {
+test('e2e: Ctrl-C after the confirmation stops the run like the page\'s Stop: in-flight requests finish, the run is closed', () =>
+  inSandbox({ extra: 40, latencyMs: 30 }, async (sb) => {
     const audit = join(tmp(), 'audit.jsonl');
     const r = await cli(['run', '--policy', POLICY, '--jira', sb.url, '--yes', '--audit', audit, '--as-of', AS_OF, '--readonly-fallback', 'skip', '--concurrency', '2'], {
       token: sb.token,
-      onSpawn: (child) => {
-        const timer = setInterval(() => {
-          const text = existsSync(audit) ? readFileSync(audit, 'utf8') : '';
-          if ((text.match(/"type":"outcome"/g) ?? []).length >= 5) {
-            clearInterval(timer);
-            child.kill('SIGINT');
-          }
-        }, 5);
-        child.on('close', () => clearInterval(timer));
-      },
+      onSpawn: signalAfterOutcomes(audit, 5, 'SIGINT'),
     });
     assert.equal(r.code, 0, r.err);
     assert.match(r.err, /Stopping: requests already sent finish/);
@@ -755,14 +735,10 @@ test('e2e: Ctrl-C after the confirmation stops the run like the page\'s Stop: in
     const outcomes = new Set(records.filter((x) => x.type === 'outcome').map((x) => x.item));
     for (const i of intents) assert.ok(outcomes.has(i), `item ${i}: every request sent was recorded`);
     assert.ok(records.at(-1).totals.notStarted > 0);
-  } finally {
-    await sb.close();
-  }
-});
+  }));
 
-test('e2e: undo restores the sandbox to its state before the run; audit export lists it', async () => {
-  const sb = await sandbox();
-  try {
+test('e2e: undo restores the sandbox to its state before the run; audit export lists it', () =>
+  inSandbox({}, async (sb) => {
     const original = truthState(sb);
     const dir = tmp();
     const audit = join(dir, 'audit.jsonl');
@@ -783,14 +759,10 @@ test('e2e: undo restores the sandbox to its state before the run; audit export l
     assert.match(csv.out, new RegExp(`^${runId},run,admin,`, 'm'));
     assert.match(csv.out, /,undo of run-/);
     assert.equal((await cli(['audit', 'verify', audit])).code, 0);
-  } finally {
-    await sb.close();
-  }
-});
+  }));
 
-test('e2e: daemon --once runs the next due schedule with its rules only, logs JSON lines', async () => {
-  const sb = await sandbox();
-  try {
+test('e2e: daemon --once runs the next due schedule with its rules only, logs JSON lines', () =>
+  inSandbox({}, async (sb) => {
     const dir = tmp();
     const r = await cli(['daemon', '--policy', POLICY, '--jira', sb.url, '--audit-dir', dir, '--once', '--now', AS_OF, '--readonly-fallback', 'skip'], { token: sb.token });
     assert.equal(r.code, 0, r.err + r.out);
@@ -801,7 +773,4 @@ test('e2e: daemon --once runs the next due schedule with its rules only, logs JS
     assert.ok(sb.state.mutations.every((m) => m.op === 'deactivate'), 'only the contractors rule (deactivate) ran');
     assert.ok(readdirSync(dir).includes('nightly-contractors.audit.jsonl'));
     assert.ok(!r.out.includes(sb.token) && !readFileSync(join(dir, 'daemon.log.jsonl'), 'utf8').includes(sb.token));
-  } finally {
-    await sb.close();
-  }
-});
+  }));
