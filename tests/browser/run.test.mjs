@@ -5,48 +5,39 @@
 // a trail that cannot be kept in Jira is used only after the admin chooses "download only"; undo
 // from History lists what it restores before a typed confirmation, and restores; hostile data is
 // inert on screen and neutralised in the CSV export; 100k rows stay responsive.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { startAppSandbox } from '../../plugin-shim/dev/page-server.mjs';
-import { launch, settled, adminPage as openAdminPage, parseNum, cannotRun, hostileSample, XSS_NAME, FORMULA_NAME, FORMULA_EMAIL } from './helpers.mjs';
+import { appSession, SHOTS, accountStates, accountChanges, settled, adminPage as openAdminPage, parseNum, cannotRun, hostileSample, XSS_NAME, FORMULA_NAME, FORMULA_EMAIL } from './helpers.mjs';
 import { createStore } from '../../plugin-shim/app/store.mjs';
 import { userPropertiesOf } from '../../plugin-shim/src/sandbox/routes/properties.mjs';
 
 const skip = cannotRun();
 const ROOT = new URL('../../', import.meta.url);
 const ROOT_PATH = fileURLToPath(ROOT);
-const SHOTS = fileURLToPath(new URL('screenshots/', import.meta.url));
 const POLICY = readFileSync(new URL('samples/policy.json', ROOT), 'utf8');
 const TMP = mkdtempSync(join(tmpdir(), 'uc-browser-run-'));
 
 const hostileSnapshot = () =>
   hostileSample({ displayName: (i) => (i === 0 ? FORMULA_NAME : `${XSS_NAME} ${i}`), groups: ['jira-software-users', 'contractors'] });
 
-let browser;
-let sb;
-before(async () => {
-  if (skip) return;
-  mkdirSync(SHOTS, { recursive: true });
-  browser = await launch();
-  // LDAP read-only "with local groups": the read-only fallback (licence groups) can succeed.
-  sb = await startAppSandbox({ snapshot: hostileSnapshot(), localGroups: ['jira-*-users'] });
-  // The storage account (inactive, no application access) with the sample policy saved, as the
-  // Rules view leaves them: the page runs only the policy saved in Jira.
-  assert.equal((await store().createAccount()).ok, true);
-  await savePolicy(POLICY);
-});
-after(async () => {
-  await browser?.close();
-  await sb?.close();
-});
+// LDAP read-only "with local groups": the read-only fallback (licence groups) can succeed. The
+// storage account (inactive, no application access) with the sample policy saved, as the Rules
+// view leaves them: the page runs only the policy saved in Jira.
+const app = appSession(
+  () => ({ snapshot: hostileSnapshot(), localGroups: ['jira-*-users'] }),
+  async () => {
+    assert.equal((await store().createAccount()).ok, true);
+    await savePolicy(POLICY);
+  },
+);
 
-const adminPage = (viewport) => openAdminPage(browser, sb.url, { viewport, acceptDownloads: true });
-const store = () => createStore({ baseUrl: sb.url, token: sb.token });
+const adminPage = (viewport) => openAdminPage(app.browser, app.sb.url, { viewport, acceptDownloads: true });
+const store = () => createStore({ baseUrl: app.sb.url, token: app.sb.token });
 
 /** Saves a policy in Jira as the Rules view does. */
 async function savePolicy(text) {
@@ -83,7 +74,7 @@ async function undoFromHistory(page, runId, user) {
 }
 
 async function openView(page, view, query = '') {
-  await page.goto(`${sb.appUrl}${query}#user-cleanup/${view}`);
+  await page.goto(`${app.sb.appUrl}${query}#user-cleanup/${view}`);
   assert.equal(await settled(page), 'ready');
 }
 
@@ -92,7 +83,7 @@ async function expectedPlan(policy = POLICY) {
   const engine = await import(new URL('plugin-shim/src/engine.mjs', ROOT).href);
   const { createJiraHost } = await import(new URL('plugin-shim/src/host/index.mjs', ROOT).href);
   // As the page reads it: creation dates from the audit log, open issues counted for the planned users.
-  const host = createJiraHost({ baseUrl: sb.url, token: sb.token });
+  const host = createJiraHost({ baseUrl: app.sb.url, token: app.sb.token });
   const snap = await host.snapshot({ creationDates: true });
   const policyText = typeof policy === 'string' ? policy : JSON.stringify(policy);
   const { result } = await host.planWithOpenAssigned({ engine, policyText, snapshot: snap, options: { asOf: snap.capturedAt, actor: 'admin' } });
@@ -102,17 +93,6 @@ async function expectedPlan(policy = POLICY) {
 }
 
 const lc = (s) => String(s).toLowerCase();
-const truth = () => new Map(sb.state.snapshotTruth().users.map((u) => [lc(u.name), { active: u.active, groups: u.groups.map(lc).sort() }]));
-function diff(before, after) {
-  const changed = new Map();
-  for (const [k, b] of before) {
-    const a = after.get(k);
-    const removed = b.groups.filter((g) => !a.groups.includes(g));
-    const added = a.groups.filter((g) => !b.groups.includes(g));
-    if (a.active !== b.active || removed.length || added.length) changed.set(k, { deactivated: b.active && !a.active, reactivated: !b.active && a.active, removed, added });
-  }
-  return changed;
-}
 const records = (text) => text.split('\n').filter(Boolean).map((l) => JSON.parse(l));
 const verify = (path) => spawnSync(process.execPath, [join(ROOT_PATH, 'plugin-shim/bin/user-cleanup.mjs'), 'audit', 'verify', path], { encoding: 'utf8' });
 
@@ -224,7 +204,7 @@ test('run: over the limit is refused with no run button', { skip: skip || false 
 });
 
 test('run: a plan older than limits.maxSnapshotAgeMinutes is refused with Refresh data, which reads the users again and re-plans', { skip: skip || false }, async () => {
-  const before = truth();
+  const before = accountStates(app.sb);
   const { page, errors } = await adminPage();
   await page.clock.install(); // time flows; fastForward jumps it
   await openView(page, 'run');
@@ -235,7 +215,7 @@ test('run: a plan older than limits.maxSnapshotAgeMinutes is refused with Refres
   await page.click('#uc-run-start');
   await page.waitForSelector('#uc-run-expired');
   assert.match(await page.textContent('#uc-run-expired'), /60 \(limits\.maxSnapshotAgeMinutes\)|maxSnapshotAgeMinutes/);
-  assert.deepEqual(diff(before, truth()), new Map(), 'nothing changed');
+  assert.deepEqual(accountChanges(before, accountStates(app.sb)), new Map(), 'nothing changed');
   const refused = (await storedTrail('expired.jsonl')).records.filter((r) => r.type === 'runRefused');
   assert.equal(refused.at(-1)?.reason, 'planExpired', 'the refusal is in the trail');
   // Refresh data: the users are read again and the plan is new, so it may run.
@@ -249,7 +229,7 @@ test('run: a plan older than limits.maxSnapshotAgeMinutes is refused with Refres
 });
 
 test('run: Stop finishes the requests in flight, starts nothing new, the trail records it; undo of the stopped run restores', { skip: skip || false }, async () => {
-  const before = truth();
+  const before = accountStates(app.sb);
   const plan = await expectedPlan();
   const n = plan.counts.executable; // what the admin confirms (blocked writes are not changes)
   const total = plan.actions.filter((a) => a.action !== 'review' && !a.status).length; // items the run goes through (blocked ones never run)
@@ -282,7 +262,7 @@ test('run: Stop finishes the requests in flight, starts nothing new, the trail r
   assert.equal(fin.totals.notStarted + outcomes.length, total);
   assert.equal(await page.locator('#uc-run-results tbody tr').count(), outcomes.length);
   // Exactly the users with a done outcome changed, as their effects say.
-  const changed = diff(before, truth());
+  const changed = accountChanges(before, accountStates(app.sb));
   const done = outcomes.filter((o) => o.status === 'done');
   assert.deepEqual([...changed.keys()].sort(), done.map((o) => lc(o.user)).sort());
   const v = verify(trail.path);
@@ -295,12 +275,12 @@ test('run: Stop finishes the requests in flight, starts nothing new, the trail r
   assert.equal(await page.getAttribute('#uc-history-status [data-chain]', 'data-chain'), 'ok');
   assert.equal(await page.getAttribute(`.uc-run-card[data-run-id="${runId}"]`, 'data-state'), 'stopped');
   await undoFromHistory(page, runId);
-  assert.deepEqual(diff(before, truth()), new Map());
+  assert.deepEqual(accountChanges(before, accountStates(app.sb)), new Map());
   assert.deepEqual(errors, []);
 });
 
 test('run: typed confirmation; exactly the planned users change; trail passes audit verify; History undo per user and per run restores', { skip: skip || false }, async () => {
-  const before = truth();
+  const before = accountStates(app.sb);
   const plan = await expectedPlan();
   // Writes the engine does not block (a blocked one, e.g. deactivating a project lead, is not a change).
   const writes = plan.actions.filter((a) => a.action !== 'review');
@@ -347,7 +327,7 @@ test('run: typed confirmation; exactly the planned users change; trail passes au
   const failed = [...outcomes.values()].filter((o) => o.status === 'failed');
   console.log(`# outcomes: ${[...outcomes.values()].filter((o) => o.status === 'done').length} done, ${failed.length} failed, ${[...outcomes.values()].filter((o) => o.status === 'skipped').length} skipped; fallbacks ${[...outcomes.values()].filter((o) => o.fallback).length}`);
   // The sandbox changed for exactly the users with a done outcome, and exactly as recorded.
-  const changed = diff(before, truth());
+  const changed = accountChanges(before, accountStates(app.sb));
   assert.deepEqual([...changed.keys()].sort(), [...outcomes.values()].filter((o) => o.status === 'done').map((o) => lc(o.user)).sort());
   for (const [user, c] of changed) {
     const o = outcomes.get(user);
@@ -371,13 +351,13 @@ test('run: typed confirmation; exactly the planned users change; trail passes au
   const oneName = outcomes.get(one).user;
   await page.click(`.uc-run-card[data-run-id="${runId}"] summary`);
   await undoFromHistory(page, runId, oneName);
-  const afterOne = diff(before, truth());
+  const afterOne = accountChanges(before, accountStates(app.sb));
   assert.equal(afterOne.has(one), false, 'the one user is restored');
   assert.equal(afterOne.size, changed.size - 1);
   const listed = await undoFromHistory(page, runId);
   assert.equal(listed.length, changed.size - 1, 'the rest of the run, every user listed');
   await page.waitForFunction((id) => [...document.querySelectorAll('#uc-history-runs .uc-run-card[data-run-id^="undo-"]')].length >= 2, runId);
-  assert.deepEqual(diff(before, truth()), new Map(), 'everything restored');
+  assert.deepEqual(accountChanges(before, accountStates(app.sb)), new Map(), 'everything restored');
   assert.equal(await page.getAttribute('#uc-history-status [data-chain]', 'data-chain'), 'ok');
   await page.screenshot({ path: `${SHOTS}history.png`, fullPage: true });
   // The whole trail (run + two undos), downloaded from History, verifies with the CLI too.
@@ -404,7 +384,7 @@ test('run: typed confirmation; exactly the planned users change; trail passes au
 
 test('preview: 100k planned actions stay responsive (virtualised grid)', { skip: skip || false }, async () => {
   const { page, errors } = await adminPage();
-  await page.goto(`${sb.url}/download/resources/com.usercleanup.jira:assets/app/index.html?policy=none#user-cleanup/history`);
+  await page.goto(`${app.sb.url}/download/resources/com.usercleanup.jira:assets/app/index.html?policy=none#user-cleanup/history`);
   await settled(page);
   const m = await page.evaluate(async (N) => {
     const base = new URL('./', location.href);
@@ -465,7 +445,7 @@ test('preview: 100k planned actions stay responsive (virtualised grid)', { skip:
 });
 
 test('a trail in Jira that does not verify is never extended: the run starts only after "keep the trail as a download only", and the download verifies', { skip: skip || false }, async () => {
-  const before = truth();
+  const before = accountStates(app.sb);
   const small = JSON.parse(POLICY);
   small.rules = small.rules.filter((r) => r.id === 'external-idle-90d');
   await savePolicy(JSON.stringify(small));
@@ -475,11 +455,11 @@ test('a trail in Jira that does not verify is never extended: the run starts onl
   const runRec = await chain.seal({ at: '2026-11-27T09:59:00Z', runId: 'run-20261127T095900Z-edited', type: 'runStarted', who: { actor: 'admin', jiraUser: 'admin', operator: null } }, stored.records.at(-1) ?? null);
   await store().appendAudit([runRec]);
   const key = 'com.usercleanup.audit.run-20261127T095900Z-edited.00001';
-  const chunk = userPropertiesOf(sb.state, 'user-cleanup').get(key);
+  const chunk = userPropertiesOf(app.sb.state, 'user-cleanup').get(key);
   const edited = chunk.text.replace('"actor":"admin"', '"actor":"admiN"'); // same length: within Jira's limit
   assert.notEqual(edited, chunk.text);
   await store().putProp(key, { ...chunk, text: edited });
-  const keysBefore = [...userPropertiesOf(sb.state, 'user-cleanup').keys()].sort();
+  const keysBefore = [...userPropertiesOf(app.sb.state, 'user-cleanup').keys()].sort();
   try {
     const { page, errors } = await adminPage();
     await openView(page, 'run');
@@ -497,8 +477,8 @@ test('a trail in Jira that does not verify is never extended: the run starts onl
     const v = verify(trail.path);
     assert.equal(v.status, 0, v.stdout + v.stderr);
     assert.ok(records(trail.text).some((r) => r.type === 'runFinished'));
-    assert.deepEqual([...userPropertiesOf(sb.state, 'user-cleanup').keys()].sort(), keysBefore, 'nothing was written to the broken trail in Jira');
-    assert.notDeepEqual(diff(before, truth()), new Map());
+    assert.deepEqual([...userPropertiesOf(app.sb.state, 'user-cleanup').keys()].sort(), keysBefore, 'nothing was written to the broken trail in Jira');
+    assert.notDeepEqual(accountChanges(before, accountStates(app.sb)), new Map());
     // History of this page: the broken stored trail is reported; undo needs the same choice.
     await page.click('#uc-tab-history');
     await page.waitForSelector('#uc-history-not-stored');
