@@ -14,6 +14,7 @@ import { connect, confirmer, progressFactory, readonlyFallback, concurrency, wit
 import { planBulk, executeBulk, bulkExecutable, BULK_OPERATIONS } from '../../runner/bulk.mjs';
 import { openTrail } from '../../runner/trail.mjs';
 import { auditKey } from './audit.mjs';
+import { withRunLease } from '../../store/run-lease.mjs';
 import { userInfo } from 'node:os';
 
 
@@ -59,7 +60,8 @@ export async function bulk(argv, ctx) {
       return EXIT_OK;
     }
     let res;
-    await withStop(ctx, async (signal, confirmed) => {
+    // One run at a time per Jira (the run lease run, undo, the page and the daemon take too).
+    await withRunLease({ url, token: ctx.env.USER_CLEANUP_TOKEN, onNote: (m) => ctx.io.err(m) }, () => withStop(ctx, async (signal, confirmed) => {
       if (!plan.overLimit) await confirmed(confirmer(ctx, Boolean(values.yes), 'accounts'))(todo.length);
       const bar = values.json ? null : progressFactory(ctx)(todo.length);
       res = await executeBulk({
@@ -70,7 +72,7 @@ export async function bulk(argv, ctx) {
         onOutcome: (rec, t) => bar?.outcome(rec, t),
       });
       bar?.finish();
-    });
+    }));
     if (values.json) ctx.io.out(JSON.stringify({ runId: res.runId, totals: res.totals, exitCode: res.exitCode, outcomes: res.outcomes, protected: plan.protected ?? [] }));
     else {
       const t = res.totals;

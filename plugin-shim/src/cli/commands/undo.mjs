@@ -5,6 +5,7 @@ import { requireFlags } from './shared.mjs';
 import { connect, confirmer, progressFactory, DEFAULT_AUDIT } from '../runner.mjs';
 import { undoRun } from '../../runner/undo.mjs';
 import { auditKey } from './audit.mjs';
+import { withRunLease } from '../../store/run-lease.mjs';
 
 export async function undo(argv, ctx) {
   const { values } = parseCommand('undo', argv);
@@ -12,7 +13,8 @@ export async function undo(argv, ctx) {
   const audit = values.audit ?? DEFAULT_AUDIT;
   const engine = await ctx.engine();
   const { host, url } = await connect(ctx, values.jira);
-  const res = await undoRun({
+  // One run at a time per Jira: an undo changes Jira too, so it takes the run lease like run, the page and the daemon.
+  const res = await withRunLease({ url, token: ctx.env.USER_CLEANUP_TOKEN, onNote: (m) => ctx.io.err(m) }, () => undoRun({
     host,
     engine,
     auditPath: audit,
@@ -23,7 +25,7 @@ export async function undo(argv, ctx) {
     show: values.json ? undefined : (changes) => showUndo(ctx, values.run, changes),
     confirm: confirmer(ctx, Boolean(values.yes), 'restores'),
     progress: values.json ? undefined : progressFactory(ctx),
-  });
+  }));
   if (values.json) ctx.io.out(JSON.stringify(res));
   else if (res.nothing) ctx.io.out(sanitize(`nothing to undo for run ${values.run}${values.user ? ` and user ${values.user}` : ''}: it changed nothing, or it is already undone`));
   else ctx.io.out(sanitize(`undo ${res.undoId} of ${values.run}: ${res.totals.done} restored, ${res.totals.failed} failed, ${res.totals.skipped} skipped`));
