@@ -365,13 +365,7 @@ impl Walker {
         self.duplicates(&list, path, |s| s.trim().trim_start_matches('@').to_lowercase());
         let mut out = Vec::new();
         for (i, raw) in &list {
-            let d = raw.trim().trim_start_matches('@').to_lowercase();
-            let valid = !d.is_empty()
-                && !d.starts_with('.')
-                && !d.ends_with('.')
-                && !d.contains("..")
-                && d.chars().all(|c| c.is_alphanumeric() || c == '.' || c == '-');
-            if valid {
+            if let Some(d) = email_domain(raw) {
                 out.push(d);
             } else {
                 self.err(
@@ -1051,6 +1045,19 @@ fn levenshtein(a: &str, b: &str) -> usize {
         prev = cur;
     }
     prev[b.len()]
+}
+
+/// An email domain as a policy or a filter writes it (`acme.com`, `@Acme.com`), lowercased and
+/// without the `@`; `None` when it is not one. The one reading, so a rule's `email.domains` and
+/// the user browser's filter accept the same domains.
+pub fn email_domain(raw: &str) -> Option<String> {
+    let d = raw.trim().trim_start_matches('@').to_lowercase();
+    let valid = !d.is_empty()
+        && !d.starts_with('.')
+        && !d.ends_with('.')
+        && !d.contains("..")
+        && d.chars().all(|c| c.is_alphanumeric() || c == '.' || c == '-');
+    valid.then_some(d)
 }
 
 impl Policy {

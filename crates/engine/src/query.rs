@@ -14,7 +14,7 @@ use crate::json_words::kind;
 use crate::matcher::Matcher;
 use crate::pattern::{belongs_to_any, Pattern};
 use crate::plan::{group_role_masks, role_mask};
-use crate::policy::{Action, EmailCondition, Policy, MAX_DAYS, MAX_ENTRIES, MAX_NAME};
+use crate::policy::{email_domain, Action, EmailCondition, Policy, MAX_DAYS, MAX_ENTRIES, MAX_NAME};
 use crate::problem::{index, json_error, key, Problem, Source};
 use crate::snapshot::{LastLogin, Snapshot, User};
 use crate::time::{format_date, format_instant, parse_instant_or_date};
@@ -334,19 +334,14 @@ impl FilterWalker {
         list.into_iter()
             .enumerate()
             .filter_map(|(i, raw)| {
-                let d = raw.trim_start_matches('@').to_lowercase();
-                let valid = !d.is_empty()
-                    && !d.starts_with('.')
-                    && !d.ends_with('.')
-                    && !d.contains("..")
-                    && d.chars().all(|c| c.is_alphanumeric() || c == '.' || c == '-');
-                if !valid {
+                let d = email_domain(&raw);
+                if d.is_none() {
                     self.problems.push(err(
                         index(path, i),
                         format!("\"{raw}\" is not an email domain (like acme.com)"),
                     ));
                 }
-                valid.then_some(d)
+                d
             })
             .collect()
     }
