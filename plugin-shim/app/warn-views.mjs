@@ -2,6 +2,7 @@
 // acted on is the engine's `warnings` answer over the snapshot and the record of warnings sent
 // (app/warn-record.mjs, in the Jira store); this module only shows it.
 import { h, clear, num } from './dom.mjs';
+import { section } from './view-kit.mjs';
 import { loadSent, policyWarns, foldWarnings } from './warn-record.mjs';
 
 const STATES = [
@@ -15,10 +16,6 @@ async function inputs(ctx) {
   if (p.text == null || !policyWarns(p.text)) return null;
   const record = await loadSent(ctx.store);
   return { s, p, record };
-}
-
-function section(id, title, ...body) {
-  return h('section', { class: 'uc-section', id, 'aria-labelledby': `${id}-h` }, h('h2', { id: `${id}-h` }, title), ...body);
 }
 
 /**
