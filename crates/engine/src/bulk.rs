@@ -10,11 +10,11 @@
 use crate::code::Code;
 use crate::decide::{skip, DecidedAction, Decision, Planned};
 use crate::impact::{self, LeadEffect};
-use crate::json_words::kind;
+use crate::json_words::{self, kind};
 use crate::matcher::{Matcher, Protection};
 use crate::plan::Limit;
 use crate::policy::{Policy, MAX_ENTRIES, MAX_NAME};
-use crate::problem::{index, json_error, key, Outcome, Problem, Source};
+use crate::problem::{index, json_error, Outcome, Problem, Source};
 use crate::snapshot::{Snapshot, User};
 use crate::time::{format_instant, parse_instant};
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -402,14 +402,10 @@ fn opt_err(code: Code, path: impl Into<String>, msg: impl Into<String>) -> Probl
 }
 
 fn unknown_fields(m: &Map<String, Value>, path: &str, allowed: &[&str], out: &mut Vec<Problem>) {
-    for k in m.keys().filter(|k| !allowed.contains(&k.as_str())) {
-        let what = if path.is_empty() { "options" } else { path };
-        out.push(opt_err(
-            Code::OptionsInvalid,
-            key(path, k),
-            format!("unknown field \"{k}\" in {what} (allowed: {})", allowed.join(", ")),
-        ));
-    }
+    let what = if path.is_empty() { "options" } else { path };
+    out.extend(
+        json_words::unknown_fields(m, path, what, allowed).map(|(at, msg)| opt_err(Code::OptionsInvalid, at, msg)),
+    );
 }
 
 /// A required, non-empty list of names at `path`, each trimmed, non-blank and at most 256

@@ -9,7 +9,7 @@
 //! one, and never removes a group the preview did not show.
 
 use crate::code::Code;
-use crate::json_words::{kind, short};
+use crate::json_words::{self, kind, short};
 use crate::matcher::Matcher;
 use crate::plan::{self, PlanOptions};
 use crate::policy::Policy;
@@ -198,13 +198,9 @@ pub fn parse_input(text: &str) -> (Input, Vec<Problem>) {
 }
 
 fn unknown_fields(m: &Map<String, Value>, path: &str, what: &str, allowed: &[&str], out: &mut Vec<Problem>) {
-    for k in m.keys().filter(|k| !allowed.contains(&k.as_str())) {
-        out.push(input_err(
-            Code::InputInvalid,
-            key(path, k),
-            format!("unknown field \"{k}\" in {what} (allowed: {})", allowed.join(", ")),
-        ));
-    }
+    out.extend(
+        json_words::unknown_fields(m, path, what, allowed).map(|(at, msg)| input_err(Code::InputInvalid, at, msg)),
+    );
 }
 
 /// An instant (or, when `nullable`, `null`): `Some(Some(t))`, `Some(None)` for null, `None` when invalid.

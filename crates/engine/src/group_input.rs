@@ -3,9 +3,9 @@
 //! `roleGroup` cannot silently allow nothing), with a code and a path for every problem.
 
 use crate::code::Code;
-use crate::json_words::kind;
+use crate::json_words::{kind, unknown_fields};
 use crate::policy::MAX_NAME;
-use crate::problem::{index, json_error, key, Problem, Source};
+use crate::problem::{index, json_error, Problem, Source};
 use serde_json::{Map, Value};
 
 /// Group names in one list: more than any Jira has (a large one has tens of thousands).
@@ -38,12 +38,7 @@ pub(crate) fn object(
         ));
         return None;
     };
-    for k in m.keys().filter(|k| !allowed.contains(&k.as_str())) {
-        out.push(input_err(
-            key("", k),
-            format!("unknown field \"{k}\" in {what} (allowed: {})", allowed.join(", ")),
-        ));
-    }
+    out.extend(unknown_fields(&m, "", what, allowed).map(|(at, msg)| input_err(at, msg)));
     Some(m)
 }
 

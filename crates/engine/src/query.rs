@@ -10,12 +10,12 @@
 use crate::code::Code;
 use crate::conditions::{Activity as Inactivity, Conditions, Met, Spec};
 use crate::dashboard::{activity, bucket, Bucket, Buckets, Thresholds};
-use crate::json_words::kind;
+use crate::json_words::{kind, unknown_fields};
 use crate::matcher::Matcher;
 use crate::pattern::{belongs_to_any, Pattern};
 use crate::plan::{group_role_masks, role_mask};
 use crate::policy::{email_domain, Action, EmailCondition, Policy, MAX_DAYS, MAX_ENTRIES, MAX_NAME};
-use crate::problem::{index, json_error, key, Problem, Source};
+use crate::problem::{index, json_error, Problem, Source};
 use crate::snapshot::{LastLogin, Snapshot, User};
 use crate::time::{format_date, format_instant, parse_instant_or_date};
 use serde::Serialize;
@@ -237,11 +237,8 @@ impl FilterWalker {
                 .push(err(path, format!("{what} must be an object, found {}", kind(v))));
             return None;
         };
-        for k in m.keys().filter(|k| !allowed.contains(&k.as_str())) {
-            self.problems.push(err(
-                key(path, k),
-                format!("unknown field \"{k}\" in {what} (allowed: {})", allowed.join(", ")),
-            ));
+        for (at, msg) in unknown_fields(m, path, what, allowed) {
+            self.problems.push(err(at, msg));
         }
         Some(m)
     }

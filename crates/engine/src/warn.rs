@@ -7,6 +7,7 @@
 //! same [`lifecycle`] to hold back (`status: "awaitingWarning"`) what may not happen yet.
 
 use crate::code::Code;
+use crate::json_words::unknown_fields;
 use crate::matcher::{Matcher, Selection};
 use crate::plan::PlanOptions;
 use crate::policy::{Action, Policy, Rule, Warn};
@@ -62,13 +63,10 @@ pub fn parse_sent(v: &Value) -> Result<SentIndex, Vec<Problem>> {
             problems.push(opt_err(Code::OptionsInvalid, path, shape.into()));
             continue;
         };
-        for k in m.keys().filter(|k| !["user", "rule", "sentAt"].contains(&k.as_str())) {
-            problems.push(opt_err(
-                Code::OptionsInvalid,
-                key(&path, k),
-                format!("unknown field \"{k}\" in a sent record (allowed: user, rule, sentAt)"),
-            ));
-        }
+        problems.extend(
+            unknown_fields(m, &path, "a sent record", &["user", "rule", "sentAt"])
+                .map(|(at, msg)| opt_err(Code::OptionsInvalid, at, msg)),
+        );
         let mut text = |field: &str| match m.get(field).and_then(Value::as_str).map(str::trim) {
             Some(s) if !s.is_empty() => Some(s.to_string()),
             _ => {
