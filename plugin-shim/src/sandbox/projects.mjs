@@ -155,10 +155,10 @@ export function seedProjects(store, users) {
   const keys = store.list.map((p) => p.key);
   if (!keys.length) return;
   // Each assigned issue goes to a project the user leads, else one chosen by a hash of the name.
-  const home = (rec) => rec.leads?.projects?.[0]?.key ?? keys[hash(rec.name) % keys.length];
+  const home = (rec) => rec.leads?.projects?.[0]?.key ?? keys[fnv1a(rec.name) % keys.length];
   for (const rec of users) {
     const n = Number.isInteger(rec.openAssigned) && rec.openAssigned > 0 ? Math.min(rec.openAssigned, 10_000) : 0;
-    const h = hash(rec.name);
+    const h = fnv1a(rec.name);
     for (let i = 0; i < n; i++) store.addIssue(home(rec), { assignee: rec.name });
     // Resolved work: a third of the users have some; never counted by "resolution = Unresolved".
     for (let i = 0; i < h % 3; i++) store.addIssue(home(rec), { assignee: rec.name, resolution: i % 2 ? "Won't Do" : 'Done' });
@@ -169,8 +169,8 @@ export function seedProjects(store, users) {
   });
 }
 
-/** FNV-1a of a string (32 bits): a stable choice that does not depend on any PRNG state. */
-function hash(s) {
+/** FNV-1a of a string (32 bits): a stable choice that does not depend on any PRNG state (the seed uses it too). */
+export function fnv1a(s) {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) {
     h ^= s.charCodeAt(i);

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { SandboxState, INTERNAL_DIRECTORY } from './state.mjs';
 import { authorOf, userObject } from './audit.mjs';
 import { parseInstant } from './time.mjs';
-import { seedProjects } from './projects.mjs';
+import { seedProjects, fnv1a } from './projects.mjs';
 
 const SAMPLE = new URL('../../../samples/snapshot.json', import.meta.url);
 const GENERATOR = new URL('../../../samples/generate.mjs', import.meta.url);
@@ -123,7 +123,7 @@ function seedAudit(state, { history = false } = {}) {
   if (history) {
     for (const u of state.byId) {
       if (u.active || typeof u.lastLogin !== 'number') continue;
-      const at = u.lastLogin + (1 + (fnv(u.name) % 20)) * 86_400_000;
+      const at = u.lastLogin + (1 + (fnv1a(u.name) % 20)) * 86_400_000;
       if (at >= oldest && at < now) events.push({ at, u, kind: 'deactivated' });
     }
   }
@@ -133,10 +133,4 @@ function seedAudit(state, { history = false } = {}) {
     else state.audit.record('deactivated', { at, author: authorOf(state, 'admin'), method: 'Browser', objects: [userObject(u)], changes: [{ key: 'active', from: 'true', to: 'false' }] });
   }
   state.audit.recording = true;
-}
-
-function fnv(s) {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
-  return h;
 }
