@@ -225,6 +225,15 @@ impl<'a> Matcher<'a> {
         None
     }
 
+    /// The first rule (its index) that selects `user`, with its selection: first-rule-wins (M8),
+    /// as the plan decides it, for `warnings` and `query`'s review facet.
+    pub fn first_rule(&self, user: &User) -> Option<(usize, Selection)> {
+        self.rules
+            .iter()
+            .enumerate()
+            .find_map(|(i, r)| self.select(r, user).map(|s| (i, s)))
+    }
+
     /// Clauses 2-6 and 9 for one rule and one active user.
     pub fn select(&self, r: &CompiledRule, user: &User) -> Option<Selection> {
         self.select_or_miss(r, user).ok()

@@ -561,9 +561,8 @@ pub fn prepare(policy: &Policy, snapshot: &Snapshot, opts: &QueryOptions) -> Pre
             let protection = m.protection(user);
             let review = if user.active && protection.is_none() {
                 // The plan's first-rule-wins (M8): listed when the first selecting rule reviews.
-                m.rules
-                    .iter()
-                    .position(|r| m.select(r, user).is_some())
+                m.first_rule(user)
+                    .map(|(i, _)| i)
                     .filter(|&i| policy.rules.get(i).is_some_and(|r| matches!(r.action, Action::Review)))
             } else {
                 None

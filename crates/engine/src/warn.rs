@@ -305,14 +305,6 @@ fn removed(m: &Matcher, rule: &Rule, sel: &Selection) -> Vec<String> {
     }
 }
 
-/// The first rule (index) that selects `user` at `m.as_of`, with its selection (as `plan`).
-fn first_rule(m: &Matcher, user: &User) -> Option<(usize, Selection)> {
-    m.rules
-        .iter()
-        .enumerate()
-        .find_map(|(i, r)| m.select_or_miss(r, user).ok().map(|s| (i, s)))
-}
-
 /// Every active, unprotected user a warn rule selects now, or will select (as its first
 /// selecting rule) within its `daysBefore` days, with where each stands (M16).
 pub fn warnings(policy: &Policy, snapshot: &Snapshot, opts: &PlanOptions) -> Warnings {
@@ -325,7 +317,7 @@ pub fn warnings(policy: &Policy, snapshot: &Snapshot, opts: &PlanOptions) -> War
         if m.protection(user).is_some() {
             continue;
         }
-        let now = first_rule(&m, user);
+        let now = m.first_rule(user);
         let mut entry: Option<(usize, Selection, bool, i64)> = match &now {
             Some((i, sel)) if m.rules[*i].rule.warn.is_some() => {
                 let from = selected_from(m.rules[*i].rule, user).unwrap_or(as_of).min(as_of);
@@ -348,7 +340,7 @@ pub fn warnings(policy: &Policy, snapshot: &Snapshot, opts: &PlanOptions) -> War
                 }
                 m.as_of = t;
                 if m.protection(user).is_none() {
-                    if let Some((j, sel)) = first_rule(&m, user).filter(|(j, _)| *j == i) {
+                    if let Some((j, sel)) = m.first_rule(user).filter(|(j, _)| *j == i) {
                         best = Some((j, sel, false, t));
                     }
                 }
