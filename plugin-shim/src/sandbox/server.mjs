@@ -220,7 +220,8 @@ export async function startSandbox(options = {}) {
       let json, form;
       if (route.form) {
         form = new URLSearchParams(await readBody(req));
-      } else if (route.mutation && req.method !== 'DELETE') {
+      } else if ((route.mutation || route.json) && req.method !== 'DELETE') {
+        // A JSON body: every mutation's, and a read's that takes one (`json: true`, POST search).
         const text = await readBody(req);
         if (text.trim() !== '') {
           const type = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();

@@ -211,6 +211,6 @@ export const projectRoutes = [
   { method: 'PUT', path: PROJECT, auth: true, admin: true, mutation: true, handler: putProject },
   { method: 'GET', path: /^\/rest\/api\/2\/project\/([^/]+)\/components$/, auth: true, handler: listComponents },
   { method: 'GET', path: '/rest/api/2/search', auth: true, handler: searchGet },
-  // A read, but with a JSON body: parsed like a mutation's (the XSRF rule lets JSON through).
-  { method: 'POST', path: '/rest/api/2/search', auth: true, mutation: true, handler: searchPost },
+  // A read with a JSON body (`json`): not a mutation, so an injected fault never "applies" it.
+  { method: 'POST', path: '/rest/api/2/search', auth: true, json: true, handler: searchPost },
 ];
