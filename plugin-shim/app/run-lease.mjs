@@ -56,8 +56,3 @@ export async function acquirePageLease(ctx, { runId = null, what = 'run', settle
     },
   };
 }
-
-/** The words for a refused lease: who holds it and since when. */
-export function busyMessage(e) {
-  return e?.message ?? 'Another User Cleanup run is in progress.';
-}
