@@ -16,7 +16,7 @@ use crate::plan::Limit;
 use crate::policy::{Policy, MAX_ENTRIES, MAX_NAME};
 use crate::problem::{index, json_error, Outcome, Problem, Source};
 use crate::snapshot::{Snapshot, User};
-use crate::time::{format_instant, parse_instant};
+use crate::time::format_instant;
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -487,27 +487,9 @@ pub fn parse_options(text: &str) -> Result<BulkOptions, Vec<Problem>> {
     };
     let mut out = Vec::new();
     unknown_fields(m, "", OPTION_FIELDS, &mut out);
+    // asOf and actor read as every other entry point's options read them.
     let as_of = match m.get("asOf") {
-        None | Some(Value::Null) => {
-            out.push(opt_err(
-                Code::OptionsMissing,
-                "asOf",
-                "asOf is required (an RFC 3339 instant)",
-            ));
-            None
-        }
-        Some(Value::String(s)) => {
-            let t = parse_instant(s);
-            if t.is_none() {
-                out.push(opt_err(
-                    Code::OptionsInvalidTimestamp,
-                    "asOf",
-                    format!("asOf \"{s}\" is not an RFC 3339 instant like 2026-11-27T00:00:00Z"),
-                ));
-            }
-            t
-        }
-        Some(other) => {
+        Some(other) if !other.is_string() && !other.is_null() => {
             out.push(opt_err(
                 Code::OptionsInvalid,
                 "asOf",
@@ -515,10 +497,13 @@ pub fn parse_options(text: &str) -> Result<BulkOptions, Vec<Problem>> {
             ));
             None
         }
+        v => crate::options::instant(v.and_then(Value::as_str).map(str::to_string), "asOf")
+            .map_err(|e| out.push(e))
+            .ok(),
     };
     let actor = match m.get("actor") {
         None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(s.trim().to_string()).filter(|a| !a.is_empty()),
+        Some(Value::String(s)) => crate::options::actor(Some(s.clone())),
         Some(other) => {
             out.push(opt_err(
                 Code::OptionsInvalid,

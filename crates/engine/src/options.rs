@@ -99,7 +99,7 @@ fn parse<T: DeserializeOwned>(text: &str) -> Result<T, Vec<Problem>> {
     })
 }
 
-fn instant(v: Option<String>, name: &str) -> Result<i64, Problem> {
+pub(crate) fn instant(v: Option<String>, name: &str) -> Result<i64, Problem> {
     let s = v.ok_or_else(|| {
         err(
             Code::OptionsMissing,
@@ -116,7 +116,7 @@ fn instant(v: Option<String>, name: &str) -> Result<i64, Problem> {
     })
 }
 
-fn actor(a: Option<String>) -> Option<String> {
+pub(crate) fn actor(a: Option<String>) -> Option<String> {
     a.map(|a| a.trim().to_string()).filter(|a| !a.is_empty())
 }
 
