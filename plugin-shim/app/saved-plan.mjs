@@ -1,20 +1,8 @@
 // The saved policy's plan over the snapshot the page read, for the Preview and Run views, with
-// where the policy came from: 'saved' (kept in Jira), 'template' (nothing saved: a starting
-// template), 'dev-file' (the development server's ?policy=) or 'passed' (mount's `policy` option).
+// where the policy came from (data.savedPolicy()'s `source`): 'saved' (kept in Jira), 'template'
+// (nothing saved: a starting template) or 'dev-file' (the development server's ?policy=).
 import { h, clear, errorBox } from './dom.mjs';
 import { problems } from './view-kit.mjs';
-
-/** Where the policy came from, from data.mjs's answer (data.policySource, or the older `source` text). */
-export async function policySourceOf(ctx, policy, planned) {
-  const d = ctx.data?.policySource;
-  const v = typeof d === 'function' ? await d.call(ctx.data) : d;
-  const known = ['saved', 'template', 'dev-file', 'passed'];
-  for (const x of [v, policy?.policySource, policy?.kind, planned?.policySource]) if (known.includes(x)) return x;
-  const text = String(policy?.source ?? planned?.policySource ?? '');
-  if (/^saved in Jira/.test(text)) return 'saved';
-  if (text === 'passed in') return 'passed';
-  return text ? 'dev-file' : null;
-}
 
 /**
  * The plan, or null after showing why not in `panel`.
@@ -39,8 +27,7 @@ export async function loadPlan(panel, ctx, what) {
       ctx.state('ready');
       return null;
     }
-    const policySource = await policySourceOf(ctx, policy, plan);
-    return { snap, plan: plan.result.value, warnings: plan.result.warnings ?? [], policy, ms: plan.ms, policySource, policyLabel: policy?.label ?? plan.policyLabel ?? null };
+    return { snap, plan: plan.result.value, warnings: plan.result.warnings ?? [], policy, ms: plan.ms, policySource: policy.source, policyLabel: policy.label ?? null };
   } catch (e) {
     clear(panel).append(errorBox(`The ${what} could not be built`, e));
     ctx.state('error');
