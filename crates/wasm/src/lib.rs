@@ -52,6 +52,11 @@ fn options_text(v: &JsValue) -> Result<String, JsValue> {
     Ok(optional_text(v, "options")?.unwrap_or_else(|| "{}".to_string()))
 }
 
+/// A query's filter: absent is the empty filter (every user).
+fn filter_text(v: &JsValue) -> Result<String, JsValue> {
+    Ok(optional_text(v, "filter")?.unwrap_or_else(|| "{}".to_string()))
+}
+
 fn type_name(v: &JsValue) -> String {
     v.js_typeof().as_string().unwrap_or_else(|| "unknown".into())
 }
@@ -176,20 +181,25 @@ pub fn policy_groups(policy: JsValue, input: JsValue) -> Result<JsValue, JsValue
 /// (and buckets, roles, directories, protection, review, a search term), each with facts and reasons.
 #[wasm_bindgen]
 pub fn query(policy: JsValue, snapshot: JsValue, filter: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
-    let p = optional_text(&policy, "policy")?;
-    let s = text(&snapshot, "snapshot")?;
-    let f = optional_text(&filter, "filter")?.unwrap_or_else(|| "{}".to_string());
-    let o = options_text(&options)?;
-    to_js(engine::to_json(&engine::query(p.as_deref(), &s, &f, &o)))
+    to_js(query_json_inner(&policy, &snapshot, &filter, &options)?)
 }
 
 /// `queryJson(...)`: the same answer as `query`, as JSON text (100,000 users cross faster as text).
 #[wasm_bindgen(js_name = queryJson)]
 pub fn query_json(policy: JsValue, snapshot: JsValue, filter: JsValue, options: JsValue) -> Result<String, JsValue> {
-    let p = optional_text(&policy, "policy")?;
-    let s = text(&snapshot, "snapshot")?;
-    let f = optional_text(&filter, "filter")?.unwrap_or_else(|| "{}".to_string());
-    let o = options_text(&options)?;
+    query_json_inner(&policy, &snapshot, &filter, &options)
+}
+
+fn query_json_inner(
+    policy: &JsValue,
+    snapshot: &JsValue,
+    filter: &JsValue,
+    options: &JsValue,
+) -> Result<String, JsValue> {
+    let p = optional_text(policy, "policy")?;
+    let s = text(snapshot, "snapshot")?;
+    let f = filter_text(filter)?;
+    let o = options_text(options)?;
     Ok(engine::to_json(&engine::query(p.as_deref(), &s, &f, &o)))
 }
 
@@ -211,7 +221,7 @@ impl QuerySession {
     /// The same answer as JSON text.
     #[wasm_bindgen(js_name = queryJson)]
     pub fn query_json(&self, filter: JsValue) -> Result<String, JsValue> {
-        let f = optional_text(&filter, "filter")?.unwrap_or_else(|| "{}".to_string());
+        let f = filter_text(&filter)?;
         Ok(engine::to_json(&self.inner.query(&f)))
     }
 
