@@ -38,6 +38,15 @@ export function loadEngine(engineBase, { fetch: f = globalThis.fetch.bind(global
   return loading;
 }
 
+/**
+ * The engine the page loaded (main.mjs's ctx.engine), as the executor and undo want it: an object
+ * with `decide`. Otherwise the loader's own instance (the one main.mjs loaded, when it did).
+ */
+export async function pageEngine(ctx) {
+  if (typeof ctx.engine?.decide === 'function') return ctx.engine;
+  return (await loadEngine(ctx.engineBase ?? new URL('../engine/', import.meta.url))).api;
+}
+
 function engineError(message) {
   const e = new Error(message);
   e.name = 'UserCleanupError';

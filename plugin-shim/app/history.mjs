@@ -12,19 +12,9 @@ import { runnerModules } from './runner-loader.mjs';
 import { pageTrail } from './page-trail.mjs';
 import { jiraNow } from './saved-plan.mjs';
 import { acquirePageLease } from './run-lease.mjs';
+import { pageEngine } from './engine-loader.mjs';
 
 const when = (at) => String(at ?? '').replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC');
-
-/** The page's engine (for undoPlan), when it can be had; undo works without it on an older runner. */
-async function pageEngine(ctx) {
-  if (typeof ctx.engine?.decide === 'function') return ctx.engine;
-  try {
-    const { loadEngine } = await import('./engine-loader.mjs');
-    return (await loadEngine(ctx.engineBase ?? new URL('../engine/', import.meta.url))).api;
-  } catch {
-    return null;
-  }
-}
 
 export async function renderHistory(panel, ctx) {
   ctx.state('loading');
@@ -36,7 +26,8 @@ export async function renderHistory(panel, ctx) {
     ctx.state('error');
     return;
   }
-  const engine = await pageEngine(ctx);
+  // The engine is for undoPlan; undo works without it on an older runner.
+  const engine = await pageEngine(ctx).catch(() => null);
   // Another admin (or tab) may have appended since this page read the trail.
   let syncError = null;
   if (audit.savedInJira && typeof audit.trail.sync === 'function') {

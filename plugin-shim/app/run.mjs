@@ -8,23 +8,15 @@
 // (page-trail.mjs); when it cannot be, the run starts only if the admin chooses to keep the trail
 // as a download only.
 import { h, clear, num, errorBox } from './dom.mjs';
-import { section, download, trailName } from './view-kit.mjs';
+import { section, problems, download, trailName } from './view-kit.mjs';
 import { loadPlan, jiraNow } from './saved-plan.mjs';
 import { runnerModules } from './runner-loader.mjs';
 import { progressMeter } from './progress.mjs';
 import { pageTrail } from './page-trail.mjs';
 import { acquirePageLease } from './run-lease.mjs';
-import { problems } from './view-kit.mjs';
+import { pageEngine } from './engine-loader.mjs';
 
 const DEFAULT_MAX_AGE_MINUTES = 60;
-
-/** The engine the page loaded (main.mjs), as the executor wants it: an object with `decide`. */
-async function pageEngine(ctx) {
-  if (typeof ctx.engine?.decide === 'function') return ctx.engine;
-  // The engine loader keeps the instance main.mjs loaded; this asks it for that same one.
-  const { loadEngine } = await import('./engine-loader.mjs');
-  return (await loadEngine(ctx.engineBase ?? new URL('../engine/', import.meta.url))).api;
-}
 
 function refusal(id, title, ...body) {
   return h('div', { class: 'uc-message uc-message-error', role: 'alert', id }, h('p', { class: 'uc-message-title' }, title), ...body.map((b) => (typeof b === 'string' ? h('p', {}, b) : b)));
