@@ -12,7 +12,7 @@ use crate::decide::{skip, DecidedAction, Decision, Planned};
 use crate::impact::{self, LeadEffect};
 use crate::json_words::{self, kind};
 use crate::matcher::{Matcher, Protection};
-use crate::plan::Limit;
+use crate::plan::{Limit, Who};
 use crate::policy::{Policy, MAX_ENTRIES, MAX_NAME};
 use crate::problem::{index, json_error, Outcome, Problem, Source};
 use crate::snapshot::{Snapshot, User};
@@ -126,11 +126,8 @@ pub struct Operation {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct BulkAction {
-    pub user: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub key: Option<String>,
-    pub display_name: String,
-    pub email: Option<String>,
+    #[serde(flatten)]
+    pub who: Who,
     pub action: &'static str,
     /// addToGroups: the groups the user is not in; removeFromGroups: the groups the user is in
     /// (spelled as the operation spells them). Absent otherwise.
@@ -333,10 +330,7 @@ fn action(user: &User, op: Op, groups: Option<Vec<String>>, effect: LeadEffect) 
         handover,
     } = effect.into_marks();
     BulkAction {
-        user: user.name.to_string(),
-        key: user.jira_key(),
-        display_name: user.display_name.to_string(),
-        email: user.email.as_deref().map(str::to_string),
+        who: Who::of(user),
         action: op.name(),
         groups,
         rule: RULE,

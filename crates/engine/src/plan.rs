@@ -29,16 +29,38 @@ pub struct Plan {
     pub licence: Vec<LicenceImpact>,
 }
 
+/// The user an answer's entry is about, named as every answer names one (a plan's and a bulk
+/// plan's actions, `warnings`' users). Flattened into the entry: the JSON keeps these fields
+/// first, as they always were.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
-pub struct PlannedAction {
+pub struct Who {
     pub user: String,
     /// Jira's user key, when the snapshot has it: lets a runner notice an account renamed or
     /// replaced since the snapshot (a new account may reuse a name; never its key).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     pub display_name: String,
+    /// `null` when the user has none.
     pub email: Option<String>,
+}
+
+impl Who {
+    pub fn of(user: &User) -> Who {
+        Who {
+            user: user.name.to_string(),
+            key: user.jira_key(),
+            display_name: user.display_name.to_string(),
+            email: user.email.as_deref().map(str::to_string),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct PlannedAction {
+    #[serde(flatten)]
+    pub who: Who,
     pub rule: String,
     pub action: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -335,7 +357,7 @@ pub fn plan(policy: &Policy, snapshot: &Snapshot, opts: &PlanOptions) -> Plan {
     let limit = Limit::of(policy);
     let over_limit = limit.exceeded_by(counts.executable);
 
-    let actioned: rustc_hash::FxHashSet<&str> = actions.iter().map(|a| a.user.as_str()).collect();
+    let actioned: rustc_hash::FxHashSet<&str> = actions.iter().map(|a| a.who.user.as_str()).collect();
     let expired_service_accounts = policy
         .service_accounts
         .iter()
@@ -403,10 +425,7 @@ fn action_entry(
     });
     let marks = effect.into_marks();
     PlannedAction {
-        user: user.name.to_string(),
-        key: user.jira_key(),
-        display_name: user.display_name.to_string(),
-        email: user.email.as_deref().map(str::to_string),
+        who: Who::of(user),
         rule,
         action: action.type_name(),
         groups: matches!(action, Action::RemoveFromGroups(_))

@@ -9,7 +9,7 @@
 use crate::code::Code;
 use crate::json_words::unknown_fields;
 use crate::matcher::{Matcher, Selection};
-use crate::plan::PlanOptions;
+use crate::plan::{PlanOptions, Who};
 use crate::policy::{Action, Policy, Rule, Warn};
 use crate::problem::{index, key, Problem, Source};
 use crate::snapshot::{LastLogin, Snapshot, User};
@@ -252,12 +252,9 @@ pub fn lifecycle(
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WarnedUser {
-    pub user: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub key: Option<String>,
-    pub display_name: String,
-    /// `null` when the user has none (a warning cannot reach them: the sender reports it).
-    pub email: Option<String>,
+    /// `email` is `null` when the user has none (a warning cannot reach them: the sender reports it).
+    #[serde(flatten)]
+    pub who: Who,
     pub rule: String,
     /// The rule's description (its id when it has none), for `{{ruleDescription}}`.
     pub rule_description: String,
@@ -363,10 +360,7 @@ pub fn warnings(policy: &Policy, snapshot: &Snapshot, opts: &PlanOptions) -> War
         }
         counts.upcoming += usize::from(!selected);
         users.push(WarnedUser {
-            user: user.name.to_string(),
-            key: user.jira_key(),
-            display_name: user.display_name.to_string(),
-            email: user.email.as_deref().map(str::to_string),
+            who: Who::of(user),
             rule: rule.id.clone(),
             rule_description: rule.description.clone().unwrap_or_else(|| rule.id.clone()),
             action: rule.action.type_name(),
@@ -441,7 +435,7 @@ mod tests {
             .iter()
             .map(|u| {
                 (
-                    u.user.as_str(),
+                    u.who.user.as_str(),
                     u.lifecycle.state,
                     u.selected,
                     u.lifecycle.action_date.as_str(),
@@ -492,7 +486,7 @@ mod tests {
                 upcoming: 1
             }
         );
-        assert_eq!(w.users[0].email.as_deref(), Some("ann@x.io"));
+        assert_eq!(w.users[0].who.email.as_deref(), Some("ann@x.io"));
         assert_eq!(w.users[0].rule_description, "Inactive for 90 days");
     }
 
