@@ -420,6 +420,36 @@ test('a lone daemon killed mid-run: started again, it finishes the run it left (
   }
 });
 
+test('forged slot claims start nothing: an expired claim is taken over only for a due slot of an enabled schedule whose daemon run the trail holds', async () => {
+  const t = await setup();
+  try {
+    await t.store.savePolicy(policyWith([hourly('contractors', ['contractors-90d']), hourly('switched-off', ['licence-180d'], { enabled: false })]), { savedBy: 'admin' });
+    const before = truth(t.sb);
+    // Claims as a node that died would leave them (held, expired), each naming a slot the daemon must not run.
+    const forged = [
+      ['switched-off', SLOT(0), 'the schedule is disabled'],
+      ['contractors', '2026-11-27T00:15:00Z', 'not a due slot of the schedule'],
+      ['contractors', SLOT(0), 'the trail holds no daemon run of the schedule by that id'],
+      ['ghost', SLOT(0), 'no such schedule in the saved policy'],
+    ];
+    for (const [schedule, slot] of forged) {
+      const name = `slot.${schedule}.${slot.replace(/[-:]/g, '')}`;
+      const c = await t.store.claimLease(name, { owner: 'dead-node', ttlMs: 300, settleMs: 0, skewMs: 0, maxWriteMs: 60_000, data: { schedule, slot, runId: 'run-20261127T000000Z-abcdef' } });
+      assert.ok(c.ok, `claimed ${name}`);
+    }
+    await sleep(1000);
+    const d = t.daemon('solo');
+    const ignored = await until(() => { const e = d.events().filter((x) => x.event === 'orphanIgnored'); return e.length === forged.length && e; }, 'every forged claim looked at', 30_000, [d]);
+    assert.deepEqual(ignored.map((e) => [e.schedule, e.slot, e.reason]).sort(), forged.map((f) => [...f]).sort());
+    await until(async () => (await hbOf(t.store, 'solo'))?.schedules.length === 2, 'a heartbeat after', 30_000, [d]);
+    assert.ok(!d.events().some((e) => e.event === 'orphanedSlot' || e.event === 'runStarting'), d.out);
+    assert.deepEqual((await storedTrail(t.store)).filter((r) => r.type === 'runStarted'), [], 'no run started');
+    assert.deepEqual(truth(t.sb), before, 'nothing changed in Jira');
+  } finally {
+    await t.close();
+  }
+});
+
 test('store: what is read back is untrusted — malformed heartbeats and claims are ignored (a claim can only ever block, never grant)', async () => {
   const t = await setup();
   try {

@@ -144,6 +144,13 @@ function writeJson(p, v) {
 // (README "Several nodes, one run per slot"); a summary email to notify.admins.
 
 const RUN_ID = /^run-[0-9TZ]+-[0-9a-f]{6}$/;
+
+/** Whether `run` (indexRuns entry, or none) may be the run of a slot of schedule `id`: not started yet, or started (or refused) by a daemon for that schedule. */
+function slotRun(run, id) {
+  if (!run) return true;
+  const first = run.started ?? run.refused;
+  return first?.via === 'daemon' && first.schedule === id;
+}
 const KEEP_DONE = 3;
 
 /**
@@ -228,8 +235,9 @@ export async function runStoreDaemon(o) {
   /** Runs (or finishes) the slot while holding its lease. → {status, runId, counts} */
   async function runLeased(s, claim, policyText, policy) {
     const lease = claim.lease;
-    const prev = claim.expired.find((v) => v.state === 'held' && typeof v.runId === 'string' && RUN_ID.test(v.runId));
-    const runId = prev?.runId ?? newRunId(new Date(o.clock()));
+    const named = (v) => v.state === 'held' && typeof v.runId === 'string' && RUN_ID.test(v.runId);
+    let prev = claim.expired.find(named);
+    let runId = prev?.runId ?? newRunId(new Date(o.clock()));
     await store.renewLease(lease, { data: { runId, schedule: s.id, slot: s.at } });
     const keeper = keepLease(store, lease, { onLost: (e) => log({ event: 'leaseLost', schedule: s.id, slot: s.at, message: e.message }) });
     const stop = AbortSignal.any([keeper.signal, ...(signal ? [signal] : [])]);
@@ -242,6 +250,18 @@ export async function runStoreDaemon(o) {
       const check = () => { keeper.check(); runKeeper?.check(); };
       // Opened first, so a slot refused while waiting for another run is recorded too.
       trail = guardTrail(await openJiraTrail(store), check);
+      const runs = indexRuns(trail.records);
+      // Claims are read back from storage: an expired claim's run is taken over only when the trail
+      // shows it is this schedule's daemon run (or it never started). A claim naming any other run
+      // (a CLI run, another schedule's) is passed over, and the slot gets a run of its own.
+      const taken = claim.expired.find((v) => named(v) && slotRun(runs.get(v.runId), s.id));
+      if (taken !== prev) {
+        log({ event: 'claimIgnored', schedule: s.id, slot: s.at, runId: prev.runId, reason: `run ${prev.runId} is not a daemon run of schedule ${s.id}` });
+        prev = taken;
+        runId = taken?.runId ?? newRunId(new Date(o.clock()));
+        out = { ...out, runId };
+        await store.renewLease(lease, { data: { runId } });
+      }
       // One run at a time per Jira: wait (holding the slot) while a page or CLI run is going.
       const t0 = Date.now();
       for (;;) {
@@ -264,7 +284,7 @@ export async function runStoreDaemon(o) {
       const host = guardHost(planHost, check);
       // The daemon's clock (a test's --clock-file included) also judges the plan's age and is decide's "now".
       const common = { host, engine, trail, jira: o.jiraUrl, via: 'daemon', node: o.node, schedule: s.id, signal: runStop, confirm: async () => {}, auditPath: 'the audit trail in Jira', now: () => o.clock() };
-      const known = indexRuns(trail.records).get(runId);
+      const known = runs.get(runId);
       if (!policy) {
         await refuseSlot(trail, s, runId, 'policyInvalid', `the policy saved in Jira is not valid, so schedule ${s.id} did not run: ${s.problems.map((p) => `${p.path ?? ''} ${p.message} [${p.code}]`.trim()).join('; ')}`, { problems: s.problems });
         out = { status: 'skipped', runId, counts: null, reason: 'policyInvalid' };
@@ -374,6 +394,8 @@ export async function runStoreDaemon(o) {
    * before a restart, with no other daemon watching: claimed and finished like any takeover.
    */
   async function recoverOrphans(current) {
+    let runsP = null; // the verified trail's runs, read once and only when a slot was left unfinished
+    const runs = () => (runsP ??= openJiraTrail(store).then((t) => indexRuns(t.records)));
     const names = new Set();
     for (const key of await store.leaseKeys('slot.')) {
       const v = await store.getProp(key);
@@ -388,13 +410,40 @@ export async function runStoreDaemon(o) {
         watching = true; // still running somewhere (or not yet expired): look again at the next poll
         continue;
       }
-      const dead = claims.find((v) => v.state === 'held' && typeof v.schedule === 'string' && !Number.isNaN(Date.parse(v.slot)));
-      if (!dead) continue;
-      const sched = current.policy ? schedulesOf(current.text, Date.parse(dead.slot) - 1).find((x) => x.id === dead.schedule) : null;
-      log({ event: 'orphanedSlot', schedule: dead.schedule, slot: dead.slot, runId: dead.runId ?? null, from: dead.node ?? dead.owner });
-      await handleSlot({ id: dead.schedule, at: dead.slot, mode: sched?.mode ?? 'run', problems: current.invalid ?? [] }, current);
+      // Every dead node's claim is looked at, so a claim that is not taken over hides no other.
+      for (const dead of claims.filter((v) => v.state === 'held' && typeof v.schedule === 'string' && !Number.isNaN(Date.parse(v.slot)))) {
+        const { sched, why } = await orphanSlot(dead, name, current, runs);
+        if (why) {
+          log({ event: 'orphanIgnored', schedule: dead.schedule, slot: dead.slot, runId: dead.runId ?? null, lease: name, reason: why });
+          continue;
+        }
+        log({ event: 'orphanedSlot', schedule: dead.schedule, slot: dead.slot, runId: dead.runId ?? null, from: dead.node ?? dead.owner });
+        await handleSlot({ id: dead.schedule, at: dead.slot, mode: sched.mode, problems: current.invalid ?? [] }, current);
+        break;
+      }
     }
     return watching;
+  }
+
+  /**
+   * The schedule whose slot an expired claim names, `{sched}`, when that slot is taken over; else
+   * `{why}`. A claim is read back from storage, so it only names a slot and a run: the slot is
+   * finished only when the saved policy calls for it (the schedule exists and is enabled, the
+   * instant is one of its slots and has come, the lease is that slot's) and the verified trail holds
+   * that run, started by a daemon for that schedule (a finished one is only marked done). So a forged claim starts
+   * nothing, and a node that died before its run started (it changed nothing) leaves a missed
+   * slot, as a daemon that was down does.
+   */
+  async function orphanSlot(dead, name, current, runs) {
+    const sched = schedulesOf(current.text, Date.parse(dead.slot) - 1).find((x) => x.id === dead.schedule);
+    if (!sched) return { why: 'no such schedule in the saved policy' };
+    if (!sched.enabled) return { why: 'the schedule is disabled' };
+    if (Date.parse(sched.next) !== Date.parse(dead.slot) || Date.parse(dead.slot) > o.clock() || slotLeaseName(dead.schedule, dead.slot) !== name) {
+      return { why: 'not a due slot of the schedule' };
+    }
+    const run = (await runs()).get(dead.runId);
+    if (!run?.started || !slotRun(run, dead.schedule)) return { why: 'the trail holds no daemon run of the schedule by that id' };
+    return { sched };
   }
 
   /** Done markers of a schedule's older slots are removed; the last KEEP_DONE stay (a late daemon skips them). */
