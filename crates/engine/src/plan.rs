@@ -287,22 +287,27 @@ pub fn plan(policy: &Policy, snapshot: &Snapshot, opts: &PlanOptions) -> Plan {
                 // A blocked action never runs: it frees no seat and is not executable.
                 let blocked = matches!(effect, LeadEffect::Blocked { .. });
                 counts.blocked += usize::from(blocked);
-                // M16: a warn rule acts only on users warned long enough ago, with no login since.
-                let warning = r.rule.warn.as_ref().map(|w| {
-                    let removed: Vec<String> = sel
-                        .remove_groups
-                        .iter()
-                        .map(|&g| snapshot.groups.name(g).to_string())
-                        .collect();
+                let mut entry = action_entry(&m, r.rule.id.clone(), &r.rule.action, user, &sel, reasons, effect);
+                // M16: a warn rule acts only on users warned long enough ago, with no login since
+                // (the warning names the groups the action removes: the entry's).
+                entry.warning = r.rule.warn.as_ref().map(|w| {
                     let from = crate::warn::selected_from(r.rule, user)
                         .unwrap_or(opts.as_of)
                         .min(opts.as_of);
-                    crate::warn::lifecycle(r.rule, w, user, &removed, true, from, opts.sent, opts.as_of)
+                    let removed = entry.groups.as_deref().unwrap_or_default();
+                    crate::warn::lifecycle(r.rule, w, user, removed, true, from, opts.sent, opts.as_of)
                 });
-                let awaiting = !blocked && warning.as_ref().is_some_and(|w| w.state != crate::warn::State::Act);
+                let awaiting = !blocked
+                    && entry
+                        .warning
+                        .as_ref()
+                        .is_some_and(|w| w.state != crate::warn::State::Act);
                 counts.awaiting_warning += usize::from(awaiting);
-                if let Some(w) = &warning {
-                    reasons.push(w.reason.clone());
+                if let Some(w) = &entry.warning {
+                    entry.reasons.push(w.reason.clone());
+                }
+                if awaiting {
+                    entry.status = Some("awaitingWarning");
                 }
                 *counts.by_rule.entry(r.rule.id.clone()).or_default() += 1;
                 match &r.rule.action {
@@ -326,11 +331,6 @@ pub fn plan(policy: &Policy, snapshot: &Snapshot, opts: &PlanOptions) -> Plan {
                     }
                     Action::Review => counts.by_action.review += 1,
                 }
-                let mut entry = action_entry(&m, r.rule.id.clone(), &r.rule.action, user, &sel, reasons, effect);
-                if awaiting {
-                    entry.status = Some("awaitingWarning");
-                }
-                entry.warning = warning;
                 actions.push(entry);
             }
             break;
