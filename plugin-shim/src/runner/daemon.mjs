@@ -303,7 +303,7 @@ export async function runStoreDaemon(o) {
           out = { status: r.totals?.failed ? 'failed' : 'done', runId, counts: r.totals ?? null };
         }
         if (trail.records.some((r) => r.type === 'notified' && r.runId === runId)) notice = null;
-      } else if (known?.finished) {
+      } else if (known?.refused) {
         out = { status: 'refused', runId, counts: null }; // a refusal the dead node recorded
       } else if (s.mode === 'preview') {
         const r = await preview(trail, s, runId, policyText, host);
