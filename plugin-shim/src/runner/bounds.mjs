@@ -152,7 +152,8 @@ export async function checkResumable(run, engine) {
                 : false;
     if (!ok) problems.push(problem('tampered.intent', `the interrupted intent for ${it.user} (${intent.action}${groups.length ? ` of ${groups.join(', ')}` : ''}) is not what item ${i} planned`));
   }
-  if (wanted.length && typeof engine?.removableGroups === 'function') {
+  // An engine without removableGroups throws (removable): the groups are never taken on trust.
+  if (wanted.length) {
     const allowed = removable(engine, policy.text, [...new Set(wanted.map((w) => w.group))], []);
     for (const w of wanted) {
       if (!allowed.get(lc(w.group))?.allowed) problems.push(problem('tampered.plan', `${w.where} (${w.user}): the run's policy does not let it remove ${w.group}`));
