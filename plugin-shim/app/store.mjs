@@ -508,15 +508,15 @@ export function createStore(o) {
       let head = await readHead();
       let newer = [];
       const known = tail ?? { seq: 0, hash: GENESIS };
+      // `keys` was listed under the lock: no other session writes records until it is released.
       if (!head) {
         // No head yet: the trail was written before heads existed (or is empty); its last record.
-        const keys = await listKeys();
         const c = await storedChain(keys);
         const last = c.records.at(-1);
         head = last ? { seq: last.seq, hash: last.hash } : { seq: 0, hash: GENESIS };
       }
       if (head.seq !== known.seq || head.hash !== known.hash) {
-        const c = await storedChain(await listKeys());
+        const c = await storedChain(keys);
         const at = c.records.findIndex((r) => r.hash === known.hash);
         if (known.seq > 0 && at < 0) {
           throw new StoreError('store.trailDiverged', `The audit trail in Jira no longer contains this page's last record (seq ${known.seq}); nothing was written. Reload the page.`);
