@@ -11,6 +11,7 @@ use crate::code::Code;
 use crate::policy::{Action, Policy};
 use crate::problem::{index, key, Problem, Source};
 use crate::snapshot::User;
+use rustc_hash::FxHashSet;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 
@@ -32,7 +33,7 @@ pub struct ProjectLead {
     pub name: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ComponentLead {
     pub project: String,
@@ -42,7 +43,7 @@ pub struct ComponentLead {
 }
 
 /// Jira's component id: a string in REST answers ("10000"); a number is kept as a number.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum ComponentId {
     Number(i64),
@@ -91,6 +92,9 @@ fn empty_value(path: String, what: &str) -> Problem {
 pub fn leads(raw: RawLeads<'_>, user: &str, problems: &mut Vec<Problem>) -> Leads {
     let base = key(user, "leads");
     let mut out = Leads::default();
+    // Seen keys and components: one lookup each (an administrator may lead thousands of projects).
+    let mut seen_keys = FxHashSet::default();
+    let mut seen_components = FxHashSet::default();
     for (j, p) in raw.projects.unwrap_or_default().into_iter().enumerate() {
         let k = p.key.trim();
         if k.is_empty() {
@@ -100,7 +104,7 @@ pub fn leads(raw: RawLeads<'_>, user: &str, problems: &mut Vec<Problem>) -> Lead
             ));
             continue;
         }
-        if out.projects.iter().any(|x| x.key.eq_ignore_ascii_case(k)) {
+        if !seen_keys.insert(k.to_ascii_uppercase()) {
             continue;
         }
         out.projects.push(ProjectLead {
@@ -108,12 +112,8 @@ pub fn leads(raw: RawLeads<'_>, user: &str, problems: &mut Vec<Problem>) -> Lead
             name: p.name.map(|n| n.trim().to_string()).filter(|n| !n.is_empty()),
         });
     }
-    out.projects.sort_by(|a, b| {
-        a.key
-            .to_uppercase()
-            .cmp(&b.key.to_uppercase())
-            .then_with(|| a.key.cmp(&b.key))
-    });
+    out.projects
+        .sort_by_cached_key(|p| (p.key.to_uppercase(), p.key.clone()));
     for (j, c) in raw.components.unwrap_or_default().into_iter().enumerate() {
         let path = index(&key(&base, "components"), j);
         let (project, name) = (c.project.trim(), c.name.trim());
@@ -131,17 +131,12 @@ pub fn leads(raw: RawLeads<'_>, user: &str, problems: &mut Vec<Problem>) -> Lead
             name: name.to_string(),
             id: c.id,
         };
-        if !out.components.contains(&c) {
+        if seen_components.insert(c.clone()) {
             out.components.push(c);
         }
     }
-    out.components.sort_by(|a, b| {
-        (a.project.to_uppercase(), a.name.to_lowercase(), &a.id).cmp(&(
-            b.project.to_uppercase(),
-            b.name.to_lowercase(),
-            &b.id,
-        ))
-    });
+    out.components
+        .sort_by_cached_key(|c| (c.project.to_uppercase(), c.name.to_lowercase(), c.id.clone()));
     out
 }
 
