@@ -633,10 +633,12 @@ pub(crate) fn handover_changed(
             now.project_lead, planned.project_lead
         ));
     }
+    // One lookup per project (a departing administrator may lead thousands).
+    let handed: rustc_hash::FxHashSet<String> = planned.projects.iter().map(|q| q.to_ascii_uppercase()).collect();
     let new: Vec<&str> = now
         .projects
         .iter()
-        .filter(|p| !planned.projects.iter().any(|q| q.eq_ignore_ascii_case(p)))
+        .filter(|p| !handed.contains(&p.to_ascii_uppercase()))
         .map(String::as_str)
         .collect();
     (!new.is_empty()).then(|| {
