@@ -7,7 +7,7 @@
 // user it never planned) is refused and shown as tampering. Every user and group to be restored
 // is listed before the typed confirmation.
 import { h, clear, num, errorBox } from './dom.mjs';
-import { download, trailName } from './view-kit.mjs';
+import { download, trailName, countInput } from './view-kit.mjs';
 import { runnerModules } from './runner-loader.mjs';
 import { pageTrail } from './page-trail.mjs';
 import { jiraNow } from './saved-plan.mjs';
@@ -229,14 +229,14 @@ export async function renderHistory(panel, ctx) {
     }
     const list = h('ul', { class: 'uc-undo-list' }, work.changes.map((c) => h('li', { dataset: { user: c.user } },
       h('strong', {}, c.user), ': ', [c.reactivate ? 'reactivate' : null, c.groups.length ? `add back to ${c.groups.join(', ')}` : null].filter(Boolean).join(', and '))));
-    const input = h('input', { class: 'uc-input', type: 'text', inputmode: 'numeric', autocomplete: 'off', size: '6', dataset: { undoInput: runId } });
+    const { input, typed } = countInput(n, { size: '6', dataset: { undoInput: runId } });
     const go = h('button', { type: 'button', class: 'uc-button uc-button-primary', dataset: { undoConfirm: user === undefined ? 'run' : 'user' }, disabled: true }, user === undefined ? 'Undo run' : `Undo ${user}`);
     const cancel = h('button', { type: 'button', class: 'uc-button uc-button-link' }, 'Cancel');
     const keep = h('input', { type: 'checkbox', dataset: { undoDownloadOnly: runId } });
     // Recorded anywhere but in Jira (an imported file, or a page whose trail cannot be kept there):
     // only with the admin's explicit choice.
     const needsChoice = source.kind === 'file' || !audit.savedInJira;
-    const ready = () => input.value.trim().replace(/[,\s]/g, '') === String(n) && (!needsChoice || keep.checked);
+    const ready = () => typed() && (!needsChoice || keep.checked);
     const update = () => { go.disabled = !ready(); };
     input.addEventListener('input', update);
     keep.addEventListener('change', update);

@@ -8,7 +8,7 @@
 // (page-trail.mjs); when it cannot be, the run starts only if the admin chooses to keep the trail
 // as a download only.
 import { h, clear, num, errorBox } from './dom.mjs';
-import { section, problems, download, trailName } from './view-kit.mjs';
+import { section, problems, download, trailName, countInput } from './view-kit.mjs';
 import { loadPlan, jiraNow } from './saved-plan.mjs';
 import { runnerModules } from './runner-loader.mjs';
 import { progressMeter } from './progress.mjs';
@@ -147,7 +147,7 @@ export async function renderRun(panel, ctx, req = takeRequest(ctx)) {
 
   const [{ executor, hash }, audit, engine] = await Promise.all([runnerModules(ctx), pageTrail(ctx), pageEngine(ctx)]);
   const inputId = 'uc-run-confirm-input';
-  const input = h('input', { class: 'uc-input', id: inputId, type: 'text', inputmode: 'numeric', autocomplete: 'off', size: '8', 'aria-describedby': 'uc-run-confirm-help' });
+  const { input, typed } = countInput(n, { id: inputId, size: '8', 'aria-describedby': 'uc-run-confirm-help' });
   const fallback = h('select', { class: 'uc-select', id: 'uc-run-fallback' },
     h('option', { value: 'remove-licence-groups' }, 'remove them from their licence groups'),
     h('option', { value: 'skip' }, 'skip them'));
@@ -178,7 +178,6 @@ export async function renderRun(panel, ctx, req = takeRequest(ctx)) {
     h('p', {}, h('label', { for: inputId, id: 'uc-run-confirm-help' }, `To confirm, type the number of accounts that will be changed (${num(n)}): `), input),
     h('p', {}, start, ' ', stop), busyBox);
   panel.append(section('uc-run', req ? `Run schedule ${req.schedule}` : 'Run the saved policy', confirmBox, progressBox, outcomeBox));
-  const typed = () => input.value.trim().replace(/[,\s]/g, '') === String(n);
   const ready = () => typed() && (audit.savedInJira || downloadOnly.checked);
   const update = () => { start.disabled = !ready(); };
   input.addEventListener('input', update);

@@ -8,6 +8,7 @@ import { runnerModules } from './runner-loader.mjs';
 import { pageTrail } from './page-trail.mjs';
 import { progressMeter } from './progress.mjs';
 import { jiraNow } from './saved-plan.mjs';
+import { countInput } from './view-kit.mjs';
 
 const OPERATIONS = [['deactivate', 'Deactivate'], ['reactivate', 'Reactivate'], ['addToGroups', 'Add to groups'], ['removeFromGroups', 'Remove from groups']];
 const bulkModule = (ctx) => import(new URL('bulk.mjs', String(ctx.runnerBase)).href);
@@ -93,7 +94,7 @@ export function openBulk(box, ctx, o) {
   async function confirmAndRun(p, operation, n, bulk) {
     const sess = o.sess;
     const [{ hash }, audit] = await Promise.all([runnerModules(ctx), pageTrail(ctx)]);
-    const input = h('input', { class: 'uc-input', id: 'uc-bulk-confirm-input', type: 'text', inputmode: 'numeric', autocomplete: 'off', size: '8' });
+    const { input, typed } = countInput(n, { id: 'uc-bulk-confirm-input', size: '8' });
     const start = h('button', { type: 'button', class: 'uc-button uc-button-primary', id: 'uc-bulk-start', disabled: true }, `Change ${num(n)} accounts`);
     const stop = h('button', { type: 'button', class: 'uc-button uc-button-danger', id: 'uc-bulk-stop', hidden: true }, 'Stop');
     const { bar, counter, show } = progressMeter({ label: 'Bulk progress', counterId: 'uc-bulk-counter', total: n });
@@ -109,7 +110,7 @@ export function openBulk(box, ctx, o) {
     out.append(h('p', {}, 'Before each change the user is read again from Jira and the engine checks that the change still applies (protection, identity, still a change).'),
       h('p', {}, h('label', { for: 'uc-bulk-confirm-input' }, `To confirm, type the number of accounts that will be changed (${num(n)}): `), input),
       h('p', {}, start, ' ', stop), bar, counter, results, finished);
-    input.addEventListener('input', () => { start.disabled = input.value.trim().replace(/[,\s]/g, '') !== String(n); });
+    input.addEventListener('input', () => { start.disabled = !typed(); });
     const controller = new AbortController();
     stop.addEventListener('click', () => {
       controller.abort();

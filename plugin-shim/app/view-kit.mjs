@@ -1,5 +1,6 @@
-// Small pieces the views share: a titled section, a list of problems, a file download, and the
-// name of a downloaded audit trail. Their styles are in user-cleanup.css.
+// Small pieces the views share: a titled section, a list of problems, a file download, the
+// name of a downloaded audit trail, and the typed count that confirms a change. Their styles are
+// in user-cleanup.css.
 import { h } from './dom.mjs';
 
 export function section(id, title, ...body) {
@@ -27,3 +28,13 @@ export function download(name, text, type = 'text/plain') {
  * whose compactInstant also stamps run ids, so a trail's name and its runs read alike.
  */
 export const trailName = (executor, prefix = 'user-cleanup-audit') => `${prefix}-${executor.compactInstant()}.jsonl`;
+
+/**
+ * The typed confirmation of a change to `n` accounts (Run, bulk operation, undo): a numeric text
+ * field (`attrs`: its id, size, data…) and `typed()`, true once it holds n (spaces and thousands
+ * separators allowed).
+ */
+export function countInput(n, attrs = {}) {
+  const input = h('input', { class: 'uc-input', type: 'text', inputmode: 'numeric', autocomplete: 'off', ...attrs });
+  return { input, typed: () => input.value.trim().replace(/[,\s]/g, '') === String(n) };
+}
