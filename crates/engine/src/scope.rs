@@ -14,6 +14,7 @@ use crate::pattern::Pattern;
 use crate::policy::{parse_policy, Action, Policy};
 use crate::problem::{index, key, Outcome, Problem};
 use crate::snapshot::Snapshot;
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -64,13 +65,15 @@ pub fn policy_groups(policy: &Policy, all: &[String], roles: &[(String, Vec<Stri
     let pats = patterns(policy);
     // Lowercased name → (spelling, reasons); a BTreeMap sorts by the lowercased name.
     let mut found: BTreeMap<String, (String, Vec<String>)> = BTreeMap::new();
-    let mut seen: BTreeMap<String, ()> = BTreeMap::new();
+    // Lowercased name → its first spelling in `all` (a role's group is named as `all` names it).
+    let mut spelling: FxHashMap<String, &str> = FxHashMap::default();
     for g in all {
         let name = g.trim();
         let lower = name.to_lowercase();
-        if seen.insert(lower.clone(), ()).is_some() {
+        if spelling.contains_key(&lower) {
             continue;
         }
+        spelling.insert(lower.clone(), name);
         let by: Vec<String> = pats
             .iter()
             .filter(|(_, p)| p.matches(&lower))
@@ -83,9 +86,9 @@ pub fn policy_groups(policy: &Policy, all: &[String], roles: &[(String, Vec<Stri
     for (role, groups) in roles {
         for g in groups {
             let name = g.trim();
-            let entry = found
-                .entry(name.to_lowercase())
-                .or_insert_with(|| (all_spelling(all, name), Vec::new()));
+            let lower = name.to_lowercase();
+            let named = spelling.get(&lower).copied().unwrap_or(name).to_string();
+            let entry = found.entry(lower).or_insert_with(|| (named, Vec::new()));
             let why = format!("application role {role}");
             if !entry.1.contains(&why) {
                 entry.1.push(why);
@@ -100,16 +103,6 @@ pub fn policy_groups(policy: &Policy, all: &[String], roles: &[(String, Vec<Stri
         groups: reasons.iter().map(|r| r.group.clone()).collect(),
         reasons,
     }
-}
-
-/// The spelling of `name` in the list of every group, or `name` itself when the list lacks it.
-fn all_spelling(all: &[String], name: &str) -> String {
-    let lower = name.to_lowercase();
-    all.iter()
-        .map(|g| g.trim())
-        .find(|g| g.to_lowercase() == lower)
-        .unwrap_or(name)
-        .to_string()
 }
 
 /// The entry point: `policy` as JSON text; `input`: `{"groups": [every group name],
