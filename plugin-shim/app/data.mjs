@@ -32,6 +32,7 @@ export function createData({ host, engine, engineReady = Promise.resolve(), stor
   let policyP = null;
   let source = null;
   let fill = null;
+  let sentP = null;
   const memo = new Map();
   const fillListeners = new Set();
 
@@ -52,6 +53,7 @@ export function createData({ host, engine, engineReady = Promise.resolve(), stor
   async function snapshot({ refresh = false } = {}) {
     if (refresh) {
       snapshotP = null;
+      sentP = null;
       memo.clear();
       stopFill();
     }
@@ -226,7 +228,7 @@ export function createData({ host, engine, engineReady = Promise.resolve(), stor
     if (actor) options.actor = actor;
     // Warn rules act only on users warned long enough ago: the record of warnings sent in Jira
     // (warn-record.mjs). Unreadable → none, so every warn-rule action shows as awaiting its warning.
-    if (store && policyWarns(p.text)) options.sent = await loadSent(store).then((r) => r.sent, () => []);
+    if (store && policyWarns(p.text)) options.sent = await warningsSent().then((r) => r.sent, () => []);
     const key = `plan:${JSON.stringify(options)}`;
     const answer = cached(key, async () => {
       const t0 = performance.now();
@@ -242,6 +244,21 @@ export function createData({ host, engine, engineReady = Promise.resolve(), stor
     // A failed read (the counts) is not remembered: the next view asks again.
     answer.catch(() => { if (memo.get(key) === answer) memo.delete(key); });
     return answer;
+  }
+
+  /**
+   * The record of warnings sent (warn-record.mjs loadSent), read from Jira once per snapshot (Refresh
+   * data reads both again): the plan and the Preview's and Dashboard's warnings sections use the same
+   * read. A failed read is not remembered: the next caller asks Jira again.
+   */
+  function warningsSent() {
+    if (!store) return Promise.reject(new Error('This page has no storage in Jira.'));
+    if (!sentP) {
+      const p = loadSent(store);
+      sentP = p;
+      p.catch(() => { if (sentP === p) sentP = null; });
+    }
+    return sentP;
   }
 
   /**
@@ -269,7 +286,7 @@ export function createData({ host, engine, engineReady = Promise.resolve(), stor
   }
 
   return {
-    snapshot, savedPolicy, dashboard, plan, policyChanged,
+    snapshot, savedPolicy, dashboard, plan, warningsSent, policyChanged,
     /** The background read of the groups the snapshot left out (null before the snapshot): see startFill. */
     get groupsFill() { return fill; },
     onGroupsFill,

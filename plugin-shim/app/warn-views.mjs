@@ -1,9 +1,10 @@
 // Warning figures in the Preview and the Dashboard. Who is warned today, who waits and who may be
 // acted on is the engine's `warnings` answer over the snapshot and the record of warnings sent
-// (app/warn-record.mjs, in the Jira store); this module only shows it.
+// (app/warn-record.mjs, in the Jira store, read once per snapshot: data.warningsSent); this module
+// only shows it.
 import { h, clear, num } from './dom.mjs';
 import { section } from './view-kit.mjs';
-import { loadSent, policyWarns, foldWarnings } from './warn-record.mjs';
+import { policyWarns, foldWarnings } from './warn-record.mjs';
 
 const STATES = [
   { state: 'warn', label: 'warned today' },
@@ -14,7 +15,7 @@ const STATES = [
 async function inputs(ctx) {
   const [s, p] = await Promise.all([ctx.data.snapshot(), ctx.data.savedPolicy()]);
   if (p.text == null || !policyWarns(p.text)) return null;
-  const record = await loadSent(ctx.store);
+  const record = await ctx.data.warningsSent();
   return { s, p, record };
 }
 
