@@ -289,6 +289,31 @@ impl Walker {
         }
     }
 
+    /// The entries of a list at `path`, at most `max` of them (see [`Walker::capped`], `noun`
+    /// counts them); when `v` is not a list, an error "`{name} must be {expected}`, found …"
+    /// and no entries.
+    fn list<'v>(
+        &mut self,
+        v: &'v Value,
+        path: &str,
+        name: &str,
+        expected: &str,
+        noun: &str,
+        max: usize,
+    ) -> &'v [Value] {
+        match v.as_array() {
+            Some(arr) => self.capped(arr, path, noun, max),
+            None => {
+                self.err(
+                    Code::PolicyInvalidType,
+                    path,
+                    format!("{name} must be {expected}, found {}", kind(v)),
+                );
+                &[]
+            }
+        }
+    }
+
     fn strings(&mut self, v: Option<&Value>, path: &str, what: &str) -> Vec<String> {
         self.strings_at(v, path, what).into_iter().map(|(_, s)| s).collect()
     }
@@ -296,16 +321,8 @@ impl Walker {
     /// The valid strings of a list, each with its index in the list (for paths).
     fn strings_at(&mut self, v: Option<&Value>, path: &str, what: &str) -> Vec<(usize, String)> {
         let Some(v) = v else { return Vec::new() };
-        let Some(arr) = v.as_array() else {
-            self.err(
-                Code::PolicyInvalidType,
-                path,
-                format!("{what} must be a list of strings, found {}", kind(v)),
-            );
-            return Vec::new();
-        };
-        let arr = self.capped(arr, path, "entries", MAX_ENTRIES);
-        arr.iter()
+        self.list(v, path, what, "a list of strings", "entries", MAX_ENTRIES)
+            .iter()
             .enumerate()
             .filter_map(|(i, x)| self.string(x, &index(path, i), what).map(|s| (i, s)))
             .collect()
@@ -533,15 +550,14 @@ impl Walker {
 
     fn service_accounts(&mut self, v: Option<&Value>) -> Vec<ServiceAccount> {
         let Some(v) = v else { return Vec::new() };
-        let Some(arr) = v.as_array() else {
-            self.err(
-                Code::PolicyInvalidType,
-                "serviceAccounts",
-                format!("serviceAccounts must be a list, found {}", kind(v)),
-            );
-            return Vec::new();
-        };
-        let arr = self.capped(arr, "serviceAccounts", "service accounts", MAX_ENTRIES);
+        let arr = self.list(
+            v,
+            "serviceAccounts",
+            "serviceAccounts",
+            "a list",
+            "service accounts",
+            MAX_ENTRIES,
+        );
         let mut out: Vec<ServiceAccount> = Vec::new();
         let mut seen: HashSet<String> = HashSet::default();
         for (i, sv) in arr.iter().enumerate() {
@@ -913,15 +929,7 @@ impl Walker {
 
     fn schedules(&mut self, v: Option<&Value>, rules: &[Rule]) -> Vec<Schedule> {
         let Some(v) = v else { return Vec::new() };
-        let Some(arr) = v.as_array() else {
-            self.err(
-                Code::PolicyInvalidType,
-                "schedules",
-                format!("schedules must be a list, found {}", kind(v)),
-            );
-            return Vec::new();
-        };
-        let arr = self.capped(arr, "schedules", "schedules", MAX_ENTRIES);
+        let arr = self.list(v, "schedules", "schedules", "a list", "schedules", MAX_ENTRIES);
         let rule_ids: HashSet<String> = rules.iter().map(|r| r.id.to_lowercase()).collect();
         let mut seen: HashSet<String> = HashSet::default();
         let mut out: Vec<Schedule> = Vec::new();

@@ -42,15 +42,7 @@ impl Walker {
     /// `exceptions: [{user, reason, by, until, decidedAt?}]`.
     pub(super) fn exceptions(&mut self, v: Option<&Value>) -> Vec<Exception> {
         let Some(v) = v else { return Vec::new() };
-        let Some(arr) = v.as_array() else {
-            self.err(
-                Code::PolicyInvalidType,
-                "exceptions",
-                format!("exceptions must be a list, found {}", kind(v)),
-            );
-            return Vec::new();
-        };
-        let arr = self.capped(arr, "exceptions", "exceptions", MAX_ENTRIES);
+        let arr = self.list(v, "exceptions", "exceptions", "a list", "exceptions", MAX_ENTRIES);
         let mut seen: HashSet<String> = HashSet::default();
         let mut out = Vec::new();
         for (i, ev) in arr.iter().enumerate() {

@@ -2,7 +2,7 @@
 //! (`schedules[].enabled`, `schedules[].mode`). They change no decision about a user; the daemon
 //! and the page act on them. Validated with the same walker, codes and paths as the rest.
 
-use super::{kind, short, Walker, MAX_ENTRIES};
+use super::{short, Walker, MAX_ENTRIES};
 use crate::code::Code;
 use crate::problem::{index, key};
 use rustc_hash::FxHashSet as HashSet;
@@ -93,15 +93,7 @@ impl Walker {
     }
 
     fn emails(&mut self, v: &Value, path: &str) -> Vec<String> {
-        let Some(arr) = v.as_array() else {
-            self.err(
-                Code::PolicyInvalidType,
-                path,
-                format!("{path} must be a list of email addresses, found {}", kind(v)),
-            );
-            return Vec::new();
-        };
-        let arr = self.capped(arr, path, "entries", MAX_ENTRIES);
+        let arr = self.list(v, path, path, "a list of email addresses", "entries", MAX_ENTRIES);
         let mut seen = HashSet::default();
         let mut out = Vec::new();
         for (i, x) in arr.iter().enumerate() {

@@ -3,7 +3,7 @@
 //! action may follow (`crate::warn`); the mail module renders and sends. Both read placeholders
 //! the same way, so a template the engine accepts is one the mail module can render.
 
-use super::{kind, short, Action, Walker, MAX_NAME, MAX_RULES};
+use super::{short, Action, Walker, MAX_NAME, MAX_RULES};
 use crate::code::Code;
 use crate::problem::{index, key};
 use rustc_hash::FxHashSet as HashSet;
@@ -132,18 +132,14 @@ impl Walker {
     /// `templates: [{"id", "subject", "body"}]`.
     pub(super) fn templates(&mut self, v: Option<&Value>) -> Vec<Template> {
         let Some(v) = v else { return Vec::new() };
-        let Some(arr) = v.as_array() else {
-            self.err(
-                Code::PolicyInvalidType,
-                "templates",
-                format!(
-                    "templates must be a list of {{\"id\", \"subject\", \"body\"}}, found {}",
-                    kind(v)
-                ),
-            );
-            return Vec::new();
-        };
-        let arr = self.capped(arr, "templates", "templates", MAX_TEMPLATES);
+        let arr = self.list(
+            v,
+            "templates",
+            "templates",
+            "a list of {\"id\", \"subject\", \"body\"}",
+            "templates",
+            MAX_TEMPLATES,
+        );
         let mut seen: HashSet<String> = HashSet::default();
         let mut out = Vec::new();
         for (i, tv) in arr.iter().enumerate() {
