@@ -5,7 +5,8 @@
 use crate::code::Code;
 use crate::json_words::{kind, unknown_fields};
 use crate::policy::MAX_NAME;
-use crate::problem::{index, json_error, Problem, Source};
+use crate::policy::{parse_policy, Policy};
+use crate::problem::{index, json_error, Outcome, Problem, Source};
 use serde_json::{Map, Value};
 
 /// Group names in one list: more than any Jira has (a large one has tens of thousands).
@@ -87,4 +88,29 @@ pub(crate) fn required_names(m: &Map<String, Value>, field: &str, out: &mut Vec<
         out.push(input_err(field, format!("{field} is required: a list of group names")));
         Vec::new()
     })
+}
+
+/// An entry point over a policy and an object of group lists (`removableGroups`, `policyGroups`):
+/// every problem of both at once (policy problems with their policy paths, input problems as
+/// `input.invalid`); `read` reads the object's fields, `answer` runs only when nothing is wrong.
+pub(crate) fn over_policy<A, T>(
+    policy: &str,
+    input: &str,
+    what: &str,
+    shape: &str,
+    allowed: &[&str],
+    read: impl FnOnce(&Map<String, Value>, &mut Vec<Problem>) -> A,
+    answer: impl FnOnce(&Policy, A) -> T,
+) -> Outcome<T> {
+    let (p, mut problems) = parse_policy(policy);
+    let mut input_problems = Vec::new();
+    let asked = object(input, what, shape, allowed, &mut input_problems).map(|m| read(&m, &mut input_problems));
+    problems.extend(input_problems);
+    match (p, asked) {
+        (Some(p), Some(asked)) if !problems.iter().any(Problem::is_error) => Outcome::Success {
+            value: answer(&p, asked),
+            warnings: problems,
+        },
+        _ => Outcome::failure(problems),
+    }
 }

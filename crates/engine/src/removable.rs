@@ -6,9 +6,9 @@
 //! re-implements it), or one of the run's application-role groups, which the read-only fallback
 //! removes when a user's directory cannot be deactivated.
 
-use crate::group_input::{object, required_names};
-use crate::policy::{parse_policy, Action, Policy};
-use crate::problem::{Outcome, Problem};
+use crate::group_input::{names, over_policy, required_names};
+use crate::policy::{Action, Policy};
+use crate::problem::Outcome;
 use serde::Serialize;
 
 /// What `removableGroups` answers: one entry per group asked about, in the order given.
@@ -61,28 +61,19 @@ pub fn removable(policy: &Policy, groups: &[String], role_groups: &[String]) -> 
 /// Every problem of both is reported at once (policy problems with their policy paths, input
 /// problems as `input.invalid` at `groups[3]` ...).
 pub fn removable_groups(policy: &str, input: &str) -> Outcome<Removable> {
-    let (p, mut problems) = parse_policy(policy);
-    let mut input_problems: Vec<Problem> = Vec::new();
-    let asked = object(
+    over_policy(
+        policy,
         input,
         "removableGroups' input",
         "{\"groups\": [...], \"roleGroups\"?: [...]}",
         &["groups", "roleGroups"],
-        &mut input_problems,
-    )
-    .map(|m| {
-        let groups = required_names(&m, "groups", &mut input_problems);
-        let roles = crate::group_input::names(m.get("roleGroups"), "roleGroups", &mut input_problems);
-        (groups, roles.unwrap_or_default())
-    });
-    problems.extend(input_problems);
-    match (p, asked) {
-        (Some(p), Some((groups, roles))) if !problems.iter().any(Problem::is_error) => Outcome::Success {
-            value: removable(&p, &groups, &roles),
-            warnings: problems,
+        |m, out| {
+            let groups = required_names(m, "groups", out);
+            let roles = names(m.get("roleGroups"), "roleGroups", out);
+            (groups, roles.unwrap_or_default())
         },
-        _ => Outcome::failure(problems),
-    }
+        |p, (groups, roles)| removable(p, &groups, &roles),
+    )
 }
 
 #[cfg(test)]

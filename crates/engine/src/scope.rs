@@ -9,9 +9,9 @@
 //! it). What the snapshot then cannot tell (groups no user has, the dashboard's table of groups) is
 //! said, not guessed.
 
-use crate::group_input::{names, object, required_names};
+use crate::group_input::{names, over_policy, required_names};
 use crate::pattern::Pattern;
-use crate::policy::{parse_policy, Action, Policy};
+use crate::policy::{Action, Policy};
 use crate::problem::{index, key, Outcome, Problem};
 use crate::snapshot::Snapshot;
 use rustc_hash::FxHashMap;
@@ -108,28 +108,20 @@ pub fn policy_groups(policy: &Policy, all: &[String], roles: &[(String, Vec<Stri
 /// The entry point: `policy` as JSON text; `input`: `{"groups": [every group name],
 /// "applicationRoles"?: [{key, groups}, ...]}`.
 pub fn policy_groups_entry(policy: &str, input: &str) -> Outcome<PolicyGroups> {
-    let (p, mut problems) = parse_policy(policy);
-    let mut input_problems: Vec<Problem> = Vec::new();
-    let asked = object(
+    over_policy(
+        policy,
         input,
         "policyGroups' input",
         "{\"groups\": [every group name], \"applicationRoles\"?: [...]}",
         &["groups", "applicationRoles"],
-        &mut input_problems,
-    )
-    .map(|m| {
-        let all = required_names(&m, "groups", &mut input_problems);
-        let roles = role_groups(m.get("applicationRoles"), &mut input_problems);
-        (all, roles)
-    });
-    problems.extend(input_problems);
-    match (p, asked) {
-        (Some(p), Some((all, roles))) if !problems.iter().any(Problem::is_error) => Outcome::Success {
-            value: policy_groups(&p, &all, &roles),
-            warnings: problems,
+        |m, out| {
+            (
+                required_names(m, "groups", out),
+                role_groups(m.get("applicationRoles"), out),
+            )
         },
-        _ => Outcome::failure(problems),
-    }
+        |p, (all, roles)| policy_groups(p, &all, &roles),
+    )
 }
 
 /// The groups of `applicationRoles` (as in a snapshot: `[{key, groups: [...]}, ...]`; other
