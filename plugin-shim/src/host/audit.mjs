@@ -11,6 +11,7 @@
 // "Reconcile" section of runner/README.md).
 import { HostError } from './errors.mjs';
 import { parseJiraTime } from './detect.mjs';
+import { cursorPages } from './paging.mjs';
 
 const PATH = '/rest/auditing/1.0/events';
 export const AUDIT_PAGE_LIMIT = 1000;
@@ -112,14 +113,7 @@ export async function readAuditEvents(http, { from, to, limit = AUDIT_PAGE_LIMIT
   if (typeof h?.getJson !== 'function') throw new HostError('host.config', 'readAuditEvents needs the host adapter\'s HTTP layer');
   const query = { from: isoParam(from, 'from'), to: isoParam(to, 'to'), limit: Math.max(1, Math.min(AUDIT_PAGE_LIMIT, Math.floor(limit))) };
   const events = [];
-  const seen = new Set();
-  let cursor;
-  for (let page = 1; ; page++) {
-    if (page > maxPages) {
-      throw new HostError('host.auditTooMany', `${PATH}: more than ${maxPages} pages of ${query.limit} events between ${query.from} and ${query.to}`, {
-        reason: `Jira's audit log holds more than ${maxPages * query.limit} events in this period; reconcile a shorter period (one run with --run)`,
-      });
-    }
+  const fetchPage = async (cursor) => {
     let body;
     try {
       body = await h.getJson(PATH, { ...query, ...(cursor !== undefined ? { pageCursor: cursor } : {}) });
@@ -131,15 +125,15 @@ export async function readAuditEvents(http, { from, to, limit = AUDIT_PAGE_LIMIT
     }
     const entities = Array.isArray(body?.entities) ? body.entities : null;
     if (!entities) throw new HostError('host.badResponse', `${PATH}: the answer has no "entities" list`, { reason: 'Jira\'s audit log answered in an unexpected shape' });
-    for (const e of entities) events.push(normaliseEvent(e));
     const info = body.pagingInfo ?? {};
     const next = info.nextPageCursor;
-    const nextCursor = typeof next === 'string' ? next : typeof next?.cursor === 'string' ? next.cursor : undefined;
-    if (info.lastPage === true || nextCursor === undefined || entities.length === 0) break;
-    // A cursor that does not move would loop forever.
-    if (seen.has(nextCursor)) throw new HostError('host.badResponse', `${PATH}: the page cursor ${JSON.stringify(nextCursor)} repeats`, { reason: 'Jira\'s audit log paging does not advance' });
-    seen.add(nextCursor);
-    cursor = nextCursor;
+    return { items: entities, last: info.lastPage === true, next: typeof next === 'string' ? next : typeof next?.cursor === 'string' ? next.cursor : undefined };
+  };
+  const tooMany = () => new HostError('host.auditTooMany', `${PATH}: more than ${maxPages} pages of ${query.limit} events between ${query.from} and ${query.to}`, {
+    reason: `Jira's audit log holds more than ${maxPages * query.limit} events in this period; reconcile a shorter period (one run with --run)`,
+  });
+  for await (const entities of cursorPages(fetchPage, { endpoint: PATH, maxPages, tooMany })) {
+    for (const e of entities) events.push(normaliseEvent(e));
   }
   // Jira answers newest first: reversed, events of the same millisecond keep their order.
   events.reverse();

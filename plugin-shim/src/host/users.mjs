@@ -3,6 +3,7 @@
 //   user/search (9.x): username=. pages of 1000 (includeActive + includeInactive)
 //   group walk  (10.0–10.2, and for memberships everywhere): see groups.mjs
 import { HostError } from './errors.mjs';
+import { cursorPages } from './paging.mjs';
 
 const own = (o, k) => Object.prototype.hasOwnProperty.call(o, k);
 
@@ -65,38 +66,36 @@ export function beanGroups(bean) {
  * @param {{pageSize?: number, onPage?: (n:number, groupsComplete:boolean)=>void}} [o]
  */
 export async function listViaUserList(http, table, { pageSize = 2000, onPage } = {}) {
-  let cursor;
   let pages = 0;
   let groupsComplete = true;
   let anyGroups = false;
-  const seenCursors = new Set();
-  for (;;) {
-    let page;
-    try {
-      page = await http.getJson('/rest/api/2/user/list', { maxResults: pageSize, cursor });
-    } catch (e) {
-      if (pages === 0 && e instanceof HostError && (e.status === 404 || e.status === 405)) return { ok: false, pages };
-      throw e;
-    }
-    pages++;
-    const values = Array.isArray(page?.values) ? page.values : Array.isArray(page) ? page : [];
-    for (const b of values) {
-      const u = table.addBean(b, 'user/list');
-      if (!u) continue;
-      const gs = beanGroups(b);
-      if (gs === null) groupsComplete = false;
-      else {
-        anyGroups ||= gs.length > 0 || (b.groups && b.groups.size === 0);
-        for (const g of gs) u.groups.add(g);
-      }
-    }
-    onPage?.(table.size, groupsComplete && anyGroups);
+  const fetchPage = async (cursor) => {
+    const page = await http.getJson('/rest/api/2/user/list', { maxResults: pageSize, cursor });
     const next = page?.nextCursor;
-    if (page?.isLast === true || !values.length || next == null || next === '') break;
-    const key = String(next);
-    if (seenCursors.has(key)) throw new HostError('host.badResponse', 'user/list repeated a cursor', { reason: 'Jira returned the same user/list cursor twice' });
-    seenCursors.add(key);
-    cursor = key;
+    return {
+      items: Array.isArray(page?.values) ? page.values : Array.isArray(page) ? page : [],
+      last: page?.isLast === true,
+      next: next == null ? undefined : String(next),
+    };
+  };
+  try {
+    for await (const values of cursorPages(fetchPage, { endpoint: '/rest/api/2/user/list' })) {
+      pages++;
+      for (const b of values) {
+        const u = table.addBean(b, 'user/list');
+        if (!u) continue;
+        const gs = beanGroups(b);
+        if (gs === null) groupsComplete = false;
+        else {
+          anyGroups ||= gs.length > 0 || (b.groups && b.groups.size === 0);
+          for (const g of gs) u.groups.add(g);
+        }
+      }
+      onPage?.(table.size, groupsComplete && anyGroups);
+    }
+  } catch (e) {
+    if (pages === 0 && e instanceof HostError && (e.status === 404 || e.status === 405)) return { ok: false, pages };
+    throw e;
   }
   return { ok: true, pages, groupsComplete: groupsComplete && anyGroups };
 }
