@@ -230,9 +230,7 @@ pub fn decide(policy: &str, input: &str, options: &str) -> Outcome<decide::Decis
         }
     };
     if let (Some(p), Some(o)) = (&full, &opts) {
-        if let Some(id) = o.schedule.as_deref().filter(|id| p.for_schedule(id).is_none()) {
-            problems.push(unknown_schedule(id));
-        }
+        problems.extend(unknown_schedule(p, o));
     }
     let snapshot = match input.snapshot.as_deref().map(parse_snapshot) {
         Some(Ok(s)) => Some(s),
@@ -274,19 +272,19 @@ pub fn decide(policy: &str, input: &str, options: &str) -> Outcome<decide::Decis
 fn plan_checks(p: &Policy, o: &options::PlanOpts) -> Vec<Problem> {
     let mut problems = checks::expired_service_accounts(p, o.as_of);
     problems.extend(policy::expired_exceptions(&p.exceptions, o.as_of));
-    if let Some(id) = o.schedule.as_deref().filter(|id| p.for_schedule(id).is_none()) {
-        problems.push(unknown_schedule(id));
-    }
+    problems.extend(unknown_schedule(p, o));
     problems
 }
 
-fn unknown_schedule(id: &str) -> Problem {
-    Problem::error(
+/// The options' `schedule` when the policy has no such schedule (plan, warnings and decide).
+fn unknown_schedule(p: &Policy, o: &options::PlanOpts) -> Option<Problem> {
+    let id = o.schedule.as_deref().filter(|id| p.schedule(id).is_none())?;
+    Some(Problem::error(
         Source::Options,
         Code::OptionsUnknownSchedule,
         "schedule",
         format!("the policy has no schedule \"{id}\""),
-    )
+    ))
 }
 
 /// The dashboard. `policy` may be `None` (no protections, every email domain external).

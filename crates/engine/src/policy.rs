@@ -1076,8 +1076,13 @@ impl Policy {
 
     /// The policy as a schedule runs it: only the rules the schedule names (in policy order,
     /// compared case-insensitively), or every rule when it names none. `None`: no such schedule.
+    /// The schedule with id `id` (ids compare case-insensitively).
+    pub fn schedule(&self, id: &str) -> Option<&Schedule> {
+        self.schedules.iter().find(|s| s.id.eq_ignore_ascii_case(id))
+    }
+
     pub fn for_schedule(&self, id: &str) -> Option<Policy> {
-        let s = self.schedules.iter().find(|s| s.id.eq_ignore_ascii_case(id))?;
+        let s = self.schedule(id)?;
         let mut p = self.clone();
         if let Some(ids) = &s.rules {
             let ids: HashSet<String> = ids.iter().map(|i| i.trim().to_lowercase()).collect();
