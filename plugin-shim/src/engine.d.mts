@@ -377,12 +377,16 @@ export interface Handover {
   projectLead: string;
   projects: string[];
 }
-interface PlannedActionBase {
+/** The user a plan action, a bulk action or a warned user is about (the engine's `plan::Who`). */
+export interface Who {
   user: string;
   /** Jira's user key, when the snapshot has one (hand it back to `decide` as `planned.key`). */
   key?: string;
   displayName: string;
+  /** null: the user has no email address. */
   email: string | null;
+}
+interface PlannedActionBase extends Who {
   /** Id of the rule that decided. */
   rule: string;
   /** The reasons in words. */
@@ -517,12 +521,8 @@ export interface Plan {
 // warnings (M16)
 
 export type WarningsOptions = PlanRunOptions;
-export interface WarnedUser extends WarningLifecycle {
-  user: string;
-  key?: string;
-  displayName: string;
-  /** null: the user has no email address (a warning cannot reach them; report it). */
-  email: string | null;
+/** `email` null: a warning cannot reach the user (report it). */
+export interface WarnedUser extends WarningLifecycle, Who {
   rule: string;
   /** The rule's description, or its id ({{ruleDescription}}). */
   ruleDescription: string;
@@ -702,11 +702,7 @@ export interface BulkOptions {
   users: string[];
   operation: BulkOperation;
 }
-export interface BulkAction {
-  user: string;
-  key?: string;
-  displayName: string;
-  email: string | null;
+export interface BulkAction extends Who {
   action: BulkOperationType;
   /** addToGroups: the groups the user is not in; removeFromGroups: the groups the user is in (spelled as the operation spells them). */
   groups?: string[];
