@@ -25,6 +25,37 @@ export function usersNeedingCounts(plan, snapshot) {
 }
 
 /**
+ * One pass: plans, then (with `count`) counts open assigned issues for the users that plan needs
+ * counts for. `tally` ({counted, requests}) adds up over passes. `final`: nothing is left to count
+ * (no one needs a count, the plan failed, Jira could not count, or it answered for no one), so
+ * `result` is the plan over the counts there are; otherwise counts came in after `result` was made.
+ */
+async function planAndCount({ host, engine, policyText, snapshot, options }, tally, count = true) {
+  const result = JSON.parse(engine.planJson(policyText, JSON.stringify(snapshot), JSON.stringify(options ?? {})));
+  if (result.type !== 'success') return { result, final: true };
+  const need = usersNeedingCounts(result.value, snapshot);
+  if (need.length === 0 || !count) return { result, final: true };
+  let r;
+  try {
+    r = await host.addOpenAssigned(snapshot, need);
+  } catch (e) {
+    // Jira would not answer the searches (after the adapter's retries): the plan stands without
+    // the counts — a rule that skips users with open issues skips those it cannot count — and
+    // the snapshot says why.
+    if (typeof e?.code !== 'string' || !e.code.startsWith('host.')) throw e;
+    (snapshot.source ??= {}).openAssigned = { users: tally.counted, requests: tally.requests, error: e.reason || e.message, code: e.code };
+    return { result, final: true, error: e };
+  }
+  tally.counted += r.users;
+  tally.requests += r.requests;
+  // Names Jira did not answer for (a user deleted meanwhile) keep no count; do not ask again.
+  if (r.users === 0) return { result, final: true };
+  // Every user of one pass asked for: the source says so for all passes together.
+  snapshot.source.openAssigned = { users: tally.counted, requests: tally.requests };
+  return { result, final: false };
+}
+
+/**
  * Plans `policyText` over `snapshot`, counting open assigned issues (host.addOpenAssigned, batched)
  * for the users the plan selects, and plans again until no selected user lacks a count.
  * Mutates `snapshot` (its users' `openAssigned`, `source.openAssigned`).
@@ -32,45 +63,27 @@ export function usersNeedingCounts(plan, snapshot) {
  * @returns {Promise<{result: any, passes: number, counted: number, requests: number, error?: Error}>}
  *   result: the engine's last answer (a failure is returned as is, after the first pass)
  */
-export async function planWithOpenAssigned({ host, engine, policyText, snapshot, options }) {
-  let counted = 0;
-  let requests = 0;
+export async function planWithOpenAssigned(o) {
+  const tally = { counted: 0, requests: 0 };
   for (let pass = 1; ; pass++) {
-    const result = JSON.parse(engine.planJson(policyText, JSON.stringify(snapshot), JSON.stringify(options ?? {})));
-    if (result.type !== 'success') return { result, passes: pass, counted, requests };
-    const need = usersNeedingCounts(result.value, snapshot);
-    if (need.length === 0 || pass >= MAX_PASSES) return { result, passes: pass, counted, requests };
-    let r;
-    try {
-      r = await host.addOpenAssigned(snapshot, need);
-    } catch (e) {
-      // Jira would not answer the searches (after the adapter's retries): the plan stands without
-      // the counts — a rule that skips users with open issues skips those it cannot count — and
-      // the snapshot says why.
-      if (typeof e?.code !== 'string' || !e.code.startsWith('host.')) throw e;
-      (snapshot.source ??= {}).openAssigned = { users: counted, requests, error: e.reason || e.message, code: e.code };
-      return { result, passes: pass, counted, requests, error: e };
-    }
-    counted += r.users;
-    requests += r.requests;
-    // Names Jira did not answer for (a user deleted meanwhile) keep no count; do not ask again.
-    if (r.users === 0) return { result, passes: pass, counted, requests };
-    // Every user of one pass asked for: the source says so for all passes together.
-    snapshot.source.openAssigned = { users: counted, requests };
+    const { result, final, error } = await planAndCount(o, tally, pass < MAX_PASSES);
+    if (final) return { result, passes: pass, counted: tally.counted, requests: tally.requests, ...(error ? { error } : {}) };
   }
 }
 
 /**
  * A host whose snapshot() also reads creation dates from the audit log and counts open assigned
- * issues for the users the policy's plan selects (planWithOpenAssigned) — for code that takes a
- * host and plans itself (the runner's startRun re-plans over what snapshot() returns).
+ * issues for the users the policy's plan selects (one pass of planWithOpenAssigned) — for code that
+ * takes a host and plans itself (the runner's startRun re-plans over what snapshot() returns).
  */
 export function hostForPlan(host, { engine, policyText, planOptions = {}, auditWindowDays }) {
   return {
     ...host,
     async snapshot(opts = {}) {
       const snap = await host.snapshot({ creationDates: true, ...(auditWindowDays !== undefined ? { auditWindowDays } : {}), ...opts });
-      await planWithOpenAssigned({ host, engine, policyText, snapshot: snap, options: { ...planOptions, asOf: planOptions.asOf ?? snap.capturedAt } });
+      // One pass: the caller plans over the counted snapshot itself, so the plan that would check
+      // the counts here would be made and thrown away (a second pass needs no count; see above).
+      await planAndCount({ host, engine, policyText, snapshot: snap, options: { ...planOptions, asOf: planOptions.asOf ?? snap.capturedAt } }, { counted: 0, requests: 0 });
       return snap;
     },
   };
