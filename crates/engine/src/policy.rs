@@ -1013,16 +1013,22 @@ impl Walker {
 impl Walker {
     /// Schedule ids name lock files and audit records, so they are kept to a safe alphabet.
     fn schedule_id(&mut self, id: &str, path: &str) -> bool {
-        let ok = id.len() <= MAX_SCHEDULE_ID
+        self.safe_id(id, path, "schedule", Code::PolicyInvalidScheduleId, MAX_SCHEDULE_ID)
+    }
+
+    /// An id (`what`: "schedule", "template") of 1 to `max` of the characters A-Z a-z 0-9 . _ -;
+    /// an error `code` otherwise.
+    pub(super) fn safe_id(&mut self, id: &str, path: &str, what: &str, code: Code, max: usize) -> bool {
+        let ok = id.len() <= max
             && id
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
         if !ok {
             self.err(
-                Code::PolicyInvalidScheduleId,
+                code,
                 path,
                 format!(
-                    "schedule id \"{}\" must be 1 to {MAX_SCHEDULE_ID} of the characters A-Z a-z 0-9 . _ -",
+                    "{what} id \"{}\" must be 1 to {max} of the characters A-Z a-z 0-9 . _ -",
                     id.chars().take(80).collect::<String>()
                 ),
             );

@@ -170,21 +170,7 @@ impl Walker {
     }
 
     fn template_id(&mut self, id: &str, path: &str) -> bool {
-        let ok = id.chars().count() <= MAX_TEMPLATE_ID
-            && id
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
-        if !ok {
-            self.err(
-                Code::PolicyInvalidTemplateId,
-                path,
-                format!(
-                    "template id \"{}\" must be 1 to {MAX_TEMPLATE_ID} of the characters A-Z a-z 0-9 . _ -",
-                    id.chars().take(80).collect::<String>()
-                ),
-            );
-        }
-        ok
+        self.safe_id(id, path, "template", Code::PolicyInvalidTemplateId, MAX_TEMPLATE_ID)
     }
 
     /// A template's subject or body: required, non-blank, at most `max` characters, and only
