@@ -9,7 +9,7 @@
 import { h, clear, num, errorBox } from './dom.mjs';
 import { download, trailName, countInput } from './view-kit.mjs';
 import { runnerModules } from './runner-loader.mjs';
-import { pageTrail } from './page-trail.mjs';
+import { pageTrail, pageWho } from './page-trail.mjs';
 import { jiraNow } from './saved-plan.mjs';
 import { acquirePageLease } from './run-lease.mjs';
 import { pageEngine } from './engine-loader.mjs';
@@ -265,13 +265,12 @@ export async function renderHistory(panel, ctx) {
         const snap = await ctx.data?.snapshot?.().catch(() => null);
         if (snap) audit.clockOffset = jiraNow(snap).getTime() - Date.now();
       }
-      const who = { actor: ctx.me?.name ?? null, jiraUser: ctx.me?.name ?? null, operator: null };
       // One run at a time per Jira: an undo changes Jira too, so it holds the run lease (a daemon's
       // or another page's run in progress refuses it, naming who holds the lease).
       const lease = source.kind === 'page' && audit.savedInJira ? await acquirePageLease(ctx, { what: `undo of ${runId}` }) : { release: async () => {} };
       let r;
       try {
-        r = await mods.executor.undoItems({ host: ctx.host, trail, runId, todo: work.changes, user, who, jira: location.origin + (ctx.contextPath ?? ''), engine });
+        r = await mods.executor.undoItems({ host: ctx.host, trail, runId, todo: work.changes, user, who: pageWho(ctx), jira: location.origin + (ctx.contextPath ?? ''), engine });
       } finally {
         await lease.release();
       }

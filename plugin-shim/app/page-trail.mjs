@@ -111,6 +111,12 @@ export function createJiraTrail({ store, chain, records = [], now = () => new Da
   return trail;
 }
 
+/** Who a record of this page names: the signed-in admin, in Jira and as the actor (no operator). */
+export function pageWho(ctx) {
+  const me = ctx.me?.name ?? null;
+  return { actor: me, jiraUser: me, operator: null };
+}
+
 /**
  * The page's trail, one per page session (ctx):
  * → { trail, store, savedInJira, loadError, account (the storage account's status), downloadOnly(), saveError() }

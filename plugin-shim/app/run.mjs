@@ -12,7 +12,7 @@ import { section, problems, download, trailName, countInput } from './view-kit.m
 import { loadPlan, jiraNow } from './saved-plan.mjs';
 import { runnerModules } from './runner-loader.mjs';
 import { progressMeter } from './progress.mjs';
-import { pageTrail } from './page-trail.mjs';
+import { pageTrail, pageWho } from './page-trail.mjs';
 import { acquirePageLease } from './run-lease.mjs';
 import { pageEngine } from './engine-loader.mjs';
 
@@ -221,7 +221,7 @@ export async function renderRun(panel, ctx, req = takeRequest(ctx)) {
     stop.hidden = false;
     progressBox.hidden = false;
     ctx.state('running');
-    const who = { actor: ctx.me?.name ?? null, jiraUser: ctx.me?.name ?? null, operator: null };
+    const who = pageWho(ctx);
     let shown = 0;
     show({ done: 0, failed: 0, skipped: 0 });
     let result;
@@ -327,7 +327,7 @@ async function renderDryRun(panel, ctx, { snap, plan, policy, label, schedule })
     try {
       audit.clockOffset = jiraNow(snap).getTime() - Date.now();
       const runId = executor.newRunId(jiraNow(snap));
-      const who = { actor: ctx.me?.name ?? null, jiraUser: ctx.me?.name ?? null, operator: null };
+      const who = pageWho(ctx);
       const roles = Array.isArray(snap.snap.applicationRoles) ? snap.snap.applicationRoles : undefined;
       const trail = audit.trail;
       await trail.append({

@@ -5,7 +5,7 @@
 // Only the policy saved in Jira is used (it decides protection and the limit).
 import { h, clear, num, errorBox } from './dom.mjs';
 import { runnerModules } from './runner-loader.mjs';
-import { pageTrail } from './page-trail.mjs';
+import { pageTrail, pageWho } from './page-trail.mjs';
 import { progressMeter } from './progress.mjs';
 import { jiraNow } from './saved-plan.mjs';
 import { countInput } from './view-kit.mjs';
@@ -130,7 +130,7 @@ export function openBulk(box, ctx, o) {
       let res;
       try {
         res = await bulk.executeBulk({
-          host: ctx.host, plan: p, trail: audit.trail, who: { actor: me, jiraUser: me, operator: null }, via: 'admin page bulk',
+          host: ctx.host, plan: p, trail: audit.trail, who: pageWho(ctx), via: 'admin page bulk',
           engine: ctx.engine, operation, users: o.users, policyText: sess.policy.text, policyHash: await hash.sha256Hex(sess.policy.text),
           policyPath: sess.policy.label ?? null, jira: location.origin + (ctx.contextPath ?? ''), engineVersion: ctx.timings?.engine?.version ?? null,
           snapshot: { capturedAt: sess.snap.capturedAt ?? null, users: sess.snap.users?.length ?? 0 }, snapshotData: sess.snap,
