@@ -314,6 +314,23 @@ impl Walker {
         }
     }
 
+    /// An optional true/false `field` of `m` (at `path`): `default` when absent or not a boolean
+    /// (then with an error).
+    fn flag(&mut self, m: &Map<String, Value>, field: &str, path: &str, default: bool) -> bool {
+        match m.get(field) {
+            None => default,
+            Some(Value::Bool(b)) => *b,
+            Some(other) => {
+                self.err(
+                    Code::PolicyInvalidType,
+                    &key(path, field),
+                    format!("{field} must be true or false, found {}", short(other)),
+                );
+                default
+            }
+        }
+    }
+
     fn strings(&mut self, v: Option<&Value>, path: &str, what: &str) -> Vec<String> {
         self.strings_at(v, path, what).into_iter().map(|(_, s)| s).collect()
     }
@@ -768,18 +785,7 @@ impl Walker {
             );
         }
 
-        let skip_if_open_assigned = match m.get("skipIfOpenAssignedIssues") {
-            None => false,
-            Some(Value::Bool(b)) => *b,
-            Some(other) => {
-                self.err(
-                    Code::PolicyInvalidType,
-                    &key(path, "skipIfOpenAssignedIssues"),
-                    format!("skipIfOpenAssignedIssues must be true or false, found {}", short(other)),
-                );
-                false
-            }
-        };
+        let skip_if_open_assigned = self.flag(m, "skipIfOpenAssignedIssues", path, false);
 
         let action = match m.get("action") {
             Some(av) => self.action(av, &key(path, "action")),

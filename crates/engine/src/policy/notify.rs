@@ -111,18 +111,7 @@ impl Walker {
 
     /// `enabled` (default true) and `mode` (default "run") of the schedule at `path`.
     pub(super) fn schedule_switches(&mut self, m: &Map<String, Value>, path: &str) -> (bool, ScheduleMode) {
-        let enabled = match m.get("enabled") {
-            None => true,
-            Some(Value::Bool(b)) => *b,
-            Some(other) => {
-                self.err(
-                    Code::PolicyInvalidType,
-                    &key(path, "enabled"),
-                    format!("enabled must be true or false, found {}", short(other)),
-                );
-                true
-            }
-        };
+        let enabled = self.flag(m, "enabled", path, true);
         let mode = match m.get("mode") {
             None => ScheduleMode::Run,
             Some(Value::String(s)) if s.trim() == "run" => ScheduleMode::Run,
