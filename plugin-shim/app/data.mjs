@@ -81,7 +81,9 @@ export function createData({ host, engine, engineReady = Promise.resolve(), stor
     const ctl = new AbortController();
     const state = { total: notRead.length, done: 0, requests: 0, concurrency: null, startedAt: performance.now(), etaMs: null, complete: notRead.length === 0, error: null, ms: 0, version: 0 };
     const read = new Map();
-    let merged = { base: s, text: s.text, version: 0 };
+    // The snapshot with the groups read so far, as text (the engine's input), and what it holds:
+    // how many groups, and whether the read was complete (then completeGroups is dropped).
+    let merged = { text: s.text, version: `0:${state.complete}` };
     let lastPublish = performance.now();
     let publishCost = 0;
     let timer = null;
@@ -97,10 +99,13 @@ export function createData({ host, engine, engineReady = Promise.resolve(), stor
         }
       },
       textNow() {
-        if (merged.version !== read.size) {
+        const version = `${read.size}:${state.complete}`;
+        if (merged?.version !== version) {
           const t0 = performance.now();
+          // The old text goes first: at 100k users each copy is tens of MB, and the merge makes two more.
+          merged = null;
           const { snapshot: snap } = host.mergeMemberships(s.snap, read, { allRead: state.complete });
-          merged = { text: JSON.stringify(snap), version: read.size };
+          merged = { text: JSON.stringify(snap), version };
           publishCost = performance.now() - t0;
         }
         return merged.text;
