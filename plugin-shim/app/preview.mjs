@@ -159,9 +159,11 @@ function actionGrid(plan, ctx) {
   const ruleSel = h('select', { class: 'uc-select', id: 'uc-filter-rule' }, h('option', { value: '' }, 'All rules'), rules.map((r) => h('option', { value: r }, r)));
   const actionSel = h('select', { class: 'uc-select', id: 'uc-filter-action' }, h('option', { value: '' }, 'All actions'),
     Object.entries(ACTION_LABEL).map(([k, v]) => h('option', { value: k }, v)));
-  const statusCount = (st) => actions.reduce((n, a) => n + (st.test(a) ? 1 : 0), 0);
-  const statusSel = h('select', { class: 'uc-select', id: 'uc-filter-status' },
-    STATUS.map((st) => h('option', { value: st.v, dataset: st.v ? { count: String(statusCount(st)) } : {} }, st.v ? `${st.label} (${num(statusCount(st))})` : st.label)));
+  const statusSel = h('select', { class: 'uc-select', id: 'uc-filter-status' }, STATUS.map((st) => {
+    if (!st.v) return h('option', { value: st.v }, st.label);
+    const n = actions.reduce((k, a) => k + (st.test(a) ? 1 : 0), 0);
+    return h('option', { value: st.v, dataset: { count: String(n) } }, `${st.label} (${num(n)})`);
+  }));
   const search = h('input', { class: 'uc-input', id: 'uc-filter-search', type: 'search', placeholder: 'User, name or email', autocomplete: 'off' });
   const shownCount = h('span', { class: 'uc-muted', id: 'uc-preview-shown', 'aria-live': 'polite' });
   const csvBtn = h('button', { type: 'button', class: 'uc-button', id: 'uc-export-csv' }, 'Export CSV');
