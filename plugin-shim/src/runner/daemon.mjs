@@ -312,8 +312,12 @@ export async function runStoreDaemon(o) {
       } else {
         // Warn rules: send today's warnings first (runner/warn.mjs); the run acts only on users warned long enough ago.
         const { warnBeforeRun } = await import('./warn.mjs');
-        const sent = await warnBeforeRun({ store, engine, host, policyText, snapshotOptions: o.snapshotOptions(policyText), asOf, trail, schedule: s.id, node: o.node, actor: o.runOptions?.actor, env: o.env, log, signal: runStop });
-        const r = await startRun({ ...common, runId, policyText, policyPath: null, asOf, mode: 'run', actor: o.runOptions?.actor, snapshotOptions: o.snapshotOptions(policyText), readonlyFallback: o.runOptions?.readonlyFallback, concurrency: o.runOptions?.concurrency, sent });
+        const { policyWarns } = await import('../../app/warn-record.mjs');
+        const snapshotOptions = o.snapshotOptions(policyText);
+        // The users the warnings are made from are the run's first snapshot too: read once, not twice.
+        const snapshot = policyWarns(policyText) ? await host.snapshot(snapshotOptions) : undefined;
+        const sent = await warnBeforeRun({ store, engine, host, policyText, snapshot, snapshotOptions, asOf, trail, schedule: s.id, node: o.node, actor: o.runOptions?.actor, env: o.env, log, signal: runStop });
+        const r = await startRun({ ...common, runId, policyText, policyPath: null, asOf, mode: 'run', actor: o.runOptions?.actor, snapshot, snapshotOptions, readonlyFallback: o.runOptions?.readonlyFallback, concurrency: o.runOptions?.concurrency, sent });
         out = { status: r.totals?.failed ? 'failed' : 'done', runId, counts: r.totals ?? null, exitCode: r.exitCode };
       }
     } catch (e) {

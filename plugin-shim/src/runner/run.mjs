@@ -61,6 +61,8 @@ function asRefused(e) {
  * @param {(info) => void} [o.onReplan]              the plan expired while waiting for the answer and was made again
  * @param {AbortSignal} [o.signal]  Stop (the daemon's SIGTERM)
  * @param {object[]} [o.sent]       warnings known to be sent [{user, rule, sentAt}] (app/warn-record.mjs loadSent)
+ * @param {object} [o.snapshot]     the users just read with o.snapshotOptions (the daemon's, for its warnings): planned first instead of
+ *                                  a second read; read again, as any snapshot, once older than limits.maxSnapshotAgeMinutes
  * @param {() => Date|number} [o.now]
  */
 export async function startRun(o) {
@@ -73,7 +75,7 @@ export async function startRun(o) {
     const me = await host.whoami();
     const actor = o.actor ?? me?.name;
     let asOf = o.asOf;
-    let snapshot = await host.snapshot(o.snapshotOptions ?? {});
+    let snapshot = o.snapshot ?? (await host.snapshot(o.snapshotOptions ?? {}));
     let { plan, warnings } = makePlan(engine, policyText, snapshot, { asOf, actor, schedule: o.schedule, sent: o.sent });
     o.onWarnings?.(warnings);
     o.show?.(plan);
@@ -92,15 +94,17 @@ export async function startRun(o) {
         throw new RefusedError(message, 'refused.overLimit');
       }
       const executable = plan.actions.filter(isExecutable).length;
-      if (executable === 0) break;
-      try {
-        await o.confirm(executable);
-      } catch (e) {
-        if (e instanceof RefusedError) await refusedRecord('notConfirmed', e.message);
-        throw e;
+      if (executable > 0) {
+        try {
+          await o.confirm(executable);
+        } catch (e) {
+          if (e instanceof RefusedError) await refusedRecord('notConfirmed', e.message);
+          throw e;
+        }
       }
-      // The prompt has no time limit; a plan whose snapshot expired meanwhile is made again from
-      // a fresh read, and asked about again only when it changed.
+      // The prompt has no time limit (and o.snapshot was read before the warnings were sent); a
+      // plan whose snapshot expired meanwhile is made again from a fresh read, and asked about
+      // again only when it changed.
       if (!planAge({ capturedAt: snapshot.capturedAt, limit: plan.limit, now })) break;
       if (o.asOfNow) asOf = instant(Math.floor(clockMs(now) / 1000) * 1000);
       snapshot = await host.snapshot(o.snapshotOptions ?? {});

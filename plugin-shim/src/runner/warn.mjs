@@ -207,11 +207,12 @@ export { pairKey };
  * Undefined when the policy has no warn rule (the plan is then byte-identical to before). A record
  * that cannot be read or written answers [] (every warn-rule action waits): never acts on a guess.
  */
-export async function warnBeforeRun({ store, engine, host, policyText, snapshotOptions, asOf, trail, schedule, node, actor, env, log, signal }) {
+export async function warnBeforeRun({ store, engine, host, policyText, snapshot: given, snapshotOptions, asOf, trail, schedule, node, actor, env, log, signal }) {
   const { policyWarns } = await import('../../app/warn-record.mjs');
   if (!policyWarns(policyText)) return undefined;
   try {
-    const snapshot = await host.snapshot(snapshotOptions ?? {});
+    // `given`: the users as the run just read them (the daemon plans its run over the same snapshot).
+    const snapshot = given ?? (await host.snapshot(snapshotOptions ?? {}));
     const res = await sendWarnings({ engine, policyText, snapshot, asOf, store, trail, schedule, node, actor, via: 'daemon', mail: { env }, signal });
     log?.({ event: 'warnings', schedule, runId: res.runId, counts: res.counts, ...(res.maybeSent.length ? { maybeSent: res.maybeSent.map((x) => `${x.user}/${x.rule}`) } : {}) });
     return res.sent;
