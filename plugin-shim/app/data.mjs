@@ -84,6 +84,7 @@ export function createData({ host, engine, engineReady = Promise.resolve(), stor
     // The snapshot with the groups read so far, as text (the engine's input), and what it holds:
     // how many groups, and whether the read was complete (then completeGroups is dropped).
     let merged = { text: s.text, version: `0:${state.complete}` };
+    let answer = null; // the last dashboard answer: {key (merge version and options), policy, result}
     let lastPublish = performance.now();
     let publishCost = 0;
     let timer = null;
@@ -113,9 +114,16 @@ export function createData({ host, engine, engineReady = Promise.resolve(), stor
       async dashboard(options) {
         await engineReady;
         const p = await savedPolicy();
+        const text = me.textNow();
+        // The Dashboard asks again each time it is shown: the same groups read, policy and options
+        // give the same answer, so the engine is not run over the whole snapshot again. (The
+        // merge's version, not its text, is remembered: an old text is let go once merged again.)
+        const key = `${merged.version}\u0000${JSON.stringify(options ?? {})}`;
+        if (answer?.key === key && answer.policy === p.text) return answer.result;
         const t0 = performance.now();
-        const result = engine.dashboard(p.text, me.textNow(), options);
+        const result = engine.dashboard(p.text, text, options);
         publishCost += performance.now() - t0;
+        answer = { key, policy: p.text, result };
         return result;
       },
       abort() { ctl.abort(); clearTimeout(timer); },
