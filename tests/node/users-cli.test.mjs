@@ -160,3 +160,23 @@ test('review keep and postpone are kept in Jira and in the trail; keep adds the 
   const recs = (await store.loadAudit()).records.filter((r) => r.type === 'reviewDecision');
   assert.deepEqual(recs.map((r) => [r.user, r.decision, r.by]), [[a, 'keep', 'admin'], [b, 'postpone', 'admin']]);
 });
+
+test('review approve carries out the action as a bulk run holding the run lease: refused while another run holds it, nothing changed or decided', async () => {
+  const store = createStore({ baseUrl: sb.url, token: sb.token });
+  if (!(await store.accountStatus({ refresh: true })).exists) await store.createAccount();
+  if ((await store.loadPolicy()).text === null) await store.savePolicy(policyText, { savedBy: 'admin' });
+  const listed = JSON.parse((await cli(['review', 'list', '--jira', sb.url, '--json'], { token: sb.token })).out);
+  const user = listed.users.find((u) => u.waiting && truth().get(lc(u.name)).active && (truth().get(lc(u.name)).directory ?? 'Jira Internal Directory') === 'Jira Internal Directory').name;
+  const args = ['review', 'approve', '--jira', sb.url, '--user', user, '--operation', 'deactivate', '--yes'];
+  const lease = await store.acquireRunLease({ owner: 'page-alice', node: 'admin page (alice)', ttlMs: 60_000, settleMs: 100 });
+  const busy = await cli(args, { token: sb.token });
+  assert.equal(busy.code, 3, busy.err + busy.out);
+  assert.match(busy.err + busy.out, /Another User Cleanup run is in progress: admin page \(alice\)/);
+  assert.equal(truth().get(lc(user)).active, true, 'not deactivated');
+  assert.ok(!(await store.loadAudit()).records.some((r) => r.type === 'reviewDecision' && r.user === user), 'not decided');
+  await store.releaseRunLease(lease);
+  const ok = await cli(args, { token: sb.token });
+  assert.equal(ok.code, 0, ok.err + ok.out);
+  assert.equal(truth().get(lc(user)).active, false);
+  assert.deepEqual(await store.readClaims('run'), [], 'the lease was released');
+});

@@ -21,6 +21,7 @@ import { planBulk, executeBulk, bulkExecutable, BULK_OPERATIONS } from '../../ru
 import { createStore, openJiraTrail } from '../../store/index.mjs';
 import { loadDecisions, recordDecision, waiting } from '../../../app/review-store.mjs';
 import { jiraUrl } from '../../runner/connect.mjs';
+import { withRunLease } from '../../store/run-lease.mjs';
 
 
 export async function review(argv, ctx) {
@@ -105,14 +106,15 @@ async function decide(sub, values, ctx) {
       if (plan.protected?.length && !todo.length) throw new RefusedError(`refused: ${values.user} is protected (${plan.protected[0].reason}); nothing was changed or decided`, 'refused.protected');
       if (todo.length) {
         let res;
-        await withStop(ctx, async (signal, confirmed) => {
+        // One run at a time per Jira: the approval's bulk run takes the run lease as `bulk` does.
+        await withRunLease({ url, token: ctx.env.USER_CLEANUP_TOKEN, storageUser: values['storage-user'], onNote: (m) => ctx.io.err(m) }, () => withStop(ctx, async (signal, confirmed) => {
           if (!plan.overLimit) await confirmed(confirmer(ctx, Boolean(values.yes), 'accounts'))(todo.length);
           res = await executeBulk({
             host, engine, plan, trail, who: { actor: by, jiraUser: by, operator: null }, actor: by, operation, users: [values.user], via: 'cli review approve',
             policyText, policyPath: values.policy ?? 'saved in Jira', jira: url,
             snapshot: { capturedAt: snapshot.capturedAt ?? null, users: snapshot.users?.length ?? 0 }, snapshotData: snapshot, signal,
           });
-        });
+        }));
         runId = res.runId;
         if (!values.json) ctx.io.out(sanitize(`bulk run ${res.runId}: ${res.totals.done} done, ${res.totals.failed} failed, ${res.totals.skipped} skipped`));
       }
