@@ -13,14 +13,14 @@
 // the caller carries out as a bulk run (bulk.mjs); "postpone" decides nothing until `until`.
 // Values read back from Jira are untrusted: malformed ones are ignored.
 
+import { lc, keyPart } from './store.mjs';
+
 export const REVIEW_PREFIX = 'com.usercleanup.review.';
 export const DECISIONS = ['approve', 'keep', 'postpone'];
 export const POSTPONE_DAYS = 30;
 const DAY = 86_400_000;
 
-const lc = (s) => String(s).toLowerCase();
-const keyPart = (s) => String(s).replace(/[^A-Za-z0-9_-]/g, (c) => `~${c.charCodeAt(0).toString(16)}`).slice(0, 200);
-const decisionKey = (user) => `${REVIEW_PREFIX}${keyPart(lc(user))}`;
+const decisionKey = (user) => `${REVIEW_PREFIX}${keyPart(lc(user), 200)}`;
 
 export class ReviewError extends Error {
   constructor(code, message, extra = {}) {

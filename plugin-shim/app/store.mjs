@@ -75,7 +75,10 @@ export class StoreError extends Error {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const randomId = () => Array.from(globalThis.crypto.getRandomValues(new Uint8Array(6)), (b) => b.toString(16).padStart(2, '0')).join('');
-const lc = (s) => String(s).toLowerCase();
+/** The comparison key of a user or group name (Jira compares them case-insensitively). */
+export const lc = (s) => String(s).toLowerCase();
+/** `s` as a safe part of a property key (letters, digits, _ and -; others as ~hex), at most `max` characters. */
+export const keyPart = (s, max = 80) => String(s).replace(/[^A-Za-z0-9_-]/g, (c) => `~${c.charCodeAt(0).toString(16)}`).slice(0, max);
 
 /**
  * @param {object} o
@@ -564,8 +567,6 @@ export function createStore(o) {
   }
 
   // ------------------------------------------------------------------ leases (src/runner/README.md: "Leases in Jira")
-
-  const keyPart = (s) => String(s).replace(/[^A-Za-z0-9_-]/g, (c) => `~${c.charCodeAt(0).toString(16)}`).slice(0, 80);
 
   /** Every claim stored for the lease `name`: [{key, value}] (values that are not claims are left out). */
   async function readClaims(name) {

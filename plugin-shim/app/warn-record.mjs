@@ -10,7 +10,7 @@
 //
 // Everything read back is untrusted: an entry of the wrong shape is left out and reported in
 // `problems`, never passed to the engine.
-import { MAX_VALUE_LENGTH } from './store.mjs';
+import { MAX_VALUE_LENGTH, lc } from './store.mjs';
 
 export const WARNINGS_PREFIX = 'com.usercleanup.warnings.';
 export const WARNINGS_FORMAT = 'user-cleanup/warnings';
@@ -19,7 +19,6 @@ const STATES = new Set(['intent', 'sent', 'failed', 'skipped']);
 const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
 // Leave room for the envelope and JSON escaping growth when a chunk is rewritten.
 const CHUNK_BUDGET = MAX_VALUE_LENGTH - 1024;
-const lc = (s) => String(s).toLowerCase();
 export const pairKey = (user, rule) => `${lc(user)}\u0000${lc(rule)}`;
 
 function validEntry(e) {
