@@ -11,7 +11,7 @@ import { loadPlan } from './saved-plan.mjs';
 import { runnerModules } from './runner-loader.mjs';
 import { policyBanner } from './policy-banner.mjs';
 import { warningsPreview } from './warn-views.mjs';
-import { visibleRange, columnKeys, sortByKeys, nextSort, sortHeader, markSorted, fillCells, scrollRowIntoView, keyTarget } from './vgrid.mjs';
+import { rowPool, columnKeys, sortByKeys, nextSort, sortHeader, markSorted, fillCells, scrollRowIntoView, keyTarget } from './vgrid.mjs';
 
 const ROW_H = 32;
 const ACTION_LABEL = { deactivate: 'Deactivate', removeFromGroups: 'Remove from groups', review: 'Review' };
@@ -192,9 +192,6 @@ function actionGrid(plan, ctx) {
 
   let view = Int32Array.from({ length: N }, (_, i) => i); // indexes into actions, filtered + sorted
   let active = -1; // position in view
-  const pool = [];
-  let first = -1;
-  let last = -1;
 
   function rowEl() {
     const cells = COLUMNS.map((col, ci) => h('div', { role: 'gridcell', class: col.num ? 'uc-num' : null, 'aria-colindex': String(ci + 1), dataset: { key: col.key } }));
@@ -203,37 +200,16 @@ function actionGrid(plan, ctx) {
     return { row, cells };
   }
 
-  function paint(force = false) {
-    const { from, to } = visibleRange(scroller, ROW_H, view.length);
-    if (!force && from === first && to === last) return;
-    first = from;
-    last = to;
-    const need = to - from;
-    while (pool.length < need) {
-      const r = rowEl();
-      pool.push(r);
-      spacer.appendChild(r.row);
-    }
-    for (let k = 0; k < pool.length; k++) {
-      const { row, cells } = pool[k];
-      const pos = from + k;
-      if (pos >= to) {
-        row.hidden = true;
-        continue;
-      }
-      row.hidden = false;
-      const a = actions[view[pos]];
-      row.style.top = `${pos * ROW_H}px`;
-      row.dataset.pos = String(pos);
-      row.dataset.user = a.user;
-      if (a.status) row.dataset.status = a.status;
-      else delete row.dataset.status;
-      row.id = `uc-row-${pos}`;
-      row.setAttribute('aria-rowindex', String(pos + 2));
-      row.setAttribute('aria-selected', String(pos === active));
-      fillCells(cells, COLUMNS, a);
-    }
-  }
+  const pool = rowPool(scroller, spacer, ROW_H, rowEl, ({ row, cells }, pos) => {
+    const a = actions[view[pos]];
+    row.dataset.user = a.user;
+    if (a.status) row.dataset.status = a.status;
+    else delete row.dataset.status;
+    row.id = `uc-row-${pos}`;
+    row.setAttribute('aria-selected', String(pos === active));
+    fillCells(cells, COLUMNS, a);
+  });
+  const paint = (force = false) => pool(view.length, force);
 
   function apply() {
     const q = search.value.trim().toLowerCase();

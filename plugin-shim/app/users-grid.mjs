@@ -3,7 +3,7 @@
 // `query` answer (view "brief"); the grid only sorts them (over keys computed once per answer) and
 // pages them. Cells are text nodes only.
 import { h, num, day } from './dom.mjs';
-import { visibleRange, columnKeys, sortByKeys, nextSort, sortHeader, markSorted, fillCells, scrollRowIntoView, keyTarget } from './vgrid.mjs';
+import { rowPool, columnKeys, sortByKeys, nextSort, sortHeader, markSorted, fillCells, scrollRowIntoView, keyTarget } from './vgrid.mjs';
 
 const ROW_H = 32;
 const yesNo = (b) => (b ? 'yes' : 'no');
@@ -34,9 +34,6 @@ export function usersGrid({ onActivate, onSelection, onSort, label = 'Users' }) 
   let keyCache = new Map();
   let active = -1;
   const selected = new Map(); // lower-case username → username
-  const pool = [];
-  let first = -1;
-  let last = -1;
 
   const allBox = h('input', { type: 'checkbox', id: 'uc-users-select-shown', 'aria-label': 'Select every user shown' });
   const headCells = [h('div', { role: 'columnheader', 'aria-colindex': '1' }, allBox), ...USER_COLUMNS.map((col, ci) => sortHeader(col, ci + 2, () => {
@@ -75,36 +72,16 @@ export function usersGrid({ onActivate, onSelection, onSort, label = 'Users' }) 
     return { row, cells, box };
   }
 
-  function paint(force = false) {
-    const { from, to } = visibleRange(scroller, ROW_H, view.length);
-    if (!force && from === first && to === last) return;
-    first = from;
-    last = to;
-    while (pool.length < to - from) {
-      const r = rowEl();
-      pool.push(r);
-      spacer.appendChild(r.row);
-    }
-    for (let k = 0; k < pool.length; k++) {
-      const { row, cells, box } = pool[k];
-      const pos = from + k;
-      if (pos >= to) {
-        row.hidden = true;
-        continue;
-      }
-      row.hidden = false;
-      const u = rows[view[pos]];
-      row.style.top = `${pos * ROW_H}px`;
-      row.dataset.pos = String(pos);
-      row.dataset.user = u.name;
-      row.id = `uc-users-row-${pos}`;
-      row.setAttribute('aria-rowindex', String(pos + 2));
-      row.setAttribute('aria-selected', String(pos === active));
-      box.checked = selected.has(u.name.toLowerCase());
-      box.setAttribute('aria-label', `Select ${u.name}`);
-      fillCells(cells, USER_COLUMNS, u);
-    }
-  }
+  const pool = rowPool(scroller, spacer, ROW_H, rowEl, ({ row, cells, box }, pos) => {
+    const u = rows[view[pos]];
+    row.dataset.user = u.name;
+    row.id = `uc-users-row-${pos}`;
+    row.setAttribute('aria-selected', String(pos === active));
+    box.checked = selected.has(u.name.toLowerCase());
+    box.setAttribute('aria-label', `Select ${u.name}`);
+    fillCells(cells, USER_COLUMNS, u);
+  });
+  const paint = (force = false) => pool(view.length, force);
 
   function order() {
     const idx = Array.from({ length: rows.length }, (_, i) => i);

@@ -1,5 +1,5 @@
 // The pieces both virtualised grids (Preview's planned actions, Users) share: which rows are in
-// view, sort keys computed once per column, a stable sort over them, the header's sort button and
+// view and the recycled row elements that show them, sort keys computed once per column, a stable sort over them, the header's sort button and
 // aria-sort, keyboard moves and keeping the active row in view. Each grid keeps its own rows,
 // columns and row elements; only this mechanics is common, so both behave the same.
 import { h } from './dom.mjs';
@@ -11,6 +11,43 @@ export function visibleRange(scroller, rowH, length) {
   return {
     from: Math.max(0, Math.floor(top / rowH) - 4),
     to: Math.min(length, Math.ceil((top + height) / rowH) + 4),
+  };
+}
+
+/**
+ * The recycled row elements of a grid: `paint(length, force)` draws the rows in view of `length`
+ * rows, making more with `makeRow()` (→ {row, …}) only while the view needs them, hiding the spare
+ * ones, and placing each at its position (top, data-pos, aria-rowindex after the header row)
+ * before `drawRow(r, pos)` fills it. Nothing is redrawn while the range in view is unchanged,
+ * unless `force`.
+ */
+export function rowPool(scroller, spacer, rowH, makeRow, drawRow) {
+  const pool = [];
+  let first = -1;
+  let last = -1;
+  return function paint(length, force = false) {
+    const { from, to } = visibleRange(scroller, rowH, length);
+    if (!force && from === first && to === last) return;
+    first = from;
+    last = to;
+    while (pool.length < to - from) {
+      const r = makeRow();
+      pool.push(r);
+      spacer.appendChild(r.row);
+    }
+    for (let k = 0; k < pool.length; k++) {
+      const r = pool[k];
+      const pos = from + k;
+      if (pos >= to) {
+        r.row.hidden = true;
+        continue;
+      }
+      r.row.hidden = false;
+      r.row.style.top = `${pos * rowH}px`;
+      r.row.dataset.pos = String(pos);
+      r.row.setAttribute('aria-rowindex', String(pos + 2));
+      drawRow(r, pos);
+    }
   };
 }
 
