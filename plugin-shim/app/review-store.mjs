@@ -96,7 +96,7 @@ export function checkDecision({ user, decision, by, reason, until, action }, now
  * @param {object} o
  * @param {object} o.store   store.mjs
  * @param {{append: Function}} o.trail   the audit trail (page-trail.mjs / jira-trail.mjs)
- * @param {{validate: Function}} [o.engine]   to check the policy with the exception (keep)
+ * @param {{validate: Function}} [o.engine]   checks the policy with the exception (keep: required)
  * @param {string} o.user, o.decision, o.by
  * @param {string} [o.reason], [o.until]   keep: both required; postpone: until (default 30 days)
  * @param {{type, groups?}} [o.action]   approve: what the admin carries out
@@ -129,12 +129,12 @@ export async function recordDecision(o) {
     if (saved?.text == null) throw new ReviewError('review.noPolicy', 'Keep adds an exception to the policy saved in Jira, and no policy is saved yet (the Rules view saves one).');
     const next = withException(saved.policy ?? JSON.parse(saved.text), { user: o.user, reason: o.reason, by: o.by, until, decidedAt: rec.at });
     policyText = JSON.stringify(next, null, 2);
-    if (typeof o.engine?.validate === 'function') {
-      let v = o.engine.validate(policyText, null);
-      if (typeof v === 'string') v = JSON.parse(v);
-      if (v?.type !== 'success') {
-        throw new ReviewError('review.policyInvalid', `The policy with this exception does not validate: ${(v?.errors ?? []).map((e) => `${e.path}: ${e.message}`).join('; ')}`);
-      }
+    // The policy read back from Jira with the exception added is saved only once the engine accepts it.
+    if (typeof o.engine?.validate !== 'function') throw new ReviewError('review.noEngine', 'Keep changes the saved policy, and it is saved only once the engine has validated it; no engine was given.');
+    let v = o.engine.validate(policyText, null);
+    if (typeof v === 'string') v = JSON.parse(v);
+    if (v?.type !== 'success') {
+      throw new ReviewError('review.policyInvalid', `The policy with this exception does not validate: ${(v?.errors ?? []).map((e) => `${e.path}: ${e.message}`).join('; ')}`);
     }
   }
   const rnd = Array.from(globalThis.crypto.getRandomValues(new Uint8Array(3)), (b) => b.toString(16).padStart(2, '0')).join('');
