@@ -105,8 +105,7 @@ export class ProjectStore {
     if (p.lead === u) return false;
     const from = p.lead;
     p.lead = u;
-    this.state.mutations.push({ op: 'projectLead', project: p.key, user: u.name, from: from.name, at: this.state.now(), by });
-    this.state._audit('projectUpdated', by, {
+    this.state._applied({ op: 'projectLead', project: p.key, user: u.name, from: from.name }, by, 'projectUpdated', {
       objects: [{ id: String(p.id), name: p.name, type: 'PROJECT', path: `/plugins/servlet/project-config/${encodeURIComponent(p.key)}/summary` }],
       changes: [{ key: 'lead', from: from.name, to: u.name }],
     });

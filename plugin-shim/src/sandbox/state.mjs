@@ -186,6 +186,16 @@ export class SandboxState {
     return g instanceof SandboxGroup ? g : this.group(g, true);
   }
 
+  /**
+   * A change made (by `by`): listed in `mutations`, the derived views rebuilt, and written to the
+   * audit log as Jira writes it — one place, so no change listed goes unaudited.
+   */
+  _applied(mutation, by, kind, audit) {
+    this.mutations.push({ ...mutation, at: this.now(), by });
+    this.touch();
+    this._audit(kind, by, audit);
+  }
+
   _audit(kind, by, fields) {
     if (!this.audit.recording) return;
     const author = authorOf(this, by);
@@ -270,8 +280,7 @@ export class SandboxState {
     this.users.set(u.lc, u);
     this._sorted = null; // the order by name changed (sortedUsers reuses the order while the count is the same)
     this.textChanged(u);
-    this.mutations.push({ op: 'rename', user: u.name, from: oldName, at: this.now(), by });
-    this._audit('renamed', by, { objects: [userObject(u)], changes: [{ key: 'username', from: oldName, to: u.name }] });
+    this._applied({ op: 'rename', user: u.name, from: oldName }, by, 'renamed', { objects: [userObject(u)], changes: [{ key: 'username', from: oldName, to: u.name }] });
     return u;
   }
 
@@ -372,9 +381,7 @@ export class SandboxState {
     }
     u.active = active;
     this.counters[active ? 'reactivated' : 'deactivated']++;
-    this.mutations.push({ op: active ? 'reactivate' : 'deactivate', user: u.name, at: this.now(), by });
-    this.touch();
-    this._audit(active ? 'reactivated' : 'deactivated', by, { objects: [userObject(u)], changes: [{ key: 'active', from: String(!active), to: String(active) }] });
+    this._applied({ op: active ? 'reactivate' : 'deactivate', user: u.name }, by, active ? 'reactivated' : 'deactivated', { objects: [userObject(u)], changes: [{ key: 'active', from: String(!active), to: String(active) }] });
     return true;
   }
 
@@ -387,9 +394,7 @@ export class SandboxState {
     g.members.delete(u);
     u.groupSet.delete(g);
     this.counters.removedFromGroup++;
-    this.mutations.push({ op: 'removeFromGroup', user: u.name, group: g.name, at: this.now(), by });
-    this.touch();
-    this._audit('removedFromGroup', by, { objects: [userObject(u), groupObject(g)] });
+    this._applied({ op: 'removeFromGroup', user: u.name, group: g.name }, by, 'removedFromGroup', { objects: [userObject(u), groupObject(g)] });
     return true;
   }
 
@@ -401,9 +406,7 @@ export class SandboxState {
     }
     this._link(u, g);
     this.counters.addedToGroup++;
-    this.mutations.push({ op: 'addToGroup', user: u.name, group: g.name, at: this.now(), by });
-    this.touch();
-    this._audit('addedToGroup', by, { objects: [userObject(u), groupObject(g)] });
+    this._applied({ op: 'addToGroup', user: u.name, group: g.name }, by, 'addedToGroup', { objects: [userObject(u), groupObject(g)] });
     return true;
   }
 
