@@ -988,6 +988,7 @@ fn owned(s: Snapshot<'_>) -> Snapshot<'static> {
                 directory: u.directory.map(own),
                 created: u.created,
                 last_login: u.last_login,
+                previous_login: u.previous_login,
                 created_before: u.created_before,
                 leads: u.leads,
                 open_assigned: u.open_assigned,

@@ -38,6 +38,10 @@ pub struct User<'a> {
     pub directory: Option<Cow<'a, str>>,
     pub created: Option<i64>,
     pub last_login: LastLogin,
+    /// The login before the last one (`previousLogin`, Jira's `login.previousLoginMillis`):
+    /// `Never` = the last login was the first, `Unknown` = not known (absent). Tells a user who
+    /// logged in once after a warning from one who kept logging in.
+    pub previous_login: LastLogin,
     /// An upper bound of `created` when that is not known (`createdBefore`: e.g. the start of
     /// Jira's audit log, which has no record of the account's creation).
     pub created_before: Option<i64>,
@@ -292,6 +296,8 @@ struct RawUser<'a> {
     created: Option<Cow<'a, str>>,
     #[serde(borrow, default, deserialize_with = "present")]
     last_login: Option<Option<Cow<'a, str>>>,
+    #[serde(borrow, default, deserialize_with = "present")]
+    previous_login: Option<Option<Cow<'a, str>>>,
     #[serde(borrow, default, deserialize_with = "opt")]
     created_before: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
@@ -427,17 +433,16 @@ impl<'a> Parsed<'a> {
         let open_assigned = u
             .open_assigned
             .and_then(|n| crate::impact::open_assigned(n, &format!("users[{i}]"), problems));
-        let last_login = match u.last_login {
-            None => LastLogin::Unknown,
-            Some(None) => LastLogin::Never,
-            Some(Some(s)) => match parse_instant(&s) {
-                Some(t) => LastLogin::At(t),
-                None => {
-                    problems.push(bad_time(&format!("users[{i}].lastLogin"), &s));
-                    LastLogin::Unknown
-                }
-            },
-        };
+        let last_login = login(u.last_login, i, "lastLogin", problems);
+        let previous_login = login(u.previous_login, i, "previousLogin", problems);
+        if let Some(why) = login_order(last_login, previous_login) {
+            problems.push(Problem::error(
+                Source::Snapshot,
+                Code::SnapshotInvalidTimestamp,
+                format!("users[{i}].previousLogin"),
+                format!("users[{i}].previousLogin: {why} (previousLogin is the login before lastLogin)"),
+            ));
+        }
         let mut gids: Vec<u32> = Vec::with_capacity(u.groups.len());
         // A linear scan is fastest for the few dozen groups a user has; a set keeps a hostile
         // user with a million groups from costing a million squared.
@@ -469,6 +474,7 @@ impl<'a> Parsed<'a> {
                 directory: u.directory,
                 created,
                 last_login,
+                previous_login,
                 created_before,
                 leads,
                 open_assigned,
@@ -619,6 +625,39 @@ fn domain_of<'a>(email: &Cow<'a, str>) -> Option<Cow<'a, str>> {
     })
 }
 
+/// A three-valued login field (`lastLogin`, `previousLogin`) of `users[i]`: absent = not known,
+/// `null` = none, else an instant (a bad one is reported and read as not known).
+fn login(v: Option<Option<Cow<'_, str>>>, i: usize, field: &str, problems: &mut Vec<Problem>) -> LastLogin {
+    match v {
+        None => LastLogin::Unknown,
+        Some(None) => LastLogin::Never,
+        Some(Some(s)) => match parse_instant(&s) {
+            Some(t) => LastLogin::At(t),
+            None => {
+                problems.push(bad_time(&format!("users[{i}].{field}"), &s));
+                LastLogin::Unknown
+            }
+        },
+    }
+}
+
+/// Why a previous login cannot go with the last one: later than it, or a previous login of a
+/// user who never logged in. `None` when they agree (or either is not known).
+fn login_order(last: LastLogin, previous: LastLogin) -> Option<String> {
+    match (last, previous) {
+        (LastLogin::At(l), LastLogin::At(p)) if p > l => Some(format!(
+            "{} is after lastLogin {}",
+            crate::time::format_instant(p),
+            crate::time::format_instant(l)
+        )),
+        (LastLogin::Never, LastLogin::At(p)) => Some(format!(
+            "{} but lastLogin is null (never logged in)",
+            crate::time::format_instant(p)
+        )),
+        _ => None,
+    }
+}
+
 fn bad_time(path: &str, s: &str) -> Problem {
     let shown: String = s.chars().take(60).collect();
     Problem::error(
@@ -686,6 +725,55 @@ mod tests {
                 ("snapshot.duplicateUser", "users[1].name")
             ]
         );
+    }
+
+    #[test]
+    fn previous_login_is_three_valued_and_not_after_the_last() {
+        let s = parse_snapshot(
+            r#"{"users":[
+                {"name":"a","active":true,"lastLogin":"2026-11-02T00:00:00Z","previousLogin":"2026-11-01T10:00:00+1000"},
+                {"name":"b","active":true,"lastLogin":"2026-11-02T00:00:00Z","previousLogin":null},
+                {"name":"c","active":true,"lastLogin":"2026-11-02T00:00:00Z"},
+                {"name":"d","active":true,"lastLogin":"2026-11-02T00:00:00Z","previousLogin":"2026-11-02T00:00:00Z"}]}"#,
+        )
+        .expect("valid");
+        let at = |t: &str| crate::time::parse_instant(t).unwrap_or(0);
+        let got: Vec<LastLogin> = s.users.iter().map(|u| u.previous_login).collect();
+        assert_eq!(
+            got,
+            [
+                LastLogin::At(at("2026-11-01T00:00:00Z")),
+                LastLogin::Never,
+                LastLogin::Unknown,
+                LastLogin::At(at("2026-11-02T00:00:00Z"))
+            ]
+        );
+        let e = parse_snapshot(
+            r#"{"users":[
+                {"name":"a","active":true,"lastLogin":"2026-11-02T00:00:00Z","previousLogin":"2026-11-03T00:00:00Z"},
+                {"name":"b","active":true,"lastLogin":null,"previousLogin":"2026-11-01T00:00:00Z"},
+                {"name":"c","active":true,"previousLogin":"soon"},
+                {"name":"d","active":true,"previousLogin":"2026-11-01T00:00:00Z"}]}"#,
+        )
+        .err()
+        .unwrap_or_default();
+        let got: Vec<(&str, &str)> = e.iter().map(|p| (p.code, p.path.as_str())).collect();
+        assert_eq!(
+            got,
+            [
+                ("snapshot.invalidTimestamp", "users[0].previousLogin"),
+                ("snapshot.invalidTimestamp", "users[1].previousLogin"),
+                ("snapshot.invalidTimestamp", "users[2].previousLogin"),
+            ],
+            "d: a previous login with the last one not known is accepted"
+        );
+        assert!(
+            e[0].message
+                .contains("2026-11-03T00:00:00Z is after lastLogin 2026-11-02T00:00:00Z"),
+            "{}",
+            e[0].message
+        );
+        assert!(e[1].message.contains("lastLogin is null"), "{}", e[1].message);
     }
 
     #[test]
