@@ -23,6 +23,7 @@ pub mod snapshot;
 pub mod tier;
 pub mod time;
 pub mod warn;
+pub mod warn_outcomes;
 pub mod zone;
 
 mod checks;
@@ -181,6 +182,13 @@ pub fn plan(policy: &str, snapshot: &str, options: &str) -> Outcome<Plan> {
 /// (the warnings already sent; absent = none).
 pub fn warnings(policy: &str, snapshot: &str, options: &str) -> Outcome<warn::Warnings> {
     over_scheduled_policy(policy, snapshot, options, warn::warnings)
+}
+
+/// Per rule with `warn`: the users warned, how many logged in again after their warning, and of
+/// those how many only once, more than once, or not known (no previous login in the snapshot).
+/// `options`: as `warnings`'.
+pub fn warning_outcomes(policy: &str, snapshot: &str, options: &str) -> Outcome<warn_outcomes::WarnOutcomes> {
+    over_scheduled_policy(policy, snapshot, options, warn_outcomes::warn_outcomes)
 }
 
 /// Reads plan's inputs and runs `run` over the policy narrowed to the options' schedule: `plan`

@@ -35,6 +35,11 @@ impl SentIndex {
         }
         self.latest.get(&(user_lower.to_string(), rule.to_lowercase())).copied()
     }
+
+    /// Every (lowercased user, lowercased rule, latest `sentAt`), in no particular order.
+    pub fn entries(&self) -> impl Iterator<Item = (&str, &str, i64)> {
+        self.latest.iter().map(|((u, r), &at)| (u.as_str(), r.as_str(), at))
+    }
 }
 
 fn opt_err(code: Code, path: String, msg: String) -> Problem {

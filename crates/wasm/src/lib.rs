@@ -149,6 +149,17 @@ pub fn warnings(policy: JsValue, snapshot: JsValue, options: JsValue) -> Result<
     to_js(engine::to_json(&engine::warnings(&p, &s, &o)))
 }
 
+/// `warningOutcomes(policy, snapshot, {asOf, actor?, schedule?, sent?})` → Result<WarnOutcomes>:
+/// per rule with `warn`, the users warned, how many logged in again after their warning, and of
+/// those how many only once, more than once or not known (no `previousLogin` in the snapshot).
+#[wasm_bindgen(js_name = warningOutcomes)]
+pub fn warning_outcomes(policy: JsValue, snapshot: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+    let p = text(&policy, "policy")?;
+    let s = text(&snapshot, "snapshot")?;
+    let o = options_text(&options)?;
+    to_js(engine::to_json(&engine::warning_outcomes(&p, &s, &o)))
+}
+
 /// `nextRuns(policy, {from, count})` → `{schedules: [{id, next: [...]}]}`.
 #[wasm_bindgen(js_name = nextRuns)]
 pub fn next_runs(policy: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
