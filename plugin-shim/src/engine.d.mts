@@ -171,6 +171,8 @@ export interface SnapshotUser {
   created?: Instant;
   /** An instant; `null` = never logged in; absent = not known. */
   lastLogin?: Instant | null;
+  /** The login before the last one (Jira's login.previousLoginMillis, from the last-login export): `null` = none (the last was the first); absent = not known. Not after `lastLogin`. */
+  previousLogin?: Instant | null;
   /** Upper bound of the creation instant when `created` is not known (the start of Jira's audit log). */
   createdBefore?: Instant | null;
   /** What the user leads; absent = not known. */
@@ -542,6 +544,29 @@ export interface Warnings {
   counts: { warn: number; wait: number; act: number; upcoming: number };
 }
 
+export type WarningOutcomesOptions = PlanRunOptions;
+/** One warn rule: loggedInAfter = onlyOnce + moreThanOnce + notKnown. */
+export interface RuleWarningOutcome {
+  rule: string;
+  /** Users with a warning sent for the rule (each once, by the latest). */
+  warned: number;
+  /** Warned users whose last login is after their latest warning. */
+  loggedInAfter: number;
+  /** Of those, that login is the only one since (previous login before the warning, or none). */
+  onlyOnce: number;
+  /** Of those, logged in more than once since. */
+  moreThanOnce: number;
+  /** Of those, the snapshot has no previousLogin: once or more is not known. */
+  notKnown: number;
+  /** Warned users whose last login is not known (or not in the snapshot). */
+  lastLoginNotKnown: number;
+}
+export interface WarningOutcomes {
+  asOf: UtcInstant;
+  /** One per rule with `warn`, in policy order. */
+  rules: RuleWarningOutcome[];
+}
+
 // ---------------------------------------------------------------------------------------------
 // Dashboard
 
@@ -871,6 +896,8 @@ export function planTier(policy: PolicyInput, snapshot: SnapshotInput, options: 
 export function nextRuns(policy: PolicyInput, options: string | NextRunsOptions): Result<NextRuns>;
 /** Per user of a rule with `warn`: warn now, wait, or act; and who such a rule will select within its daysBefore days. */
 export function warnings(policy: PolicyInput, snapshot: SnapshotInput, options: string | WarningsOptions): Result<Warnings>;
+/** Per warn rule: warned users, logged in after, and of those only once / more than once / not known. */
+export function warningOutcomes(policy: PolicyInput, snapshot: SnapshotInput, options: string | WarningOutcomesOptions): Result<WarningOutcomes>;
 /** Decides again for one user just before the change: proceed (with exactly what to do) or skip, and why. */
 export function decide(policy: PolicyInput, input: string | DecideInput, options: string | DecideOptions): Result<Decision>;
 /** An administrator's bulk operation on named users: protected users left out of destructive ones, only real changes listed. */

@@ -13,4 +13,4 @@ if (!existsSync(pkgPath)) {
 }
 const wasm = createRequire(import.meta.url)(pkgPath);
 
-export const { version, validate, plan, planJson, dashboard, planTier, nextRuns, decide, removableGroups, policyGroups, query, queryJson, openQuery, warnings, planBulk } = wasm;
+export const { version, validate, plan, planJson, dashboard, planTier, nextRuns, decide, removableGroups, policyGroups, query, queryJson, openQuery, warnings, warningOutcomes, planBulk } = wasm;

@@ -260,6 +260,10 @@ if (warnPlan.type === 'success') {
   const held = warnPlan.value.actions.filter((a) => a.status === 'awaitingWarning');
   show(held.map((a) => a.warning?.reason), warnPlan.value.counts.awaitingWarning ?? 0);
 }
+const outcomes = engine.warningOutcomes(warnPolicy, { ...snapshot, users: snapshot.users.map((u) => ({ ...u, previousLogin: null })) }, { asOf: '2026-11-27T00:00:00Z', sent });
+if (outcomes.type === 'success') {
+  for (const r of outcomes.value.rules) show(r.rule, r.warned, r.loggedInAfter, r.onlyOnce + r.moreThanOnce + r.notKnown, r.lastLoginNotKnown);
+}
 // @ts-expect-error sentAt is required
 engine.warnings(warnPolicy, snapshot, { asOf: '2026-11-27T00:00:00Z', sent: [{ user: 'fred', rule: 'idle' }] });
 const awaitingCode: DecisionCode = 'decide.awaitingWarning';
