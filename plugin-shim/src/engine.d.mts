@@ -92,6 +92,7 @@ export type ProtectionCode =
 export type DecisionCode =
   | 'decide.proceed'
   | 'decide.planExpired'
+  | 'decide.planInFuture'
   | 'decide.identityChanged'
   | 'decide.inactive'
   | 'decide.protected'

@@ -228,6 +228,8 @@ codes! {
     Decision DecideProceed = "decide.proceed",
     /// The plan's snapshot is older than limits.maxSnapshotAgeMinutes: make a new plan.
     Decision DecidePlanExpired = "decide.planExpired",
+    /// The plan's snapshot was read more than 5 minutes after the decision instant (a forged or clock-skewed plan): make a new plan.
+    Decision DecidePlanInFuture = "decide.planInFuture",
     /// The account is not the one planned (another key, or another name): renamed or replaced.
     Decision DecideIdentityChanged = "decide.identityChanged",
     /// The account is already inactive.

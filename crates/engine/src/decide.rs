@@ -81,6 +81,14 @@ pub struct DecideOptions<'a> {
     pub sent: Option<&'a crate::warn::SentIndex>,
 }
 
+/// How far (minutes) a plan's `capturedAt` may lie after the decision instant `asOf` and still be
+/// decided on. `capturedAt` is Jira's clock when the users were read (its `serverTime`); `asOf` is
+/// the runner's clock (the admin page derives it from Jira's, the CLI and the daemon use their
+/// machine's). Clocks kept by NTP agree to well under a second, so 5 minutes leaves room for a
+/// badly set workstation while keeping a plan from outliving `limits.maxSnapshotAgeMinutes` by
+/// more than that; anything further ahead is a forged or corrupted plan (`decide.planInFuture`).
+pub const CAPTURE_SKEW_MINUTES: i64 = 5;
+
 fn input_err(code: Code, path: impl Into<String>, msg: impl Into<String>) -> Problem {
     Problem::error(Source::Input, code, path, msg)
 }
@@ -462,6 +470,21 @@ pub fn decide(
     opts: &DecideOptions,
 ) -> Decision {
     if let Some(captured) = captured_at {
+        // A snapshot is read before it is decided on, so a capture instant after `asOf` is a
+        // forged plan or two clocks that disagree; its age would be negative and never exceed
+        // the limit, so such a plan would stay valid for ever. Refused beyond a small skew.
+        let ahead_ms = captured.saturating_sub(opts.as_of);
+        if ahead_ms > CAPTURE_SKEW_MINUTES.saturating_mul(60_000) {
+            return skip(
+                Code::DecidePlanInFuture,
+                format!(
+                    "the plan's snapshot was read at {}, {} minutes after now ({}); clocks may differ by at most {CAPTURE_SKEW_MINUTES} minutes: check the clocks, then make a new plan",
+                    format_instant(captured),
+                    ahead_ms / 60_000,
+                    format_instant(opts.as_of)
+                ),
+            );
+        }
         let max = policy.max_snapshot_age_minutes();
         let age_ms = opts.as_of.saturating_sub(captured);
         if age_ms > (max as i64).saturating_mul(60_000) {
@@ -859,6 +882,32 @@ mod tests {
         p["limits"] = json!({"maxActionsPerRun": 100});
         let out = run(&p, &input("2026-11-27T08:59:00Z"), &opts);
         assert_eq!(out["value"]["code"], "decide.planExpired", "{out}");
+    }
+
+    #[test]
+    fn a_plan_from_the_future_is_refused_beyond_the_skew() {
+        let input = |captured: &str| json!({"user": fred(), "planned": planned(), "capturedAt": captured});
+        let opts = json!({"asOf": AS_OF});
+        let at = |captured: &str| run(&policy(), &input(captured), &opts)["value"].clone();
+        // Within the skew (clocks that disagree a little): decided as usual.
+        assert_eq!(code(&at("2026-11-27T10:01:00Z")), "decide.proceed");
+        assert_eq!(code(&at("2026-11-27T10:05:00Z")), "decide.proceed", "exactly the skew");
+        // Beyond it: refused, whatever the user's state.
+        let v = at("2026-11-27T10:05:00.001Z");
+        assert_eq!(code(&v), "decide.planInFuture", "{v}");
+        assert_eq!(v["decision"], "skip");
+        assert!(v.get("action").is_none());
+        let v = at("2026-11-27T11:00:00Z");
+        assert_eq!(
+            v["reason"],
+            "the plan's snapshot was read at 2026-11-27T11:00:00Z, 60 minutes after now (2026-11-27T10:00:00Z); clocks may differ by at most 5 minutes: check the clocks, then make a new plan"
+        );
+        // Far in the future (a forged plan meant to stay valid for ever): no overflow, refused.
+        assert_eq!(code(&at("9999-12-31T23:59:59Z")), "decide.planInFuture");
+        // A bulk item is refused the same way (before the operation is looked at).
+        let bulk = json!({"user": fred(), "capturedAt": "2026-11-27T11:00:00Z",
+                          "planned": {"user": "fred", "key": "JIRAUSER10", "action": "deactivate", "rule": "bulk"}});
+        assert_eq!(run(&policy(), &bulk, &opts)["value"]["code"], "decide.planInFuture");
     }
 
     #[test]
