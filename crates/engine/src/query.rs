@@ -20,7 +20,7 @@ use crate::snapshot::{LastLogin, Snapshot, User};
 use crate::time::{format_date, format_instant, parse_instant_or_date};
 use serde::Serialize;
 use serde_json::{Map, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// The fields a filter may have.
 pub const FILTER_FIELDS: &[&str] = &[
@@ -121,6 +121,22 @@ pub struct QueryUser {
     pub leads: Option<crate::impact::Leads>,
     /// One sentence per condition of the filter the user meets, in filter-field order.
     pub reasons: Vec<String>,
+}
+
+/// The answer of [`Session::matches`]: which users match a filter, as positions in the session's
+/// user order (the snapshot's order, in which `query` lists them: position `i` is the `i`-th user
+/// of the empty filter's answer), with the same counts as `query` — and no facts per user.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct QueryMatches {
+    pub as_of: String,
+    pub thresholds: Thresholds,
+    /// Ascending. Not in the JSON: the WebAssembly facade hands it over as a `Uint32Array`.
+    #[serde(skip)]
+    pub rows: Vec<u32>,
+    /// `rows.len()`.
+    pub total: usize,
+    pub counts: QueryCounts,
 }
 
 /// The users of an answer: in full, or brief (`view: "brief"`).
@@ -534,6 +550,12 @@ pub fn filter_warnings(f: &Filter, s: &Snapshot) -> Vec<Problem> {
 #[derive(Debug, Clone)]
 pub struct Prepared {
     users: Vec<UserFacts>,
+    /// The distinct directories (trimmed, lowercased) that `UserFacts::directory` indexes: a
+    /// filter's directories are compared once per directory, and counted without a string per user.
+    directories: Vec<String>,
+    /// Per user, the display name and email lowercased for `search` (a session's, so that each
+    /// keystroke does not lowercase 100,000 names again); `None` for a one-off `query`.
+    lowered: Option<Vec<Lowered>>,
 }
 
 #[derive(Debug, Clone)]
@@ -544,52 +566,91 @@ struct UserFacts {
     review: Option<usize>,
     /// Bit `r`: in a group of `snapshot.roles[r]`.
     roles: u64,
-    /// Trimmed, lowercased.
-    directory: Option<String>,
+    /// Index into `Prepared::directories`.
+    directory: Option<usize>,
     /// 0: no email domain, 1: internal, 2: external.
     domain_kind: u8,
+}
+
+#[derive(Debug, Clone)]
+struct Lowered {
+    display_name: String,
+    email: Option<String>,
 }
 
 pub fn prepare(policy: &Policy, snapshot: &Snapshot, opts: &QueryOptions) -> Prepared {
     let m = Matcher::new(policy, snapshot, opts.as_of, opts.actor);
     let masks = group_role_masks(snapshot);
-    let users = snapshot
-        .users
-        .iter()
-        .map(|user| {
-            let act = user.active.then(|| activity(user, opts.as_of, opts.thresholds));
-            let protection = m.protection(user);
-            let review = if user.active && protection.is_none() {
-                // The plan's first-rule-wins (M8): listed when the first selecting rule reviews.
-                m.first_rule(user)
-                    .map(|(i, _)| i)
-                    .filter(|&i| policy.rules.get(i).is_some_and(|r| matches!(r.action, Action::Review)))
-            } else {
-                None
-            };
-            UserFacts {
-                bucket: bucket(act, user.active && protection.is_some()),
-                protection,
-                review,
-                roles: role_mask(&masks, &user.groups),
-                directory: user.directory.as_deref().map(|d| d.trim().to_lowercase()),
-                domain_kind: match user.domain.as_deref() {
-                    None => 0,
-                    Some(d) if belongs_to_any(d, &policy.internal_domains).is_some() => 1,
-                    Some(_) => 2,
-                },
-            }
-        })
-        .collect();
-    Prepared { users }
+    let mut directories: Vec<String> = Vec::new();
+    let mut directory_ids: HashMap<String, usize> = HashMap::new();
+    let mut users = Vec::with_capacity(snapshot.users.len());
+    for user in &snapshot.users {
+        let act = user.active.then(|| activity(user, opts.as_of, opts.thresholds));
+        let protection = m.protection(user);
+        let review = if user.active && protection.is_none() {
+            // The plan's first-rule-wins (M8): listed when the first selecting rule reviews.
+            m.first_rule(user)
+                .map(|(i, _)| i)
+                .filter(|&i| policy.rules.get(i).is_some_and(|r| matches!(r.action, Action::Review)))
+        } else {
+            None
+        };
+        let directory = user.directory.as_deref().map(|d| {
+            let lower = d.trim().to_lowercase();
+            *directory_ids.entry(lower).or_insert_with_key(|k| {
+                directories.push(k.clone());
+                directories.len() - 1
+            })
+        });
+        users.push(UserFacts {
+            bucket: bucket(act, user.active && protection.is_some()),
+            protection,
+            review,
+            roles: role_mask(&masks, &user.groups),
+            directory,
+            domain_kind: match user.domain.as_deref() {
+                None => 0,
+                Some(d) if belongs_to_any(d, &policy.internal_domains).is_some() => 1,
+                Some(_) => 2,
+            },
+        });
+    }
+    Prepared {
+        users,
+        directories,
+        lowered: None,
+    }
+}
+
+impl Prepared {
+    /// Keeps each user's display name and email lowercased, for a session's searches.
+    fn lower_search_text(&mut self, snapshot: &Snapshot) {
+        self.lowered = Some(
+            snapshot
+                .users
+                .iter()
+                .map(|u| Lowered {
+                    display_name: u.display_name.to_lowercase(),
+                    email: u.email.as_deref().map(str::to_lowercase),
+                })
+                .collect(),
+        );
+    }
 }
 
 pub fn query(policy: &Policy, snapshot: &Snapshot, f: &Filter, opts: &QueryOptions) -> QueryResult {
     run(policy, snapshot, &prepare(policy, snapshot, opts), f, opts)
 }
 
-/// `query` over facts already prepared for this policy, snapshot and options.
-pub fn run(policy: &Policy, snapshot: &Snapshot, prepared: &Prepared, f: &Filter, opts: &QueryOptions) -> QueryResult {
+/// A filter made ready for one snapshot: the rule conditions compiled (group patterns resolved),
+/// the roles as a bit mask, the directories as a yes/no per distinct directory.
+struct Compiled<'f> {
+    cond: Conditions<'f>,
+    wanted_roles: Option<u64>,
+    wanted_directories: Option<Vec<bool>>,
+}
+
+fn compile<'f>(f: &'f Filter, snapshot: &Snapshot, prepared: &Prepared) -> Compiled<'f> {
     let spec = Spec {
         include_groups: &f.include_groups,
         exclude_groups: &f.exclude_groups,
@@ -597,41 +658,73 @@ pub fn run(policy: &Policy, snapshot: &Snapshot, prepared: &Prepared, f: &Filter
         email: f.email.as_ref(),
         activity: f.activity,
     };
-    let cond = Conditions::new(&spec, &snapshot.groups);
+    Compiled {
+        cond: Conditions::new(&spec, &snapshot.groups),
+        wanted_roles: f.roles.as_ref().map(|keys| {
+            snapshot
+                .roles
+                .iter()
+                .enumerate()
+                .take(64)
+                .filter(|(_, r)| keys.iter().any(|k| k.eq_ignore_ascii_case(&r.key)))
+                .fold(0u64, |acc, (i, _)| acc | (1 << i))
+        }),
+        wanted_directories: f
+            .directories
+            .as_ref()
+            .map(|list| prepared.directories.iter().map(|d| list.contains(d)).collect()),
+    }
+}
+
+/// What the pass learned about a user the filter matches, for the answer to describe them.
+struct Hit<'a> {
+    /// Position in the snapshot's users.
+    index: usize,
+    facts: &'a UserFacts,
+    review: Option<&'a str>,
+    groups_met: Vec<u32>,
+    days_met: Option<i64>,
+    /// Where the search term occurs, when the filter searches.
+    found_in: Option<&'static str>,
+}
+
+/// The one pass over the users: which match the filter (each handed to `each`, in the snapshot's
+/// order) and the facet counts. Both answers — the users with facts ([`run`]) and the positions
+/// only ([`Session::matches`]) — come from here, so they cannot disagree.
+fn scan<'a>(
+    policy: &'a Policy,
+    snapshot: &Snapshot,
+    prepared: &'a Prepared,
+    f: &Filter,
+    c: &Compiled,
+    as_of: i64,
+    mut each: impl FnMut(Hit<'a>),
+) -> QueryCounts {
     let internal = &policy.internal_domains;
-    // Filter roles as a bit mask over snapshot.roles.
-    let wanted_roles: Option<u64> = f.roles.as_ref().map(|keys| {
-        snapshot
-            .roles
-            .iter()
-            .enumerate()
-            .take(64)
-            .filter(|(_, r)| keys.iter().any(|k| k.eq_ignore_ascii_case(&r.key)))
-            .fold(0u64, |acc, (i, _)| acc | (1 << i))
-    });
     let mut counts = QueryCounts {
         roles: snapshot.roles.iter().map(|r| (r.key.clone(), 0)).collect(),
         ..QueryCounts::default()
     };
-    let mut users = Vec::new();
-    let mut brief = Vec::new();
-    let mut directory_names: BTreeMap<String, String> = BTreeMap::new();
+    // Per role and per directory as numbers during the pass, named once at the end.
+    let mut role_counts = [0usize; 64];
+    let mut directory_counts = vec![0usize; prepared.directories.len()];
+    // The first user counted per directory: the spelling its count is shown under.
+    let mut directory_first = vec![usize::MAX; prepared.directories.len()];
+    let mut no_directory = 0usize;
 
-    for (user, facts) in snapshot.users.iter().zip(&prepared.users) {
-        let protection = facts.protection.as_ref();
+    for (index, (user, facts)) in snapshot.users.iter().zip(&prepared.users).enumerate() {
+        let protected = facts.protection.is_some();
         let b = facts.bucket;
         let review = facts.review.and_then(|i| policy.rules.get(i)).map(|r| r.id.as_str());
         let roles = facts.roles;
-        let dir_lower = &facts.directory;
-        let domain_kind = facts.domain_kind;
 
         let mut miss = 0u32;
-        let groups_met = cond.groups(user);
-        let activity_met = cond.activity_check(user, opts.as_of);
+        let groups_met = c.cond.groups(user);
+        let activity_met = c.cond.activity_check(user, as_of);
         if groups_met.is_err() || activity_met.is_err() {
             miss |= F_CONDITIONS;
         }
-        if cond.email_check(user, internal).is_err() {
+        if c.cond.email_check(user, internal).is_err() {
             miss |= F_EMAIL;
         }
         if !created_ok(f, user) {
@@ -640,24 +733,25 @@ pub fn run(policy: &Policy, snapshot: &Snapshot, prepared: &Prepared, f: &Filter
         if f.buckets.as_ref().is_some_and(|l| !l.contains(&b)) {
             miss |= F_BUCKET;
         }
-        if wanted_roles.is_some_and(|w| roles & w == 0) {
+        if c.wanted_roles.is_some_and(|w| roles & w == 0) {
             miss |= F_ROLES;
         }
-        if let Some(list) = &f.directories {
-            if !dir_lower.as_ref().is_some_and(|d| list.contains(d)) {
+        if let Some(wanted) = &c.wanted_directories {
+            if !facts.directory.is_some_and(|d| wanted.get(d).copied().unwrap_or(false)) {
                 miss |= F_DIRECTORY;
             }
         }
         if f.active.is_some_and(|a| a != user.active) {
             miss |= F_ACTIVE;
         }
-        if f.protected.is_some_and(|p| p != protection.is_some()) {
+        if f.protected.is_some_and(|p| p != protected) {
             miss |= F_PROTECTED;
         }
         if f.review.is_some_and(|r| r != review.is_some()) {
             miss |= F_REVIEW;
         }
-        let found_in = f.search.as_deref().map(|s| search(user, s));
+        let lowered = prepared.lowered.as_ref().and_then(|l| l.get(index));
+        let found_in = f.search.as_deref().map(|s| search(user, lowered, s));
         if matches!(found_in, Some(None)) {
             miss |= F_SEARCH;
         }
@@ -671,30 +765,34 @@ pub fn run(policy: &Policy, snapshot: &Snapshot, prepared: &Prepared, f: &Filter
             counts.active.add(user.active);
         }
         if but(F_PROTECTED) {
-            counts.protected.add(protection.is_some());
+            counts.protected.add(protected);
         }
         if but(F_REVIEW) {
             counts.review.add(review.is_some());
         }
         if but(F_ROLES) {
-            for (i, r) in snapshot.roles.iter().enumerate().take(64) {
-                if roles & (1 << i) != 0 {
-                    *counts.roles.entry(r.key.clone()).or_default() += 1;
+            let mut m = roles;
+            while m != 0 {
+                let i = m.trailing_zeros() as usize;
+                if let Some(n) = role_counts.get_mut(i) {
+                    *n += 1;
                 }
+                m &= m - 1;
             }
         }
         if but(F_DIRECTORY) {
-            let name = match (dir_lower, user.directory.as_deref()) {
-                (Some(l), Some(d)) => directory_names
-                    .entry(l.clone())
-                    .or_insert_with(|| d.trim().to_string())
-                    .clone(),
-                _ => String::new(),
-            };
-            *counts.directories.entry(name).or_default() += 1;
+            match facts.directory {
+                Some(d) if d < directory_counts.len() => {
+                    directory_counts[d] += 1;
+                    if directory_first[d] == usize::MAX {
+                        directory_first[d] = index;
+                    }
+                }
+                _ => no_directory += 1,
+            }
         }
         if but(F_EMAIL) {
-            match domain_kind {
+            match facts.domain_kind {
                 0 => counts.email.none += 1,
                 1 => counts.email.internal += 1,
                 _ => counts.email.external += 1,
@@ -703,6 +801,51 @@ pub fn run(policy: &Policy, snapshot: &Snapshot, prepared: &Prepared, f: &Filter
         if miss != 0 {
             continue;
         }
+        each(Hit {
+            index,
+            facts,
+            review,
+            groups_met: groups_met.unwrap_or_default(),
+            days_met: activity_met.ok().flatten(),
+            found_in: found_in.flatten(),
+        });
+    }
+
+    for (r, n) in snapshot.roles.iter().zip(role_counts) {
+        *counts.roles.entry(r.key.clone()).or_default() += n;
+    }
+    // By directory as the first user counted spells it (trimmed); users without one under "".
+    for (&n, &first) in directory_counts.iter().zip(&directory_first) {
+        if n == 0 {
+            continue;
+        }
+        let name = snapshot
+            .users
+            .get(first)
+            .and_then(|u| u.directory.as_deref())
+            .map(str::trim)
+            .unwrap_or_default();
+        *counts.directories.entry(name.to_string()).or_default() += n;
+    }
+    if no_directory > 0 {
+        *counts.directories.entry(String::new()).or_default() += no_directory;
+    }
+    counts
+}
+
+/// `query` over facts already prepared for this policy, snapshot and options.
+pub fn run(policy: &Policy, snapshot: &Snapshot, prepared: &Prepared, f: &Filter, opts: &QueryOptions) -> QueryResult {
+    let c = compile(f, snapshot, prepared);
+    let internal = &policy.internal_domains;
+    let mut users = Vec::new();
+    let mut brief = Vec::new();
+    let counts = scan(policy, snapshot, prepared, f, &c, opts.as_of, |hit| {
+        let Some(user) = snapshot.users.get(hit.index) else {
+            return;
+        };
+        let facts = hit.facts;
+        let protection = facts.protection.as_ref();
+        let (b, roles, review) = (facts.bucket, facts.roles, hit.review);
         let last_login = match user.last_login {
             LastLogin::At(t) => Some(Some(format_instant(t))),
             LastLogin::Never => Some(None),
@@ -723,34 +866,34 @@ pub fn run(policy: &Policy, snapshot: &Snapshot, prepared: &Prepared, f: &Filter
                 }),
                 review: review.map(str::to_string),
             });
-            continue;
+            return;
         }
 
         let met = Met {
-            matched_groups: groups_met.unwrap_or_default(),
-            days_inactive: activity_met.ok().flatten(),
+            matched_groups: hit.groups_met,
+            days_inactive: hit.days_met,
         };
         let mut reasons = Vec::new();
-        if let Some(Some(field)) = found_in {
+        if let Some(field) = hit.found_in {
             reasons.push(format!(
                 "{field} contains \"{}\"",
                 f.search.as_deref().unwrap_or_default()
             ));
         }
-        cond.reasons(user, &met, internal, &snapshot.groups, &mut reasons);
+        c.cond.reasons(user, &met, internal, &snapshot.groups, &mut reasons);
         if f.created_before.is_some() || f.created_after.is_some() {
             reasons.push(created_reason(f, user));
         }
         if f.buckets.is_some() {
             reasons.push(bucket_reason(b, opts.thresholds));
         }
-        if wanted_roles.is_some() {
+        if let Some(wanted) = c.wanted_roles {
             let held: Vec<&str> = snapshot
                 .roles
                 .iter()
                 .enumerate()
                 .take(64)
-                .filter(|(i, _)| roles & wanted_roles.unwrap_or(0) & (1 << i) != 0)
+                .filter(|(i, _)| roles & wanted & (1 << i) != 0)
                 .map(|(_, r)| r.key.as_str())
                 .collect();
             reasons.push(format!("in a group of application role {}", held.join(", ")));
@@ -814,7 +957,7 @@ pub fn run(policy: &Policy, snapshot: &Snapshot, prepared: &Prepared, f: &Filter
             leads: user.leads.as_deref().cloned(),
             reasons,
         });
-    }
+    });
     let users = if f.brief {
         QueryUsers::Brief(brief)
     } else {
@@ -829,15 +972,51 @@ pub fn run(policy: &Policy, snapshot: &Snapshot, prepared: &Prepared, f: &Filter
     }
 }
 
+/// The positions of the matching users in the snapshot's order, with the counts: what a grid
+/// that already holds every user's row needs per filter.
+fn run_matches(
+    policy: &Policy,
+    snapshot: &Snapshot,
+    prepared: &Prepared,
+    f: &Filter,
+    opts: &QueryOptions,
+) -> QueryMatches {
+    let c = compile(f, snapshot, prepared);
+    let mut rows = Vec::new();
+    let counts = scan(policy, snapshot, prepared, f, &c, opts.as_of, |hit| {
+        // A position always fits: wasm32's usize is u32, and no snapshot has 2^32 users.
+        if let Ok(i) = u32::try_from(hit.index) {
+            rows.push(i);
+        }
+    });
+    QueryMatches {
+        as_of: format_instant(opts.as_of),
+        thresholds: opts.thresholds,
+        total: rows.len(),
+        rows,
+        counts,
+    }
+}
+
 /// Where the search term occurs: `Some(Some(field))`, or `Some(None)` when nowhere.
-fn search(user: &User, term: &str) -> Option<&'static str> {
+/// `lowered`: the user's display name and email already lowercased (a session's), else they are
+/// lowercased here — the same `to_lowercase`, so both give the same answer.
+fn search(user: &User, lowered: Option<&Lowered>, term: &str) -> Option<&'static str> {
     if user.name_lower.contains(term) {
         return Some("username");
     }
-    if user.display_name.to_lowercase().contains(term) {
+    let display = match lowered {
+        Some(l) => l.display_name.contains(term),
+        None => user.display_name.to_lowercase().contains(term),
+    };
+    if display {
         return Some("display name");
     }
-    if user.email.as_deref().is_some_and(|e| e.to_lowercase().contains(term)) {
+    let email = match lowered {
+        Some(l) => l.email.as_deref().is_some_and(|e| e.contains(term)),
+        None => user.email.as_deref().is_some_and(|e| e.to_lowercase().contains(term)),
+    };
+    if email {
         return Some("email");
     }
     None
@@ -932,7 +1111,8 @@ impl Session {
             actor: actor.as_deref(),
             thresholds,
         };
-        let prepared = prepare(&policy, &snapshot, &opts);
+        let mut prepared = prepare(&policy, &snapshot, &opts);
+        prepared.lower_search_text(&snapshot);
         Session {
             policy,
             snapshot,
@@ -959,6 +1139,26 @@ impl Session {
                 };
                 crate::Outcome::Success {
                     value: run(&self.policy, &self.snapshot, &self.prepared, &f, &opts),
+                    warnings: filter_warnings(&f, &self.snapshot),
+                }
+            }
+            Err(errors) => crate::Outcome::failure(errors),
+        }
+    }
+
+    /// The users `query(filter)` answers, as their positions in the session's user order, with
+    /// its counts and warnings (`view` is ignored): per filter change, a grid holding every
+    /// user's row gets numbers, not 100,000 users as JSON.
+    pub fn matches(&self, filter: &str) -> crate::Outcome<QueryMatches> {
+        match parse_filter(filter) {
+            Ok(f) => {
+                let opts = QueryOptions {
+                    as_of: self.as_of,
+                    actor: self.actor.as_deref(),
+                    thresholds: self.thresholds,
+                };
+                crate::Outcome::Success {
+                    value: run_matches(&self.policy, &self.snapshot, &self.prepared, &f, &opts),
                     warnings: filter_warnings(&f, &self.snapshot),
                 }
             }
@@ -1071,5 +1271,124 @@ mod tests {
             let direct = crate::to_json(&crate::query(None, &s, &f.to_string(), &opts));
             assert_eq!(crate::to_json(&session.query(&f.to_string())), direct, "{f}");
         }
+    }
+
+    fn session_of(snap: &Value, policy: Option<&str>) -> crate::query::Session {
+        let opts = json!({"asOf": AS_OF, "actor": "cy"}).to_string();
+        match crate::open_query(policy, &snap.to_string(), &opts) {
+            crate::Outcome::Success { value, .. } => value,
+            crate::Outcome::Failure { errors, .. } => panic!("{errors:?}"),
+        }
+    }
+
+    fn wider() -> Value {
+        json!({"users": [
+            {"name": "ann", "displayName": "Ann Ödegaard", "active": true, "groups": ["contractors"], "email": "Ann@Partner.io",
+             "lastLogin": "2026-01-01T00:00:00Z", "created": "2024-01-01T00:00:00Z", "directory": "LDAP"},
+            {"name": "bob", "displayName": "Robert Quux", "active": true, "groups": ["staff"], "lastLogin": null,
+             "createdBefore": "2025-11-01T00:00:00Z", "directory": " ldap "},
+            {"name": "cy", "active": false, "groups": ["contractors"], "lastLogin": "2026-11-20T00:00:00Z", "email": "cy@acme.com"},
+            {"name": "dee", "displayName": "DEE ÖSTBERG", "active": true, "groups": ["staff", "admins"], "email": "dee@ACME.com",
+             "lastLogin": "2026-11-26T00:00:00Z", "directory": "Jira Internal Directory"},
+            {"name": "eli", "active": true, "groups": [], "directory": "Ldap"}
+        ]})
+    }
+
+    const WIDER_POLICY: &str = r#"{"version": 1, "internalDomains": ["acme.com"], "protect": {"groups": ["admins"]},
+        "rules": [{"id": "look", "inactiveDays": 30, "action": {"type": "review"}}]}"#;
+
+    #[test]
+    fn matches_are_the_positions_of_the_users_query_answers() {
+        let snap = wider();
+        let opts = json!({"asOf": AS_OF, "actor": "cy"}).to_string();
+        for policy in [None, Some(WIDER_POLICY)] {
+            let session = session_of(&snap, policy);
+            let everyone: Vec<String> = match session.query(r#"{"view": "brief"}"#) {
+                crate::Outcome::Success { value, .. } => value.users.names().iter().map(|n| n.to_string()).collect(),
+                crate::Outcome::Failure { errors, .. } => panic!("{errors:?}"),
+            };
+            assert_eq!(everyone.len(), session.users());
+            for f in [
+                json!({}),
+                json!({"search": "ö"}),
+                json!({"search": "  PARTNER.IO "}),
+                json!({"search": "quux", "active": true}),
+                json!({"search": "e", "view": "brief"}),
+                json!({"include": {"groups": ["contractors"]}, "inactiveDays": 30}),
+                json!({"neverLoggedIn": {}, "email": {"external": false}}),
+                json!({"directories": ["LDAP"]}),
+                json!({"buckets": ["protected", "unknown"], "protected": true}),
+                json!({"review": true}),
+                json!({"created": {"before": "2025-11-02"}, "roles": ["nope"]}),
+            ] {
+                let text = f.to_string();
+                let full = match crate::query(policy, &snap.to_string(), &text, &opts) {
+                    crate::Outcome::Success { value, warnings } => (value, warnings),
+                    crate::Outcome::Failure { errors, .. } => panic!("{f}: {errors:?}"),
+                };
+                let (m, warnings) = match session.matches(&text) {
+                    crate::Outcome::Success { value, warnings } => (value, warnings),
+                    crate::Outcome::Failure { errors, .. } => panic!("{f}: {errors:?}"),
+                };
+                let at: Vec<&str> = m.rows.iter().map(|&i| everyone[i as usize].as_str()).collect();
+                assert_eq!(at, full.0.users.names(), "{f} with {policy:?}");
+                assert!(m.rows.windows(2).all(|w| w[0] < w[1]), "{f}: ascending");
+                assert_eq!(m.total, full.0.total, "{f}");
+                assert_eq!(m.counts, full.0.counts, "{f}");
+                assert_eq!(
+                    (m.as_of.as_str(), m.thresholds),
+                    (full.0.as_of.as_str(), full.0.thresholds)
+                );
+                // A session's answers carry the filter's warnings (the policy's came with openQuery).
+                let session_warnings = match session.query(&text) {
+                    crate::Outcome::Success { warnings, .. } => warnings,
+                    crate::Outcome::Failure { errors, .. } => panic!("{f}: {errors:?}"),
+                };
+                assert_eq!(warnings, session_warnings, "{f}");
+                assert!(warnings.iter().all(|w| full.1.contains(w)), "{f}");
+            }
+        }
+    }
+
+    #[test]
+    fn matches_of_a_bad_filter_are_the_same_failure_as_query() {
+        let snap = wider();
+        let session = session_of(&snap, None);
+        let opts = json!({"asOf": AS_OF, "actor": "cy"}).to_string();
+        for bad in [
+            "{",
+            "[]",
+            r#"{"search": 3, "buckets": ["idle"]}"#,
+            r#"{"view": "rows"}"#,
+        ] {
+            let direct = crate::query(None, &snap.to_string(), bad, &opts);
+            match (session.matches(bad), direct) {
+                (crate::Outcome::Failure { errors, .. }, crate::Outcome::Failure { errors: want, .. }) => {
+                    assert_eq!(errors, want, "{bad}")
+                }
+                _ => panic!("{bad} must fail"),
+            }
+        }
+    }
+
+    #[test]
+    fn directory_counts_are_named_by_the_first_user_counted() {
+        let snap = wider();
+        let session = session_of(&snap, None);
+        let counts = |f: Value| match session.matches(&f.to_string()) {
+            crate::Outcome::Success { value, .. } => value.counts.directories,
+            crate::Outcome::Failure { errors, .. } => panic!("{errors:?}"),
+        };
+        let all = counts(json!({}));
+        assert_eq!(
+            all.iter().map(|(k, v)| (k.as_str(), *v)).collect::<Vec<_>>(),
+            [("", 1), ("Jira Internal Directory", 1), ("LDAP", 3)]
+        );
+        // Without ann (the search leaves her out), bob's spelling, trimmed, names the count.
+        let no_ann = counts(json!({"search": "bob"}));
+        assert_eq!(
+            no_ann.iter().map(|(k, v)| (k.as_str(), *v)).collect::<Vec<_>>(),
+            [("ldap", 1)]
+        );
     }
 }

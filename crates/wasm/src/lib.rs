@@ -236,6 +236,27 @@ impl QuerySession {
         Ok(engine::to_json(&self.inner.query(&f)))
     }
 
+    /// `matches(filter)` → `{type: "success", value: {asOf, thresholds, rows: Uint32Array, total,
+    /// counts}, warnings}` or a failure envelope: the users `query(filter)` answers, as positions
+    /// in the session's user order (the empty filter's answer), so that a grid holding every row
+    /// gets numbers per filter change instead of 100,000 users as JSON.
+    pub fn matches(&self, filter: JsValue) -> Result<JsValue, JsValue> {
+        let f = filter_text(&filter)?;
+        match self.inner.matches(&f) {
+            engine::Outcome::Success { value, warnings } => {
+                let rows = js_sys::Uint32Array::from(value.rows.as_slice());
+                let envelope = to_js(engine::to_json(&engine::Outcome::Success { value, warnings }))?;
+                let set = Reflect::get(&envelope, &JsValue::from_str("value"))
+                    .and_then(|v| Reflect::set(&v, &JsValue::from_str("rows"), &rows));
+                match set {
+                    Ok(true) => Ok(envelope),
+                    _ => Err(fail(Code::InternalJson, "the engine could not build its answer")),
+                }
+            }
+            failure => to_js(engine::to_json(&failure)),
+        }
+    }
+
     /// Users in the session's snapshot.
     pub fn users(&self) -> usize {
         self.inner.users()
