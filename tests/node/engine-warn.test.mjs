@@ -139,6 +139,60 @@ describe('warnings', () => {
   });
 });
 
+describe('warningOutcomes: do warnings work?', () => {
+  // Day 0 ann, bob and dee are warned. Then ann logs in once (day 3), bob twice (days 2 and 5),
+  // dee not at all. Each login moves the last login to previousLogin, as Jira does.
+  const day0 = () => ok(engine.warnings(POLICY, SNAPSHOT, { asOf: T0 })).users.map((x) => ({ user: x.user, rule: x.rule, sentAt: T0 }));
+  const login = (snap, name, when) => {
+    const x = snap.users.find((v) => v.name === name);
+    x.previousLogin = x.lastLogin;
+    x.lastLogin = when;
+  };
+  const after = () => {
+    const s = structuredClone(SNAPSHOT);
+    for (const x of s.users) x.previousLogin = null; // the export: no login before the last one
+    login(s, 'ann', at(T0, 3));
+    login(s, 'bob', at(T0, 2));
+    login(s, 'bob', at(T0, 5));
+    return s;
+  };
+
+  test('with previous logins: logged in after, only once and more than once, per warn rule', () => {
+    const sent = day0();
+    assert.deepEqual(sent.map((x) => x.user), ['ann', 'bob', 'dee']);
+    const w = ok(engine.warningOutcomes(POLICY, after(), { asOf: at(T0, 7), sent }));
+    assert.equal(w.asOf, at(T0, 7));
+    assert.deepEqual(w.rules, [{ rule: 'idle-90d', warned: 3, loggedInAfter: 2, onlyOnce: 1, moreThanOnce: 1, notKnown: 0, lastLoginNotKnown: 0 }], 'the review rule has no warn: not listed');
+  });
+
+  test('without previous logins (REST only) once or more is not known; without a record nobody was warned', () => {
+    const s = after();
+    for (const x of s.users) delete x.previousLogin;
+    const sent = day0();
+    const w = ok(engine.warningOutcomes(POLICY, s, { asOf: at(T0, 7), sent }));
+    assert.deepEqual(w.rules[0], { rule: 'idle-90d', warned: 3, loggedInAfter: 2, onlyOnce: 0, moreThanOnce: 0, notKnown: 2, lastLoginNotKnown: 0 });
+    // Jira 9 without the export: no last login at all.
+    for (const x of s.users) delete x.lastLogin;
+    assert.deepEqual(ok(engine.warningOutcomes(POLICY, s, { asOf: at(T0, 7), sent })).rules[0], { rule: 'idle-90d', warned: 3, loggedInAfter: 0, onlyOnce: 0, moreThanOnce: 0, notKnown: 0, lastLoginNotKnown: 3 });
+    assert.equal(ok(engine.warningOutcomes(POLICY, after(), { asOf: T0 })).rules[0].warned, 0);
+    // Objects and text give the same answer.
+    assert.deepEqual(engine.warningOutcomes(JSON.stringify(POLICY), JSON.stringify(after()), JSON.stringify({ asOf: T0, sent })), engine.warningOutcomes(POLICY, after(), { asOf: T0, sent }));
+  });
+
+  test('a schedule narrows the rules; bad inputs are failures with paths', () => {
+    const policy = { ...POLICY, schedules: [{ id: 'weekly', cron: '0 3 * * 1', timezone: 'UTC', rules: ['look-30d'], mode: 'preview' }] };
+    assert.deepEqual(ok(engine.warningOutcomes(policy, after(), { asOf: T0, schedule: 'weekly', sent: day0() })).rules, []);
+    const r = engine.warningOutcomes(POLICY, after(), { asOf: T0, sent: [{ user: 'ann', rule: 'idle-90d', sentAt: 'today' }] });
+    assert.deepEqual(r.errors.map((e) => [e.code, e.path]), [['options.invalidTimestamp', 'sent[0].sentAt']]);
+    const bad = after();
+    bad.users[0].previousLogin = at(T0, 4); // after ann's last login (day 3)
+    const b = engine.warningOutcomes(POLICY, bad, { asOf: T0 });
+    assert.deepEqual(b.errors.map((e) => [e.code, e.path]), [['snapshot.invalidTimestamp', 'users[0].previousLogin']]);
+    assert.match(b.errors[0].message, /is after lastLogin/);
+    assert.throws(() => engine.warningOutcomes(POLICY, 42, {}), { name: 'UserCleanupError', code: 'argument.invalid' });
+  });
+});
+
 describe('templates: the engine and the mail module agree on placeholders', () => {
   const cases = [
     'Hello {{displayName}}',
