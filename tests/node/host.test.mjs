@@ -5,6 +5,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { createJiraHost, HostError, parseCsv, parseLastLoginCsv, parseJiraTime, normaliseTime } from '../../plugin-shim/src/host/index.mjs';
+import { previousLoginFor, withLoginExport } from '../../plugin-shim/src/host/lastlogin-csv.mjs';
 import { createHttp, parseRetryAfter } from '../../plugin-shim/src/host/http.mjs';
 import { modeFor, parseVersion, capabilitiesFor } from '../../plugin-shim/src/host/detect.mjs';
 import { reasonFromBody, classifyStatus } from '../../plugin-shim/src/host/errors.mjs';
@@ -278,6 +279,58 @@ describe('last-login CSV', () => {
     assert.throws(() => parseLastLoginCsv('who,when\nx,1\n'), (e) => /username/.test(e.reason));
     assert.throws(() => parseLastLoginCsv('username\nx\n'), (e) => /last_login/.test(e.reason));
     assert.throws(() => parseLastLoginCsv('username,last_login\nx,last tuesday\n'), (e) => /line 2/.test(e.reason));
+  });
+
+  test('previous_login (login.previousLoginMillis): optional, empty = no login before the last; old files unchanged', () => {
+    const m = parseLastLoginCsv('username,last_login,previous_login,created\nann,1762732800000,1751328000000,\nbob,2026-11-10T00:00:00Z,NULL,\nnever,,,\n');
+    assert.deepEqual(m.get('ann'), { name: 'ann', lastLogin: '2025-11-10T00:00:00Z', previousLogin: '2025-07-01T00:00:00Z', created: null });
+    assert.equal(m.get('bob').previousLogin, null);
+    assert.deepEqual(m.get('never'), { name: 'never', lastLogin: null, previousLogin: null, created: null });
+    // Aliases as the SQL or a spreadsheet may spell them.
+    for (const header of ['login.previousLoginMillis', 'PreviousLoginMillis', 'previous_login_time']) {
+      assert.equal(parseLastLoginCsv(`username,last_login,${header}\nann,2026-11-10T00:00:00Z,2026-11-01T00:00:00Z\n`).get('ann').previousLogin, '2026-11-01T00:00:00Z', header);
+    }
+    // The export before the column: the same map as before, no previousLogin key at all.
+    assert.ok(!('previousLogin' in parseLastLoginCsv('username,last_login,created,directory\nann,1762732800000,,\n').get('ann')));
+  });
+
+  test('a previous login after the last one, or without one, is refused with the line', () => {
+    assert.throws(() => parseLastLoginCsv('username,last_login,previous_login\nok,2026-11-10T00:00:00Z,\nann,2026-11-10T00:00:00Z,2026-11-11T00:00:00Z\n'),
+      (e) => e.code === 'host.csv' && /CSV line 3, previous_login: '2026-11-11T00:00:00Z' is after last_login/.test(e.reason));
+    assert.throws(() => parseLastLoginCsv('username,last_login,previous_login\nann,,2026-11-01T00:00:00Z\n'), (e) => /line 2, previous_login.*last_login is empty/.test(e.reason));
+    assert.throws(() => parseLastLoginCsv('username,created,previous_login\nann,,2026-11-01T00:00:00Z\n'), (e) => /previous_login" column but no "last_login"/.test(e.reason));
+  });
+
+  test('previousLoginFor: the export\'s previous login belongs to its own last login only', () => {
+    const row = { lastLogin: '2026-11-10T00:00:00Z', previousLogin: '2026-11-01T00:00:00Z' };
+    assert.equal(previousLoginFor(row, '2026-11-10T00:00:00Z'), '2026-11-01T00:00:00Z');
+    assert.equal(previousLoginFor(row, '2026-11-10T10:00:00+1000'), '2026-11-01T00:00:00Z', 'the same instant in Jira\'s offset');
+    assert.equal(previousLoginFor(row, '2026-11-12T00:00:00Z'), undefined, 'REST saw a later login: the one before it is not known');
+    assert.equal(previousLoginFor({ lastLogin: null, previousLogin: null }, null), null);
+    assert.equal(previousLoginFor({ lastLogin: null, previousLogin: null }, '2026-11-12T00:00:00Z'), undefined);
+    assert.equal(previousLoginFor({ lastLogin: '2026-11-10T00:00:00Z' }, '2026-11-10T00:00:00Z'), undefined, 'no column: not known');
+    assert.equal(previousLoginFor(undefined, '2026-11-10T00:00:00Z'), undefined);
+  });
+
+  test('withLoginExport: a snapshot read over REST, with the export merged (later wins), not changed itself', () => {
+    const snap = { capturedAt: '2026-11-20T00:00:00Z', source: { lastLogin: 'rest' }, users: [
+      { name: 'Ann', active: true, lastLogin: '2026-11-10T00:00:00Z' },
+      { name: 'bob', active: true, lastLogin: '2026-11-15T00:00:00Z', previousLogin: '2026-11-14T00:00:00Z' },
+      { name: 'cy', active: true },
+      { name: 'dee', active: true, lastLogin: null },
+      { name: 'eve', active: true, lastLogin: '2026-11-01T00:00:00Z' },
+    ] };
+    const before = structuredClone(snap);
+    const out = withLoginExport(snap, 'username,last_login,previous_login\nann,2026-11-10T00:00:00Z,2026-10-01T00:00:00Z\nbob,2026-11-12T00:00:00Z,2026-11-11T00:00:00Z\ncy,2026-11-09T00:00:00Z,\ndee,,\n');
+    assert.deepEqual(snap, before);
+    const by = Object.fromEntries(out.users.map((u) => [u.name, u]));
+    assert.deepEqual(by.Ann, { name: 'Ann', active: true, lastLogin: '2026-11-10T00:00:00Z', previousLogin: '2026-10-01T00:00:00Z' });
+    assert.deepEqual(by.bob, before.users[1], 'REST is later: its own previous login stays, the export\'s is stale');
+    assert.deepEqual(by.cy, { name: 'cy', active: true, lastLogin: '2026-11-09T00:00:00Z', previousLogin: null });
+    assert.deepEqual(by.dee, { name: 'dee', active: true, lastLogin: null, previousLogin: null });
+    assert.equal(by.eve, snap.users[4], 'not in the export: the same user');
+    assert.equal(out.source.lastLogin, 'rest+csv');
+    assert.throws(() => withLoginExport(snap, 'username,last_login,previous_login\nann,2026-11-10T00:00:00Z,2026-11-11T00:00:00Z\n'), { code: 'host.csv' });
   });
 });
 
@@ -614,6 +667,41 @@ describe('against the sandbox Jira: variants, admin check, mutations, faults', (
       for (const u of want.users) if (!('lastLogin' in u)) { delete u.created; delete u.directory; }
       assert.deepEqual(canonical(snap).users, want.users);
       assert.equal(snap.source.lastLogin, 'csv');
+    } finally { await sb.close(); }
+  });
+
+  test('the export with previous_login from the sandbox\'s logins: REST + CSV give each user the login before the last, unless REST saw a later one', async () => {
+    const sb = await start({ jira: '10.3', sample: true });
+    try {
+      const names = [...sb.state.users.values()].filter((u) => u.active && typeof u.lastLogin === 'number').map((u) => u.name).slice(0, 3);
+      assert.equal(names.length, 3);
+      const [once, twice, later] = names;
+      const seeded = (n) => sb.state.users.get(n.toLowerCase()).lastLogin;
+      const firstOf = { [once]: seeded(once), [twice]: seeded(twice) };
+      sb.state.recordLogin(once);
+      sb.state.recordLogin(twice);
+      const secondLogin = sb.state.users.get(twice.toLowerCase()).lastLogin;
+      sb.state.recordLogin(twice);
+      const csv = sb.state.loginExportCsv();
+      assert.match(csv, /^username,last_login,previous_login,created,directory\r\n/);
+      sb.state.recordLogin(later); // after the export: REST knows a later login than the CSV
+      const snap = await createJiraHost({ baseUrl: sb.url, token: sb.token }).snapshot({ lastLoginCsv: csv });
+      assert.equal(snap.source.lastLogin, 'rest+csv');
+      const by = new Map(snap.users.map((u) => [u.name, u]));
+      assert.equal(parseJiraTime(by.get(once).previousLogin), firstOf[once]);
+      assert.equal(parseJiraTime(by.get(twice).previousLogin), secondLogin);
+      assert.ok(!('previousLogin' in by.get(later)), 'logged in after the export: the login before the last is not known');
+      // REST's lastLoginTime has whole seconds.
+      assert.equal(parseJiraTime(by.get(later).lastLogin), Math.floor(sb.state.users.get(later.toLowerCase()).lastLogin / 1000) * 1000);
+      // Users who never logged in a second time: no earlier login (null), as the SQL's NULL says.
+      const others = snap.users.filter((u) => ![once, twice, later].includes(u.name) && u.lastLogin);
+      assert.ok(others.length > 0 && others.every((u) => u.previousLogin === null));
+      // The engine takes the merged snapshot.
+      const { validate } = await import('../../plugin-shim/src/engine.mjs');
+      assert.equal(validate('{"version":1,"rules":[]}', snap).type, 'success');
+      // The export without the column (older SQL): no previousLogin anywhere.
+      const old = await createJiraHost({ baseUrl: sb.url, token: sb.token }).snapshot({ lastLoginCsv: sb.state.loginExportCsv({ previousLogin: false }) });
+      assert.ok(old.users.every((u) => !('previousLogin' in u)));
     } finally { await sb.close(); }
   });
 

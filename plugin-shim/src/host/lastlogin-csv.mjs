@@ -110,6 +110,9 @@ const norm = (h) => h.toLowerCase().replace(/[^a-z0-9]/g, '');
 const COLUMNS = {
   username: ['username', 'name', 'user', 'login', 'lowerusername'],
   lastLogin: ['lastlogin', 'lastloginmillis', 'lastlogintime', 'loginlastloginmillis', 'lastloginat', 'lastlogindate'],
+  // The login before the last one (login.previousLoginMillis): tells one login after a warning
+  // from several (docs/warnings.md). Optional: exports without it are read as before.
+  previousLogin: ['previouslogin', 'previousloginmillis', 'previouslogintime', 'loginpreviousloginmillis', 'previousloginat', 'previouslogindate'],
   created: ['created', 'createddate', 'createdat', 'creationdate', 'created_date'],
   directory: ['directory', 'directoryname'],
 };
@@ -138,10 +141,12 @@ export function parseTimeCell(v, where) {
 /**
  * Parses the last-login export.
  * Header (case, spaces and '_' ignored): username (or user_name), and at least one of
- * last_login (or lastLoginMillis), created (or created_date); directory optional.
- * @returns {Map<string, {name:string, lastLogin?:string|null, created?:string|null, directory?:string}>}
- *   keyed by lower-cased username. lastLogin null = never logged in. The first row for a username
- *   wins (the SQL orders duplicates by directory position).
+ * last_login (or lastLoginMillis), created (or created_date); previous_login (with last_login)
+ * and directory optional.
+ * @returns {Map<string, {name:string, lastLogin?:string|null, previousLogin?:string|null, created?:string|null, directory?:string}>}
+ *   keyed by lower-cased username. lastLogin null = never logged in; previousLogin null = no login
+ *   before the last one. The first row for a username wins (the SQL orders duplicates by
+ *   directory position).
  */
 export function parseLastLoginCsv(text) {
   const rows = parseCsv(text);
@@ -158,6 +163,10 @@ export function parseLastLoginCsv(text) {
   if (col.lastLogin === undefined && col.created === undefined) {
     throw new HostError('host.csv', 'the last-login CSV has neither last_login nor created', { reason: 'The last-login CSV needs a "last_login" and/or a "created" column' });
   }
+  if (col.previousLogin !== undefined && col.lastLogin === undefined) {
+    // A previous login means nothing without the last one it came before.
+    throw new HostError('host.csv', 'the last-login CSV has previous_login without last_login', { reason: 'The last-login CSV has a "previous_login" column but no "last_login" column' });
+  }
   const out = new Map();
   for (let r = 1; r < rows.length; r++) {
     const row = rows[r];
@@ -168,6 +177,14 @@ export function parseLastLoginCsv(text) {
     if (out.has(k)) continue;
     const rec = { name };
     if (col.lastLogin !== undefined) rec.lastLogin = parseTimeCell(row[col.lastLogin] ?? '', `CSV line ${line}, last_login`);
+    if (col.previousLogin !== undefined) {
+      const where = `CSV line ${line}, previous_login`;
+      const prev = parseTimeCell(row[col.previousLogin] ?? '', where);
+      // The engine refuses such a snapshot too; say it here, with the line, before any request.
+      if (prev && rec.lastLogin === null) throw new HostError('host.csv', `${where}: a previous login but no last login`, { reason: `${where}: '${prev}' but last_login is empty (never logged in)` });
+      if (prev && Date.parse(prev) > Date.parse(rec.lastLogin)) throw new HostError('host.csv', `${where}: after last_login`, { reason: `${where}: '${prev}' is after last_login '${rec.lastLogin}'` });
+      rec.previousLogin = prev;
+    }
     if (col.created !== undefined) rec.created = parseTimeCell(row[col.created] ?? '', `CSV line ${line}, created`);
     if (col.directory !== undefined) {
       const d = (row[col.directory] ?? '').trim();
@@ -176,4 +193,56 @@ export function parseLastLoginCsv(text) {
     out.set(k, rec);
   }
   return out;
+}
+
+/**
+ * The snapshot's `previousLogin` for a user from their export row, given the `lastLogin` the
+ * snapshot settled on (REST and CSV merged, later wins). The row's previous login belongs to the
+ * row's last login only: when REST saw a later login than the export, the user logged in after
+ * the export and the login before that one is not known.
+ * @param {{lastLogin?: string|null, previousLogin?: string|null}|undefined} row
+ * @param {string|null|undefined} lastLogin
+ * @returns {string|null|undefined} an ISO instant, null (no login before the last), or undefined (not known)
+ */
+export function previousLoginFor(row, lastLogin) {
+  if (!row || row.previousLogin === undefined || row.lastLogin === undefined) return undefined;
+  if (row.lastLogin === null) return lastLogin === null ? null : undefined;
+  if (lastLogin == null || parseJiraTime(lastLogin) !== parseJiraTime(row.lastLogin)) return undefined;
+  return row.previousLogin;
+}
+
+/** Of two last logins (instant, null = never, undefined = not known): a date beats null and
+ *  not known, the later of two dates wins, null beats not known. */
+function laterLogin(a, b) {
+  if (a && b) return parseJiraTime(b) > parseJiraTime(a) ? b : a;
+  if (a || b) return a || b;
+  return a === null || b === null ? null : undefined;
+}
+
+/**
+ * A snapshot already read, with the last-login export merged in as the host adapter merges it
+ * (`lastLogin`: later wins; `previousLogin`: previousLoginFor). For the admin page, which reads
+ * Jira over REST and takes the export as a file afterwards. The snapshot is not changed; users
+ * not in the export are kept as they are. `source.lastLogin` gains "+csv".
+ * @param {{users: object[], source?: object}} snapshot
+ * @param {string} csvText
+ */
+export function withLoginExport(snapshot, csvText) {
+  const rows = parseLastLoginCsv(csvText);
+  const users = (snapshot.users ?? []).map((u) => {
+    const row = rows.get(String(u.name).trim().toLowerCase());
+    if (!row || row.lastLogin === undefined) return u;
+    const out = { ...u };
+    const last = laterLogin(u.lastLogin, row.lastLogin);
+    if (last === undefined) delete out.lastLogin;
+    else out.lastLogin = last;
+    const prev = previousLoginFor(row, last);
+    if (prev !== undefined) out.previousLogin = prev;
+    // A previous login the snapshot had belongs to its own last login only.
+    else if (last !== u.lastLogin) delete out.previousLogin;
+    return out;
+  });
+  const had = snapshot.source?.lastLogin;
+  const source = { ...(snapshot.source ?? {}), lastLogin: !had || had === 'none' ? 'csv' : had.endsWith('csv') ? had : `${had}+csv` };
+  return { ...snapshot, users, source };
 }

@@ -256,6 +256,8 @@ export class SandboxState {
       created: rec.created,
     });
     Object.defineProperty(u, '_state', { value: this, enumerable: false });
+    // The login before the last (login.previousLoginMillis): only in the last-login export.
+    if (typeof rec.previousLogin === 'string') u.previousLogin = parseInstant(rec.previousLogin);
     this.users.set(lc, u);
     this.byId.push(u);
     for (const g of rec.groups ?? []) this._link(u, this.group(g, true));
@@ -421,6 +423,25 @@ export class SandboxState {
     u.loginCount = (u.loginCount ?? 0) + 1;
     this.counters.logins++;
     this.touch();
+  }
+
+  /**
+   * The last-login export as the SQL in docs/last-login-export.md gives it from this Jira's
+   * database (psql --csv): `username,last_login,previous_login,created,directory`, epoch
+   * milliseconds, an empty cell for NULL (never logged in; no login before the last). Users whose
+   * last login the sandbox does not know are left out. `previousLogin: false` leaves that column
+   * out (the export before it had one).
+   */
+  loginExportCsv({ previousLogin = true } = {}) {
+    const q = (v) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+    const ms = (t) => (typeof t === 'number' ? String(t) : '');
+    const lines = [previousLogin ? 'username,last_login,previous_login,created,directory' : 'username,last_login,created,directory'];
+    for (const u of this.sortedUsers()) {
+      if (u.lastLogin === undefined) continue;
+      const created = u.created === undefined ? '' : ms(parseInstant(u.created));
+      lines.push([q(u.name), ms(u.lastLogin), ...(previousLogin ? [ms(u.previousLogin)] : []), created, q(u.directory ?? '')].join(','));
+    }
+    return `${lines.join('\r\n')}\r\n`;
   }
 
   // ---- derived views ----
