@@ -883,6 +883,15 @@ export interface QueryResult {
   total: number;
   counts: QueryCounts;
 }
+/** `session.matches(filter)`: the users `query` answers, as positions in the session's user order (no users). */
+export interface QueryMatches {
+  asOf: UtcInstant;
+  thresholds: { lowUsageDays: number; inactiveDays: number };
+  /** Ascending positions: `rows[k]` is the index of a matching user in `session.query({view: "brief"})`'s users. */
+  rows: Uint32Array;
+  total: number;
+  counts: QueryCounts;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Functions
@@ -913,6 +922,8 @@ export function query(policy: PolicyInput | null | undefined, snapshot: Snapshot
 export interface QuerySession {
   query(filter?: string | QueryFilter | null): Result<QueryResult>;
   queryJson(filter?: string | QueryFilter | null): string;
+  /** The matching users' positions (into the empty filter's answer) and the counts; `view` is ignored. */
+  matches(filter?: string | QueryFilter | null): Result<QueryMatches>;
   /** Users in the snapshot. */
   users(): number;
   free(): void;

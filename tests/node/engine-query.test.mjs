@@ -239,3 +239,88 @@ describe('query: input', () => {
     assert.equal(failed(engine.query(POLICY, SNAP, {}, { asOf: AS_OF, lowUsageDays: 40 }))[0].code, 'options.invalidThresholds');
   });
 });
+
+describe('query session: matches (positions instead of users)', () => {
+  // A small seeded generator, so that a failure names a filter that can be run again.
+  const rng = (seed) => () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+  const pick = (r, list) => list[Math.floor(r() * list.length)];
+  const some = (r, list, max = 3) => [...new Set(Array.from({ length: 1 + Math.floor(r() * max) }, () => pick(r, list)))];
+  /** A random filter over the sample's groups, roles, directories and words (search included). */
+  function randomFilter(r, snap) {
+    const groups = [...new Set(snap.users.flatMap((u) => u.groups))];
+    const dirs = [...new Set(snap.users.map((u) => u.directory).filter(Boolean))];
+    const u = pick(r, snap.users);
+    const words = [u.name, u.displayName ?? '', u.email ?? ''].filter(Boolean);
+    const word = pick(r, words);
+    const from = Math.floor(r() * word.length);
+    const f = {};
+    const fields = [
+      () => { f.search = r() < 0.3 ? word.slice(from, from + 2).toUpperCase() : ` ${word.slice(from, from + 1 + Math.floor(r() * 4))} `; },
+      () => { f.include = { groups: some(r, groups).map((g) => (r() < 0.3 ? `${g.slice(0, 3)}*` : g)) }; },
+      () => { f.exclude = { groups: some(r, groups), ...(r() < 0.5 ? { users: [u.name.toUpperCase()] } : {}) }; },
+      () => { f.email = r() < 0.7 ? { external: r() < 0.5 } : { domains: ['acme.com'] }; },
+      () => { f.inactiveDays = Math.floor(r() * 400); },
+      () => { f.neverLoggedIn = r() < 0.5 ? {} : { createdMoreThanDays: Math.floor(r() * 900) }; },
+      () => { f.created = r() < 0.5 ? { before: '2024-06-01' } : { after: '2023-01-01', before: '2026-01-01' }; },
+      () => { f.buckets = some(r, ['active', 'lowUsage', 'inactive', 'neverLoggedIn', 'unknown', 'deactivated', 'protected']); },
+      () => { f.roles = some(r, ['jira-software', 'JIRA-CORE', 'jira-servicedesk'], 2); },
+      () => { f.directories = some(r, dirs, 2).map((d) => (r() < 0.5 ? d.toUpperCase() : d)); },
+      () => { f.active = r() < 0.7; },
+      () => { f.protected = r() < 0.4; },
+      () => { f.review = r() < 0.5; },
+    ];
+    const n = Math.floor(r() * 4);
+    for (let i = 0; i < n; i++) pick(r, fields)();
+    return f;
+  }
+
+  test('for random filters (search among them), the positions are exactly the users query answers, with its counts', () => {
+    const p = read('samples/policy.json');
+    const s = read('samples/snapshot.json');
+    const snap = JSON.parse(s);
+    const opts = { asOf: '2026-11-27T10:00:00Z', actor: 'admin' };
+    const session = engine.openQuery(p, s, opts).value;
+    try {
+      const everyone = session.query({ view: 'brief' }).value.users.map((u) => u.name);
+      assert.equal(everyone.length, snap.users.length);
+      const r = rng(20261130);
+      let searched = 0;
+      let nonEmpty = 0;
+      for (let k = 0; k < 100; k++) {
+        const f = k === 0 ? {} : randomFilter(r, snap);
+        const full = ok(engine.query(p, s, f, opts));
+        const m = session.matches(f);
+        assert.equal(m.type, 'success', JSON.stringify(f));
+        assert.ok(m.value.rows instanceof Uint32Array, 'rows are a Uint32Array');
+        assert.deepEqual(Array.from(m.value.rows, (i) => everyone[i]), names(full), JSON.stringify(f));
+        assert.equal(m.value.total, full.total);
+        assert.deepEqual(m.value.counts, full.counts, JSON.stringify(f));
+        assert.equal(m.value.asOf, full.asOf);
+        assert.ok(!('users' in m.value), 'no users in a matches answer');
+        if (f.search) searched++;
+        if (full.total && full.total < everyone.length) nonEmpty++;
+      }
+      assert.ok(searched >= 10 && nonEmpty >= 20, `varied enough: ${searched} searches, ${nonEmpty} partial answers`);
+    } finally {
+      session.free();
+    }
+  });
+
+  test('matches fails as query does on a bad filter, and ignores view', () => {
+    const session = engine.openQuery(POLICY, SNAP, { asOf: AS_OF }).value;
+    try {
+      const bad = session.matches({ buckets: ['idle'], search: 4 });
+      assertEnvelope(bad);
+      assert.deepEqual(bad, engine.query(POLICY, SNAP, { buckets: ['idle'], search: 4 }, { asOf: AS_OF }));
+      assert.equal(session.matches('{').errors[0].code, 'json.syntax');
+      assert.deepEqual(Array.from(session.matches({ search: 'an', view: 'brief' }).value.rows), [0, 3], 'ann and dan');
+      assert.deepEqual(session.matches({ roles: ['x'] }).warnings.map((w) => w.code), ['query.unknownRole']);
+      assert.throws(() => session.matches(42), (e) => e.name === 'UserCleanupError' && e.code === 'argument.invalid');
+    } finally {
+      session.free();
+    }
+  });
+});

@@ -309,6 +309,13 @@ assertType<Equal<Result<Plan>['type'], 'success' | 'failure'>>(true);
     const s = opened.value;
     const brief = s.query({ view: 'brief', search: 'ann' });
     show(s.users(), brief.type === 'success' ? brief.value.users.length : 0, s.queryJson(null));
+    const m = s.matches({ search: 'ann', active: true });
+    if (m.type === 'success') {
+      const rows: Uint32Array = m.value.rows;
+      show(rows[0], m.value.total, m.value.counts.buckets.active);
+    }
+    // @ts-expect-error positions are numbers, not users
+    if (m.type === 'success') show(m.value.rows[0]?.name);
     s.free();
   }
   const expired = engine.plan(withException, snap, { asOf: '2026-11-27T00:00:00Z' });
