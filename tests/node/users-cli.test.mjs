@@ -180,3 +180,58 @@ test('review approve carries out the action as a bulk run holding the run lease:
   assert.equal(truth().get(lc(user)).active, false);
   assert.deepEqual(await store.readClaims('run'), [], 'the lease was released');
 });
+
+test('review list says since when each user waits: the earliest run in the verified trail that listed them; not yet by a run; not known when the trail does not verify', async () => {
+  const store = createStore({ baseUrl: sb.url, token: sb.token });
+  if (!(await store.accountStatus({ refresh: true })).exists) await store.createAccount();
+  if ((await store.loadPolicy()).text === null) await store.savePolicy(policyText, { savedBy: 'admin' });
+  const list = async (...more) => cli(['review', 'list', '--jira', sb.url, ...more], { token: sb.token });
+  const before = JSON.parse((await list('--json')).out);
+  const open = before.users.filter((u) => u.waiting);
+  assert.ok(open.length >= 3, 'three users wait');
+  // No policy run has listed anyone for review yet (the trail has bulk runs and decisions only).
+  for (const u of open) assert.deepEqual(u.waitingSince, { state: 'notYetByRun', since: null, days: 0 }, u.name);
+  for (const u of before.users.filter((x) => !x.waiting)) assert.equal(u.waitingSince, null, `${u.name} is decided`);
+  // Two runs listed them: the first, ten days ago, listed u1 and u2; the second, three days ago, u1 and u3.
+  const [u1, u2, u3] = open.map((u) => u.name);
+  const { openJiraTrail } = await import(join(ROOT, 'plugin-shim/src/store/index.mjs'));
+  const trail = await openJiraTrail(store);
+  const at = (days) => new Date(Date.now() - days * 86_400_000 - 3_600_000).toISOString();
+  const item = (i, user) => ({ i, user, action: 'review', rule: 'idle-365d-review', reasons: [] });
+  const [t10, t3] = [at(10), at(3)];
+  await trail.append({ type: 'planned', runId: 'run-listed-1', at: t10, items: [item(0, u1), item(1, u2)], protected: [] });
+  await trail.append({ type: 'planned', runId: 'run-listed-2', at: t3, items: [item(0, u1), item(1, u3)], protected: [] });
+  await trail.close();
+  const after = JSON.parse((await list('--json')).out);
+  const w = (name) => after.users.find((u) => u.name === name).waitingSince;
+  assert.deepEqual(w(u1), { state: 'run', since: t10, days: 10, runId: 'run-listed-1' });
+  assert.deepEqual(w(u2), { state: 'run', since: t10, days: 10, runId: 'run-listed-1' });
+  assert.deepEqual(w(u3), { state: 'run', since: t3, days: 3, runId: 'run-listed-2' });
+  for (const u of open.slice(3)) assert.equal(w(u.name).state, 'notYetByRun', u.name);
+  assert.equal(after.oldestWait.days, 10);
+  assert.ok([u1, u2].includes(after.oldestWait.user));
+  const text = await list();
+  assert.equal(text.code, 0, text.err);
+  assert.match(text.out, /WAITING SINCE/);
+  const day10 = w(u1).since.slice(0, 10);
+  assert.match(text.out, new RegExp(`the longest: (${u1}|${u2}), waiting since ${day10} \\(10 days\\)`));
+  assert.match(text.out, new RegExp(`^\\s*${u3}\\s.*${w(u3).since.slice(0, 10)} \\(3 d\\)`, 'm'));
+  if (open.length > 3) assert.match(text.out, new RegExp(`^\\s*${open[3].name}\\s.*listed now, not yet by a run`, 'm'));
+  const csv = await list('--csv');
+  assert.match(csv.out.split('\r\n')[0], /,waiting_since,waiting_days$/);
+  assert.match(csv.out, new RegExp(`^${u3},.*,${w(u3).since},3\\r?$`, 'm'));
+
+  // Someone moves the first listing a year back in Jira without re-sealing: not known, never a guess.
+  const key = (await store.listKeys()).find((k) => k.startsWith('com.usercleanup.audit.run-listed-1.'));
+  const chunk = await store.getProp(key);
+  await store.putProp(key, { ...chunk, text: chunk.text.replace(`"at":"${w(u1).since}"`, `"at":"${new Date(Date.parse(w(u1).since) - 365 * 86_400_000).toISOString()}"`) });
+  const broken = JSON.parse((await list('--json')).out);
+  for (const u of broken.users.filter((x) => x.waiting)) {
+    assert.equal(u.waitingSince.state, 'unknown', u.name);
+    assert.equal(u.waitingSince.since, null);
+    assert.equal(u.waitingSince.reason, 'unverified');
+  }
+  assert.equal(broken.oldestWait.state, 'unknown');
+  assert.match((await list()).out, /waiting since: not known \(the audit trail does not verify\)/);
+  await store.putProp(key, chunk);
+});

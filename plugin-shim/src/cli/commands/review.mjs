@@ -4,7 +4,8 @@
 //   review approve --jira URL --user NAME --operation OP [--group G] [--yes]   (a bulk run; the trail in Jira)
 //   review keep --jira URL --user NAME --reason TEXT --until DATE              (an exception in the saved policy)
 //   review postpone --jira URL --user NAME [--until DATE]
-// Every decision is a `reviewDecision` record in the audit trail kept in Jira.
+// Every decision is a `reviewDecision` record in the audit trail kept in Jira. `review list` also says
+// since when each undecided user waits (app/review-age.mjs, over the verified trail in Jira).
 import { parseCommand } from '../args.mjs';
 import { UsageError, EXIT_OK, InputError } from '../errors.mjs';
 import { RefusedError } from '../../errors.mjs';
@@ -20,6 +21,8 @@ import { toCsv } from '../../runner/csv.mjs';
 import { planBulk, executeBulk, bulkExecutable, BULK_OPERATIONS } from '../../runner/bulk.mjs';
 import { createStore, openJiraTrail } from '../../store/index.mjs';
 import { loadDecisions, recordDecision, waiting } from '../../../app/review-store.mjs';
+import { waitingSince, oldestWait, waitText, verifiedTrail } from '../../../app/review-age.mjs';
+import { verifyText } from '../../runner/chain.mjs';
 import { jiraUrl } from '../../runner/connect.mjs';
 import { withRunLease } from '../../store/run-lease.mjs';
 
@@ -57,27 +60,53 @@ async function list(values, ctx) {
   const q = await queryUsers({ ...values, policyText }, ctx, 'review', { filter: { review: true } });
   const decisions = store ? (await loadDecisions(store)).decisions : {};
   const now = Date.parse(q.asOf);
-  const rows = q.value.users.map((u) => ({ ...u, decision: decisions[u.name.toLowerCase()] ?? null, waiting: waiting(decisions[u.name.toLowerCase()], now) }));
+  // Since when each waits: from the verified trail in Jira (app/review-age.mjs); not known without one.
+  const waits = waitingSince({ listed: q.value.users, decisions, trail: store ? await trailIn(store) : { ok: false, reason: 'none' }, now });
+  const rows = q.value.users.map((u) => ({
+    ...u, decision: decisions[u.name.toLowerCase()] ?? null, waiting: waiting(decisions[u.name.toLowerCase()], now),
+    waitingSince: waits.get(u.name.toLowerCase()) ?? null,
+  }));
+  const oldest = oldestWait(waits);
   if (values.json) {
-    ctx.io.out(JSON.stringify({ asOf: q.value.asOf, users: rows, waiting: rows.filter((r) => r.waiting).length }));
+    ctx.io.out(JSON.stringify({ asOf: q.value.asOf, users: rows, waiting: rows.filter((r) => r.waiting).length, oldestWait: oldest }));
     return EXIT_OK;
   }
   if (values.csv) {
-    ctx.stdout.write(toCsv([...USER_CSV_HEADER, 'decision', 'decided_by', 'decided_at', 'until', 'decision_reason'],
-      rows.map((r) => [...userCsvRow(r), r.decision?.decision ?? '', r.decision?.by ?? '', r.decision?.at ?? '', r.decision?.until ?? '', r.decision?.reason ?? ''])));
+    ctx.stdout.write(toCsv([...USER_CSV_HEADER, 'decision', 'decided_by', 'decided_at', 'until', 'decision_reason', 'waiting_since', 'waiting_days'],
+      rows.map((r) => [...userCsvRow(r), r.decision?.decision ?? '', r.decision?.by ?? '', r.decision?.at ?? '', r.decision?.until ?? '', r.decision?.reason ?? '',
+        r.waitingSince?.since ?? '', r.waitingSince?.days ?? ''])));
     return EXIT_OK;
   }
   ctx.io.out(ctx.c.bold(`${plural(rows.length, 'user')} listed for review, ${rows.filter((r) => r.waiting).length} waiting for a decision`));
+  if (oldest.state !== 'none') ctx.io.out(sanitize(oldest.state === 'unknown' ? waitText(oldest) : `the longest: ${oldest.user}, ${waitText(oldest)}`));
   if (rows.length) {
     ctx.io.out(...table({
-      columns: [{ header: 'USER' }, { header: 'NAME', give: 2 }, { header: 'RULE' }, { header: 'LAST LOGIN', shrink: false }, { header: 'DECISION', give: 3 }],
-      rows: rows.map((r) => [r.name, r.displayName, r.review, r.lastLogin === undefined ? 'not known' : day(r.lastLogin),
+      columns: [{ header: 'USER' }, { header: 'NAME', give: 2 }, { header: 'RULE' }, { header: 'LAST LOGIN', shrink: false }, { header: 'WAITING SINCE', shrink: false }, { header: 'DECISION', give: 3 }],
+      rows: rows.map((r) => [r.name, r.displayName, r.review, r.lastLogin === undefined ? 'not known' : day(r.lastLogin), sinceCell(r.waitingSince),
         r.decision ? `${r.decision.decision} by ${r.decision.by}${r.decision.until ? ` until ${r.decision.until}` : ''}${r.waiting ? ' (expired)' : ''}` : 'waiting']),
       width: ctx.width,
       c: ctx.c,
     }));
   }
   return EXIT_OK;
+}
+
+/** The table's WAITING SINCE cell: a date and days, "listed now" (no run listed them yet), "not known", or empty (decided). */
+function sinceCell(w) {
+  if (!w) return '';
+  if (w.state === 'run') return `${w.since.slice(0, 10)} (${w.days} d)`;
+  return w.state === 'notYetByRun' ? 'listed now, not yet by a run (0 d)' : 'not known';
+}
+
+/** The trail stored in Jira, verified (as openJiraTrail verifies it), for review-age: its records or why there are none. */
+async function trailIn(store) {
+  let loaded;
+  try {
+    loaded = await store.loadAudit();
+  } catch (e) {
+    return { ok: false, reason: 'unreadable', message: e.message };
+  }
+  return verifiedTrail(await verifyText(typeof loaded?.text === 'string' ? loaded.text : ''));
 }
 
 async function decide(sub, values, ctx) {
