@@ -85,7 +85,9 @@ export async function mount(root, o) {
     Object.defineProperty(engineProxy, name, { enumerable: true, get: () => engineLoaded?.api?.[name] });
   }
   // Warn before acting (warn-editor.mjs, warn-views.mjs): who is warned, waits, may be acted on.
-  Object.defineProperty(engineProxy, 'warnings', { enumerable: true, get: () => engineLoaded?.api?.warnings });
+  for (const name of ['warnings', 'warningOutcomes']) {
+    Object.defineProperty(engineProxy, name, { enumerable: true, get: () => engineLoaded?.api?.[name] });
+  }
   let engineLoaded = null;
   // The policy and audit trail kept in Jira (user properties of the storage account, store.mjs).
   const store = createStore({ baseUrl: location.origin + contextPath, fetch: f, storageUser: o.storageUser });

@@ -85,56 +85,81 @@ export function warningsPreview(ctx) {
   });
 }
 
+/** "2", "1 (1 not known)", "3 not known": a count the engine knows, and how many it does not. */
+function knownOf(known, notKnown) {
+  if (!notKnown) return num(known);
+  return known ? `${num(known)} (${num(notKnown)} not known)` : `${num(notKnown)} not known`;
+}
+
 /**
  * Per rule: users warned, how many logged in again after their warning, and how many of those
- * logged in only once since. Jira's REST API gives each user's LAST login only (a login count is
- * reported for the signed-in user alone, /rest/auth/1/session), so "only once" is shown as not
- * known, with why.
+ * logged in only once since ("kept the seat but does not use it"). The counting is the engine's
+ * (`warningOutcomes`); one login is told from several by each user's previous login, which only
+ * the last-login export gives (Jira's REST API reports the last login alone). The export can be
+ * chosen here: it is merged into a copy of the snapshot for these figures only.
  */
 export function warningsDashboard(ctx) {
   const unreadable = (e) => `The record of warnings sent could not be read: ${e.message}`;
   return afterRecordRead(ctx, 'uc-warn-dashboard', 'Warnings: do they work?', unreadable, (box, { s, p, record }) => {
-    const rows = warningFigures(JSON.parse(p.text), s.snap, record.entries);
-    box.hidden = false;
-    clear(box).append(
-      h('h2', { id: 'uc-warn-dashboard-h' }, 'Warnings: do they work?'),
-      h('p', { class: 'uc-muted' }, 'A warned user who logs in keeps the account. Users who log in once only to keep it do not use it: that is what the last column would show.'),
-      h('table', { class: 'uc-table' },
-        h('thead', {}, h('tr', {}, ...['Rule', 'Warned users', 'Logged in after the warning', 'Of those, logged in only once since', 'Failed (retried next run)', 'Maybe sent'].map((t) => h('th', { scope: 'col' }, t)))),
-        h('tbody', {}, ...rows.map((r) => h('tr', { dataset: { rule: r.rule } },
-          h('td', {}, r.rule), h('td', {}, num(r.warned)), h('td', {}, num(r.loggedInAfter)),
-          h('td', { title: r.onlyOnceWhy ?? '' }, r.onlyOnce == null ? `not known: ${r.onlyOnceWhy}` : num(r.onlyOnce)),
-          h('td', {}, num(r.failed)), h('td', {}, num(r.maybeSent)))))),
-    );
+    let snapText = s.text;
+    let loaded = null; // {file, users} once an export is merged
+    let exportError = null;
+    const draw = () => {
+      const r = ctx.engine.warningOutcomes(p.text, snapText, { asOf: s.snap.capturedAt, ...(ctx.me?.name ? { actor: ctx.me.name } : {}), sent: record.sent });
+      box.hidden = false;
+      clear(box).append(h('h2', { id: 'uc-warn-dashboard-h' }, 'Warnings: do they work?'));
+      if (r.type !== 'success') {
+        box.append(h('p', { class: 'uc-message uc-message-error' }, `The engine refused the policy or the snapshot: ${r.errors.map((e) => `${e.path ? `${e.path}: ` : ''}${e.message}`).join('; ')}`));
+        return;
+      }
+      const rules = r.value.rules;
+      const extra = recordFigures(rules.map((x) => x.rule), record.entries);
+      box.append(
+        h('p', { class: 'uc-muted' }, 'A warned user who logs in keeps the account. Users who log in only once after their warning, to keep it, do not use it: the fourth column counts them.'),
+        h('table', { class: 'uc-table' },
+          h('thead', {}, h('tr', {}, ...['Rule', 'Warned users', 'Logged in after the warning', 'Of those, logged in only once since', 'More than once', 'Failed (retried next run)', 'Maybe sent'].map((t) => h('th', { scope: 'col' }, t)))),
+          h('tbody', {}, ...rules.map((x, i) => h('tr', { dataset: { rule: x.rule } },
+            h('td', {}, x.rule), h('td', {}, num(x.warned)),
+            h('td', { title: x.lastLoginNotKnown ? `${num(x.lastLoginNotKnown)} warned users have no known last login` : '' }, knownOf(x.loggedInAfter, x.lastLoginNotKnown)),
+            h('td', { dataset: { onlyOnce: x.onlyOnce, notKnown: x.notKnown }, title: `${num(x.onlyOnce)} only once, ${num(x.moreThanOnce)} more than once, ${num(x.notKnown)} not known` }, knownOf(x.onlyOnce, x.notKnown)),
+            h('td', {}, knownOf(x.moreThanOnce, x.notKnown)),
+            h('td', {}, num(extra[i].failed)), h('td', {}, num(extra[i].maybeSent)))))),
+      );
+      const notKnown = rules.reduce((n, x) => n + x.notKnown + x.lastLoginNotKnown, 0);
+      if (!notKnown && !loaded && !exportError) return;
+      const input = h('input', { type: 'file', accept: '.csv,.tsv,.txt,text/csv', id: 'uc-warn-login-export' });
+      input.addEventListener('change', async () => {
+        const file = input.files?.[0];
+        if (!file) return;
+        try {
+          const { withLoginExport } = await import(new URL('../host/lastlogin-csv.mjs', import.meta.url).href);
+          const merged = withLoginExport(s.snap, await file.text());
+          snapText = JSON.stringify(merged);
+          loaded = { file: file.name, users: merged.users.filter((u) => 'previousLogin' in u).length };
+          exportError = null;
+        } catch (e) {
+          exportError = `${file.name}: ${e?.reason ?? e?.message ?? e}`;
+        }
+        draw();
+      });
+      box.append(h('div', { class: 'uc-warn-export', id: 'uc-warn-export' },
+        notKnown ? h('p', { class: 'uc-muted', id: 'uc-warn-not-known' },
+          `Not known: whether a user logged in once or more since the warning needs the login before their last one, which Jira's REST API does not report. `,
+          'Supply the last-login SQL export with its previous_login column (docs/last-login-export.md): choose it here for these figures, or give it to the command line with --last-login-csv.') : null,
+        loaded ? h('p', { class: 'uc-status', id: 'uc-warn-export-loaded' }, `Counted with ${loaded.file}: a previous login for ${num(loaded.users)} users.`) : null,
+        exportError ? h('p', { class: 'uc-message uc-message-error', id: 'uc-warn-export-error' }, `The export could not be read: ${exportError}`) : null,
+        h('label', {}, 'Last-login export (CSV): ', input)));
+    };
+    draw();
   });
 }
 
-/** The dashboard's figures per warn rule (exported for tests). */
-export function warningFigures(policy, snap, entries) {
-  const byName = new Map((snap.users ?? []).map((u) => [String(u.name).toLowerCase(), u]));
-  const rules = (policy.rules ?? []).filter((r) => r?.warn).map((r) => r.id);
+/** Per rule (ids as the engine lists them): failed and maybe-sent warnings, from the record. */
+function recordFigures(rules, entries) {
   const folded = foldWarnings(entries);
   return rules.map((rule) => {
     const lc = String(rule).toLowerCase();
-    const latest = new Map(); // user -> latest sentAt
-    for (const x of folded.sent) if (x.rule.toLowerCase() === lc) {
-      const k = x.user.toLowerCase();
-      if (!latest.has(k) || Date.parse(x.sentAt) > Date.parse(latest.get(k))) latest.set(k, x.sentAt);
-    }
-    let loggedInAfter = 0;
-    for (const [k, at] of latest) {
-      const last = byName.get(k)?.lastLogin;
-      if (last && Date.parse(last) > Date.parse(at)) loggedInAfter++;
-    }
-    const mine = [...folded.byId.values()].filter((w) => w.rule.toLowerCase() === lc);
-    return {
-      rule,
-      warned: latest.size,
-      loggedInAfter,
-      onlyOnce: null, // not known: see onlyOnceWhy
-      onlyOnceWhy: 'Jira reports only each user\u2019s last login, not how many times they logged in, so one login cannot be told from several',
-      failed: mine.filter((w) => w.state === 'failed').length,
-      maybeSent: mine.filter((w) => w.state === 'intent').length,
-    };
+    const mine = [...folded.byId.values()].filter((w) => String(w.rule).toLowerCase() === lc);
+    return { failed: mine.filter((w) => w.state === 'failed').length, maybeSent: mine.filter((w) => w.state === 'intent').length };
   });
 }
