@@ -3,32 +3,68 @@
 // approve (carry out an operation now, as a bulk run: users-bulk.mjs), keep (an exception in the
 // saved policy with a reason, the deciding admin and an expiry: the user is protected until then),
 // or postpone. Every decision is a `reviewDecision` record in the audit trail kept in Jira.
-// Also reviewSummary() for the Dashboard: how many wait, and the longest idle of them.
+// Also reviewSummary() for the Dashboard: how many wait, and how long the longest has waited.
+// Since when each waits is review-age.mjs's, over the verified audit trail in Jira.
 import { h, clear, num, day, errorBox } from './dom.mjs';
 import { section } from './view-kit.mjs';
 import { usersSession, runQuery } from './users-session.mjs';
-import { loadDecisions, recordDecision, waiting, POSTPONE_DAYS } from './review-store.mjs';
+import { loadDecisions, recordDecision, POSTPONE_DAYS } from './review-store.mjs';
 import { pageTrail } from './page-trail.mjs';
 import { jiraNow } from './saved-plan.mjs';
 import { openBulk } from './users-bulk.mjs';
+import { waitingSince, oldestWait, waitText } from './review-age.mjs';
 
 const DAY = 86_400_000;
 const dateIn = (d) => new Date(d).toISOString().slice(0, 10);
 
-/** {listed, waiting, oldestDays (days since the longest-idle waiting user's last login), decisions} */
+// Views that have used the page's trail for waiting times (by the trail's state, page-trail.mjs).
+const trailSeen = new WeakSet();
+
+/**
+ * The page's trail for review-age.mjs, read once per view open: the first use takes it as
+ * pageTrail loaded it (just now, or by the view that loaded it); every later open brings in what
+ * others appended since with sync(), as History does. → {audit?, trail: {ok, records} | {ok: false, reason, message}}
+ */
+async function reviewTrail(ctx) {
+  let audit;
+  try {
+    audit = await pageTrail(ctx);
+  } catch (e) {
+    return { trail: { ok: false, reason: 'unreadable', message: e.message } };
+  }
+  const broken = (e) => ({ ok: false, reason: ['trail.brokenInJira', 'store.trailDiverged'].includes(e?.code) ? 'unverified' : 'unreadable', message: e?.message });
+  if (audit.loadError) return { audit, trail: broken(audit.loadError) };
+  if (trailSeen.has(audit) && audit.savedInJira && typeof audit.trail.sync === 'function') {
+    try {
+      await audit.trail.sync();
+    } catch (e) {
+      return { audit, trail: broken(e) };
+    }
+  }
+  trailSeen.add(audit);
+  return { audit, trail: { ok: true, records: audit.trail.records } };
+}
+
+/** {listed, waiting, oldest (review-age.mjs oldestWait: since when the longest waiting user waits), decisions} */
 export async function reviewSummary(ctx) {
   const sess = await usersSession(ctx);
   const listed = runQuery(sess, { review: true, view: 'brief' }).users;
   let decisions = {};
-  if (ctx.store) {
-    try {
-      decisions = (await loadDecisions(ctx.store)).decisions;
-    } catch { /* shown as undecided */ }
-  }
+  const [, { trail }] = await Promise.all([
+    ctx.store ? loadDecisions(ctx.store).then((d) => { decisions = d.decisions; }, () => { /* shown as undecided */ }) : null,
+    reviewTrail(ctx),
+  ]);
   const now = jiraNow(sess.snapshot).getTime();
-  const open = listed.filter((u) => waiting(decisions[u.name.toLowerCase()], now));
-  const oldestDays = open.reduce((m, u) => (u.daysInactive != null && u.daysInactive > m ? u.daysInactive : m), -1);
-  return { listed: listed.length, waiting: open.length, oldestDays: oldestDays < 0 ? null : oldestDays, decisions };
+  const waits = waitingSince({ listed, decisions, trail, now });
+  return { listed: listed.length, waiting: waits.size, oldest: oldestWait(waits), decisions };
+}
+
+/** The Dashboard's words for the longest wait. */
+function oldestWords(o) {
+  if (o.state === 'run') return `; the longest has waited ${num(o.days)} day${o.days === 1 ? '' : 's'} (${o.user}, since ${day(o.since)})`;
+  if (o.state === 'notYetByRun') return '; listed now, not yet by a run (0 days)';
+  if (o.state === 'unknown') return `; ${waitText(o)}`;
+  return '';
 }
 
 /** The Dashboard's box: filled once the numbers are in. */
@@ -38,20 +74,22 @@ export function reviewBox(ctx) {
   const later = globalThis.requestIdleCallback ?? ((fn) => setTimeout(fn, 200));
   later(() => reviewSummary(ctx).then((r) => {
     box.dataset.waiting = String(r.waiting);
-    box.dataset.oldestDays = r.oldestDays == null ? '' : String(r.oldestDays);
+    box.dataset.oldestDays = r.oldest.days == null ? '' : String(r.oldest.days);
+    box.dataset.oldestSince = r.oldest.since ?? '';
+    box.dataset.oldestState = r.oldest.state;
     clear(box).append(h('strong', {}, num(r.waiting)), ` of ${num(r.listed)} users listed for review wait for a decision`,
-      r.oldestDays != null ? `; the longest waiting has not logged in for ${num(r.oldestDays)} days` : '', ' · ',
-      h('a', { href: '#user-cleanup/review' }, 'Open the review list'));
+      oldestWords(r.oldest), ' · ', h('a', { href: '#user-cleanup/review' }, 'Open the review list'));
   }, (e) => { clear(box).append(`The review list could not be counted: ${e.message}`); }));
   return box;
 }
 
 export async function renderReview(panel, ctx) {
   ctx.state('loading');
-  let sess, decisions, audit;
+  let sess, decisions, audit, trail;
   try {
     sess = await usersSession(ctx);
-    [decisions, audit] = await Promise.all([ctx.store ? loadDecisions(ctx.store).then((d) => d.decisions) : {}, pageTrail(ctx)]);
+    [decisions, { audit, trail }] = await Promise.all([ctx.store ? loadDecisions(ctx.store).then((d) => d.decisions) : {}, reviewTrail(ctx)]);
+    audit ??= await pageTrail(ctx);
   } catch (e) {
     panel.append(errorBox('The review list could not be read', e));
     ctx.state('error');
@@ -60,11 +98,14 @@ export async function renderReview(panel, ctx) {
   const listed = runQuery(sess, { review: true }).users;
   const now = jiraNow(sess.snapshot).getTime();
   const me = ctx.me?.name ?? null;
-  const open = listed.filter((u) => waiting(decisions[u.name.toLowerCase()], now));
+  const waits = waitingSince({ listed, decisions, trail, now });
+  const open = listed.filter((u) => waits.has(u.name.toLowerCase()));
   const msg = h('div', { id: 'uc-review-message', 'aria-live': 'polite' });
   const bulkBox = h('div', { id: 'uc-review-bulk' });
-  panel.append(h('p', { class: 'uc-summary', id: 'uc-review-waiting', dataset: { count: String(open.length), listed: String(listed.length) } },
-    h('strong', {}, num(open.length)), ` of ${num(listed.length)} users listed for review by the ${sess.policy.source === 'saved' ? 'saved policy' : 'policy on this page (not saved)'} wait for a decision.`));
+  const oldest = oldestWait(waits);
+  panel.append(h('p', { class: 'uc-summary', id: 'uc-review-waiting', dataset: { count: String(open.length), listed: String(listed.length), oldestDays: oldest.days == null ? '' : String(oldest.days) } },
+    h('strong', {}, num(open.length)), ` of ${num(listed.length)} users listed for review by the ${sess.policy.source === 'saved' ? 'saved policy' : 'policy on this page (not saved)'} wait for a decision`,
+    `${oldestWords(oldest)}.`));
   if (!audit.savedInJira || sess.policy.source !== 'saved') {
     panel.append(h('div', { class: 'uc-message uc-message-warning', id: 'uc-review-readonly' },
       h('p', {}, sess.policy.source !== 'saved' ? 'Decisions need a policy saved in Jira (the Rules view).' : `Decisions are recorded in the audit trail in Jira, which cannot be used: ${audit.loadError?.message ?? ''}`)));
@@ -74,7 +115,8 @@ export async function renderReview(panel, ctx) {
   const tbody = h('tbody');
   for (const u of listed) {
     const d = decisions[u.name.toLowerCase()];
-    const wait = waiting(d, now);
+    const w = waits.get(u.name.toLowerCase());
+    const wait = Boolean(w);
     const cell = h('td', {});
     if (canDecide) {
       const b = (kind, label) => {
@@ -84,10 +126,10 @@ export async function renderReview(panel, ctx) {
       };
       cell.append(b('approve', 'Approve…'), ' ', b('keep', 'Keep…'), ' ', b('postpone', 'Postpone…'));
     }
-    const row = h('tr', { dataset: { user: u.name, waiting: String(wait), decision: d?.decision ?? '' } },
+    const row = h('tr', { dataset: { user: u.name, waiting: String(wait), decision: d?.decision ?? '', waitingSince: w?.since ?? '', waitingState: w?.state ?? '' } },
       h('td', {}, u.name), h('td', {}, u.displayName ?? ''), h('td', {}, u.review ?? ''),
       h('td', {}, u.lastLogin ? day(u.lastLogin) : u.lastLogin === null ? 'never' : 'not known'), h('td', { class: 'uc-num' }, num(u.daysInactive)),
-      h('td', { class: 'uc-review-decision' }, d ? describe(d) + (wait ? ' (expired)' : '') : 'waiting'), cell);
+      h('td', { class: 'uc-review-decision' }, d ? describe(d) + (wait ? ' (expired)' : '') : 'waiting', w ? h('div', { class: 'uc-muted uc-review-since' }, waitText(w)) : ''), cell);
     tbody.append(row);
   }
   const form = h('div', { id: 'uc-review-form' });
