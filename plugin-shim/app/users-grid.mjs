@@ -1,9 +1,11 @@
 // The Users view's virtualised grid (the Preview's technique: fixed row height, only the visible
-// rows in the DOM, recycled on scroll), with a selection checkbox per row. Rows are the engine's
-// `query` answer (view "brief"); the grid only sorts them (over keys computed once per answer) and
-// pages them. Cells are text nodes only.
+// rows in the DOM, recycled on scroll), with a selection checkbox per row. It holds every user's
+// row once (the engine's brief `query` answer for the empty filter, in the session's user order);
+// per filter it gets the matching positions from the engine (`matches`) and shows those — no
+// matching here. It only sorts (each column's order computed once, then any filter's users are
+// ordered in one walk) and pages. Cells are text nodes only.
 import { h, num, day } from './dom.mjs';
-import { rowPool, columnKeys, sortByKeys, nextSort, sortHeader, markSorted, fillCells, scrollRowIntoView, keyTarget } from './vgrid.mjs';
+import { rowPool, columnKeys, columnOrder, orderSubset, nextSort, sortHeader, markSorted, fillCells, scrollRowIntoView, keyTarget } from './vgrid.mjs';
 
 const ROW_H = 32;
 const yesNo = (b) => (b ? 'yes' : 'no');
@@ -29,7 +31,8 @@ export const USER_COLUMNS = [
 export function usersGrid({ onActivate, onSelection, onSort, label = 'Users' }) {
   const cols = ['36px', ...USER_COLUMNS.map((c) => c.width)].join(' ');
   let rows = [];
-  let view = new Int32Array(0);
+  let matches = new Uint32Array(0); // positions in `rows` the filter matches, ascending
+  let view = new Uint32Array(0); // the same, in display order
   let sort = null;
   let keyCache = new Map();
   let active = -1;
@@ -84,23 +87,41 @@ export function usersGrid({ onActivate, onSelection, onSort, label = 'Users' }) 
   const paint = (force = false) => pool(view.length, force);
 
   function order() {
-    const idx = Array.from({ length: rows.length }, (_, i) => i);
     if (sort) {
       const col = USER_COLUMNS.find((x) => x.key === sort.key) ?? USER_COLUMNS[0];
-      sortByKeys(idx, columnKeys(keyCache, col, rows), col.num, sort.dir);
+      const all = matches.length === rows.length;
+      let member = null;
+      if (!all) {
+        member = new Uint8Array(rows.length);
+        for (const i of matches) member[i] = 1;
+      }
+      view = orderSubset(columnOrder(keyCache, col, rows), columnKeys(keyCache, col, rows), member, matches.length, sort.dir);
+    } else {
+      view = matches;
     }
-    view = Int32Array.from(idx);
     markSorted(headCells.slice(1), sort);
     el.setAttribute('aria-rowcount', String(view.length + 1));
     spacer.style.height = `${view.length * ROW_H}px`;
     active = view.length ? Math.min(Math.max(active, 0), view.length - 1) : -1;
-    allBox.checked = view.length > 0 && [...view].every((i) => selected.has(rows[i].name.toLowerCase()));
+    // Every row shown is selected: impossible with fewer selected than shown (no walk then).
+    allBox.checked = view.length > 0 && selected.size >= view.length && view.every((i) => selected.has(rows[i].name.toLowerCase()));
     paint(true);
   }
 
+  /** Every user's row, in the session's order (once per session); nothing matched until `setMatches`. */
   function setRows(next) {
     rows = next;
     keyCache = new Map();
+    matches = new Uint32Array(0);
+    scroller.scrollTop = 0;
+    active = -1;
+    order();
+  }
+
+  /** The engine's positions (into the rows) of the users a filter matches, ascending. */
+  function setMatches(positions) {
+    const n = rows.length;
+    matches = positions.every((i) => i < n) ? positions : positions.filter((i) => i < n);
     scroller.scrollTop = 0;
     active = -1;
     order();
@@ -139,6 +160,7 @@ export function usersGrid({ onActivate, onSelection, onSort, label = 'Users' }) 
   return {
     el,
     setRows,
+    setMatches,
     setSort,
     get sort() { return sort; },
     /** The rows shown, in display order. */

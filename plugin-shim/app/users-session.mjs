@@ -43,3 +43,24 @@ export function runQuery(sess, filter) {
   if (r.type !== 'success') throw Object.assign(new Error((r.errors ?? []).map((e) => `${e.path ? `${e.path}: ` : ''}${e.message}`).join('; ')), { code: r.errors?.[0]?.code ?? 'engine.query', errors: r.errors });
   return r.value;
 }
+
+/**
+ * Every user's row (the engine's brief answer for the empty filter), in the session's user order —
+ * the order `matches` positions index. Asked once per session and kept with it.
+ */
+export function allRows(sess) {
+  sess.rows ??= runQuery(sess, { view: 'brief' }).users;
+  return sess.rows;
+}
+
+/**
+ * The engine's answer for a filter as positions: `{rows: Uint32Array (into allRows), total,
+ * counts, asOf, thresholds}` — per filter change no user crosses as JSON. Throws with the
+ * engine's problems, as runQuery does.
+ */
+export function matchQuery(sess, filter) {
+  if (typeof sess.session.matches !== 'function') throw Object.assign(new Error('The engine has no matches(): reload the page (an older engine is cached).'), { code: 'engine.tooOld' });
+  const r = sess.session.matches(JSON.stringify(filter ?? {}));
+  if (r?.type !== 'success') throw Object.assign(new Error((r?.errors ?? []).map((e) => `${e.path ? `${e.path}: ` : ''}${e.message}`).join('; ')), { code: r?.errors?.[0]?.code ?? 'engine.query', errors: r?.errors });
+  return r.value;
+}

@@ -1,13 +1,14 @@
 // The Users view: every user, the filters of a rule (and a few more) as controls, search, counts
 // per filter value, the virtualised grid, a detail panel with the facts and group memberships,
-// exports, and bulk operations on the users selected. Who matches is the engine's `query` (an
-// openQuery session, users-session.mjs) — no matching here; the grid only sorts and pages.
+// exports, and bulk operations on the users selected. Who matches is the engine's (an openQuery
+// session, users-session.mjs): the grid holds every user's row once and per filter gets the
+// engine's matching positions (`matches`) — no matching here; the grid only sorts and pages.
 // The filters live in the URL hash (`#user-cleanup/users?include=contractors&inactive=90&…`), so a
 // view can be bookmarked and shared.
 import { h, clear, num, errorBox } from './dom.mjs';
 import { section, download } from './view-kit.mjs';
 import { usersGrid } from './users-grid.mjs';
-import { usersSession, runQuery } from './users-session.mjs';
+import { usersSession, runQuery, allRows, matchQuery } from './users-session.mjs';
 import { runnerModules } from './runner-loader.mjs';
 import { openBulk } from './users-bulk.mjs';
 
@@ -206,6 +207,7 @@ export async function renderUsers(panel, ctx) {
   }
 
   let lastFilter = {};
+  let rowsOf = null; // the session whose rows the grid holds
   function apply() {
     const t0 = performance.now();
     st = readControls();
@@ -216,7 +218,11 @@ export async function renderUsers(panel, ctx) {
     const filter = filterFromState(st);
     let value;
     try {
-      value = runQuery(sess, { ...filter, view: 'brief' });
+      if (rowsOf !== sess) {
+        grid.setRows(allRows(sess));
+        rowsOf = sess;
+      }
+      value = matchQuery(sess, filter);
     } catch (e) {
       clear(problemBox).append(h('div', { class: 'uc-message uc-message-error', role: 'alert', dataset: { code: e.code ?? '' } },
         h('p', { class: 'uc-message-title' }, 'This filter cannot be used'),
@@ -226,13 +232,13 @@ export async function renderUsers(panel, ctx) {
     clear(problemBox);
     lastFilter = filter;
     const tq = performance.now();
-    grid.setRows(value.users);
+    grid.setMatches(value.rows);
     showCounts(value.counts ?? {});
-    countLine.dataset.count = String(value.users.length);
-    countLine.textContent = `${num(value.users.length)} of ${num(sess.snap.users?.length ?? value.total ?? 0)} users match`;
+    countLine.dataset.count = String(value.total);
+    countLine.textContent = `${num(value.total)} of ${num(sess.snap.users?.length ?? sess.rows?.length ?? 0)} users match`;
     requestAnimationFrame(() => {
       const t = ctx.timings;
-      t.usersFilter = { queryMs: Math.round(tq - t0), totalMs: Math.round(performance.now() - t0), rows: value.users.length };
+      t.usersFilter = { queryMs: Math.round(tq - t0), totalMs: Math.round(performance.now() - t0), rows: value.total };
     });
   }
 

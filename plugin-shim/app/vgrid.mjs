@@ -71,6 +71,44 @@ export function sortByKeys(idx, keys, num, dirName) {
   return idx;
 }
 
+/**
+ * Every item's index in `col`'s ascending order (ties by index), sorted once per column and cached
+ * (under `order:` + the column's key): a grid whose rows stay while its view changes (the Users
+ * view per filter) then orders any subset in one walk (`orderSubset`) instead of sorting again.
+ */
+export function columnOrder(cache, col, items) {
+  const at = `order:${col.key}`;
+  if (!cache.has(at)) {
+    const keys = columnKeys(cache, col, items);
+    const idx = Array.from({ length: items.length }, (_, i) => i);
+    cache.set(at, Uint32Array.from(sortByKeys(idx, keys, col.num, 'asc')));
+  }
+  return cache.get(at);
+}
+
+/**
+ * The indexes in `member` (a Uint8Array over every item, or null for all of them) in the order
+ * `sortByKeys(…, dirName)` gives — ascending, or descending with ties still by index — from the
+ * column's ascending `order` and its `keys`, in one walk.
+ */
+export function orderSubset(order, keys, member, count, dirName) {
+  const out = new Uint32Array(count);
+  let k = 0;
+  if (dirName === 'asc') {
+    for (let p = 0; p < order.length; p++) if (!member || member[order[p]]) out[k++] = order[p];
+    return out;
+  }
+  // Descending: the runs of equal keys from the last to the first, each run still by index.
+  let end = order.length;
+  while (end > 0) {
+    let start = end - 1;
+    while (start > 0 && keys[order[start - 1]] === keys[order[end - 1]]) start--;
+    for (let p = start; p < end; p++) if (!member || member[order[p]]) out[k++] = order[p];
+    end = start;
+  }
+  return out;
+}
+
 /** The sort after a click on `col`'s header: the same column flips, another starts (numbers descending). */
 export const nextSort = (sort, col) => (sort?.key === col.key
   ? { key: col.key, dir: sort.dir === 'asc' ? 'desc' : 'asc' }

@@ -19,6 +19,7 @@ try {
   await page.waitForSelector('#uc-users-count[data-count]', { timeout: 900_000 });
   const openMs = Date.now() - t;
   // Each step: change a control (its change/click handler redraws synchronously), then wait a frame.
+// Each filter change is one engine call answering the matching positions (session.matches).
   const step = (what) => page.evaluate(async (w) => {
     const fire = (sel, value) => {
       const el = document.querySelector(sel);
@@ -46,6 +47,18 @@ try {
     { sel: '#uc-users-email', value: 'external' },
     { sort: 'name' },
   ]) steps.push(await step(w));
+  // Typing in the search box redraws after a 120 ms pause: its time is the view's own (usersFilter:
+  // from the handler to the next frame), not counting the pause.
+  const typed = (q) => page.evaluate(async (x) => {
+    const before = globalThis.__userCleanup.timings.usersFilter;
+    const el = document.querySelector('#uc-users-search');
+    el.value = x;
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+    for (let i = 0; i < 600 && globalThis.__userCleanup.timings.usersFilter === before; i++) await new Promise((r) => setTimeout(r, 20));
+    const t = globalThis.__userCleanup.timings.usersFilter;
+    return { search: x, ms: t.totalMs, engineMs: t.queryMs, rows: Number(document.querySelector('#uc-users-count').dataset.count) };
+  }, q);
+  for (const q of ['a', 'an', 'ann', '']) steps.push(await typed(q));
   const timings = await page.evaluate(() => globalThis.__userCleanup.timings.usersFilter);
   console.log(JSON.stringify({ users: n, openToUsersMs: openMs, steps, lastFilter: timings }));
 } finally {

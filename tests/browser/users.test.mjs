@@ -1,6 +1,7 @@
 // The Users view, bulk operations and the review list in a real browser (Debian's Chromium through
 // playwright-core) against the sandbox Jira serving the app as the JAR does: the counts per filter
-// equal the engine's query run in Node over the same users; the URL hash restores a filtered view;
+// equal the engine's query run in Node over the same users, shown in its order (or sorted, with ties
+// in its order); the URL hash restores a filtered view;
 // a bulk deactivation of 50 selected users changes exactly those 50, its trail (kept in Jira)
 // passes `audit verify`, and undo from History restores them; protected users are left out of a
 // bulk deactivation with the reason; add to / remove from a group in bulk change exactly the
@@ -113,7 +114,26 @@ test('the counts for several filters equal the engine\u2019s query in Node; the 
     const names = await page.locator('#uc-users-grid .uc-vgrid-row:not([hidden])').evaluateAll((rows) => rows.map((r) => r.dataset.user));
     const want = new Set(expected.users.map((u) => u.name));
     for (const n of names) assert.ok(want.has(n), `${n} shown for ${hash} is one the engine matched`);
+    // Unsorted, the grid shows the engine's users in the engine's order (its positions are right).
+    assert.deepEqual(names, expected.users.slice(0, names.length).map((u) => u.name), `order for ${hash}`);
   }
+  // Sorted over a filter: the grid orders the engine's users as a sort of them would (descending
+  // days, ties in the engine's order), also after the filter changes under the sort.
+  for (const [hash, filter] of [['include=contractors', { include: { groups: ['contractors'] } }], ['include=contractors&active=yes', { include: { groups: ['contractors'] }, active: true }]]) {
+    await openUsers(page, `${hash}&sort=daysInactive%3Adesc`);
+    const got = await page.locator('#uc-users-grid .uc-vgrid-row:not([hidden])').evaluateAll((rows) => rows.map((r) => r.dataset.user));
+    const users = (await nodeQuery(filter)).users;
+    const sortedUsers = users.map((u, i) => [u.daysInactive ?? -1, i, u.name]).sort((a, b) => b[0] - a[0] || a[1] - b[1]).map((x) => x[2]);
+    assert.ok(got.length > 5, `${got.length} rows shown`);
+    assert.deepEqual(got, sortedUsers.slice(0, got.length), `sorted ${hash}`);
+  }
+  await page.selectOption('#uc-users-active', 'no');
+  await page.waitForFunction(() => location.hash.includes('active=no'));
+  const inactiveOnes = (await nodeQuery({ include: { groups: ['contractors'] }, active: false })).users;
+  assert.ok(inactiveOnes.length > 5, `${inactiveOnes.length} deactivated contractors`);
+  assert.equal(await shownCount(page), inactiveOnes.length, 'a filter change under a sort');
+  const shownNow = await page.locator('#uc-users-grid .uc-vgrid-row:not([hidden])').evaluateAll((rows) => rows.map((r) => r.dataset.user));
+  assert.deepEqual(shownNow, inactiveOnes.map((u, i) => [u.daysInactive ?? -1, i, u.name]).sort((a, b) => b[0] - a[0] || a[1] - b[1]).map((x) => x[2]).slice(0, shownNow.length));
 
   // Controls → hash, and hash → controls after a reload.
   await openUsers(page);
