@@ -220,6 +220,41 @@ for (const jira of ['10.3', '9']) {
   });
 }
 
+test('the page\u2019s two steps (users first, then addImpact) give the snapshot one read gives; planWithOpenAssigned reuses the text it is given and returns the counted one', async () => {
+  const sb = await startSandbox({ jira: '10.3', sample: true, now: () => NOW, auditRetentionDays: 200 });
+  try {
+    const host = createJiraHost({ baseUrl: sb.url, token: sb.token });
+    const one = await host.snapshot({ creationDates: true });
+    const from = sb.requests.length;
+    const first = await host.snapshot({ leads: false });
+    const firstRequests = sb.requests.slice(from).map((r) => r.path);
+    assert.ok(firstRequests.every((p) => !p.startsWith('/rest/api/2/project') && !p.startsWith('/rest/auditing')), 'no impact read before the users are there');
+    assert.ok(first.users.every((u) => !('leads' in u) && !('created' in u) && !('createdBefore' in u)));
+    const same = await host.addImpact(first, { creationDates: true });
+    assert.equal(same, first, 'added to the same snapshot object');
+    const strip = (s) => ({ ...s, source: { ...s.source, requests: 0 } });
+    assert.deepEqual(strip(first), strip(one));
+    assert.ok(first.users.some((u) => u.leads) && first.users.some((u) => u.created) && first.users.some((u) => u.createdBefore));
+
+    const engine = await import('../../plugin-shim/src/engine.mjs');
+    const { readFileSync } = await import('node:fs');
+    const policy = readFileSync(new URL('../../samples/policy.json', import.meta.url), 'utf8');
+    const options = { asOf: first.capturedAt };
+    const text = JSON.stringify(first);
+    const w = await host.planWithOpenAssigned({ engine, policyText: policy, snapshot: first, text, options });
+    assert.equal(w.result.type, 'success');
+    assert.ok(w.counted > 0 && w.passes === 2);
+    assert.equal(w.text, JSON.stringify(first), 'the text returned is the snapshot with its counts');
+    assert.notEqual(w.text, text);
+    assert.deepEqual(w.result, JSON.parse(engine.planJson(policy, w.text, JSON.stringify(options))));
+    // The text given is what the first pass plans over: one that is not JSON is the engine's error.
+    const bad = await host.planWithOpenAssigned({ engine, policyText: policy, snapshot: first, text: '{', options });
+    assert.equal(bad.result.type, 'failure');
+  } finally {
+    await sb.close();
+  }
+});
+
 test('leads that cannot be read: the snapshot serves without them and says why', async () => {
   const sb = await startSandbox({ jira: '10.3', users: 100, seed: 4 });
   try {

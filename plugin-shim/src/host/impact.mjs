@@ -36,51 +36,60 @@ export async function addOpenAssigned(http, snap, names) {
  */
 export async function addImpact(http, snap, o) {
   const source = snap.source ?? (snap.source = {});
-  if (o.leads !== false) {
-    try {
-      const projects = await projectLeads(http);
-      // 'projects': the project leads only (one request), for a Jira with thousands of projects.
-      const components = o.leads === 'projects' ? [] : await componentLeads(http, projects);
-      const m = leadsByUser(projects, components);
-      for (const u of snap.users) {
-        const l = m.get(String(u.name).toLowerCase());
-        if (l) u.leads = l;
-      }
-      source.leads = { projects: projects.length, components: o.leads === 'projects' ? null : components.length };
-    } catch (e) {
-      // Leads not readable (a proxy hiding the endpoint, a failure after the retries): the
-      // snapshot still serves, without leads, and says why. Not unsafe: Jira itself still
-      // refuses to deactivate a lead, which the run then reports as a failure.
-      if (!(e instanceof HostError)) throw e;
-      for (const u of snap.users) delete u.leads;
-      source.leads = { error: e.reason || e.message, code: e.code };
-    }
-  }
+  // Leads and the audit log are read at the same time: the audit log is a chain of cursor pages,
+  // each waiting for the one before, and the component reads fill the connections meanwhile.
+  await Promise.all([o.leads !== false ? addLeads(http, snap, o) : null, o.creationDates ? addCreationDates(http, snap, o) : null]);
   if (o.openAssigned) await addOpenAssigned(http, snap, o.openAssigned);
-  if (o.creationDates) {
-    try {
-      const r = await creationDates(http, { now: snap.capturedAt ?? Date.now(), windowDays: o.auditWindowDays });
-      const keys = new Set(snap.users.filter((u) => u.key != null).map((u) => String(u.key).toLowerCase()));
-      let fromAudit = 0;
-      for (const u of snap.users) {
-        if (u.created) continue; // the SQL export wins
-        const at = createdOf(r.created, u, keys);
-        if (at) { u.created = at; fromAudit++; }
-      }
-      // Creation events none of which matches a user mean the events are not being read as
-      // assumed: then an upper bound would be a guess, so none is given.
-      const windowStart = fromAudit > 0 ? r.windowStart : null;
-      let bounded = 0;
-      if (windowStart) {
-        for (const u of snap.users) if (!u.created) { u.createdBefore = windowStart; bounded++; }
-      }
-      source.created = { from: o.csvCreated ? 'csv+audit' : 'audit', auditFrom: r.from, windowStart, created: fromAudit, createdBefore: bounded, events: r.events };
-    } catch (e) {
-      // No audit log (before 8.8), not allowed, or more events than the bound: users keep no
-      // creation date (never-logged-in rules then select nobody), and the snapshot says why.
-      if (!(e instanceof HostError)) throw e;
-      source.created = { from: o.csvCreated ? 'csv' : 'none', error: e.reason || e.message, code: e.code };
-    }
-  }
   return snap;
+}
+
+/** Project and component leads → users' `leads`, `source.leads` (or why they could not be read). */
+async function addLeads(http, snap, o) {
+  const source = snap.source;
+  try {
+    const projects = await projectLeads(http);
+    // 'projects': the project leads only (one request), for a Jira with thousands of projects.
+    const components = o.leads === 'projects' ? [] : await componentLeads(http, projects);
+    const m = leadsByUser(projects, components);
+    for (const u of snap.users) {
+      const l = m.get(String(u.name).toLowerCase());
+      if (l) u.leads = l;
+    }
+    source.leads = { projects: projects.length, components: o.leads === 'projects' ? null : components.length };
+  } catch (e) {
+    // Leads not readable (a proxy hiding the endpoint, a failure after the retries): the
+    // snapshot still serves, without leads, and says why. Not unsafe: Jira itself still
+    // refuses to deactivate a lead, which the run then reports as a failure.
+    if (!(e instanceof HostError)) throw e;
+    for (const u of snap.users) delete u.leads;
+    source.leads = { error: e.reason || e.message, code: e.code };
+  }
+}
+
+/** Creation dates from the audit log → users' `created` / `createdBefore`, `source.created`. */
+async function addCreationDates(http, snap, o) {
+  const source = snap.source;
+  try {
+    const r = await creationDates(http, { now: snap.capturedAt ?? Date.now(), windowDays: o.auditWindowDays });
+    const keys = new Set(snap.users.filter((u) => u.key != null).map((u) => String(u.key).toLowerCase()));
+    let fromAudit = 0;
+    for (const u of snap.users) {
+      if (u.created) continue; // the SQL export wins
+      const at = createdOf(r.created, u, keys);
+      if (at) { u.created = at; fromAudit++; }
+    }
+    // Creation events none of which matches a user mean the events are not being read as
+    // assumed: then an upper bound would be a guess, so none is given.
+    const windowStart = fromAudit > 0 ? r.windowStart : null;
+    let bounded = 0;
+    if (windowStart) {
+      for (const u of snap.users) if (!u.created) { u.createdBefore = windowStart; bounded++; }
+    }
+    source.created = { from: o.csvCreated ? 'csv+audit' : 'audit', auditFrom: r.from, windowStart, created: fromAudit, createdBefore: bounded, events: r.events };
+  } catch (e) {
+    // No audit log (before 8.8), not allowed, or more events than the bound: users keep no
+    // creation date (never-logged-in rules then select nobody), and the snapshot says why.
+    if (!(e instanceof HostError)) throw e;
+    source.created = { from: o.csvCreated ? 'csv' : 'none', error: e.reason || e.message, code: e.code };
+  }
 }

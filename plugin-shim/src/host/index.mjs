@@ -302,8 +302,19 @@ export function createJiraHost(o) {
      * selects, then plans again (plan-impact.mjs): `{result, passes, counted, requests}`. The page
      * uses it (it reaches the host only through this object).
      */
-    planWithOpenAssigned: ({ engine, policyText, snapshot: snap, options }) =>
-      planWithOpenAssigned({ host: { addOpenAssigned: (s, names) => addOpenAssigned(http, s, names) }, engine, policyText, snapshot: snap, options }),
+    planWithOpenAssigned: ({ engine, policyText, snapshot: snap, text, options }) =>
+      planWithOpenAssigned({ host: { addOpenAssigned: (s, names) => addOpenAssigned(http, s, names) }, engine, policyText, snapshot: snap, text, options }),
+    /**
+     * The impact reads of `snapshot()` (impact.mjs), for a snapshot read without them
+     * (`{leads: false}`): leads (default true), `creationDates`, `auditWindowDays`, `openAssigned`.
+     * Mutates `snap` (its users and `source`) and resolves it. The page draws its Dashboard from
+     * the users first and adds these after.
+     */
+    addImpact: async (snap, opts = {}) => {
+      await addImpact(http, snap, opts);
+      (snap.source ??= {}).requests = http.stats().requests;
+      return snap;
+    },
     /**
      * Reads the members of `groups` (the page's background fill of a scoped snapshot's
      * `source.groupsNotRead`) on a lane of its own, so that a run's requests never queue behind

@@ -30,11 +30,11 @@ export function usersNeedingCounts(plan, snapshot) {
  * (no one needs a count, the plan failed, Jira could not count, or it answered for no one), so
  * `result` is the plan over the counts there are; otherwise counts came in after `result` was made.
  */
-async function planAndCount({ host, engine, policyText, snapshot, options }, tally, count = true) {
-  const result = JSON.parse(engine.planJson(policyText, JSON.stringify(snapshot), JSON.stringify(options ?? {})));
-  if (result.type !== 'success') return { result, final: true };
+async function planAndCount({ host, engine, policyText, snapshot, options }, tally, count = true, text = JSON.stringify(snapshot)) {
+  const result = JSON.parse(engine.planJson(policyText, text, JSON.stringify(options ?? {})));
+  if (result.type !== 'success') return { result, final: true, text };
   const need = usersNeedingCounts(result.value, snapshot);
-  if (need.length === 0 || !count) return { result, final: true };
+  if (need.length === 0 || !count) return { result, final: true, text };
   let r;
   try {
     r = await host.addOpenAssigned(snapshot, need);
@@ -44,12 +44,12 @@ async function planAndCount({ host, engine, policyText, snapshot, options }, tal
     // the snapshot says why.
     if (typeof e?.code !== 'string' || !e.code.startsWith('host.')) throw e;
     (snapshot.source ??= {}).openAssigned = { users: tally.counted, requests: tally.requests, error: e.reason || e.message, code: e.code };
-    return { result, final: true, error: e };
+    return { result, final: true, error: e, text: JSON.stringify(snapshot) };
   }
   tally.counted += r.users;
   tally.requests += r.requests;
   // Names Jira did not answer for (a user deleted meanwhile) keep no count; do not ask again.
-  if (r.users === 0) return { result, final: true };
+  if (r.users === 0) return { result, final: true, text: JSON.stringify(snapshot) };
   // Every user of one pass asked for: the source says so for all passes together.
   snapshot.source.openAssigned = { users: tally.counted, requests: tally.requests };
   return { result, final: false };
@@ -59,15 +59,20 @@ async function planAndCount({ host, engine, policyText, snapshot, options }, tal
  * Plans `policyText` over `snapshot`, counting open assigned issues (host.addOpenAssigned, batched)
  * for the users the plan selects, and plans again until no selected user lacks a count.
  * Mutates `snapshot` (its users' `openAssigned`, `source.openAssigned`).
- * @param {{host: {addOpenAssigned: Function}, engine: {planJson: Function}, policyText: string, snapshot: any, options: object}} o
- * @returns {Promise<{result: any, passes: number, counted: number, requests: number, error?: Error}>}
- *   result: the engine's last answer (a failure is returned as is, after the first pass)
+ * @param {{host: {addOpenAssigned: Function}, engine: {planJson: Function}, policyText: string, snapshot: any, text?: string, options: object}} o
+ *   text: `snapshot` as JSON already (a snapshot of 100,000 users is tens of MB: not made again)
+ * @returns {Promise<{result: any, passes: number, counted: number, requests: number, text: string, error?: Error}>}
+ *   result: the engine's last answer (a failure is returned as is, after the first pass);
+ *   text: the snapshot as JSON with the counts added
  */
 export async function planWithOpenAssigned(o) {
   const tally = { counted: 0, requests: 0 };
+  let text = typeof o.text === 'string' ? o.text : undefined;
   for (let pass = 1; ; pass++) {
-    const { result, final, error } = await planAndCount(o, tally, pass < MAX_PASSES);
-    if (final) return { result, passes: pass, counted: tally.counted, requests: tally.requests, ...(error ? { error } : {}) };
+    const r = await planAndCount(o, tally, pass < MAX_PASSES, text);
+    if (r.final) return { result: r.result, passes: pass, counted: tally.counted, requests: tally.requests, text: r.text, ...(r.error ? { error: r.error } : {}) };
+    // Counts came in: the next pass plans over the snapshot with them.
+    text = undefined;
   }
 }
 
