@@ -185,6 +185,41 @@ describe('sending warnings', () => {
   });
 });
 
+describe('do warnings work? (warningOutcomes over the record in Jira and the last-login export)', () => {
+  test('one login since the warning vs several: not known over REST, counted with previous_login; a login after the export is not known again', async () => {
+    const w = await world();
+    try {
+      const day0 = await w.send(T0);
+      assert.deepEqual(day0.res.results.filter((r) => r.status === 'sent').map((r) => r.user).sort(), ['ann', 'bob', 'eve', 'fay']);
+      // ann logs in once after her warning, bob twice; eve and fay not.
+      for (const [day, name] of [[2, 'ann'], [3, 'bob'], [5, 'bob']]) {
+        w.clock.now = Date.parse(at(day));
+        w.sb.state.recordLogin(name);
+      }
+      w.clock.now = Date.parse(at(7));
+      const { sent } = await loadSent(w.store);
+      const outcomes = (snapshot) => {
+        const r = engine.warningOutcomes(POLICY_TEXT, snapshot, { asOf: at(7), sent });
+        assert.equal(r.type, 'success', JSON.stringify(r.errors));
+        const { rule, ...counts } = r.value.rules[0];
+        assert.equal(rule, 'idle-90d');
+        return counts;
+      };
+      // Over REST only the last login is known.
+      assert.deepEqual(outcomes(await w.host.snapshot()), { warned: 4, loggedInAfter: 2, onlyOnce: 0, moreThanOnce: 0, notKnown: 2, lastLoginNotKnown: 0 });
+      // With the SQL export (previous_login): ann once, bob more than once.
+      const csv = w.sb.state.loginExportCsv();
+      assert.deepEqual(outcomes(await w.host.snapshot({ lastLoginCsv: csv })), { warned: 4, loggedInAfter: 2, onlyOnce: 1, moreThanOnce: 1, notKnown: 0, lastLoginNotKnown: 0 });
+      // fay logs in after the export was taken: REST's later login wins, the one before it is not known.
+      w.clock.now = Date.parse(at(8));
+      w.sb.state.recordLogin('fay');
+      assert.deepEqual(outcomes(await w.host.snapshot({ lastLoginCsv: csv })), { warned: 4, loggedInAfter: 3, onlyOnce: 1, moreThanOnce: 1, notKnown: 1, lastLoginNotKnown: 0 });
+    } finally {
+      await w.close();
+    }
+  });
+});
+
 describe('failures and crashes', () => {
   test('an SMTP outage records failures; the next run retries them with the same Message-ID', async () => {
     const w = await world();
