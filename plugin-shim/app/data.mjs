@@ -14,6 +14,14 @@
 // numbers come from it, and a plan over it equals the plan over a full read. The other groups'
 // members are read afterwards in the background (`groupsFill`), only for the Dashboard's table of
 // groups, on a lane of requests of its own so that a run never waits behind it.
+//
+// What the first paint waits for, and what comes after (a page that opens fast at 100,000 users):
+//   firstSnapshot()  users, roles and the policy's groups: all the engine's dashboard reads
+//   snapshot()       the same object once the impact reads are in (project and component leads,
+//                    creation dates from the audit log): what plans, warnings and queries read
+//   plan()           over snapshot(), counting open assigned issues for the users it selects
+//   groupsFill       the other groups' members, started once the impact reads and the plans asked
+//                    for meanwhile are done (they are what Preview and Run wait for)
 import { templateText, TEMPLATE_LABEL } from './template.mjs';
 import { loadSent, policyWarns } from './warn-record.mjs';
 
@@ -28,13 +36,25 @@ import { loadSent, policyWarns } from './warn-record.mjs';
  * @param {typeof fetch} [o.fetch]
  */
 export function createData({ host, engine, engineReady = Promise.resolve(), store, account, devPolicyUrl, fetch: f = globalThis.fetch.bind(globalThis) }) {
-  let snapshotP = null;
+  let coreP = null; // the first read: users, roles, the policy's groups (no impact reads); .full: with them
   let policyP = null;
   let source = null;
   let fill = null;
   let sentP = null;
   const memo = new Map();
   const fillListeners = new Set();
+  // Foreground work the background groups fill waits for: the impact reads and the plans asked for
+  // meanwhile (Preview and Run wait for those; on a browser's 6 connections the fill would slow them).
+  const busy = new Set();
+  const foreground = (p) => {
+    busy.add(p);
+    const done = () => busy.delete(p);
+    p.then(done, done);
+    return p;
+  };
+  async function quiet() {
+    while (busy.size) await Promise.allSettled([...busy]);
+  }
 
   /** The engine's groups for the policy the views apply (null: cannot tell, read every group). */
   async function selectGroups(input) {
@@ -50,24 +70,63 @@ export function createData({ host, engine, engineReady = Promise.resolve(), stor
     }
   }
 
-  async function snapshot({ refresh = false } = {}) {
+  /**
+   * The first read (the Dashboard's first paint waits for it): users, application roles and the
+   * members of the groups the policy needs — no impact reads. `{snap, text, ms, at}`.
+   */
+  function firstSnapshot({ refresh = false } = {}) {
     if (refresh) {
-      snapshotP = null;
+      coreP = null;
       sentP = null;
       memo.clear();
       stopFill();
     }
-    snapshotP ??= (async () => {
+    coreP ??= (async () => {
       const t0 = performance.now();
-      // creationDates: accounts' creation from Jira's audit log, for never-logged-in rules (no SQL export here).
-      const snap = typeof host.readGroups === 'function' && typeof host.mergeMemberships === 'function' ? await host.snapshot({ scope: { select: selectGroups }, creationDates: true }) : await host.snapshot({ creationDates: true });
+      const scoped = typeof host.readGroups === 'function' && typeof host.mergeMemberships === 'function';
+      // Leads and creation dates come after (snapshot()): the dashboard does not read them.
+      const later = typeof host.addImpact === 'function';
+      const snap = await host.snapshot({ ...(scoped ? { scope: { select: selectGroups } } : {}), ...(later ? { leads: false } : { creationDates: true }) });
       const text = JSON.stringify(snap);
-      const s = { snap, text, ms: Math.round(performance.now() - t0), at: new Date() };
+      const s = { snap, text, ms: Math.round(performance.now() - t0), at: new Date(), impact: !later };
       startFill(s);
       return s;
     })();
-    snapshotP.catch(() => { snapshotP = null; });
-    return snapshotP;
+    const p = coreP;
+    p.catch(() => { if (coreP === p) coreP = null; });
+    return p;
+  }
+
+  /**
+   * The snapshot plans, warnings and queries read: the first read's users with project and
+   * component leads and creation dates from Jira's audit log (never-logged-in rules; no SQL export
+   * here). The impact reads go to the same snapshot object, so the background fill's merges carry
+   * them too. `{snap, text, ms, at, impactMs}`.
+   */
+  async function snapshot({ refresh = false } = {}) {
+    const core = await firstSnapshot({ refresh });
+    if (core.impact) return core;
+    if (!core.full) {
+      const p = foreground(withImpact(core));
+      core.full = p;
+      p.catch(() => { if (core.full === p) core.full = null; });
+    }
+    return core.full;
+  }
+
+  async function withImpact(core) {
+    const t0 = performance.now();
+    await host.addImpact(core.snap, { creationDates: true });
+    const s = { snap: core.snap, text: JSON.stringify(core.snap), ms: core.ms, at: core.at, impactMs: Math.round(performance.now() - t0), impact: true };
+    // The dashboard reads the same users from this text from now on: the first one can go (tens of MB).
+    core.text = null;
+    return s;
+  }
+
+  /** The newest text of the snapshot for the dashboard: the one with impact once it is there. */
+  async function dashboardText() {
+    const core = await firstSnapshot();
+    return core.text ?? (await snapshot()).text;
   }
 
   /**
@@ -79,11 +138,13 @@ export function createData({ host, engine, engineReady = Promise.resolve(), stor
     stopFill();
     const notRead = s.snap.completeGroups && Array.isArray(s.snap.source?.groupsNotRead) ? s.snap.source.groupsNotRead : [];
     const ctl = new AbortController();
-    const state = { total: notRead.length, done: 0, requests: 0, concurrency: null, startedAt: performance.now(), etaMs: null, complete: notRead.length === 0, error: null, ms: 0, version: 0 };
+    const state = { total: notRead.length, done: 0, requests: 0, concurrency: null, startedAt: null, etaMs: null, complete: notRead.length === 0, error: null, ms: 0, version: 0 };
     const read = new Map();
     // The snapshot with the groups read so far, as text (the engine's input), and what it holds:
-    // how many groups, and whether the read was complete (then completeGroups is dropped).
-    let merged = { text: s.text, version: `0:${state.complete}` };
+    // how many groups, and whether the read was complete (then completeGroups is dropped). Before
+    // any group is read it is the first read's own text (while that is kept: see snapshot()).
+    let merged = null;
+    const versionNow = () => `${read.size}:${state.complete}`;
     let answer = null; // the last dashboard answer: {key (merge version and options), policy, result}
     let lastPublish = performance.now();
     let publishCost = 0;
@@ -100,7 +161,8 @@ export function createData({ host, engine, engineReady = Promise.resolve(), stor
         }
       },
       textNow() {
-        const version = `${read.size}:${state.complete}`;
+        const version = versionNow();
+        if (read.size === 0 && s.text != null && merged?.version !== version) return s.text;
         if (merged?.version !== version) {
           const t0 = performance.now();
           // The old text goes first: at 100k users each copy is tens of MB, and the merge makes two more.
@@ -118,7 +180,7 @@ export function createData({ host, engine, engineReady = Promise.resolve(), stor
         // The Dashboard asks again each time it is shown: the same groups read, policy and options
         // give the same answer, so the engine is not run over the whole snapshot again. (The
         // merge's version, not its text, is remembered: an old text is let go once merged again.)
-        const key = `${merged.version}\u0000${JSON.stringify(options ?? {})}`;
+        const key = `${versionNow()}\u0000${JSON.stringify(options ?? {})}`;
         if (answer?.key === key && answer.policy === p.text) return answer.result;
         const t0 = performance.now();
         const result = engine.dashboard(p.text, text, options);
@@ -136,21 +198,28 @@ export function createData({ host, engine, engineReady = Promise.resolve(), stor
       if (wait <= 0) me.publish();
       else if (!timer) timer = setTimeout(() => { timer = null; me.publish(); }, wait);
     };
-    host.readGroups(notRead, {
-      signal: ctl.signal,
-      // A browser opens at most 6 connections to one host (HTTP/1.1): 4 for the background read
-      // leaves room for what the admin does meanwhile (Preview reads nothing; a run writes).
-      maxConcurrency: 4,
-      onGroup: (group, names) => { read.set(group, names); },
-      onProgress: (p) => {
-        state.done = p.done;
-        state.requests = p.requests;
-        state.concurrency = p.concurrency;
-        const elapsed = performance.now() - state.startedAt;
-        state.etaMs = p.done > 0 ? Math.round((elapsed / p.done) * (state.total - p.done)) : null;
-        if (p.done < p.total) step();
-      },
+    // After the impact reads and the foreground work (see `busy`), unless Refresh data or a new
+    // policy ended this fill.
+    snapshot().catch(() => {}).then(quiet).then(() => {
+      if (ctl.signal.aborted) return null;
+      state.startedAt = performance.now();
+      return host.readGroups(notRead, {
+        signal: ctl.signal,
+        // A browser opens at most 6 connections to one host (HTTP/1.1): 4 for the background read
+        // leaves room for what the admin does meanwhile (Preview reads nothing; a run writes).
+        maxConcurrency: 4,
+        onGroup: (group, names) => { read.set(group, names); },
+        onProgress: (p) => {
+          state.done = p.done;
+          state.requests = p.requests;
+          state.concurrency = p.concurrency;
+          const elapsed = performance.now() - state.startedAt;
+          state.etaMs = p.done > 0 ? Math.round((elapsed / p.done) * (state.total - p.done)) : null;
+          if (p.done < p.total) step();
+        },
+      });
     }).then((r) => {
+      if (!r) return;
       state.complete = true;
       state.done = state.total;
       state.requests = r.requests;
@@ -220,21 +289,34 @@ export function createData({ host, engine, engineReady = Promise.resolve(), stor
     return memo.get(key);
   }
 
+  /**
+   * The engine's dashboard over the first read: it reads no leads, creation dates or open issues,
+   * so it does not wait for the impact reads (the answer is the same with them).
+   */
   async function dashboard({ actor, lowUsageDays, inactiveDays } = {}) {
-    const [s, p] = await Promise.all([snapshot(), savedPolicy()]);
+    const [s, p] = await Promise.all([firstSnapshot(), savedPolicy()]);
     const options = { asOf: s.snap.capturedAt };
     if (actor) options.actor = actor;
     if (lowUsageDays != null) options.lowUsageDays = lowUsageDays;
     if (inactiveDays != null) options.inactiveDays = inactiveDays;
     const key = `dashboard:${JSON.stringify(options)}`;
-    return cached(key, () => {
+    return cached(key, async () => {
+      const text = await dashboardText();
       const t0 = performance.now();
-      const result = engine.dashboard(p.text, s.text, options);
+      const result = engine.dashboard(p.text, text, options);
       return { result, options, policySource: p.source, policyLabel: p.label, ms: Math.round(performance.now() - t0) };
     });
   }
 
-  async function plan({ actor } = {}) {
+  /**
+   * The plan Preview, Run and the Dashboard's impact section show. The background groups fill
+   * waits for it (foreground work).
+   */
+  function plan(o) {
+    return foreground(planOf(o));
+  }
+
+  async function planOf({ actor } = {}) {
     const [s, p] = await Promise.all([snapshot(), savedPolicy()]);
     if (p.text == null) return { result: null, policySource: p.source, policyLabel: p.label };
     const options = { asOf: s.snap.capturedAt };
@@ -249,8 +331,10 @@ export function createData({ host, engine, engineReady = Promise.resolve(), stor
       if (typeof host.planWithOpenAssigned === 'function') {
         // Open assigned issues are counted only for the users a plan selects: plan, count them,
         // plan again (host plan-impact.mjs). The counts stay in the snapshot for later plans.
-        ({ result } = await host.planWithOpenAssigned({ engine, policyText: p.text, snapshot: s.snap, options }));
-        s.text = JSON.stringify(s.snap);
+        let text;
+        ({ result, text } = await host.planWithOpenAssigned({ engine, policyText: p.text, snapshot: s.snap, text: s.text, options }));
+        if (typeof text === 'string') s.text = text;
+        else s.text = JSON.stringify(s.snap);
       } else result = JSON.parse(engine.planJson(p.text, s.text, JSON.stringify(options)));
       return { result, options, policySource: p.source, policyLabel: p.label, ms: Math.round(performance.now() - t0) };
     });
@@ -283,23 +367,24 @@ export function createData({ host, engine, engineReady = Promise.resolve(), stor
     policyP = null;
     source = null;
     memo.clear();
-    const old = snapshotP;
+    const old = coreP;
     if (!old) return;
-    snapshotP = (async () => {
+    coreP = (async () => {
       const s = await old;
       if (!s.snap.completeGroups) return s;
       const all = [...s.snap.completeGroups, ...(s.snap.source?.groupsNotRead ?? [])];
       const r = await selectGroups({ groups: all, applicationRoles: (s.snap.applicationRoles ?? []).map((x) => ({ key: x.key, groups: x.groups ?? [] })) });
       const have = new Set(s.snap.completeGroups.map((g) => g.trim().toLowerCase()));
       if (r && r.value.groups.every((g) => have.has(g.trim().toLowerCase()))) return s;
-      snapshotP = null;
-      return snapshot();
+      coreP = null;
+      return firstSnapshot();
     })();
-    snapshotP.catch(() => { snapshotP = null; });
+    const p = coreP;
+    p.catch(() => { if (coreP === p) coreP = null; });
   }
 
   return {
-    snapshot, savedPolicy, dashboard, plan, warningsSent, policyChanged,
+    firstSnapshot, snapshot, savedPolicy, dashboard, plan, warningsSent, policyChanged,
     /** The background read of the groups the snapshot left out (null before the snapshot): see startFill. */
     get groupsFill() { return fill; },
     onGroupsFill,

@@ -67,7 +67,8 @@ test('dashboard: numbers equal the engine\u2019s over the same snapshot; hostile
     assert.equal(parseNum(row.idleSeats), r.idleSeats);
   }
   assert.equal(await page.locator('#uc-seats canvas').count(), 1, 'the seat chart is drawn');
-  // What the saved policy would free.
+  // What the saved policy would free: drawn after the first paint, once the plan is there.
+  assert.equal(await page.waitForSelector('#uc-impact[data-plan="ready"], #uc-impact[data-plan="error"]').then((el) => el.getAttribute('data-plan')), 'ready');
   const impact = await page.$$eval('#uc-impact-table tbody tr', (trs) => trs.map((tr) => Object.fromEntries([...tr.cells].map((td) => [td.dataset.key, td.textContent]))));
   for (const l of plan.licence) assert.equal(parseNum(impact.find((x) => x.name === l.name).seatsFreed), l.seatsFreed, `freed ${l.role}`);
   assert.equal(parseNum(await page.textContent('.uc-freed-total')), plan.licence.reduce((s, l) => s + l.seatsFreed, 0));
