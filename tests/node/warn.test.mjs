@@ -421,7 +421,9 @@ describe('the daemon step and the CLI run', () => {
       await w.send(T0);
       w.clock.now = Date.parse(at(3));
       w.sb.state.recordLogin('ann');
-      w.clock.now = Date.parse(at(14));
+      // Jira reads the users at the real moment of the run (a plan whose snapshot was read after
+      // now is refused: decide.planInFuture); the plan looks 14 days ahead with --as-of.
+      w.clock.now = Date.now();
       const { writeFileSync, mkdtempSync } = await import('node:fs');
       const { tmpdir } = await import('node:os');
       const { join } = await import('node:path');
