@@ -199,3 +199,76 @@ describe('adaptive in-flight limit', () => {
     assert.equal(b.stats().settled, 4);
   });
 });
+
+describe('group/member paging: asks for more, follows what the server answers', () => {
+  /** Every group's members as the sandbox holds them, and the pages a walk in pages of `size` needs. */
+  const truthOf = (sb) => {
+    const members = new Map();
+    for (const u of sb.state.snapshotTruth().users) for (const g of u.groups) members.set(lc(g), (members.get(lc(g)) ?? 0) + 1);
+    return members;
+  };
+  const pagesFor = (members, size) => [...members.values()].reduce((s, n) => s + Math.max(1, Math.ceil(n / size)), 0);
+  const memberships = (snap) => snap.users.map((u) => `${lc(u.name)}:${sorted(u.groups).join(',')}`).sort();
+  /** A fetch whose group/member answers pass through `edit(url, status, body)` (→ [status, body]). */
+  const editing = (edit, log) => async (url, init) => {
+    const u = new URL(url);
+    if (!u.pathname.endsWith('/rest/api/2/group/member')) return globalThis.fetch(url, init);
+    log?.push(Number(u.searchParams.get('maxResults')));
+    const r = await globalThis.fetch(url, init);
+    const [status, body] = edit(u, r.status, await r.json());
+    return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+  };
+  const read = async (opts, host) => {
+    const sb = await startSandbox({ port: 0, jira: '10.0', users: 1500, seed: 3, ...opts });
+    try {
+      const from = sb.requests.length;
+      const snap = await createJiraHost({ baseUrl: sb.url, token: sb.token, ...host }).snapshot({ leads: false });
+      const pages = sb.requests.slice(from).filter((r) => r.path.startsWith('/rest/api/2/group/member'));
+      return { snap, pages, members: truthOf(sb), truth: sb.state.snapshotTruth() };
+    } finally {
+      await sb.close();
+    }
+  };
+
+  test('the sandbox cuts pages to 50 (as Jira is said to): 1000 is asked, pages of 50 are read, every membership is there', async () => {
+    const r = await read({});
+    assert.ok([...r.members.values()].some((n) => n > 1000), 'a group larger than one page of 1000');
+    assert.deepEqual(memberships(r.snap), memberships(r.truth));
+    assert.equal(r.pages.length, pagesFor(r.members, 50));
+    assert.equal(r.snap.source.groupPageSize, 50);
+  });
+
+  test('a Jira that serves 1000 a page: the same memberships in ⌈members/1000⌉ pages per group', async () => {
+    const r = await read({ groupMemberMax: 1000 });
+    assert.deepEqual(memberships(r.snap), memberships(r.truth));
+    assert.equal(r.pages.length, pagesFor(r.members, 1000));
+    assert.ok(r.pages.length < pagesFor(r.members, 50), `${r.pages.length} pages`);
+    assert.equal(r.snap.source.groupPageSize, 1000);
+  });
+
+  test('a Jira that refuses more than 50 (400): asked again in pages of 50, and every later group too', async () => {
+    const log = [];
+    const refuse = editing((u, status, body) => (Number(u.searchParams.get('maxResults')) > 50 ? [400, { errorMessages: ['maxResults too large'], errors: {} }] : [status, body]), log);
+    const r = await read({}, { fetch: refuse });
+    assert.deepEqual(memberships(r.snap), memberships(r.truth));
+    assert.equal(log.filter((n) => n > 50).length, 1, 'refused once, then 50 for every group');
+    assert.equal(r.snap.source.groupPageSize, 50);
+  });
+
+  test('a Jira that answers neither total, isLast nor maxResults and cuts pages silently: every membership, one empty page more per group at most', async () => {
+    const bare = editing((u, status, body) => [status, { values: body.values }]);
+    const r = await read({}, { fetch: bare });
+    assert.deepEqual(memberships(r.snap), memberships(r.truth));
+    const groups = r.members.size;
+    assert.ok(r.pages.length <= pagesFor(r.members, 50) + groups, `${r.pages.length} pages`);
+  });
+
+  test('a Jira that says maxResults but no total or isLast: a short page ends the group (no extra request)', async () => {
+    const noTotal = editing((u, status, body) => [status, { maxResults: body.maxResults, values: body.values }]);
+    const r = await read({}, { fetch: noTotal });
+    assert.deepEqual(memberships(r.snap), memberships(r.truth));
+    // Groups of an exact multiple of 50 members need one empty page to be sure.
+    const exact = [...r.members.values()].filter((n) => n % 50 === 0).length;
+    assert.equal(r.pages.length, pagesFor(r.members, 50) + exact);
+  });
+});

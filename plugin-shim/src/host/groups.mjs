@@ -81,27 +81,63 @@ export async function listGroups(http, { maxResults = 10000, extra = [], maxShar
   return { groups, requests, capped, complete };
 }
 
+/** What group/member is asked for a page; the server's answer says what it serves (see below). */
+export const GROUP_PAGE_ASK = 1000;
+/** The page size Jira is documented to serve (third-party accounts: larger values may be cut to it). */
+export const GROUP_PAGE_SAFE = 50;
+
 /**
- * Walks /rest/api/2/group/member for each group (includeInactiveUsers=true), pages of
- * `pageSize` (50: Jira may ignore larger values). After the first page, the remaining pages of a
- * group are fetched concurrently (the limiter in http bounds the total). Calls
- * `onMember(group, bean)` for each member; a group that vanished meanwhile (404) is skipped.
+ * Walks /rest/api/2/group/member for each group (includeInactiveUsers=true). Pages of `pageSize`
+ * are asked for (1000), and the walk follows what the server answers: a server that cuts pages to 50
+ * (as Jira is said to) answers 50 values and `maxResults: 50`, and the rest of that group is read in
+ * pages of that size; one that serves 1000 needs 20 times fewer requests. A server that refuses the
+ * larger size (400) is asked again in pages of 50, for every group after that (the first group's
+ * first page is asked alone, so that is known before the others are asked). After the first page
+ * (which tells the total), the remaining pages of a group are fetched concurrently (the limiter in
+ * http bounds the total). Calls `onMember(group, bean)` for each member; a group that vanished
+ * meanwhile (404) is skipped.
  * @param {any} http
  * @param {string[]} groups
  * @param {(group:string, bean:any)=>void} onMember
  * @param {{pageSize?: number, onProgress?: (done:number, total:number)=>void, onGroupDone?: (group:string)=>void}} [o]
  *   onGroupDone: a group's every page has been taken (not called for a missing group)
- * @returns {Promise<{requests:number, memberships:number, missingGroups:string[]}>}
+ * @returns {Promise<{requests:number, memberships:number, missingGroups:string[], pageSize:number|null, ask:number}>}
+ *   pageSize: the page size the server served (the largest seen of a first page that was not the
+ *   last), null when every group fit in one page; ask: what a first page asks for now (50 after a refusal)
  */
-export async function walkGroupMembers(http, groups, onMember, { pageSize = 50, onProgress, onGroupDone } = {}) {
+export async function walkGroupMembers(http, groups, onMember, { pageSize = GROUP_PAGE_ASK, onProgress, onGroupDone } = {}) {
   let requests = 0;
   let memberships = 0;
   let doneGroups = 0;
+  let served = null;
+  // What a first page asks for: lowered to 50 for good when the server refuses more.
+  let ask = Math.max(1, Math.floor(pageSize));
   const missingGroups = [];
-  const fetchPage = async (group, startAt) => {
+  const fetchPage = async (group, startAt, maxResults) => {
     requests++;
     // bulk: a sequential chain (user/list cursor pages) read alongside goes first (http.mjs).
-    return http.getJson('/rest/api/2/group/member', { groupname: group, includeInactiveUsers: true, startAt, maxResults: pageSize }, { bulk: true });
+    return http.getJson('/rest/api/2/group/member', { groupname: group, includeInactiveUsers: true, startAt, maxResults }, { bulk: true });
+  };
+  // The first group's first page goes alone: whether Jira refuses the larger page is known before
+  // the other groups' first pages are asked (one round trip, instead of one refusal per group).
+  let probe = null;
+  const firstPage = async (group) => {
+    if (probe) await probe.catch(() => {});
+    else {
+      probe = askFirst(group);
+      return probe;
+    }
+    return askFirst(group);
+  };
+  const askFirst = async (group) => {
+    const size = ask;
+    try {
+      return { page: await fetchPage(group, 0, size), size };
+    } catch (e) {
+      if (!(e instanceof HostError && e.status === 400 && size > GROUP_PAGE_SAFE)) throw e;
+      ask = GROUP_PAGE_SAFE;
+      return { page: await fetchPage(group, 0, GROUP_PAGE_SAFE), size: GROUP_PAGE_SAFE };
+    }
   };
   const take = (group, page) => {
     const vs = Array.isArray(page?.values) ? page.values : [];
@@ -113,8 +149,9 @@ export async function walkGroupMembers(http, groups, onMember, { pageSize = 50, 
   };
   await Promise.all(groups.map(async (group) => {
     let first;
+    let asked;
     try {
-      first = await fetchPage(group, 0);
+      ({ page: first, size: asked } = await firstPage(group));
     } catch (e) {
       if (e instanceof HostError && e.status === 404) {
         missingGroups.push(group);
@@ -125,15 +162,20 @@ export async function walkGroupMembers(http, groups, onMember, { pageSize = 50, 
       throw e;
     }
     let got = take(group, first);
-    const step = got;
     const total = typeof first?.total === 'number' ? first.total : null;
+    // The server's page size: the values of a first page that is not the last (a short last page
+    // says nothing), never more than was asked for.
+    const more = first?.isLast === false || (first?.isLast == null && total != null && total > got);
+    const step = more && got > 0 ? got : null;
+    if (step != null) served = Math.max(served ?? 0, step);
     let startAt = got;
     if (first?.isLast !== true && got > 0) {
       if (total != null && total > got) {
-        // Fetch the rest concurrently, in the server's page size.
+        // Fetch the rest concurrently, in the server's page size (asked for as such, so that
+        // pages tile even on a server that would serve more than its first answer did).
         const starts = [];
         for (let s = got; s < total; s += step) starts.push(s);
-        const pages = await Promise.all(starts.map((s) => fetchPage(group, s)));
+        const pages = await Promise.all(starts.map((s) => fetchPage(group, s, step)));
         let last = null;
         for (const p of pages) {
           got += take(group, p);
@@ -143,20 +185,25 @@ export async function walkGroupMembers(http, groups, onMember, { pageSize = 50, 
         // The group grew meanwhile, or the total lied: carry on sequentially.
         let tail = last;
         while (tail && tail.isLast === false && Array.isArray(tail.values) && tail.values.length > 0) {
-          tail = await fetchPage(group, startAt);
+          tail = await fetchPage(group, startAt, step);
           const n = take(group, tail);
           startAt += n;
           if (n === 0) break;
         }
       } else {
-        // No total: sequential pages until isLast or a short page.
+        // No total: sequential pages until isLast, or (no isLast either) a page shorter than the
+        // server's page size: the answer's maxResults, else the first page's length when it was
+        // shorter than asked (a server may cut pages without saying so: then an empty page ends it).
+        const said = Number.isInteger(first.maxResults) && first.maxResults > 0 && first.maxResults <= asked ? first.maxResults : null;
+        const size = said ?? Math.min(got, asked);
         let page = first;
+        if (page.isLast == null && got < size) page = null;
         while (page && page.isLast !== true && Array.isArray(page.values) && page.values.length > 0 && (total == null || startAt < total)) {
-          page = await fetchPage(group, startAt);
+          page = await fetchPage(group, startAt, size);
           const n = take(group, page);
           if (n === 0) break;
           startAt += n;
-          if (page.isLast == null && n < pageSize) break;
+          if (page.isLast == null && n < size) break;
         }
       }
     }
@@ -164,5 +211,5 @@ export async function walkGroupMembers(http, groups, onMember, { pageSize = 50, 
     onGroupDone?.(group);
     onProgress?.(doneGroups, groups.length);
   }));
-  return { requests, memberships, missingGroups };
+  return { requests, memberships, missingGroups, pageSize: served, ask };
 }

@@ -4,7 +4,7 @@ import { createHttp } from './http.mjs';
 import { HostError } from './errors.mjs';
 import { detect as detectHost, normaliseTime, toIso } from './detect.mjs';
 import { createUserTable, listViaUserList, listViaUserSearch, sweepViaUserSearch } from './users.mjs';
-import { listGroups, walkGroupMembers } from './groups.mjs';
+import { listGroups, walkGroupMembers, GROUP_PAGE_ASK } from './groups.mjs';
 import { chooseGroups, mergeMemberships } from './scope.mjs';
 import { applicationRoles, licences } from './roles.mjs';
 import { parseLastLoginCsv, previousLoginFor } from './lastlogin-csv.mjs';
@@ -47,7 +47,8 @@ const byName = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
  * @property {(e:object)=>void} [onRetry]  ({endpoint, attempt, status, code, delayMs})
  * @property {number} [userListPageSize]  2000
  * @property {number} [userSearchPageSize]  1000 (9.x)
- * @property {number} [groupPageSize]  50 (group/member; Jira may ignore more)
+ * @property {number} [groupPageSize]  what group/member pages ask for (1000); the walk follows the
+ *   page size the server answers with (Jira is said to cut pages to 50) and asks for 50 after a refusal
  * @property {number} [pickerMaxResults]  10 000 (groups/picker)
  * @property {boolean} [licence]  read the private licence endpoint per role (true)
  * @property {boolean} [findUsersWithoutGroups]  10.0–10.2 only: prefix sweep of user/search to
@@ -64,6 +65,8 @@ export function createJiraHost(o) {
   };
   let detected = null;
   let adminChecked = false;
+  // group/member: what a first page asks for (lowered for good when Jira refuses it, groups.mjs).
+  let groupAsk = o.groupPageSize ?? GROUP_PAGE_ASK;
   const mutations = createMutations(http);
 
   async function detect() {
@@ -142,14 +145,17 @@ export function createJiraHost(o) {
           const u = table.addBean(bean, 'group/member');
           if (u) u.groups.add(group);
         };
-        const walkOpts = { pageSize: o.groupPageSize ?? 50, onProgress: (d, t) => progress('members', d, t) };
+        const walkOpts = { pageSize: groupAsk, onProgress: (d, t) => progress('members', d, t) };
         const gw = await walkGroupMembers(http, pick.walk, onMember, walkOpts);
+        groupAsk = gw.ask;
+        walkOpts.pageSize = groupAsk;
         const missing = new Set(gw.missingGroups);
         return {
           groupCount: pick.walk.length - gw.missingGroups.length,
           capped: g.capped,
           pick,
           complete: pick.walk.filter((x) => !missing.has(x)),
+          pageSize: gw.pageSize,
           // 9.x whose user/search turned out capped: the users too come from groups, read the rest.
           readRest: async () => {
             const rest = await walkGroupMembers(http, pick.notRead, onMember, walkOpts);
@@ -192,6 +198,8 @@ export function createJiraHost(o) {
       const w = await walk;
       source.groups = 'group/member';
       source.groupCount = w.groupCount;
+      // The members per page Jira served (asked for more: groups.mjs); null when every group fit in one.
+      source.groupPageSize = w.pageSize;
       if (w.capped) source.groupPickerCapped = true;
       if (w.pick.scoped && source.users !== 'user/list' && source.users !== 'user/search') {
         source.groupCount += await w.readRest();
@@ -334,7 +342,7 @@ export function createJiraHost(o) {
         if (!pending.has(group)) pending.set(group, []);
         pending.get(group).push(bean.name);
       }, {
-        pageSize: o.groupPageSize ?? 50,
+        pageSize: groupAsk,
         onGroupDone: (group) => {
           const names = pending.get(group) ?? [];
           pending.delete(group);
@@ -345,8 +353,9 @@ export function createJiraHost(o) {
           try { onProgress?.({ done, total, requests: lane.stats().requests, concurrency: lane.stats().concurrency.settled }); } catch { /* as above */ }
         },
       });
+      groupAsk = w.ask;
       const s = lane.stats();
-      return { read, missing: w.missingGroups, requests: s.requests, concurrency: s.concurrency };
+      return { read, missing: w.missingGroups, requests: s.requests, concurrency: s.concurrency, pageSize: w.pageSize };
     },
     /** Adds groups read later to a scoped snapshot (scope.mjs): `{snapshot, unknownMembers}`. */
     mergeMemberships,
