@@ -5,7 +5,10 @@
 // 2. scoped: the sample policy over the sample generator's 100k users (~300 groups) in 10.3 mode:
 //    a full snapshot at today's fixed limit of 4, a full one with the adaptive limit, and one that
 //    reads only the groups the policy needs (the engine's policyGroups), with the limit settled on.
-//   node tests/bench/host-bench.mjs [--users 100000] [--groups 300] [--modes 10.3,10.0] [--concurrency 8] [--skip-baseline] [--skip-scoped]
+// 3. with --group-page-max N: the scoped read once more against a sandbox serving N members a
+//    group/member page (the host asks for 1000 and follows the answer; the sandbox, as Jira is said
+//    to, serves 50 unless told otherwise) — what a Jira serving larger pages would give.
+//   node tests/bench/host-bench.mjs [--users 100000] [--groups 300] [--modes 10.3,10.0] [--concurrency 8] [--skip-baseline] [--skip-scoped] [--group-page-max N]
 import { readFileSync } from 'node:fs';
 import { startSandbox } from '../../plugin-shim/src/sandbox/index.mjs';
 import { createJiraHost } from '../../plugin-shim/src/host/index.mjs';
@@ -20,6 +23,7 @@ const N = Number(arg('users', 100_000));
 const GROUPS = Number(arg('groups', 300));
 const MODES = String(arg('modes', '10.3,10.0')).split(',');
 const CONCURRENCY = Number(arg('concurrency', 8));
+const GROUP_PAGE_MAX = arg('group-page-max', null) == null ? null : Number(arg('group-page-max', null));
 
 /** 100k users in 300 groups (3 role groups + 297 teams), each user in 1 role group + 1–3 teams. */
 function makeSnapshot(n, groups) {
@@ -97,6 +101,7 @@ if (!process.argv.includes('--skip-scoped')) {
   const snap = generateSnapshot({ kind: 'synthetic', users: N, seed: 1 });
   const sb = await startSandbox({ port: 0, jira: '10.3', snapshot: snap, seed: 42, logRequests: false });
   const seeded = performance.now() - t0;
+  const larger = GROUP_PAGE_MAX ? await startSandbox({ port: 0, jira: '10.3', snapshot: snap, seed: 42, logRequests: false, groupMemberMax: GROUP_PAGE_MAX }) : null;
   try {
     const truth = sb.state.snapshotTruth();
     const groupCount = new Set(truth.users.flatMap((u) => u.groups.map((g) => g.toLowerCase()))).size;
@@ -107,8 +112,9 @@ if (!process.argv.includes('--skip-scoped')) {
       ['sample policy, full, adaptive 4→16', {}, {}],
       ['sample policy, scoped, adaptive 4→16', {}, { scope: { policy: POLICY, engine } }],
     ];
-    for (const [run, hostOpts, snapOpts] of runs) {
-      const host = createJiraHost({ baseUrl: sb.url, token: sb.token, ...hostOpts });
+    if (larger) runs.push([`sample policy, scoped, adaptive 4→16, ${GROUP_PAGE_MAX} a page`, {}, { scope: { policy: POLICY, engine } }, larger]);
+    for (const [run, hostOpts, snapOpts, server = sb] of runs) {
+      const host = createJiraHost({ baseUrl: server.url, token: server.token, ...hostOpts });
       const t1 = performance.now();
       const out = await host.snapshot(snapOpts);
       const ms = performance.now() - t1;
@@ -132,16 +138,18 @@ if (!process.argv.includes('--skip-scoped')) {
         'naive requests': truth.users.length + 1,
         'users complete': out.users.length === truth.users.length,
         'groups read': out.completeGroups ? `${out.completeGroups.length} of ${groupCount}` : 'all',
+        'members a page': out.source.groupPageSize,
         'sandbox seed s': (seeded / 1000).toFixed(1),
       });
       console.error(`${run}: ${JSON.stringify(rows.at(-1))}`);
     }
     console.error(`plans over the scoped and the full snapshots are ${plans.every((x) => x === plans[0]) ? 'identical' : 'DIFFERENT'}`);
-    const full = rows.at(-3);
-    const scoped = rows.at(-1);
+    const full = rows.at(larger ? -4 : -3);
+    const scoped = rows.at(larger ? -2 : -1);
     console.error(`scoped vs full (fixed 4): ${(full.requests / scoped.requests).toFixed(2)}× fewer requests, ${(Number(full['snapshot s']) / Number(scoped['snapshot s'])).toFixed(2)}× faster`);
   } finally {
     await sb.close();
+    await larger?.close();
   }
 }
 console.table(rows);
