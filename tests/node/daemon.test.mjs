@@ -31,12 +31,16 @@ function policyWith(schedules, extra = {}) {
 const hourly = (id, rules, more = {}) => ({ id, cron: '0 * * * *', timezone: 'UTC', rules, ...more });
 
 async function setup(o = {}) {
-  const sb = await startSandbox({ port: 0, jira: '10.3', snapshot: world({ extra: o.extra ?? 0 }), ...(o.latencyMs ? { latencyMs: o.latencyMs } : {}) });
-  const store = createStore({ baseUrl: sb.url, token: sb.token });
-  await store.createAccount();
   const dir = mkdtempSync(join(tmpdir(), 'uc-daemon-'));
   const clockFile = join(dir, 'clock');
   writeFileSync(clockFile, T0);
+  // Jira keeps the daemons' time, as a real Jira and its daemons agree on it: the snapshot's
+  // capturedAt (Jira's serverTime) is never hours after the daemon's "now" (decide.planInFuture).
+  // A test that runs the CLI (this machine's clock) instead keeps Jira on real time (realClock).
+  const jiraClock = o.realClock ? Date.now : () => Date.parse(readFileSync(clockFile, 'utf8').trim()) || Date.now();
+  const sb = await startSandbox({ port: 0, jira: '10.3', snapshot: world({ extra: o.extra ?? 0 }), now: jiraClock, ...(o.latencyMs ? { latencyMs: o.latencyMs } : {}) });
+  const store = createStore({ baseUrl: sb.url, token: sb.token });
+  await store.createAccount();
   const children = [];
   const daemon = (id, { env = {}, args = [] } = {}) => {
     const child = spawn(process.execPath, [BIN, 'daemon', '--jira', sb.url, '--daemon-id', id, '--poll-seconds', '1', '--lease-seconds', String(o.leaseSeconds ?? 6),
@@ -338,7 +342,7 @@ test('daemon --check passes on a good setup and names the problem: a bad token, 
 });
 
 test('leases in Jira: of many owners claiming at once exactly one wins; a held lease refuses others with who and since when; an expired one is taken over; run --jira refuses while another run holds the run lease', async () => {
-  const t = await setup({ latencyMs: 15 });
+  const t = await setup({ latencyMs: 15, realClock: true });
   try {
     for (let round = 0; round < 3; round++) {
       const name = `slot.test.2026112${round}T000000Z`;

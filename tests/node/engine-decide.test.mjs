@@ -76,6 +76,9 @@ describe('decide: every skip code', () => {
       'fred is in none of the planned groups (jira-software-users) any more'],
     ['decide.planExpired', { user: FRED, planned: PLANNED, capturedAt: '2026-11-26T21:59:59Z' },
       'the plan\'s snapshot was read at 2026-11-26T21:59:59Z, 120 minutes ago; the policy allows 120 (limits.maxSnapshotAgeMinutes): make a new plan'],
+    // A plan read after "now" (forged, or clocks that disagree by more than 5 minutes) never ages: refused.
+    ['decide.planInFuture', { user: FRED, planned: PLANNED, capturedAt: '2026-11-27T01:00:00Z' },
+      'the plan\'s snapshot was read at 2026-11-27T01:00:00Z, 60 minutes after now (2026-11-27T00:00:00Z); clocks may differ by at most 5 minutes: check the clocks, then make a new plan'],
     // docs/matching.md#m13: became a project lead after the preview.
     ['decide.blocked', { user: fresh({ leads: { projects: [{ key: 'OPS' }, { key: 'ABC' }] } }), planned: PLANNED },
       'lead of projects ABC, OPS: Jira refuses to deactivate a project lead'],

@@ -115,6 +115,7 @@ describe('every code the engine emits is documented with its kind', () => {
       { user: fred, planned: { ...planned, rule: 'b' } },
       { user: fred, planned: { ...planned, action: 'removeFromGroups', groups: ['g'] } },
       { user: fred, planned, capturedAt: '2026-11-20T00:00:00Z' },
+      { user: fred, planned, capturedAt: '2026-11-28T00:00:00Z' },
       { user: fred, planned: { ...planned, action: 'review' }, previous: { created: 'x' } },
       { user: { ...fred, leads: { projects: [{ key: 'OPS' }] } }, planned },
     ]) collect(engine.decide(D, input, { asOf: AS_OF }));

@@ -67,9 +67,18 @@ export function makeDecider({ engine, policyText, actor, schedule, capturedAt, a
 }
 
 /**
+ * How far (minutes) `capturedAt` may lie after `now`: the engine's `CAPTURE_SKEW_MINUTES`
+ * (decide.rs), which refuses each user of such a plan (`decide.planInFuture`). Checked here too so
+ * that a run or resume of a forged or clock-skewed plan is refused before it starts, not skipped
+ * user by user.
+ */
+export const CAPTURE_SKEW_MINUTES = 5;
+
+/**
  * The plan may only be carried out while its snapshot is fresh: a refusal (code
  * `refused.planExpired`) when `now − capturedAt` is more than `limit.maxSnapshotAgeMinutes`
- * (60 when the plan has none). Returns null when fresh.
+ * (60 when the plan has none), or when `capturedAt` lies more than CAPTURE_SKEW_MINUTES after
+ * `now` (its age would be negative for ever). Returns null when fresh.
  */
 export function planAge({ capturedAt, limit, now = () => Date.now() }) {
   const max = Number.isFinite(limit?.maxSnapshotAgeMinutes) ? limit.maxSnapshotAgeMinutes : 60;
@@ -80,6 +89,14 @@ export function planAge({ capturedAt, limit, now = () => Date.now() }) {
     return { code: 'refused.planExpired', maxMinutes: max, message: `refused: the plan's snapshot has no capture time, so its age cannot be checked; nothing was changed. ${refresh}` };
   }
   const minutes = (nowMs - at) / 60_000;
+  if (-minutes > CAPTURE_SKEW_MINUTES) {
+    return {
+      code: 'refused.planExpired',
+      maxMinutes: max,
+      aheadMinutes: Math.floor(-minutes),
+      message: `refused: the plan says its users were read from Jira at ${capturedAt}, ${Math.floor(-minutes)} minutes after now (${instant(nowMs)}); a plan cannot come from the future, and clocks may differ by at most ${CAPTURE_SKEW_MINUTES} minutes (check this machine's clock and Jira's); nothing was changed. ${refresh}`,
+    };
+  }
   if (minutes <= max) return null;
   return {
     code: 'refused.planExpired',
