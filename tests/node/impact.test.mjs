@@ -339,7 +339,8 @@ describe('deactivating a project lead; changing a project\u2019s lead', () => {
 });
 
 test('under injected faults and rate limiting the counts and leads still equal the sandbox\u2019s (searches are retried)', async () => {
-  const sb = await startSandbox({ jira: '10.3', users: 400, seed: 6, faults: 0.15, slowMs: 50, rateLimit: { capacity: 10, fillRate: 50, intervalSeconds: 1 } });
+  // 2,000 users: 10 searches of 200 names, enough for the faults to meet some of them.
+  const sb = await startSandbox({ jira: '10.3', users: 2000, seed: 6, faults: 0.15, slowMs: 50, rateLimit: { capacity: 10, fillRate: 50, intervalSeconds: 1 } });
   try {
     const host = createJiraHost({ baseUrl: sb.url, token: sb.token, retries: 8, retryBaseMs: 10, timeoutMs: 5000 });
     const names = sb.state.sortedUsers().map((u) => u.name);

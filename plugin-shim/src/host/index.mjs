@@ -297,7 +297,7 @@ export function createJiraHost(o) {
       const projects = await projectLeads(http);
       return leadsByUser(projects, components ? await componentLeads(http, projects) : []);
     },
-    /** Unresolved issues assigned per username: Map name → count, ⌈n/50⌉ searches (issues.mjs). */
+    /** Unresolved issues assigned per username: Map name → count, ⌈n/200⌉ searches (issues.mjs). */
     openAssignedCounts: (usernames) => openAssignedCounts(http, usernames),
     /** Sets `openAssigned` on those users of a snapshot (mutates it): `{users, requests}`. */
     addOpenAssigned: (snap, usernames) => addOpenAssigned(http, snap, usernames),

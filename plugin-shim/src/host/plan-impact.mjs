@@ -1,6 +1,6 @@
 // Open assigned issues for the users a plan selects (browser-safe; CLI preview/run and the page).
 //
-// Why plan twice: counting a user's unresolved assigned issues costs a JQL search (50 users a
+// Why plan twice: counting a user's unresolved assigned issues costs a JQL search (200 users a
 // search), so a snapshot counts them only for the users a plan selects — and which users those are
 // is the engine's answer. So: plan once over the snapshot without counts, count for the users that
 // plan acts on plus those a `skipIfOpenAssignedIssues` rule passed over for want of a count
