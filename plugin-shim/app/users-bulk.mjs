@@ -2,8 +2,11 @@
 // engine's bulk plan — what changes, who is protected and why (left out of destructive
 // operations), who is unchanged — then the same run as the Run view: the policy's limit, the typed
 // confirmation, decide again per user, progress, Stop, the trail in Jira, undo from History.
-// Only the policy saved in Jira is used (it decides protection and the limit).
+// Only the policy saved in Jira is used (it decides protection and the limit). Like every run that
+// changes Jira (page run and undo, `run --jira`, `bulk`, the daemon) it holds the run lease: one
+// run at a time per Jira.
 import { h, clear, num, errorBox } from './dom.mjs';
+import { acquirePageLease } from './run-lease.mjs';
 import { runnerModules } from './runner-loader.mjs';
 import { pageTrail, pageWho } from './page-trail.mjs';
 import { progressMeter } from './progress.mjs';
@@ -17,6 +20,8 @@ const bulkModule = (ctx) => import(new URL('bulk.mjs', String(ctx.runnerBase)).h
  * @param {HTMLElement} box
  * @param {object} ctx
  * @param {{users: string[], sess: object, operation?: {type, groups?}, onDone?: Function, onRun?: (result, operation) => void, title?: string}} o
+ *   The run takes the run lease itself (refused, nothing changed, while another run holds it):
+ *   a caller must not hold it around openBulk.
  */
 export function openBulk(box, ctx, o) {
   clear(box);
@@ -93,7 +98,7 @@ export function openBulk(box, ctx, o) {
 
   async function confirmAndRun(p, operation, n, bulk) {
     const sess = o.sess;
-    const [{ hash }, audit] = await Promise.all([runnerModules(ctx), pageTrail(ctx)]);
+    const [{ hash, executor }, audit] = await Promise.all([runnerModules(ctx), pageTrail(ctx)]);
     const { input, typed } = countInput(n, { id: 'uc-bulk-confirm-input', size: '8' });
     const start = h('button', { type: 'button', class: 'uc-button uc-button-primary', id: 'uc-bulk-start', disabled: true }, `Change ${num(n)} accounts`);
     const stop = h('button', { type: 'button', class: 'uc-button uc-button-danger', id: 'uc-bulk-stop', hidden: true }, 'Stop');
@@ -121,6 +126,21 @@ export function openBulk(box, ctx, o) {
       if (start.disabled) return;
       start.disabled = true;
       input.disabled = true;
+      clear(finished);
+      // One run at a time per Jira (the store's run lease, shared with page runs, the CLI and the
+      // daemons): taken before anything is written, so a refusal leaves no trail records.
+      const runId = executor.newRunId(jiraNow(sess.snapshot));
+      let lease;
+      try {
+        lease = await acquirePageLease(ctx, { runId, what: `bulk ${operation.type}` });
+      } catch (e) {
+        finished.append(h('div', { class: 'uc-message uc-message-error', role: 'alert', id: 'uc-bulk-run-busy', dataset: { code: e?.code ?? '' } },
+          h('p', { class: 'uc-message-title' }, e?.code === 'store.runBusy' ? 'Another run is in progress' : 'The run lease could not be taken'),
+          h('p', {}, `${e?.message ?? e} Nothing was changed; try again when it has finished.`)));
+        start.disabled = !typed();
+        input.disabled = false;
+        return;
+      }
       stop.hidden = false;
       results.hidden = false;
       ctx.state('running');
@@ -130,7 +150,7 @@ export function openBulk(box, ctx, o) {
       let res;
       try {
         res = await bulk.executeBulk({
-          host: ctx.host, plan: p, trail: audit.trail, who: pageWho(ctx), via: 'admin page bulk',
+          host: ctx.host, plan: p, trail: audit.trail, who: pageWho(ctx), via: 'admin page bulk', runId,
           engine: ctx.engine, operation, users: o.users, policyText: sess.policy.text, policyHash: await hash.sha256Hex(sess.policy.text),
           policyPath: sess.policy.label ?? null, jira: location.origin + (ctx.contextPath ?? ''), engineVersion: ctx.timings?.engine?.version ?? null,
           snapshot: { capturedAt: sess.snap.capturedAt ?? null, users: sess.snap.users?.length ?? 0 }, snapshotData: sess.snap,
@@ -140,14 +160,18 @@ export function openBulk(box, ctx, o) {
             tbody.append(h('tr', { dataset: { user: rec.user, status: rec.status, code: rec.code ?? '' } }, h('td', {}, rec.user),
               h('td', {}, `${rec.action}${groups.length ? ` ${groups.join(', ')}` : ''}`), h('td', {}, h('span', { class: `uc-status-${rec.status}` }, rec.status)), h('td', {}, rec.reason ?? '')));
             show(totals);
+            // A lease that could not be renewed: another run may start; this one stops sending.
+            if (lease.lost() && !controller.signal.aborted) controller.abort();
           },
         });
       } catch (e) {
+        await lease.release();
         stop.hidden = true;
         finished.append(errorBox(e?.code === 'refused.planExpired' ? 'The users were read too long ago: Refresh data and try again' : 'The bulk operation could not be completed', e));
         ctx.state('ready');
         return;
       }
+      await lease.release();
       stop.hidden = true;
       const t = res.totals;
       // The decision (review) and the fresh read of the users come first: once "finished" shows,
