@@ -192,6 +192,8 @@ test('review list says since when each user waits: the earliest run in the verif
   // No policy run has listed anyone for review yet (the trail has bulk runs and decisions only).
   for (const u of open) assert.deepEqual(u.waitingSince, { state: 'notYetByRun', since: null, days: 0 }, u.name);
   for (const u of before.users.filter((x) => !x.waiting)) assert.equal(u.waitingSince, null, `${u.name} is decided`);
+  assert.deepEqual(before.oldestWait, { state: 'notYetByRun', since: null, days: 0, user: open[0].name });
+  assert.match((await list()).out, /^no recorded run has listed them yet: listed now, waiting 0 days$/m);
   // Two runs listed them: the first, ten days ago, listed u1 and u2; the second, three days ago, u1 and u3.
   const [u1, u2, u3] = open.map((u) => u.name);
   const { openJiraTrail } = await import(join(ROOT, 'plugin-shim/src/store/index.mjs'));
@@ -216,7 +218,7 @@ test('review list says since when each user waits: the earliest run in the verif
   const day10 = w(u1).since.slice(0, 10);
   assert.match(text.out, new RegExp(`the longest: (${u1}|${u2}), waiting since ${day10} \\(10 days\\)`));
   assert.match(text.out, new RegExp(`^\\s*${u3}\\s.*${w(u3).since.slice(0, 10)} \\(3 d\\)`, 'm'));
-  if (open.length > 3) assert.match(text.out, new RegExp(`^\\s*${open[3].name}\\s.*listed now, not yet by a run`, 'm'));
+  if (open.length > 3) assert.match(text.out, new RegExp(`^\\s*${open[3].name}\\s.*not yet by a run \\(0 d\\)`, 'm'));
   const csv = await list('--csv');
   assert.match(csv.out.split('\r\n')[0], /,waiting_since,waiting_days$/);
   assert.match(csv.out, new RegExp(`^${u3},.*,${w(u3).since},3\\r?$`, 'm'));

@@ -78,7 +78,10 @@ async function list(values, ctx) {
     return EXIT_OK;
   }
   ctx.io.out(ctx.c.bold(`${plural(rows.length, 'user')} listed for review, ${rows.filter((r) => r.waiting).length} waiting for a decision`));
-  if (oldest.state !== 'none') ctx.io.out(sanitize(oldest.state === 'unknown' ? waitText(oldest) : `the longest: ${oldest.user}, ${waitText(oldest)}`));
+  if (oldest.state !== 'none') {
+    ctx.io.out(sanitize(oldest.state === 'run' ? `the longest: ${oldest.user}, ${waitText(oldest)}`
+      : oldest.state === 'notYetByRun' ? 'no recorded run has listed them yet: listed now, waiting 0 days' : waitText(oldest)));
+  }
   if (rows.length) {
     ctx.io.out(...table({
       columns: [{ header: 'USER' }, { header: 'NAME', give: 2 }, { header: 'RULE' }, { header: 'LAST LOGIN', shrink: false }, { header: 'WAITING SINCE', shrink: false }, { header: 'DECISION', give: 3 }],
@@ -95,7 +98,7 @@ async function list(values, ctx) {
 function sinceCell(w) {
   if (!w) return '';
   if (w.state === 'run') return `${w.since.slice(0, 10)} (${w.days} d)`;
-  return w.state === 'notYetByRun' ? 'listed now, not yet by a run (0 d)' : 'not known';
+  return w.state === 'notYetByRun' ? 'not yet by a run (0 d)' : 'not known';
 }
 
 /** The trail stored in Jira, verified (as openJiraTrail verifies it), for review-age: its records or why there are none. */
