@@ -1,6 +1,7 @@
 // The Review view: the users the saved policy's `review` rules list (the engine's query with
 // {review: true}), each with the decision the admins recorded (kept in Jira, review-store.mjs):
-// approve (carry out an operation now, as a bulk run: users-bulk.mjs), keep (an exception in the
+// approve (carry out an operation now, as a bulk run: users-bulk.mjs, whose run holds the run lease;
+// refused while another run holds it, and then nothing is decided), keep (an exception in the
 // saved policy with a reason, the deciding admin and an expiry: the user is protected until then),
 // or postpone. Every decision is a `reviewDecision` record in the audit trail kept in Jira.
 // Also reviewSummary() for the Dashboard: how many wait, and how long the longest has waited.
