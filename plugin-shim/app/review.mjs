@@ -63,7 +63,7 @@ export async function reviewSummary(ctx) {
 /** The Dashboard's words for the longest wait. */
 function oldestWords(o) {
   if (o.state === 'run') return `; the longest has waited ${num(o.days)} day${o.days === 1 ? '' : 's'} (${o.user}, since ${day(o.since)})`;
-  if (o.state === 'notYetByRun') return '; listed now, not yet by a run (0 days)';
+  if (o.state === 'notYetByRun') return '; no recorded run has listed them yet: listed now, waiting 0 days';
   if (o.state === 'unknown') return `; ${waitText(o)}`;
   return '';
 }
