@@ -51,15 +51,25 @@ test('the Dashboard and the review list say how long users have waited, from the
   const listed = await listedForReview();
   assert.ok(listed.length >= 4, 'four users are listed for review');
   const [u1, u2, u3, u4] = listed.map((u) => u.name);
+  // Before any run has listed them: the page says so. The same page opens the Dashboard again
+  // below, after the runs were stored, and reads the trail again (what others appended since).
+  const { page, errors } = await adminPage();
+  await open(page, 'dashboard');
+  const box = page.locator('#uc-dash-review[data-waiting]');
+  await box.waitFor();
+  assert.equal(await box.getAttribute('data-oldest-state'), 'notYetByRun');
+  assert.match(await box.textContent(), /no recorded run has listed them yet: listed now, waiting 0 days/);
+
   const trail = await openJiraTrail(store());
   const item = (i, user) => ({ i, user, action: 'review', rule: 'idle-365d-review', reasons: [] });
   await trail.append({ type: 'planned', runId: 'run-first', at: T20, items: [item(0, u1), item(1, u2)], protected: [] });
   await trail.append({ type: 'planned', runId: 'run-second', at: T5, items: [item(0, u1), item(1, u3)], protected: [] });
   await trail.close();
 
-  const { page, errors } = await adminPage();
-  await open(page, 'dashboard');
-  const box = page.locator('#uc-dash-review[data-waiting]');
+  await page.click('#user-cleanup a[href="#user-cleanup/review"]');
+  assert.equal(await settled(page), 'ready');
+  await page.goBack();
+  assert.equal(await settled(page), 'ready');
   await box.waitFor();
   assert.equal(Number(await box.getAttribute('data-waiting')), listed.length);
   assert.equal(await box.getAttribute('data-oldest-days'), '20');
