@@ -289,6 +289,10 @@ function groupsBox(d, ctx, options) {
         : '';
       return;
     }
+    if (st.startedAt == null) {
+      line.textContent = `Listing the groups the policy and the roles use; the other ${num(st.total)} groups\u2019 members are read in the background once the plan is made.`;
+      return;
+    }
     const eta = st.etaMs == null ? '' : ` · about ${st.etaMs < 90_000 ? `${Math.max(1, Math.round(st.etaMs / 1000))} s` : `${Math.round(st.etaMs / 60_000)} min`} left`;
     const conc = st.concurrency ? ` · ${st.concurrency} requests at a time` : '';
     line.textContent = `Listing the groups the policy and the roles use; reading the other groups\u2019 members in the background: ${num(st.done)} of ${num(st.total)} groups${eta}${conc}.`;
@@ -315,7 +319,8 @@ function groupsBox(d, ctx, options) {
   const off = ctx.data.onGroupsFill((st) => {
     if (!box.isConnected) { off(); return; }
     show(st);
-    redraw(st);
+    // The start (no group read yet) changes only the line, not the table.
+    if (st.done > 0 || st.complete) redraw(st);
     if (st.complete || st.error) off();
   });
   return box;

@@ -131,7 +131,7 @@ export function createData({ host, engine, engineReady = Promise.resolve(), stor
 
   /**
    * The background read of the groups a scoped snapshot left out. State for the views:
-   * `{total, done, requests, concurrency, startedAt, etaMs, complete, error, ms}`; `dashboard(options)` is
+   * `{total, done, requests, concurrency, startedAt (null until it starts), etaMs, complete, error, ms}`; `dashboard(options)` is
    * the engine's dashboard over the snapshot with the groups read so far (its `groups` table grows).
    */
   function startFill(s) {
@@ -203,6 +203,7 @@ export function createData({ host, engine, engineReady = Promise.resolve(), stor
     snapshot().catch(() => {}).then(quiet).then(() => {
       if (ctl.signal.aborted) return null;
       state.startedAt = performance.now();
+      me.publish(); // the views say it has started
       return host.readGroups(notRead, {
         signal: ctl.signal,
         // A browser opens at most 6 connections to one host (HTTP/1.1): 4 for the background read

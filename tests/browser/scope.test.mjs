@@ -1,7 +1,7 @@
 // The page reads only the groups the policy needs before its first paint, then the other groups'
-// members in the background: the Dashboard is drawn while that read is held back (so it cannot
-// have waited for it), Preview works meanwhile, and the completed groups table equals the one of a
-// full read.
+// members in the background, once the plan is made: the Dashboard is drawn while that read is held
+// back (so it cannot have waited for it), Preview works meanwhile, and the completed groups table
+// equals the one of a full read.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -46,12 +46,14 @@ test('Dashboard first paint before the background group read ends; Preview meanw
   // Hold back every member page of a group outside the policy's until the Dashboard is drawn.
   let release;
   const gate = new Promise((r) => { release = r; });
-  const walked = { policy: new Set(), other: new Set(), otherBeforeDrawn: 0 };
+  const walked = { policy: new Set(), other: new Set(), otherBeforeDrawn: 0, planAtFirstOther: null };
   let drawn = false;
   await page.route('**/rest/api/2/group/member?*', async (route) => {
     const g = new URL(route.request().url()).searchParams.get('groupname');
     if (want.policyGroups.has(g.toLowerCase())) walked.policy.add(g);
     else {
+      // The other groups are read only once the plan (what Preview and Run wait for) is made.
+      if (walked.other.size === 0) walked.planAtFirstOther = await page.evaluate(() => document.querySelector('#uc-impact')?.dataset.plan ?? null).catch((e) => `unknown: ${e.message}`);
       walked.other.add(g);
       if (!drawn) walked.otherBeforeDrawn++;
       await gate;
@@ -89,6 +91,7 @@ test('Dashboard first paint before the background group read ends; Preview meanw
   assert.deepEqual(got, exp, 'the completed table is the full read\u2019s');
   assert.ok(exp.length > firstRows.length, 'the background read added groups to the table');
   assert.ok(walked.other.size > 0 && [...walked.other].every((g) => !want.policyGroups.has(g.toLowerCase())));
+  assert.equal(walked.planAtFirstOther, 'ready', 'the first other group was asked for after the plan was drawn');
   assert.deepEqual(errors, []);
   console.log(`# first paint ${timings.dashboardDrawn} ms, groups complete ${timings.groupsComplete} ms (held until drawn); ${walked.policy.size} policy groups, ${walked.other.size} others`);
   await context.close();
