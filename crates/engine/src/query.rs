@@ -1130,26 +1130,23 @@ impl Session {
 
     /// `query` with this session's policy, snapshot and options; `filter` as JSON text.
     pub fn query(&self, filter: &str) -> crate::Outcome<QueryResult> {
-        match parse_filter(filter) {
-            Ok(f) => {
-                let opts = QueryOptions {
-                    as_of: self.as_of,
-                    actor: self.actor.as_deref(),
-                    thresholds: self.thresholds,
-                };
-                crate::Outcome::Success {
-                    value: run(&self.policy, &self.snapshot, &self.prepared, &f, &opts),
-                    warnings: filter_warnings(&f, &self.snapshot),
-                }
-            }
-            Err(errors) => crate::Outcome::failure(errors),
-        }
+        self.answer(filter, run)
     }
 
     /// The users `query(filter)` answers, as their positions in the session's user order, with
     /// its counts and warnings (`view` is ignored): per filter change, a grid holding every
     /// user's row gets numbers, not 100,000 users as JSON.
     pub fn matches(&self, filter: &str) -> crate::Outcome<QueryMatches> {
+        self.answer(filter, run_matches)
+    }
+
+    /// Parses `filter` and answers it with `pass` over this session's policy, snapshot and
+    /// options, with the filter's warnings; a bad filter is the same failure for every answer.
+    fn answer<T>(
+        &self,
+        filter: &str,
+        pass: impl FnOnce(&Policy, &Snapshot, &Prepared, &Filter, &QueryOptions) -> T,
+    ) -> crate::Outcome<T> {
         match parse_filter(filter) {
             Ok(f) => {
                 let opts = QueryOptions {
@@ -1158,7 +1155,7 @@ impl Session {
                     thresholds: self.thresholds,
                 };
                 crate::Outcome::Success {
-                    value: run_matches(&self.policy, &self.snapshot, &self.prepared, &f, &opts),
+                    value: pass(&self.policy, &self.snapshot, &self.prepared, &f, &opts),
                     warnings: filter_warnings(&f, &self.snapshot),
                 }
             }
