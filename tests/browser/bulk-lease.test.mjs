@@ -7,20 +7,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { appSession, settled, adminPage as openAdminPage, cannotRun, accountStates, accountChanges } from './helpers.mjs';
-import { createStore } from '../../plugin-shim/app/store.mjs';
+import { appSession, withSavedPolicy, sessionStore, settled, adminPage as openAdminPage, cannotRun, accountStates, accountChanges } from './helpers.mjs';
 
 const skip = cannotRun();
 const ROOT = new URL('../../', import.meta.url);
 const POLICY = readFileSync(new URL('samples/policy.json', ROOT), 'utf8');
 const lc = (s) => String(s).toLowerCase();
 
-const session = appSession(() => ({}), async (sb) => {
-  const s = createStore({ baseUrl: sb.url, token: sb.token });
-  assert.equal((await s.createAccount()).ok, true);
-  await s.savePolicy(POLICY, { savedBy: 'admin', expectRevision: (await s.loadPolicy()).revision ?? 0 });
-});
-const store = () => createStore({ baseUrl: session.sb.url, token: session.sb.token });
+const session = appSession(() => ({}), withSavedPolicy(POLICY));
+const store = () => sessionStore(session);
 
 /** Two active, unprotected users of Jira's internal directory (a read-only LDAP user cannot be deactivated). */
 async function twoUsers() {

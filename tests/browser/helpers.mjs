@@ -1,10 +1,12 @@
 // Shared set-up for the browser tests: Debian's Chromium driven by playwright-core (never a
 // downloaded browser; see docs/toolchain.md).
 import { before, after } from 'node:test';
+import assert from 'node:assert/strict';
 import { existsSync, readFileSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { startAppSandbox } from '../../plugin-shim/dev/page-server.mjs';
+import { createStore } from '../../plugin-shim/app/store.mjs';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -61,6 +63,18 @@ export function appSession(sandboxOptions = () => ({}), ready = async () => {}) 
     await session.sb?.close();
   });
   return session;
+}
+
+/** The app's store in the session's sandbox Jira, as the admin's token sees it. */
+export const sessionStore = (session) => createStore({ baseUrl: session.sb.url, token: session.sb.token });
+
+/** An `appSession` `ready`: the storage account made and `policyText` saved in Jira (as the Rules view saves it). */
+export function withSavedPolicy(policyText) {
+  return async (sb) => {
+    const s = createStore({ baseUrl: sb.url, token: sb.token });
+    assert.equal((await s.createAccount()).ok, true);
+    await s.savePolicy(policyText, { savedBy: 'admin', expectRevision: (await s.loadPolicy()).revision ?? 0 });
+  };
 }
 
 /** Logs in through Jira's REST session endpoint; the cookies land in the browser context. */

@@ -8,8 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { FIXED_NOW } from '../../plugin-shim/dev/page-server.mjs';
-import { appSession, settled, adminPage as openAdminPage, cannotRun, accountStates } from './helpers.mjs';
-import { createStore } from '../../plugin-shim/app/store.mjs';
+import { appSession, withSavedPolicy, sessionStore, settled, adminPage as openAdminPage, cannotRun, accountStates } from './helpers.mjs';
 import { openJiraTrail } from '../../plugin-shim/src/store/index.mjs';
 import { loadDecisions } from '../../plugin-shim/app/review-store.mjs';
 
@@ -19,12 +18,8 @@ const POLICY = readFileSync(new URL('samples/policy.json', ROOT), 'utf8');
 const DAY = 86_400_000;
 const lc = (s) => String(s).toLowerCase();
 
-const session = appSession(() => ({}), async (sb) => {
-  const s = createStore({ baseUrl: sb.url, token: sb.token });
-  assert.equal((await s.createAccount()).ok, true);
-  await s.savePolicy(POLICY, { savedBy: 'admin', expectRevision: (await s.loadPolicy()).revision ?? 0 });
-});
-const store = () => createStore({ baseUrl: session.sb.url, token: session.sb.token });
+const session = appSession(() => ({}), withSavedPolicy(POLICY));
+const store = () => sessionStore(session);
 const adminPage = () => openAdminPage(session.browser, session.sb.url, { viewport: { width: 1400, height: 1000 } });
 
 /** The engine's review list over the sandbox's users as they are now, run in Node. */
