@@ -75,6 +75,7 @@ export type KnownProblemCode =
   | 'options.noLowerTier'
   | 'options.unknownSchedule'
   | 'options.groupNotRead'
+  | 'options.sentInFuture'
   | 'input.invalid'
   | 'input.invalidTimestamp'
   | 'query.unknownRole'

@@ -198,6 +198,8 @@ codes! {
     Error OptionsUnknownSchedule = "options.unknownSchedule",
     /// planBulk: an operation's group whose members the snapshot did not read (`completeGroups`).
     Warning OptionsGroupNotRead = "options.groupNotRead",
+    /// A warning record (`sent`) dated more than 5 minutes after asOf (forged or clock-skewed): it does not count, the user is warned again.
+    Warning OptionsSentInFuture = "options.sentInFuture",
 
     /// An input other than the policy, snapshot and options (decide's input, a query filter, ...) is not of its shape (unknown field, wrong type, missing planned action ...).
     Error InputInvalid = "input.invalid",

@@ -87,6 +87,8 @@ pub struct DecideOptions<'a> {
 /// machine's). Clocks kept by NTP agree to well under a second, so 5 minutes leaves room for a
 /// badly set workstation while keeping a plan from outliving `limits.maxSnapshotAgeMinutes` by
 /// more than that; anything further ahead is a forged or corrupted plan (`decide.planInFuture`).
+/// A warning record (`sent[].sentAt`, read back from Jira) is held to the same bound: one dated
+/// further ahead does not count as a warning (`options.sentInFuture`, see `warn::parse_sent`).
 pub const CAPTURE_SKEW_MINUTES: i64 = 5;
 
 fn input_err(code: Code, path: impl Into<String>, msg: impl Into<String>) -> Problem {

@@ -237,6 +237,9 @@ pub fn decide(policy: &str, input: &str, options: &str) -> Outcome<decide::Decis
             None
         }
     };
+    if let Some(o) = &opts {
+        problems.extend(o.sent_warnings.iter().cloned());
+    }
     if let (Some(p), Some(o)) = (&full, &opts) {
         problems.extend(unknown_schedule(p, o));
     }
@@ -281,6 +284,8 @@ fn plan_checks(p: &Policy, o: &options::PlanOpts) -> Vec<Problem> {
     let mut problems = checks::expired_service_accounts(p, o.as_of);
     problems.extend(policy::expired_exceptions(&p.exceptions, o.as_of));
     problems.extend(unknown_schedule(p, o));
+    // Warning records dated after asOf: left out of `sent`, said beside the answer.
+    problems.extend(o.sent_warnings.iter().cloned());
     problems
 }
 

@@ -17,6 +17,8 @@ pub struct PlanOpts {
     pub schedule: Option<String>,
     /// `sent`: the warnings already sent (M16); `None` when not given.
     pub sent: Option<crate::warn::SentIndex>,
+    /// Warnings about `sent`: records dated after `asOf` that do not count (`options.sentInFuture`).
+    pub sent_warnings: Vec<Problem>,
 }
 
 pub struct DashboardOpts {
@@ -123,18 +125,25 @@ pub(crate) fn actor(a: Option<String>) -> Option<String> {
 pub fn plan(text: &str) -> Result<PlanOpts, Vec<Problem>> {
     let r: RawPlan = parse(text)?;
     let as_of = instant(r.as_of, "asOf");
-    // `null` is the same as leaving `sent` out.
-    let sent = match r.sent.filter(|v| !v.is_null()).map(|v| crate::warn::parse_sent(&v)) {
-        Some(Ok(s)) => Ok(Some(s)),
+    // `null` is the same as leaving `sent` out. Without a valid `asOf` no record can be told to
+    // lie in the future: its shape is still checked (against no bound) so every error is reported.
+    let bound = as_of.as_ref().map_or(i64::MAX, |&t| t);
+    let sent = match r
+        .sent
+        .filter(|v| !v.is_null())
+        .map(|v| crate::warn::parse_sent(&v, bound))
+    {
+        Some(Ok((s, w))) => Ok((Some(s), w)),
         Some(Err(e)) => Err(e),
-        None => Ok(None),
+        None => Ok((None, Vec::new())),
     };
     match (as_of, sent) {
-        (Ok(as_of), Ok(sent)) => Ok(PlanOpts {
+        (Ok(as_of), Ok((sent, sent_warnings))) => Ok(PlanOpts {
             as_of,
             actor: actor(r.actor),
             schedule: r.schedule.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
             sent,
+            sent_warnings,
         }),
         (a, s) => Err(a.err().into_iter().chain(s.err().into_iter().flatten()).collect()),
     }

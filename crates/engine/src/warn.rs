@@ -7,6 +7,7 @@
 //! same [`lifecycle`] to hold back (`status: "awaitingWarning"`) what may not happen yet.
 
 use crate::code::Code;
+use crate::decide::CAPTURE_SKEW_MINUTES;
 use crate::json_words::unknown_fields;
 use crate::matcher::{Matcher, Selection};
 use crate::plan::{PlanOptions, Who};
@@ -20,6 +21,10 @@ use serde_json::Value;
 
 /// The most sent records one call takes (far above any real trail: one per user and rule).
 pub const MAX_SENT: usize = 1_000_000;
+
+/// The most records dated in the future that are reported one by one (`options.sentInFuture`);
+/// beyond it one more warning gives the count, so a record full of them stays a short answer.
+pub const MAX_FUTURE_REPORTED: usize = 20;
 
 /// The warnings already sent, by (lowercased user, lowercased rule): the latest `sentAt`.
 #[derive(Debug, Clone, Default)]
@@ -42,12 +47,24 @@ impl SentIndex {
     }
 }
 
+/// A value from the record, short enough for a message (it is untrusted text).
+fn clip(s: &str) -> String {
+    s.chars().take(60).collect()
+}
+
 fn opt_err(code: Code, path: String, msg: String) -> Problem {
     Problem::error(Source::Options, code, path, msg)
 }
 
 /// The `sent` option: `[{"user", "rule", "sentAt"}]`, every problem with its path (`sent[3].sentAt`).
-pub fn parse_sent(v: &Value) -> Result<SentIndex, Vec<Problem>> {
+///
+/// The record is read back from Jira, so it is untrusted: a record dated more than
+/// [`CAPTURE_SKEW_MINUTES`] after `as_of` was not sent (a warning cannot have been sent after
+/// now). It does not count: were it the latest, the user would wait for an action date
+/// `daysBefore` days after an instant that has not come, and be acted on then without ever having
+/// been warned. It is left out of the index (an earlier record of the same user and rule still
+/// counts) and reported in the second list, a warning each (`options.sentInFuture`).
+pub fn parse_sent(v: &Value, as_of: i64) -> Result<(SentIndex, Vec<Problem>), Vec<Problem>> {
     let shape = "sent must be a list of {\"user\", \"rule\", \"sentAt\"}: the warnings already sent";
     let Some(list) = v.as_array() else {
         return Err(vec![opt_err(Code::OptionsInvalid, "sent".into(), shape.into())]);
@@ -62,6 +79,9 @@ pub fn parse_sent(v: &Value) -> Result<SentIndex, Vec<Problem>> {
         return Err(problems);
     }
     let mut index_ = SentIndex::default();
+    let latest_allowed = as_of.saturating_add(CAPTURE_SKEW_MINUTES.saturating_mul(60_000));
+    let mut future = Vec::new();
+    let mut future_count = 0usize;
     for (i, r) in list.iter().enumerate() {
         let path = index("sent", i);
         let Some(m) = r.as_object() else {
@@ -99,6 +119,24 @@ pub fn parse_sent(v: &Value) -> Result<SentIndex, Vec<Problem>> {
             }
         });
         if let (Some(user), Some(rule), Some(at)) = (user, rule, at) {
+            if at > latest_allowed {
+                future_count += 1;
+                if future.len() < MAX_FUTURE_REPORTED {
+                    future.push(Problem::warning(
+                        Source::Options,
+                        Code::OptionsSentInFuture,
+                        key(&path, "sentAt"),
+                        format!(
+                            "the warning to \"{}\" for rule \"{}\" is recorded as sent at {}, after now ({}) by more than {CAPTURE_SKEW_MINUTES} minutes: it does not count (a forged record or a wrong clock), so the user is warned again",
+                            clip(&user),
+                            clip(&rule),
+                            format_instant(at),
+                            format_instant(as_of)
+                        ),
+                    ));
+                }
+                continue;
+            }
             let slot = index_
                 .latest
                 .entry((user.to_lowercase(), rule.to_lowercase()))
@@ -106,8 +144,20 @@ pub fn parse_sent(v: &Value) -> Result<SentIndex, Vec<Problem>> {
             *slot = (*slot).max(at);
         }
     }
+    if future_count > future.len() {
+        future.push(Problem::warning(
+            Source::Options,
+            Code::OptionsSentInFuture,
+            "sent",
+            format!(
+                "{future_count} warning records are dated more than {CAPTURE_SKEW_MINUTES} minutes after now ({}); the first {} are listed: none of them counts",
+                format_instant(as_of),
+                future.len()
+            ),
+        ));
+    }
     if problems.is_empty() {
-        Ok(index_)
+        Ok((index_, future))
     } else {
         Err(problems)
     }
@@ -386,8 +436,13 @@ pub fn warnings(policy: &Policy, snapshot: &Snapshot, opts: &PlanOptions) -> War
 mod tests {
     use super::*;
     use crate::policy::parse_policy;
+    use crate::problem::Severity;
     use crate::snapshot::parse_snapshot;
     use crate::time::parse_instant;
+
+    fn json(t: &str) -> Value {
+        serde_json::from_str(t).unwrap_or(Value::Null)
+    }
 
     const POLICY: &str = r#"{"version":1,"limits":{"maxActionsPerRun":10},"protect":{"users":["boss"]},
         "rules":[{"id":"idle","description":"Inactive for 90 days","inactiveDays":90,"action":{"type":"deactivate"},
@@ -403,8 +458,11 @@ mod tests {
         let (p, problems) = parse_policy(POLICY);
         let p = p.unwrap_or_else(|| panic!("{problems:?}"));
         let s = parse_snapshot(snapshot).unwrap_or_else(|e| panic!("{e:?}"));
-        let sent = sent
-            .map(|t| parse_sent(&serde_json::from_str(t).unwrap_or(Value::Null)).unwrap_or_else(|e| panic!("{e:?}")));
+        let sent = sent.map(|t| {
+            parse_sent(&serde_json::from_str(t).unwrap_or(Value::Null), at(as_of))
+                .map(|(s, _)| s)
+                .unwrap_or_else(|e| panic!("{e:?}"))
+        });
         warnings(
             &p,
             &s,
@@ -535,6 +593,7 @@ mod tests {
         let e = parse_sent(
             &serde_json::from_str(r#"[{"user":"a","rule":"r","sentAt":"yesterday"},{"user":"","rule":"r","sentAt":"2026-01-01T00:00:00Z","x":1},3]"#)
                 .unwrap_or(Value::Null),
+            at("2026-11-27T00:00:00Z"),
         )
         .err()
         .unwrap_or_default();
@@ -548,6 +607,72 @@ mod tests {
                 ("options.invalid", "sent[2]"),
             ]
         );
-        assert!(parse_sent(&Value::Bool(true)).is_err());
+        assert!(parse_sent(&Value::Bool(true), 0).is_err());
+    }
+
+    #[test]
+    fn a_warning_dated_after_now_does_not_count() {
+        // The audit's case: asOf 2026-11-27, a record dated 2027-06-01 (read back from Jira, so
+        // untrusted). Counted, ann would "wait, warned 2027-06-01" and be acted on after
+        // 2027-06-15 without ever having been warned; left out, she is warned now.
+        let snap = r#"{"users":[{"name":"ann","active":true,"groups":[],"lastLogin":"2026-08-01T00:00:00Z"}]}"#;
+        let future = r#"[{"user":"ann","rule":"idle","sentAt":"2027-06-01T00:00:00Z"}]"#;
+        let w = run(snap, "2026-11-27T00:00:00Z", Some(future));
+        let u = &w.users[0];
+        assert_eq!(
+            (u.lifecycle.state, u.lifecycle.warned_at.as_deref()),
+            (State::Warn, None)
+        );
+        assert_eq!(
+            u.lifecycle.reason,
+            "not warned yet: warning now, action on or after 2026-12-11"
+        );
+        // An earlier record of the same user and rule still counts (the future one is not "latest").
+        let both = r#"[{"user":"ann","rule":"idle","sentAt":"2026-11-01T00:00:00Z"},{"user":"ann","rule":"idle","sentAt":"2027-06-01T00:00:00Z"}]"#;
+        let w = run(snap, "2026-11-27T00:00:00Z", Some(both));
+        assert_eq!(w.users[0].lifecycle.state, State::Act, "{:?}", w.users[0]);
+        assert_eq!(w.users[0].lifecycle.warned_at.as_deref(), Some("2026-11-01T00:00:00Z"));
+    }
+
+    #[test]
+    fn a_record_after_now_is_reported_within_the_skew_it_counts() {
+        let as_of = at("2026-11-27T00:00:00Z");
+        let sent = |at: &str| json(&format!(r#"[{{"user":"Ann","rule":"Idle","sentAt":"{at}"}}]"#));
+        // Exactly the skew (clocks that disagree a little): counts, nothing said.
+        let (index_, problems) = parse_sent(&sent("2026-11-27T00:05:00Z"), as_of).unwrap_or_default();
+        assert_eq!(index_.latest("ann", "idle"), Some(at("2026-11-27T00:05:00Z")));
+        assert!(problems.is_empty(), "{problems:?}");
+        // Beyond it: left out and reported with its path, user and rule.
+        let (index_, problems) = parse_sent(&sent("2026-11-27T00:05:00.001Z"), as_of).unwrap_or_default();
+        assert_eq!(index_.latest("ann", "idle"), None);
+        let got: Vec<(&str, &str, Severity)> = problems.iter().map(|p| (p.code, p.path.as_str(), p.severity)).collect();
+        assert_eq!(got, [("options.sentInFuture", "sent[0].sentAt", Severity::Warning)]);
+        assert_eq!(
+            problems[0].message,
+            "the warning to \"Ann\" for rule \"Idle\" is recorded as sent at 2026-11-27T00:05:00.001Z, after now (2026-11-27T00:00:00Z) by more than 5 minutes: it does not count (a forged record or a wrong clock), so the user is warned again"
+        );
+        // Far in the future: no overflow.
+        let (index_, problems) = parse_sent(&sent("9999-12-31T23:59:59Z"), as_of).unwrap_or_default();
+        assert_eq!((index_.entries().count(), problems.len()), (0, 1));
+        let (_, problems) = parse_sent(&sent("2027-01-01T00:00:00Z"), i64::MAX).unwrap_or_default();
+        assert!(problems.is_empty());
+    }
+
+    #[test]
+    fn many_records_after_now_make_a_short_answer() {
+        let list: Vec<Value> = (0..500)
+            .map(|i| serde_json::json!({"user": format!("u{i}"), "rule": "idle", "sentAt": "2030-01-01T00:00:00Z"}))
+            .collect();
+        let (index_, problems) = parse_sent(&Value::Array(list), at("2026-11-27T00:00:00Z")).unwrap_or_default();
+        assert_eq!(index_.entries().count(), 0);
+        assert_eq!(problems.len(), MAX_FUTURE_REPORTED + 1);
+        assert_eq!(problems[MAX_FUTURE_REPORTED].path, "sent");
+        assert!(
+            problems[MAX_FUTURE_REPORTED]
+                .message
+                .starts_with("500 warning records are dated more than 5 minutes after now"),
+            "{}",
+            problems[MAX_FUTURE_REPORTED].message
+        );
     }
 }

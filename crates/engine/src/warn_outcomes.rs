@@ -115,13 +115,17 @@ mod tests {
         let (p, problems) = parse_policy(POLICY);
         let p = p.unwrap_or_else(|| panic!("{problems:?}"));
         let s = parse_snapshot(SNAPSHOT).unwrap_or_else(|e| panic!("{e:?}"));
-        let sent = sent
-            .map(|t| parse_sent(&serde_json::from_str(t).unwrap_or(Value::Null)).unwrap_or_else(|e| panic!("{e:?}")));
+        let as_of = parse_instant("2026-11-29T00:00:00Z").unwrap_or(0);
+        let sent = sent.map(|t| {
+            parse_sent(&serde_json::from_str(t).unwrap_or(Value::Null), as_of)
+                .map(|(s, _)| s)
+                .unwrap_or_else(|e| panic!("{e:?}"))
+        });
         warn_outcomes(
             &p,
             &s,
             &PlanOptions {
-                as_of: parse_instant("2026-11-29T00:00:00Z").unwrap_or(0),
+                as_of,
                 actor: None,
                 sent: sent.as_ref(),
             },
@@ -178,6 +182,28 @@ mod tests {
             r#"[{"user":"bob","rule":"idle","sentAt":"2026-11-04T23:59:59Z"}]"#,
         ));
         assert_eq!((w.rules[0].only_once, w.rules[0].more_than_once), (0, 1));
+    }
+
+    #[test]
+    fn a_warning_dated_after_now_is_not_counted() {
+        // asOf is 2026-11-29: eve's record of 2027-06-01 was not sent (forged or a wrong clock);
+        // counted, she would be "warned, no login since". ann's earlier record still counts.
+        let w = run(Some(
+            r#"[{"user":"eve","rule":"idle","sentAt":"2027-06-01T00:00:00Z"},
+                {"user":"ann","rule":"idle","sentAt":"2026-11-01T00:00:00Z"},
+                {"user":"ann","rule":"idle","sentAt":"2026-11-29T00:05:01Z"}]"#,
+        ));
+        assert_eq!(
+            w.rules[0],
+            RuleOutcome {
+                rule: "Idle".into(),
+                warned: 1,
+                logged_in_after: 1,
+                only_once: 1,
+                ..RuleOutcome::default()
+            },
+            "ann counts by her record of 2026-11-01 (after which she logged in once), eve not at all"
+        );
     }
 
     #[test]

@@ -104,10 +104,15 @@ fn value(outcome: String) -> Value {
     v["value"].clone()
 }
 
-/// The user's latest warning and last login, in ms.
-fn latest(u: &User) -> (Option<i64>, Option<i64>) {
+/// The user's latest warning that counts (one dated more than 5 minutes after asOf does not:
+/// it was not sent, `options.sentInFuture`) and last login, in ms.
+fn latest(u: &User, as_of: i64) -> (Option<i64>, Option<i64>) {
     (
-        u.sent.iter().map(|h| BASE - h * 3_600_000).max(),
+        u.sent
+            .iter()
+            .map(|h| BASE - h * 3_600_000)
+            .filter(|&t| t <= as_of + 5 * 60_000)
+            .max(),
         u.last_login.map(|h| BASE - h * 3_600_000),
     )
 }
@@ -128,7 +133,7 @@ proptest! {
             let i: usize = w["user"].as_str().unwrap_or("u99")[1..].parse().unwrap_or(99);
             let u = &users[i];
             prop_assert!(!u.protected, "a protected user is listed: {w}");
-            let (sent_at, login) = latest(u);
+            let (sent_at, login) = latest(u, as_of);
             if w["state"] == "act" {
                 act_w.insert(w["user"].as_str().unwrap_or_default().to_string());
                 let sent_at = sent_at.unwrap_or(i64::MAX);
