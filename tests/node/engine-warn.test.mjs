@@ -139,6 +139,51 @@ describe('warnings', () => {
   });
 });
 
+describe('a warning record dated after now (read back from Jira: untrusted)', () => {
+  // The audit's case: asOf 2026-11-27 and a record saying ann was warned 2027-06-01. Counted, she
+  // would "wait, warned 2027-06-01" and be acted on after 2027-06-15 never having been warned.
+  const asOf = '2026-11-27T00:00:00Z';
+  const forged = [{ user: 'ann', rule: 'idle-90d', sentAt: '2027-06-01T00:00:00Z' }];
+  const sentInFuture = (r) => r.warnings.filter((w) => w.code === 'options.sentInFuture');
+
+  test('warnings: the user is not warned (warned now, the action waits the full daysBefore) and the record is reported', () => {
+    const r = engine.warnings(POLICY, SNAPSHOT, { asOf, sent: forged });
+    const ann = byUser(ok(r).users).ann;
+    assert.equal(ann.state, 'warn');
+    assert.equal(ann.warnedAt, null);
+    assert.equal(ann.actionDate, '2026-12-11T00:00:00Z', 'asOf + 14 days');
+    assert.equal(ann.reason, 'not warned yet: warning now, action on or after 2026-12-11');
+    const [w] = sentInFuture(r);
+    assert.deepEqual([w.path, w.severity, w.source], ['sent[0].sentAt', 'warning', 'options']);
+    assert.match(w.message, /^the warning to "ann" for rule "idle-90d" is recorded as sent at 2027-06-01T00:00:00Z, after now \(2026-11-27T00:00:00Z\) by more than 5 minutes: it does not count/);
+  });
+
+  test('plan and decide: the action waits for a real warning, and the record is reported', () => {
+    const plan = engine.plan(POLICY, SNAPSHOT, { asOf, sent: forged });
+    const a = ok(plan).actions.find((x) => x.user === 'ann');
+    assert.deepEqual([a.status, a.warning.state, a.warning.actionDate], ['awaitingWarning', 'warn', '2026-12-11T00:00:00Z']);
+    assert.equal(ok(plan).counts.executable, 0);
+    assert.deepEqual(sentInFuture(plan).map((w) => w.path), ['sent[0].sentAt']);
+    const d = engine.decide(POLICY, { user: SNAPSHOT.users[0], planned: { user: 'ann', action: 'deactivate', rule: 'idle-90d' } }, { asOf, sent: forged });
+    assert.equal(ok(d).code, 'decide.awaitingWarning', ok(d).reason);
+    assert.deepEqual(sentInFuture(d).map((w) => w.path), ['sent[0].sentAt']);
+  });
+
+  test('within 5 minutes of now a record counts (clocks that disagree a little); an earlier record of the same user still counts', () => {
+    const near = ok(engine.warnings(POLICY, SNAPSHOT, { asOf, sent: [{ user: 'ann', rule: 'idle-90d', sentAt: '2026-11-27T00:05:00Z' }] }));
+    assert.deepEqual([byUser(near.users).ann.state, byUser(near.users).ann.warnedAt], ['wait', '2026-11-27T00:05:00Z']);
+    const r = engine.warnings(POLICY, SNAPSHOT, { asOf, sent: [{ user: 'ann', rule: 'idle-90d', sentAt: '2026-11-01T00:00:00Z' }, ...forged] });
+    assert.deepEqual([byUser(ok(r).users).ann.state, byUser(ok(r).users).ann.warnedAt], ['act', '2026-11-01T00:00:00Z']);
+    assert.deepEqual(sentInFuture(r).map((w) => w.path), ['sent[1].sentAt']);
+  });
+
+  test('warningOutcomes does not count it as warned', () => {
+    const r = engine.warningOutcomes(POLICY, SNAPSHOT, { asOf, sent: forged });
+    assert.equal(ok(r).rules[0].warned, 0);
+    assert.deepEqual(sentInFuture(r).map((w) => w.path), ['sent[0].sentAt']);
+  });
+});
+
 describe('warningOutcomes: do warnings work?', () => {
   // Day 0 ann, bob and dee are warned. Then ann logs in once (day 3), bob twice (days 2 and 5),
   // dee not at all. Each login moves the last login to previousLogin, as Jira does.

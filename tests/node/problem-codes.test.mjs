@@ -132,6 +132,10 @@ describe('every code the engine emits is documented with its kind', () => {
     // Warn before acting (docs/matching.md#m16): without a record of warnings sent, a warn rule's action waits.
     collect(engine.decide(policy([rule('a', { inactiveDays: 30, warn: { daysBefore: 14, template: 't' } })], { templates: [{ id: 't', subject: 'Account', body: 'Hello {{displayName}}' }] }),
       { user: fred, planned }, { asOf: AS_OF }));
+    // A warning record dated after asOf (read back from Jira: untrusted) does not count.
+    collect(engine.warnings(policy([rule('a', { inactiveDays: 30, warn: { daysBefore: 14, template: 't' } })], { templates: [{ id: 't', subject: 'Account', body: 'Hello {{displayName}}' }] }),
+      S, { asOf: AS_OF, sent: [{ user: 'fred', rule: 'a', sentAt: '2099-01-01T00:00:00Z' }] }));
+    assert.ok(seen.has('options.sentInFuture'), 'options.sentInFuture reached');
 
     assert.ok(seen.size > 50, `${seen.size} distinct codes emitted`);
     for (const [code, kind] of seen) {
