@@ -331,6 +331,36 @@ test('undo: restores what the run changed (deactivations and removed groups, fal
   assert.equal(records.filter((r) => r.type === 'undoStarted').length, 2);
 });
 
+test('undo: an account read without the key the run recorded, or with another key, is not restored (identity not provable)', async () => {
+  const snap = world();
+  snap.users.forEach((u, i) => { u.key = `JIRAUSER${10000 + i}`; });
+  const host = fakeHost({ snapshot: snap });
+  const original = stateOf(snap.users);
+  const res = await runWithFake(host);
+  const { records } = await readTrail(res.auditPath);
+  const changed = [...new Set(records.filter((r) => r.type === 'outcome' && r.status === 'done').map((r) => lc(r.user)))].sort();
+  assert.ok(changed.length >= 3, `the run changed ${changed}`);
+  const [keyless, rekeyed] = changed;
+  const stateBefore = stateOf([...host.users.values()]);
+  delete host.users.get(keyless).key; // Jira answered without a key
+  host.users.get(rekeyed).key = 'JIRAUSER99999'; // renamed, the name reused by another account
+  const n = host.mutations.length;
+  const u = await undoRun({ host, engine, auditPath: res.auditPath, runId: res.runId, jira: 'https://jira.test', confirm: async () => {} });
+  assert.deepEqual(u.totals, { done: changed.length - 2, failed: 0, skipped: 2 });
+  const { records: after } = await readTrail(res.auditPath);
+  const outcome = (name) => after.find((r) => r.type === 'outcome' && r.runId === u.undoId && lc(r.user) === name);
+  assert.equal(outcome(keyless).code, 'runner.identityChanged');
+  assert.match(outcome(keyless).reason, /^not provably the same account: the run changed the account with the key JIRAUSER\d+, but \S+ was read without a key: it cannot be told to be the same account$/);
+  assert.equal(outcome(rekeyed).code, 'runner.identityChanged');
+  assert.match(outcome(rekeyed).reason, /now has the key JIRAUSER99999/);
+  // Nothing was written to either account; the others are restored.
+  assert.ok(!host.mutations.slice(n).some((m) => [keyless, rekeyed].includes(lc(m.user))), JSON.stringify(host.mutations.slice(n)));
+  assert.ok(!after.some((r) => r.type === 'intent' && r.runId === u.undoId && [keyless, rekeyed].includes(lc(r.user))), 'no intent for a refused account');
+  const now = stateOf([...host.users.values()]);
+  for (const name of [keyless, rekeyed]) assert.deepEqual(now.get(name), stateBefore.get(name));
+  for (const name of changed.slice(2)) assert.deepEqual(now.get(name), original.get(name));
+});
+
 test('undo: a run that did not store its policy (an older trail) is not undone: its bounds cannot be checked', async () => {
   const snap = world();
   const host = fakeHost({ snapshot: snap });

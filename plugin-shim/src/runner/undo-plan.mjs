@@ -237,7 +237,13 @@ export async function undoItems({ host, trail, runId, todo, user, who, jira, onO
       out = { status: 'failed', reason: `could not read the user: ${e.message}` };
     }
     if (!out && !current) out = { status: 'skipped', reason: 'vanished: the user no longer exists in Jira' };
-    if (!out && item.key != null && current.key != null && String(current.key) !== String(item.key)) {
+    // The same account, or nothing: the run recorded the key of the account it changed, so a read
+    // with another key is another account (renamed, the name reused), and a read WITHOUT a key
+    // cannot be told to be the same one — refused, as decide refuses it (decide.identityChanged).
+    if (!out && item.key != null && current.key == null) {
+      out = { status: 'skipped', code: 'runner.identityChanged', reason: `not provably the same account: the run changed the account with the key ${item.key}, but ${item.user} was read without a key: it cannot be told to be the same account` };
+    }
+    if (!out && item.key != null && String(current.key) !== String(item.key)) {
       out = { status: 'skipped', code: 'runner.identityChanged', reason: `not the same account: ${item.user} now has the key ${current.key}, the run changed the account with the key ${item.key}` };
     }
     // The projects handed over: who leads them now (one read, only for a user with a hand-over).
