@@ -301,12 +301,15 @@ export function createData({ host, engine, engineReady = Promise.resolve(), stor
     if (lowUsageDays != null) options.lowUsageDays = lowUsageDays;
     if (inactiveDays != null) options.inactiveDays = inactiveDays;
     const key = `dashboard:${JSON.stringify(options)}`;
-    return cached(key, async () => {
+    const answer = cached(key, async () => {
       const text = await dashboardText();
       const t0 = performance.now();
       const result = engine.dashboard(p.text, text, options);
       return { result, options, policySource: p.source, policyLabel: p.label, ms: Math.round(performance.now() - t0) };
     });
+    // A failure is not remembered: the next view asks again.
+    answer.catch(() => { if (memo.get(key) === answer) memo.delete(key); });
+    return answer;
   }
 
   /**
