@@ -313,9 +313,9 @@ test('plans expire: a late answer re-reads Jira and asks again when the plan cha
       await sb2.close();
     }
 
-    // A run cut short and resumed after its plan's limit: refused, nothing changed. The CLI runs on
-    // this machine's clock, so Jira's is set back to it (4 hours ahead, the plan would come from the
-    // future: refused as decide.planInFuture, not the case shown here).
+    // A run cut short and resumed after its plan's limit: refused, nothing changed. The run and
+    // its resume decide on Jira's clock (runner/clock.mjs jiraClock), so "two hours later" is two
+    // hours later in Jira: the runner's own clock is not what ages a plan.
     offset = 0;
     const sb3 = await sandbox({ now: clock });
     try {
@@ -327,7 +327,8 @@ test('plans expire: a late answer re-reads Jira and asks again when the plan cha
       writeFileSync(audit, `${lines.slice(0, lines.findIndex((l) => JSON.parse(l).type === 'outcome') + 1).join('\n')}\n`);
       const n = sb3.state.mutations.length;
       const host3 = createJiraHost({ baseUrl: sb3.url, token: sb3.token });
-      const late = resumeRun({ host: host3, engine, auditPath: audit, runId, confirm: async () => {}, now: () => clock() + 2 * HOUR });
+      offset += 2 * HOUR;
+      const late = resumeRun({ host: host3, engine, auditPath: audit, runId, confirm: async () => {}, now: Date.now });
       await assert.rejects(late, (e) => e instanceof RefusedError && e.code === 'refused.planExpired' && /cannot be resumed/.test(e.message));
       assert.equal(sb3.state.mutations.length, n);
     } finally {

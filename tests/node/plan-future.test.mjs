@@ -4,7 +4,8 @@
 // nothing is read or written. docs/matching.md#m12.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fakeHost } from '../fixtures/runner/fake-host.mjs';
 import { world, AS_OF } from '../fixtures/runner/world.mjs';
@@ -12,7 +13,10 @@ import { makePlan } from '../../plugin-shim/src/runner/run.mjs';
 import { planItems } from '../../plugin-shim/src/runner/items.mjs';
 import { executeItems, roleGroupsOf, makeDecider, executePlan, createMemoryTrail, planAge } from '../../plugin-shim/src/runner/executor.mjs';
 import { CAPTURE_SKEW_MINUTES } from '../../plugin-shim/src/runner/decide.mjs';
-import { ROOT } from '../helpers/cli.mjs';
+import { jiraClock, withOffset } from '../../plugin-shim/src/runner/clock.mjs';
+import { readTrail } from '../../plugin-shim/src/runner/trail.mjs';
+import { seal } from '../../plugin-shim/src/runner/chain.mjs';
+import { ROOT, runCli as cli, worldSandbox, trailRecords } from '../helpers/cli.mjs';
 
 const POLICY_TEXT = readFileSync(join(ROOT, 'tests/fixtures/runner/policy.json'), 'utf8');
 const engine = await import('../../plugin-shim/src/engine.mjs');
@@ -71,4 +75,87 @@ test('executePlan: a plan from the future is refused before anything is read or 
   assert.deepEqual(trail.records.map((r) => [r.type, r.reason]), [['runRefused', 'planExpired']]);
   assert.equal(host.requests.length, 0, 'nothing was read or written');
   assert.equal(host.mutations.length, 0);
+});
+
+test('jiraClock: the runner\'s clock plus the offset to Jira\'s serverTime read now; the runner\'s own when Jira cannot say', async () => {
+  let reads = 0;
+  const host = { serverTime: async () => { reads += 1; return '2026-11-27T12:00:00.000+0000'; } };
+  const clock = await jiraClock(host, () => T);
+  assert.equal(clock(), Date.parse('2026-11-27T12:00:00Z'));
+  assert.equal(clock.offsetMs, Date.parse('2026-11-27T12:00:00Z') - T);
+  // It keeps running with the runner's clock.
+  let local = T;
+  const moving = await jiraClock(host, () => local);
+  local += 10 * MIN;
+  assert.equal(moving(), Date.parse('2026-11-27T12:10:00Z'));
+  // Already on Jira's clock: not measured again.
+  assert.equal(await jiraClock(host, clock), clock);
+  assert.equal(reads, 2);
+  // A host without serverTime (a test double) or a Jira that says none: the runner's clock.
+  const own = () => T;
+  assert.equal(await jiraClock({}, own), own);
+  assert.equal(await jiraClock({ serverTime: async () => null }, own), own);
+  assert.equal(withOffset(own, -5)(), T - 5);
+});
+
+/** The trail at `path` with `edit(records)` applied and sealed again, as a tamperer with the code would. */
+async function rewrite(path, edit) {
+  const { records } = await readTrail(path);
+  const fields = records.map(({ seq: _s, prevHash: _p, hash: _h, mac: _m, ...rest }) => rest);
+  edit(fields);
+  let prev = null;
+  const out = [];
+  for (const f of fields) {
+    prev = await seal(f, prev);
+    out.push(`${JSON.stringify(prev)}\n`);
+  }
+  writeFileSync(path, out.join(''));
+}
+
+test('Jira\'s clock 2 hours ahead of this machine: a CLI run plans and decides on Jira\'s clock, as one in step; a plan forged 2 hours beyond Jira\'s clock is still refused', async () => {
+  const AHEAD = 120 * MIN;
+  const POLICY = join(ROOT, 'tests/fixtures/runner/policy.json');
+  const args = (sb, audit, extra = []) => ['run', '--policy', POLICY, '--jira', sb.url, '--audit', audit, '--readonly-fallback', 'skip', '--yes', '--json', ...extra];
+  const dir = mkdtempSync(join(tmpdir(), 'uc-clock-'));
+  // The same users on a Jira in step with this machine: what a correct run does.
+  const even = await worldSandbox();
+  let expected;
+  try {
+    const r = await cli(args(even, join(dir, 'even.jsonl')), { token: even.token });
+    assert.equal(r.code, 0, r.err);
+    expected = JSON.parse(r.out);
+  } finally {
+    await even.close();
+  }
+  const sb = await worldSandbox({ now: () => Date.now() + AHEAD });
+  try {
+    const audit = join(dir, 'ahead.jsonl');
+    const r = await cli(args(sb, audit), { token: sb.token });
+    assert.equal(r.code, 0, r.err);
+    const res = JSON.parse(r.out);
+    // Before, every run here was refused: the snapshot (Jira's serverTime) looked 2 hours ahead of now.
+    assert.ok(res.totals.done > 0, JSON.stringify(res.totals));
+    const outcome = (o) => [o.user, o.status, o.code ?? null];
+    assert.deepEqual(res.outcomes.map(outcome).sort(), expected.outcomes.map(outcome).sort(), 'each user decided as on a Jira in step');
+    assert.ok(!res.outcomes.some((o) => /planInFuture|planExpired/.test(o.code ?? '')));
+    const started = trailRecords(audit).find((x) => x.type === 'runStarted');
+    assert.ok(Math.abs(Date.parse(started.asOf) - (Date.now() + AHEAD)) < 5 * MIN, `planned as of Jira's now: ${started.asOf}`);
+    assert.ok(Math.abs(Date.parse(started.asOf) - Date.parse(started.snapshot.capturedAt)) < 5 * MIN);
+
+    // The run cut short after its first outcome, its capture time forged 2 hours beyond Jira's
+    // clock and the trail sealed again: resuming it is refused, measured on Jira's clock read
+    // now (120 minutes ahead, not the 240 of this machine's), and nothing is changed.
+    await rewrite(audit, (recs) => {
+      recs.splice(recs.findIndex((x) => x.type === 'outcome') + 1);
+      recs.find((x) => x.type === 'runStarted').snapshot.capturedAt = new Date(Date.now() + 2 * AHEAD).toISOString();
+    });
+    const n = sb.state.mutations.length;
+    const resumed = await cli(['run', '--resume', res.runId, '--jira', sb.url, '--audit', audit, '--readonly-fallback', 'skip', '--yes'], { token: sb.token });
+    assert.equal(resumed.code, 3, resumed.out + resumed.err);
+    assert.match(resumed.err, /cannot be resumed/);
+    assert.match(resumed.err, /(119|120) minutes after now/);
+    assert.equal(sb.state.mutations.length, n, 'nothing was changed');
+  } finally {
+    await sb.close();
+  }
 });

@@ -274,6 +274,8 @@ export function createJiraHost(o) {
 
   return {
     detect,
+    /** Jira's clock now (serverInfo's serverTime, read fresh; null when Jira does not say): the runner decides on it (runner/clock.mjs jiraClock). */
+    serverTime: async () => (await detectHost(http)).serverTime ?? null,
     whoami,
     assertAdmin,
     snapshot,

@@ -23,7 +23,7 @@ import { EXECUTABLE, isExecutable, planItems } from './items.mjs';
 import { newRunId } from './run-id.mjs';
 import { sha256Hex } from './hash.mjs';
 import { makeDecider, planAge } from './decide.mjs';
-import { clockMs } from './clock.mjs';
+import { clockMs, jiraClock } from './clock.mjs';
 
 /** Waits `ms`, or less when `signal` aborts; resolves true when it was cut short. */
 function pause(ms, signal) {
@@ -356,11 +356,12 @@ function rolesOf(snapshot) {
  * @param {{capturedAt, users}} o.snapshot  what the trail says about the snapshot (users: a count)
  * @param {object} [o.snapshotData]  the snapshot itself (previous facts per user, application roles)
  * @param {string[]} o.roleGroups  application-role groups (read-only fallback)
- * @param {() => Date|number} [o.now]
+ * @param {() => Date|number} [o.now]   the runner's clock; the run decides on Jira's (jiraClock: this clock
+ *                                       plus the offset to Jira's serverTime, read now), unless it already is
  */
 export async function executePlan(o) {
   const { host, plan, trail, engine } = o;
-  const now = o.now ?? (() => Date.now());
+  const now = await jiraClock(host, o.now ?? (() => Date.now()));
   const runId = o.runId ?? newRunId(new Date(clockMs(now)));
   if (typeof o.policyText !== 'string') throw refusal('refused: the policy text is needed to run a plan (undo and resume are bounded by it); nothing was changed', 'refused.noPolicy');
   const policyHash = await sha256Hex(o.policyText);

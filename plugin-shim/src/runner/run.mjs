@@ -14,7 +14,7 @@ import { openTrail, TrailError } from './trail.mjs';
 import { indexRuns } from './report.mjs';
 import { executePlan, carryOut } from './execution.mjs';
 import { makeDecider, planAge } from './decide.mjs';
-import { clockMs, instant } from './clock.mjs';
+import { clockMs, instant, jiraClock } from './clock.mjs';
 import { roleGroupsOf, isExecutable } from './items.mjs';
 import { newRunId } from './run-id.mjs';
 import { checkResumable } from './bounds.mjs';
@@ -67,14 +67,17 @@ function asRefused(e) {
  */
 export async function startRun(o) {
   const { host, engine, policyText, auditPath } = o;
-  const now = o.now ?? (() => Date.now());
+  const local = o.now ?? (() => Date.now());
   // o.trail: an open trail (the daemon's, kept in Jira); else the trail file at auditPath.
   const trail = o.trail ?? (await openTrail(auditPath, { key: o.auditKey }));
   try {
     await host.assertAdmin();
     const me = await host.whoami();
     const actor = o.actor ?? me?.name;
-    let asOf = o.asOf;
+    // The one decision instant of the run, on Jira's clock (clock.mjs jiraClock): the plan's age,
+    // a re-plan's asOf and every decide of executePlan.
+    const now = await jiraClock(host, local);
+    let asOf = o.asOfNow ? instant(Math.floor(clockMs(now) / 1000) * 1000) : o.asOf;
     let snapshot = o.snapshot ?? (await host.snapshot(o.snapshotOptions ?? {}));
     let { plan, warnings } = makePlan(engine, policyText, snapshot, { asOf, actor, schedule: o.schedule, sent: o.sent });
     o.onWarnings?.(warnings);
@@ -163,7 +166,7 @@ export async function startRun(o) {
  */
 export async function resumeRun(o) {
   const { host, engine, auditPath, runId } = o;
-  const now = o.now ?? (() => Date.now());
+  const local = o.now ?? (() => Date.now());
   const trail = o.trail ?? (await openTrail(auditPath, { key: o.auditKey }));
   try {
     const run = indexRuns(trail.records).get(runId);
@@ -182,6 +185,8 @@ export async function resumeRun(o) {
       );
     }
     const s = run.started;
+    // Jira's clock read now, never the trail's capturedAt: a forged capture time cannot move "now".
+    const now = await jiraClock(host, local);
     const expired = planAge({ capturedAt: s.snapshot?.capturedAt, limit: s.limit, now });
     if (expired) throw new RefusedError(`${expired.message.replace('refused:', `refused: run ${runId} cannot be resumed:`)}`, expired.code);
     const decide = makeDecider({
