@@ -337,6 +337,36 @@ describe('the record in Jira is untrusted', () => {
       await w.close();
     }
   });
+
+  test('a "sent" dated after now does not count: the user is warned now (the action waits the full 14 days), and it is reported', async () => {
+    const w = await world();
+    try {
+      // Forged in the store: ann "warned" on 2027-06-01 for her current cycle. Counted, she would
+      // wait for 2027-06-15 and be deactivated then, never having received a warning.
+      const cycle = SNAPSHOT.users[0].lastLogin;
+      const messageId = warningMessageId('ann', 'idle-90d', cycle);
+      await w.store.putProp('com.usercleanup.warnings.00000', {
+        format: 'user-cleanup/warnings', formatVersion: 1, chunk: 0,
+        entries: [{ user: 'ann', rule: 'idle-90d', state: 'sent', at: '2027-06-01T00:00:00Z', messageId, cycle }],
+      });
+      const { res, trail } = await w.send(T0);
+      const ann = res.results.find((r) => r.user === 'ann');
+      assert.deepEqual([ann.status, ann.messageId, ann.actionDate], ['sent', messageId, '2026-12-13T03:00:00Z']);
+      assert.equal(w.smtp.messages.filter((m) => m.to.includes('ann@acme.com')).length, 1, 'ann got her warning now');
+      assert.deepEqual(res.sentInFuture.map((x) => [x.code, x.path]), [['options.sentInFuture', 'sent[0].sentAt']]);
+      assert.match(res.sentInFuture[0].message, /"ann".*2027-06-01T00:00:00Z/);
+      assert.equal(trail.records.find((r) => r.type === 'warningIntent' && r.user === 'ann').notCounted, '2027-06-01T00:00:00Z');
+      // The record now says sent at T0: counted, the action waits 14 days from now; a second run sends nothing.
+      const { sent } = await loadSent(w.store);
+      const plan = engine.plan(POLICY_TEXT, structuredClone(SNAPSHOT), { asOf: at(1), sent });
+      const a = plan.value.actions.find((x) => x.user === 'ann');
+      assert.deepEqual([a.status, a.warning.state, a.warning.warnedAt], ['awaitingWarning', 'wait', T0]);
+      const again = await w.send(at(1));
+      assert.equal(again.res.results.filter((r) => r.user === 'ann').length, 0);
+    } finally {
+      await w.close();
+    }
+  });
 });
 
 describe('CLI warn', () => {

@@ -42,10 +42,28 @@ export function renderWarning(policy, w) {
 }
 
 /** The engine's warnings answer; PlanFailed when the policy or snapshot does not validate. */
-export function whoToWarn(engine, policyText, snapshot, { asOf, actor, schedule, sent }) {
+export function whoToWarn(engine, policyText, snapshot, o) {
+  return warningsOutcome(engine, policyText, snapshot, o).value;
+}
+
+function warningsOutcome(engine, policyText, snapshot, { asOf, actor, schedule, sent }) {
   const r = answer(engine.warnings(policyText, snapshot, { asOf, ...(actor ? { actor } : {}), ...(schedule ? { schedule } : {}), sent: sent ?? [] }));
   if (r.type !== 'success') throw new PlanFailed(r);
-  return r.value;
+  return r;
+}
+
+/**
+ * The `sent` records the engine did not count because they are dated after now
+ * (`options.sentInFuture`, path `sent[i].sentAt`): Set of `user\0rule\0sentAt` (lowercased names).
+ */
+function notCounted(r, sent) {
+  const out = new Set();
+  for (const w of r.warnings ?? []) {
+    const m = w?.code === 'options.sentInFuture' ? /^sent\[(\d+)\]\.sentAt$/.exec(w.path ?? '') : null;
+    const x = m ? sent[Number(m[1])] : null;
+    if (x) out.add(`${String(x.user).toLowerCase()}\0${String(x.rule).toLowerCase()}\0${x.sentAt}`);
+  }
+  return out;
 }
 
 /**
@@ -54,7 +72,12 @@ export function whoToWarn(engine, policyText, snapshot, { asOf, actor, schedule,
  */
 export function planWarnings({ engine, policyText, snapshot, asOf, actor, schedule, entries, resendMaybeSent = false }) {
   const folded = foldWarnings(entries);
-  const warnings = whoToWarn(engine, policyText, snapshot, { asOf, actor, schedule, sent: folded.sent });
+  const outcome = warningsOutcome(engine, policyText, snapshot, { asOf, actor, schedule, sent: folded.sent });
+  const warnings = outcome.value;
+  // A "sent" dated after now cannot be true (forged, or a wrong clock): the engine does not count
+  // it and says `warn`; the record's word "sent" is not taken either, so the user is warned now.
+  const future = notCounted(outcome, folded.sent);
+  const sentInFuture = (outcome.warnings ?? []).filter((w) => w?.code === 'options.sentInFuture');
   const users = new Map((snapshot.users ?? []).map((u) => [String(u.name).toLowerCase(), u]));
   const todo = [];
   const maybeSent = [];
@@ -69,7 +92,8 @@ export function planWarnings({ engine, policyText, snapshot, asOf, actor, schedu
       maybeSent.push({ w, messageId, cycle, since: prior.at });
       continue;
     }
-    if (prior?.state === 'sent') {
+    const refused = prior?.state === 'sent' && future.has(`${String(w.user).toLowerCase()}\0${String(w.rule).toLowerCase()}\0${prior.at}`);
+    if (prior?.state === 'sent' && !refused) {
       // The record says sent and the engine still says warn: the record's entry was not passed
       // (e.g. another rule spelling); never send twice.
       already.push({ w, messageId, cycle, sentAt: prior.at });
@@ -79,9 +103,9 @@ export function planWarnings({ engine, policyText, snapshot, asOf, actor, schedu
       noEmail.push({ w, messageId, cycle, recorded: prior?.state === 'skipped' });
       continue;
     }
-    todo.push({ w, messageId, cycle, ...(prior?.state === 'failed' ? { retry: { code: prior.code, at: prior.at } } : {}), ...(prior?.state === 'intent' ? { resend: true } : {}) });
+    todo.push({ w, messageId, cycle, ...(prior?.state === 'failed' ? { retry: { code: prior.code, at: prior.at } } : {}), ...(prior?.state === 'intent' ? { resend: true } : {}), ...(refused ? { notCounted: prior.at } : {}) });
   }
-  return { warnings, todo, maybeSent, noEmail, already, sent: folded.sent };
+  return { warnings, todo, maybeSent, noEmail, already, sent: folded.sent, sentInFuture };
 }
 
 /**
@@ -154,6 +178,8 @@ export async function sendWarnings(o) {
     const intentRecorded = trail?.append({
       type: 'warningIntent', ...base, ...ident(x), to: x.w.email, template: x.w.template, action: x.w.action, ...(x.w.groups ? { groups: x.w.groups } : {}),
       actionDate: x.w.actionDate, subject: mail.subject, ...(x.retry ? { retryOf: x.retry } : {}), ...(x.resend ? { resend: true } : {}),
+      // The record said "sent" at this instant, after now: not counted, so sent now.
+      ...(x.notCounted ? { notCounted: x.notCounted } : {}),
     });
     try {
       await intentRecorded;
@@ -193,6 +219,8 @@ export async function sendWarnings(o) {
     sent: after.sent,
     maybeSent: plan.maybeSent.map((x) => ({ user: x.w.user, rule: x.w.rule, email: x.w.email, messageId: x.messageId, since: x.since })),
     already: plan.already.map((x) => ({ user: x.w.user, rule: x.w.rule, messageId: x.messageId, sentAt: x.sentAt })),
+    // The engine's options.sentInFuture warnings: records of the store dated after now, not counted.
+    sentInFuture: plan.sentInFuture,
     results,
     counts,
     record,
@@ -214,7 +242,8 @@ export async function warnBeforeRun({ store, engine, host, policyText, snapshot:
     // `given`: the users as the run just read them (the daemon plans its run over the same snapshot).
     const snapshot = given ?? (await host.snapshot(snapshotOptions ?? {}));
     const res = await sendWarnings({ engine, policyText, snapshot, asOf, store, trail, schedule, node, actor, via: 'daemon', mail: { env }, signal });
-    log?.({ event: 'warnings', schedule, runId: res.runId, counts: res.counts, ...(res.maybeSent.length ? { maybeSent: res.maybeSent.map((x) => `${x.user}/${x.rule}`) } : {}) });
+    log?.({ event: 'warnings', schedule, runId: res.runId, counts: res.counts, ...(res.maybeSent.length ? { maybeSent: res.maybeSent.map((x) => `${x.user}/${x.rule}`) } : {}),
+      ...(res.sentInFuture.length ? { sentInFuture: res.sentInFuture.map((w) => w.message) } : {}) });
     return res.sent;
   } catch (e) {
     log?.({ event: 'warningsFailed', schedule, message: e?.message ?? String(e), code: e?.code });
