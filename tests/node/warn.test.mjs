@@ -349,6 +349,16 @@ describe('the record in Jira is untrusted', () => {
         format: 'user-cleanup/warnings', formatVersion: 1, chunk: 0,
         entries: [{ user: 'ann', rule: 'idle-90d', state: 'sent', at: '2027-06-01T00:00:00Z', messageId, cycle }],
       });
+      // The CLI's preview says so (and, without --yes, sends nothing).
+      await w.store.savePolicy(POLICY_TEXT);
+      const { run } = await import('../../plugin-shim/src/cli/main.mjs');
+      let out = '';
+      let err = '';
+      const code = await run(['warn', '--jira', w.sb.url, '--as-of', T0], { stdout: { write: (x) => (out += x), isTTY: false }, stderr: { write: (x) => (err += x), isTTY: false }, stdin: { isTTY: false }, env: { ...w.env, NO_COLOR: '1', USER_CLEANUP_TOKEN: w.sb.token } });
+      assert.equal(code, 3, err);
+      assert.match(err, /warning: the warning to "ann" for rule "idle-90d" is recorded as sent at 2027-06-01T00:00:00Z, .* \[options\.sentInFuture\]/);
+      assert.match(out, /send {3}ann <ann@acme\.com> {2}rule idle-90d: not warned yet: warning now/);
+      assert.equal(w.smtp.messages.length, 0);
       const { res, trail } = await w.send(T0);
       const ann = res.results.find((r) => r.user === 'ann');
       assert.deepEqual([ann.status, ann.messageId, ann.actionDate], ['sent', messageId, '2026-12-13T03:00:00Z']);

@@ -49,6 +49,8 @@ export async function warn(argv, ctx) {
   for (const p of record.problems) ctx.io.err(sanitize(`warning: ${p.message}`));
   const resendMaybeSent = Boolean(values['resend-maybe-sent']);
   const preview = planWarnings({ engine, policyText, snapshot, asOf, actor, entries: record.entries, resendMaybeSent });
+  // Records dated after now (forged, or a wrong clock): not counted, those users are warned now.
+  for (const p of preview.sentInFuture) ctx.io.err(sanitize(`warning: ${p.message} [${p.code}]`));
   const c = ctx.c;
   const w = preview.warnings;
   if (!values.json) {
