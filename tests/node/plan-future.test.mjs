@@ -159,3 +159,17 @@ test('Jira\'s clock 2 hours ahead of this machine: a CLI run plans and decides o
     await sb.close();
   }
 });
+
+test('Jira\'s clock 2 hours ahead of this machine: a CLI bulk run decides on Jira\'s clock and proceeds', async () => {
+  const sb = await worldSandbox({ extra: 1, now: () => Date.now() + 120 * MIN });
+  try {
+    const audit = join(mkdtempSync(join(tmpdir(), 'uc-clock-')), 'bulk.jsonl');
+    const r = await cli(['bulk', '--jira', sb.url, '--policy', join(ROOT, 'tests/fixtures/runner/policy.json'), '--operation', 'deactivate', '--user', 'temp000', '--audit', audit, '--yes', '--json'], { token: sb.token });
+    assert.equal(r.code, 0, r.err + r.out);
+    const res = JSON.parse(r.out);
+    assert.deepEqual(res.outcomes.map((o) => [o.user, o.status]), [['temp000', 'done']], JSON.stringify(res.outcomes));
+    assert.equal(sb.state.snapshotTruth().users.find((u) => u.name === 'temp000').active, false);
+  } finally {
+    await sb.close();
+  }
+});
