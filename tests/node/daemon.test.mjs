@@ -37,7 +37,8 @@ async function setup(o = {}) {
   // Jira keeps the daemons' time, as a real Jira and its daemons agree on it: the snapshot's
   // capturedAt (Jira's serverTime) is never hours after the daemon's "now" (decide.planInFuture).
   // A test that runs the CLI (this machine's clock) instead keeps Jira on real time (realClock).
-  const jiraClock = o.realClock ? Date.now : () => Date.parse(readFileSync(clockFile, 'utf8').trim()) || Date.now();
+  // jiraAheadMs: Jira's clock that far ahead of the daemons' (a node whose clock lags).
+  const jiraClock = o.realClock ? Date.now : () => (Date.parse(readFileSync(clockFile, 'utf8').trim()) || Date.now()) + (o.jiraAheadMs ?? 0);
   const sb = await startSandbox({ port: 0, jira: '10.3', snapshot: world({ extra: o.extra ?? 0 }), now: jiraClock, ...(o.latencyMs ? { latencyMs: o.latencyMs } : {}) });
   const store = createStore({ baseUrl: sb.url, token: sb.token });
   await store.createAccount();
@@ -470,6 +471,28 @@ test('store: what is read back is untrusted — malformed heartbeats and claims 
     assert.equal(lease.value.state, 'held');
     await t.store.releaseRunLease(lease);
     await assert.rejects(t.store.claimLease('run', { owner: '' }), (e) => e.code === 'store.badLease');
+  } finally {
+    await t.close();
+  }
+});
+
+test('a node whose clock lags Jira\'s by 2 hours: the daemon runs its slot on its own clock and decides on Jira\'s (not every user refused as a plan from the future)', async () => {
+  const t = await setup({ jiraAheadMs: 2 * 3600_000 });
+  try {
+    const d = t.daemon('late');
+    await t.store.savePolicy(policyWith([hourly('contractors', ['contractors-90d'])]), { savedBy: 'admin' });
+    await until(async () => (await hbOf(t.store, 'late'))?.schedules.length === 1, 'the saved schedule in the heartbeat', 30_000, [d]);
+    t.setClock('2026-11-27T01:00:02Z');
+    const hb = await until(async () => { const h = await hbOf(t.store, 'late'); return slotOf(h, 'contractors')?.lastSlot === SLOT(1) && h; }, 'slot 01:00 done', 90_000, [d]);
+    assert.equal(slotOf(hb, 'contractors').lastResult.status, 'done', JSON.stringify(slotOf(hb, 'contractors').lastResult));
+    const run = [...indexRuns(await storedTrail(t.store)).values()].find((r) => r.started?.type === 'runStarted');
+    const outcomes = [...run.outcomes.values()];
+    assert.ok(outcomes.some((o) => o.status === 'done'), JSON.stringify(outcomes));
+    assert.ok(!outcomes.some((o) => /planInFuture|planExpired/.test(o.code ?? '')), JSON.stringify(outcomes));
+    // Jira's capture time is 2 hours after the slot the daemon ran on its own clock.
+    assert.ok(Date.parse(run.started.snapshot.capturedAt) - Date.parse(SLOT(1)) >= 2 * 3600_000 - 60_000, run.started.snapshot.capturedAt);
+    const after = truth(t.sb);
+    assert.ok(outcomes.filter((o) => o.status === 'done').every((o) => after.get(lc(o.user)).active === false || o.action !== 'deactivate'));
   } finally {
     await t.close();
   }
