@@ -356,12 +356,13 @@ function rolesOf(snapshot) {
  * @param {{capturedAt, users}} o.snapshot  what the trail says about the snapshot (users: a count)
  * @param {object} [o.snapshotData]  the snapshot itself (previous facts per user, application roles)
  * @param {string[]} o.roleGroups  application-role groups (read-only fallback)
- * @param {() => Date|number} [o.now]   the runner's clock; the run decides on Jira's (jiraClock: this clock
- *                                       plus the offset to Jira's serverTime, read now), unless it already is
+ * @param {() => Date|number} [o.now]   Jira's clock, as the caller keeps it (the page's jiraNow, startRun's
+ *                                       jiraClock); absent (a CLI bulk run), it is measured here: the
+ *                                       machine's clock plus the offset to Jira's serverTime, read now
  */
 export async function executePlan(o) {
   const { host, plan, trail, engine } = o;
-  const now = await jiraClock(host, o.now ?? (() => Date.now()));
+  const now = o.now ?? (await jiraClock(host));
   const runId = o.runId ?? newRunId(new Date(clockMs(now)));
   if (typeof o.policyText !== 'string') throw refusal('refused: the policy text is needed to run a plan (undo and resume are bounded by it); nothing was changed', 'refused.noPolicy');
   const policyHash = await sha256Hex(o.policyText);
