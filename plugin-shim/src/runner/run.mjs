@@ -51,7 +51,7 @@ function asRefused(e) {
  * @param {object} o
  * @param {object} o.host, o.engine
  * @param {string} o.policyText, o.policyPath, o.jira (base URL, no token), o.auditPath, o.asOf
- * @param {boolean} [o.asOfNow]     asOf is "now" (no --as-of): a re-plan uses the time it is made
+ * @param {boolean} [o.asOfNow]     asOf is "now" (no --as-of): the plan is made as of Jira's clock (jiraClock), a re-plan as of the time it is made
  * @param {string} [o.actor]        default: the token's user (whoami)
  * @param {string} [o.schedule]     the schedule id when the daemon runs it
  * @param {(plan, info) => void} [o.show]           print the preview (again when a re-plan changed it)
@@ -63,7 +63,7 @@ function asRefused(e) {
  * @param {object[]} [o.sent]       warnings known to be sent [{user, rule, sentAt}] (app/warn-record.mjs loadSent)
  * @param {object} [o.snapshot]     the users just read with o.snapshotOptions (the daemon's, for its warnings): planned first instead of
  *                                  a second read; read again, as any snapshot, once older than limits.maxSnapshotAgeMinutes
- * @param {() => Date|number} [o.now]
+ * @param {() => Date|number} [o.now]  the runner's clock; the run decides on Jira's (this clock plus the offset measured by jiraClock)
  */
 export async function startRun(o) {
   const { host, engine, policyText, auditPath } = o;
