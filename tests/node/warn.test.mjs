@@ -359,6 +359,11 @@ describe('the record in Jira is untrusted', () => {
       assert.match(err, /warning: the warning to "ann" for rule "idle-90d" is recorded as sent at 2027-06-01T00:00:00Z, .* \[options\.sentInFuture\]/);
       assert.match(out, /send {3}ann <ann@acme\.com> {2}rule idle-90d: not warned yet: warning now/);
       assert.equal(w.smtp.messages.length, 0);
+      // Without --as-of the CLI's "now" is Jira's clock (the sandbox's, at T0), not this machine's.
+      let out2 = '';
+      const code2 = await run(['warn', '--jira', w.sb.url], { stdout: { write: (x) => (out2 += x), isTTY: false }, stderr: { write: () => {}, isTTY: false }, stdin: { isTTY: false }, env: { ...w.env, NO_COLOR: '1', USER_CLEANUP_TOKEN: w.sb.token } });
+      assert.equal(code2, 3);
+      assert.match(out2, /Warnings as of 2026-11-29T03:00:0\dZ/);
       const { res, trail } = await w.send(T0);
       const ann = res.results.find((r) => r.user === 'ann');
       assert.deepEqual([ann.status, ann.messageId, ann.actionDate], ['sent', messageId, '2026-12-13T03:00:00Z']);

@@ -3,18 +3,18 @@
 // every intent and result also goes to the audit trail in Jira. Shows who gets a warning, asks
 // for the number, sends. Holds the run lease meanwhile (one run or send at a time per Jira).
 import { hostname } from 'node:os';
-import { parseCommand, nowInstant } from '../args.mjs';
+import { parseCommand } from '../args.mjs';
 import { UsageError } from '../errors.mjs';
 import { sanitize, plural } from '../text.mjs';
 import { report } from '../problems.mjs';
 import { requireFlags, readFiles } from './shared.mjs';
 import { connect, confirmer } from '../runner.mjs';
 import { describeSmtp } from '../../mail/send.mjs';
+import { clockMs, instant, jiraClock } from '../../runner/clock.mjs';
 
 export async function warn(argv, ctx) {
   const { values } = parseCommand('warn', argv);
   requireFlags(values, ['jira'], 'warn');
-  const asOf = values['as-of'] ?? nowInstant();
   const engine = await ctx.engine();
   const { createStore, openJiraTrail } = await import('../../store/index.mjs');
   const { openWarningRecord } = await import('../../../app/warn-record.mjs');
@@ -45,6 +45,9 @@ export async function warn(argv, ctx) {
   const actor = values.actor ?? me?.name;
   const snapshot = await host.snapshot({ scope: { policy: policyText, engine } });
   doneReading();
+  // Without --as-of, "now" is Jira's clock (runner/clock.mjs), as the runs that read the record
+  // decide on it: a sentAt from a machine running ahead would not count there (options.sentInFuture).
+  const asOf = values['as-of'] ?? instant(Math.floor(clockMs(await jiraClock(host)) / 1000) * 1000);
   const record = await openWarningRecord(store);
   for (const p of record.problems) ctx.io.err(sanitize(`warning: ${p.message}`));
   const resendMaybeSent = Boolean(values['resend-maybe-sent']);
