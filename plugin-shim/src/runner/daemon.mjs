@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { appendSecure, writeSecure } from './files.mjs';
 import { join } from 'node:path';
 import { acquireLock } from './lock.mjs';
-import { instant } from './clock.mjs';
+import { instant, jiraClock, clockMs } from './clock.mjs';
 import { PlanFailed, isRefusal } from '../errors.mjs';
 
 const MAX_SLEEP = 60_000;
@@ -278,12 +278,17 @@ export async function runStoreDaemon(o) {
       }
       runKeeper = keepLease(store, runLease);
       const runStop = AbortSignal.any([stop, runKeeper.signal]);
-      const asOf = instant(Math.max(o.clock(), Date.parse(s.at)));
+      // The run's instant on Jira's clock (the node's plus the offset measured from Jira's answer):
+      // the plan, the warnings' recorded sentAt and every decision use the same time, so a node whose
+      // clock runs ahead of Jira's never records warnings that readers on Jira's clock must ignore
+      // as dated in the future (and would then send again).
+      const runClock = await jiraClock(o.host, o.clock);
+      const asOf = instant(Math.max(clockMs(runClock), Date.parse(s.at)));
       // As `run` does: creation dates from the audit log, open assigned issues for the users the plan selects.
       const planHost = policy ? hostForPlan(o.host, { engine, policyText, planOptions: { asOf, ...(o.runOptions?.actor ? { actor: o.runOptions.actor } : {}), schedule: s.id } }) : o.host;
       const host = guardHost(planHost, check);
       // The daemon's clock (a test's --clock-file included) also judges the plan's age and is decide's "now".
-      const common = { host, engine, trail, jira: o.jiraUrl, via: 'daemon', node: o.node, schedule: s.id, signal: runStop, confirm: async () => {}, auditPath: 'the audit trail in Jira', now: () => o.clock() };
+      const common = { host, engine, trail, jira: o.jiraUrl, via: 'daemon', node: o.node, schedule: s.id, signal: runStop, confirm: async () => {}, auditPath: 'the audit trail in Jira', now: runClock };
       const known = runs.get(runId);
       if (!policy) {
         await refuseSlot(trail, s, runId, 'policyInvalid', `the policy saved in Jira is not valid, so schedule ${s.id} did not run: ${s.problems.map((p) => `${p.path ?? ''} ${p.message} [${p.code}]`.trim()).join('; ')}`, { problems: s.problems });
