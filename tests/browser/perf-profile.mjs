@@ -90,8 +90,9 @@ function cpuByProcess() {
   const out = {};
   for (const x of procs) {
     if (x.pid === process.pid || !ours.has(x.pid) || !/chrom/i.test(x.cmd.split('\0')[0])) continue;
-    const type = /--type=([^\0]+)/.exec(x.cmd)?.[1] ?? 'browser';
-    const sub = type === 'utility' ? (/--utility-sub-type=([^\0]+)/.exec(x.cmd)?.[1].split('.').pop() ?? 'utility') : type;
+    // Chromium rewrites its command line into one string with spaces: arguments end at either.
+    const type = /--type=([^\s\0]+)/.exec(x.cmd)?.[1] ?? 'browser';
+    const sub = type === 'utility' ? (/--utility-sub-type=([^\s\0]+)/.exec(x.cmd)?.[1].split('.').pop() ?? 'utility') : type;
     out[sub] = (out[sub] ?? 0) + x.cpu;
   }
   return out;
