@@ -68,24 +68,33 @@ const two = (s, i) => {
   return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
 };
 
-/** 'YYYY-MM-DDTHH:MM:SS.mmm' + 'Z' | '±HHMM' | '±HH:MM' → epoch millis (NaN: out of range); undefined: another shape. */
+/** 'YYYY-MM-DDTHH:MM:SS' [+ '.mmm'] + 'Z' | '±HHMM' | '±HH:MM' → epoch millis (NaN: out of range); undefined: another shape. */
 function parseCanonical(s) {
   const n = s.length;
-  if (n < 24 || n > 29 || s[4] !== '-' || s[7] !== '-' || s[10] !== 'T' || s[13] !== ':' || s[16] !== ':' || s[19] !== '.') return undefined;
-  const y1 = two(s, 0), y2 = two(s, 2), mo = two(s, 5), d = two(s, 8), h = two(s, 11), mi = two(s, 14), se = two(s, 17), ms2 = two(s, 20), ms3 = digit(s, 22);
-  if (y1 < 0 || y2 < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || se < 0 || ms2 < 0 || !(ms3 >= 0 && ms3 <= 9)) return undefined;
+  if (n < 20 || n > 29 || s[4] !== '-' || s[7] !== '-' || s[10] !== 'T' || s[13] !== ':' || s[16] !== ':') return undefined;
+  const y1 = two(s, 0), y2 = two(s, 2), mo = two(s, 5), d = two(s, 8), h = two(s, 11), mi = two(s, 14), se = two(s, 17);
+  if (y1 < 0 || y2 < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || se < 0) return undefined;
   const y = y1 * 100 + y2;
   if (y < 100) return undefined; // Date.UTC reads years 0–99 as 1900–1999: the general path keeps that
+  let p = 19; // where the offset starts
+  let ms = 0;
+  if (s[19] === '.') {
+    const ms2 = two(s, 20);
+    const ms3 = digit(s, 22);
+    if (ms2 < 0 || !(ms3 >= 0 && ms3 <= 9)) return undefined;
+    ms = ms2 * 10 + ms3;
+    p = 23;
+  }
   let off = 0;
-  if (n === 24 && s[23] === 'Z') off = 0;
-  else if ((n === 28 || n === 29) && (s[23] === '+' || s[23] === '-')) {
-    const oh = two(s, 24);
-    const om = n === 28 ? two(s, 26) : s[26] === ':' ? two(s, 27) : -1;
+  if (n === p + 1 && s[p] === 'Z') off = 0;
+  else if ((n === p + 5 || n === p + 6) && (s[p] === '+' || s[p] === '-')) {
+    const oh = two(s, p + 1);
+    const om = n === p + 5 ? two(s, p + 3) : s[p + 3] === ':' ? two(s, p + 4) : -1;
     if (oh < 0 || om < 0) return undefined;
-    off = (s[23] === '-' ? -1 : 1) * (oh * 60 + om) * 60_000;
+    off = (s[p] === '-' ? -1 : 1) * (oh * 60 + om) * 60_000;
   } else return undefined;
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) return NaN;
-  return Date.UTC(y, mo - 1, d, h, mi, se, ms2 * 10 + ms3) - off;
+  return Date.UTC(y, mo - 1, d, h, mi, se, ms) - off;
 }
 
 const pad2 = (x) => (x < 10 ? `0${x}` : `${x}`);
