@@ -14,7 +14,7 @@ import { AS_OF } from '../fixtures/runner/world.mjs';
 import { runCli as cli, worldSandbox } from '../helpers/cli.mjs';
 import { startRun, resumeRun } from '../../plugin-shim/src/runner/run.mjs';
 import { readTrail } from '../../plugin-shim/src/runner/trail.mjs';
-import { seal } from '../../plugin-shim/src/runner/chain.mjs';
+import { reseal } from '../helpers/reseal.mjs';
 import { indexRuns } from '../../plugin-shim/src/runner/report.mjs';
 import { createJiraHost } from '../../plugin-shim/src/host/index.mjs';
 import { RefusedError } from '../../plugin-shim/src/errors.mjs';
@@ -58,20 +58,6 @@ async function cliAtPrompt(args, { token, onPrompt = () => {} }) {
   };
   const code = await cliMain(args, { stdout, stderr, stdin, env: { ...process.env, NO_COLOR: '1', COLUMNS: '200', USER_CLEANUP_TOKEN: token } });
   return { code, out, err, prompts };
-}
-
-/** A trail text rewritten by `edit(records)` and re-sealed from the first record on, as an attacker with the code would. */
-async function rewrite(path, edit) {
-  const { records } = await readTrail(path);
-  const fields = records.map(({ seq: _s, prevHash: _p, hash: _h, mac: _m, ...rest }) => rest);
-  edit(fields);
-  let prev = null;
-  const out = [];
-  for (const f of fields) {
-    prev = await seal(f, prev);
-    out.push(`${JSON.stringify(prev)}\n`);
-  }
-  writeFileSync(path, out.join(''));
 }
 
 const runArgs = (sb, audit, extra = []) => ['run', '--policy', POLICY, '--jira', sb.url, '--audit', audit, '--as-of', AS_OF, '--readonly-fallback', 'skip', '--json', ...extra];
@@ -203,7 +189,7 @@ test('undo refuses a trail rewritten to name a foreign group, even re-sealed wit
     ];
     for (const c of cases) {
       writeFileSync(audit, original);
-      await rewrite(audit, c.edit);
+      await reseal(audit, c.edit);
       const verify = await cli(['audit', 'verify', audit]);
       assert.equal(verify.code, 0, `${c.what}: the chain verifies (the attacker re-sealed it)`);
       const n = sb.state.mutations.length;
@@ -238,7 +224,7 @@ test('resume checks the run against its stored policy: an edited plan is refused
     ];
     for (const c of cases) {
       writeFileSync(audit, interrupted);
-      await rewrite(audit, c.edit);
+      await reseal(audit, c.edit);
       const n = sb.state.mutations.length;
       const res = await cli(['run', '--resume', runId, '--jira', sb.url, '--audit', audit, '--yes'], { token: sb.token });
       assert.equal(res.code, 3, `${c.what}: ${res.err}`);

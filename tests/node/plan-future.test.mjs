@@ -4,7 +4,7 @@
 // nothing is read or written. docs/matching.md#m12.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { readFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fakeHost } from '../fixtures/runner/fake-host.mjs';
@@ -14,8 +14,7 @@ import { planItems } from '../../plugin-shim/src/runner/items.mjs';
 import { executeItems, roleGroupsOf, makeDecider, executePlan, createMemoryTrail, planAge } from '../../plugin-shim/src/runner/executor.mjs';
 import { CAPTURE_SKEW_MINUTES } from '../../plugin-shim/src/runner/decide.mjs';
 import { jiraClock, withOffset } from '../../plugin-shim/src/runner/clock.mjs';
-import { readTrail } from '../../plugin-shim/src/runner/trail.mjs';
-import { seal } from '../../plugin-shim/src/runner/chain.mjs';
+import { reseal } from '../helpers/reseal.mjs';
 import { ROOT, runCli as cli, worldSandbox, trailRecords } from '../helpers/cli.mjs';
 
 const POLICY_TEXT = readFileSync(join(ROOT, 'tests/fixtures/runner/policy.json'), 'utf8');
@@ -98,20 +97,6 @@ test('jiraClock: the runner\'s clock plus the offset to Jira\'s serverTime read 
   assert.equal(withOffset(own, -5)(), T - 5);
 });
 
-/** The trail at `path` with `edit(records)` applied and sealed again, as a tamperer with the code would. */
-async function rewrite(path, edit) {
-  const { records } = await readTrail(path);
-  const fields = records.map(({ seq: _s, prevHash: _p, hash: _h, mac: _m, ...rest }) => rest);
-  edit(fields);
-  let prev = null;
-  const out = [];
-  for (const f of fields) {
-    prev = await seal(f, prev);
-    out.push(`${JSON.stringify(prev)}\n`);
-  }
-  writeFileSync(path, out.join(''));
-}
-
 test('Jira\'s clock 2 hours ahead of this machine: a CLI run plans and decides on Jira\'s clock, as one in step; a plan forged 2 hours beyond Jira\'s clock is still refused', async () => {
   const AHEAD = 120 * MIN;
   const POLICY = join(ROOT, 'tests/fixtures/runner/policy.json');
@@ -145,7 +130,7 @@ test('Jira\'s clock 2 hours ahead of this machine: a CLI run plans and decides o
     // The run cut short after its first outcome, its capture time forged 2 hours beyond Jira's
     // clock and the trail sealed again: resuming it is refused, measured on Jira's clock read
     // now (120 minutes ahead, not the 240 of this machine's), and nothing is changed.
-    await rewrite(audit, (recs) => {
+    await reseal(audit, (recs) => {
       recs.splice(recs.findIndex((x) => x.type === 'outcome') + 1);
       recs.find((x) => x.type === 'runStarted').snapshot.capturedAt = new Date(Date.now() + 2 * AHEAD).toISOString();
     });
