@@ -55,7 +55,72 @@ export function liveness(hb, now = Date.now()) {
 
 const text = (v) => (typeof v === 'string' ? v : v == null ? '' : String(v));
 
-export async function renderSchedules(panel, ctx) {
+// The open view's visibilitychange listener (one at a time: the panel is shared by every view).
+let listening = null;
+
+/**
+ * Another admin may save the policy (and so its schedules) while this view is open. The view
+ * keeps the revision it shows and asks the store for the saved one when the page becomes visible
+ * again and on "Reload from Jira"; when it moved, the view is drawn again from the newer policy
+ * (read and validated by the engine as on opening) with a note of who saved it and when. The view
+ * edits nothing, so there are no unsaved edits to lose: saving happens in the Rules view, whose
+ * save is compare-and-set on the revision.
+ */
+export async function renderSchedules(panel, ctx, { updated = null } = {}) {
+  if (listening) document.removeEventListener('visibilitychange', listening);
+  listening = null;
+  const reloadBtn = h('button', { type: 'button', class: 'uc-button', id: 'uc-schedules-reload' }, 'Reload from Jira');
+  const note = h('div', { id: 'uc-schedules-sync', role: 'status' });
+  const bar = h('div', { class: 'uc-schedules-bar', id: 'uc-schedules-bar' }, reloadBtn, note);
+  panel.append(bar);
+  if (updated) note.append(updatedNote(updated));
+  let shown = 0;
+  let busy = false;
+  // Reads the saved revision; draws the view again when it is not the one shown. `explicit`: the button (says "up to date").
+  const check = async (explicit) => {
+    if (busy || !bar.isConnected) return;
+    busy = true;
+    reloadBtn.disabled = true;
+    try {
+      let cur = null;
+      if (typeof ctx.store?.loadPolicy === 'function') {
+        try {
+          cur = await ctx.store.loadPolicy();
+        } catch (e) {
+          if (bar.isConnected) clear(note).append(errorBox('The policy saved in Jira could not be read again', e));
+          return;
+        }
+      }
+      if (!bar.isConnected) return;
+      // Read back from Jira: untrusted. Only a whole-number revision different from the one shown counts as news.
+      const rev = Number.isSafeInteger(cur?.revision) ? cur.revision : 0;
+      if (cur && rev === shown) {
+        if (explicit) clear(note).append(h('p', { class: 'uc-muted', dataset: { upToDate: String(rev) } }, `Up to date with the policy saved in Jira${rev ? ` (revision ${num(rev)})` : ''}.`));
+        return;
+      }
+      if (!cur && !explicit) return;
+      ctx.data.policyChanged?.();
+      if (listening) document.removeEventListener('visibilitychange', listening);
+      listening = null;
+      clear(panel);
+      await renderSchedules(panel, ctx, { updated: cur && rev !== shown ? { ...cur, revision: rev } : null });
+    } finally {
+      busy = false;
+      reloadBtn.disabled = false;
+    }
+  };
+  reloadBtn.addEventListener('click', () => check(true));
+  const onVisible = () => {
+    if (!bar.isConnected) {
+      document.removeEventListener('visibilitychange', onVisible);
+      if (listening === onVisible) listening = null;
+      return;
+    }
+    if (document.visibilityState === 'visible') check(false);
+  };
+  listening = onVisible;
+  document.addEventListener('visibilitychange', onVisible);
+
   ctx.state('loading');
   const loading = h('p', { class: 'uc-status', role: 'status' }, 'Reading the schedules and the daemons\u2019 heartbeats…');
   panel.append(loading);
@@ -63,10 +128,13 @@ export async function renderSchedules(panel, ctx) {
   try {
     policy = await ctx.data.savedPolicy();
   } catch (e) {
-    clear(panel).append(errorBox('The policy could not be read', e));
+    loading.remove();
+    panel.append(errorBox('The policy could not be read', e));
     ctx.state('error');
     return;
   }
+  shown = Number.isSafeInteger(policy?.saved?.revision) ? policy.saved.revision : 0;
+  bar.dataset.revision = String(shown);
   if (policy?.source !== 'saved') {
     loading.remove();
     panel.append(h('div', { class: 'uc-message', role: 'status', id: 'uc-schedules-no-policy' }, h('p', { class: 'uc-message-title' }, 'No policy saved in Jira'),
@@ -138,6 +206,17 @@ export async function renderSchedules(panel, ctx) {
   if (trail.e) list.prepend(errorBox('The audit trail could not be read, so the schedules\u2019 last runs are not shown', trail.e));
   panel.append(section('uc-schedules', 'Schedules', list));
   ctx.state('ready');
+}
+
+/** "Saved in Jira by <who> at <when> since you opened this view" (who and when read back from Jira: text only). */
+function updatedNote(cur) {
+  const who = typeof cur.savedBy === 'string' && cur.savedBy ? cur.savedBy : 'someone';
+  const when = typeof cur.savedAt === 'string' && !Number.isNaN(Date.parse(cur.savedAt)) ? cur.savedAt.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC') : 'an unknown time';
+  if (!cur.revision) {
+    return h('div', { class: 'uc-message uc-message-warning', dataset: { policyRemoved: '' } }, h('p', {}, 'The policy is no longer saved in Jira (removed since you opened this view).'));
+  }
+  return h('div', { class: 'uc-message', dataset: { updatedRevision: String(cur.revision) } },
+    h('p', {}, `Saved in Jira by ${who} at ${when} since you opened this view: these are the schedules of revision ${num(cur.revision)}.`));
 }
 
 function scheduleCard(ctx, s, declared, { heartbeats, trail, nowMs, vz, vfmt }) {

@@ -444,3 +444,56 @@ async function undo(page, runId) {
   await confirm.locator('[data-undo-confirm]').click();
   await page.waitForSelector('#uc-undo-finished', { timeout: 120_000 });
 }
+
+test('an open Schedules view re-reads the policy another admin saved: on becoming visible and on Reload from Jira, naming who saved it and when', { skip: skip || false }, async () => {
+  const s = store();
+  const { page, errors } = await adminPage();
+  await openView(page, 'schedules');
+  const shown = Number(await page.getAttribute('#uc-schedules-bar', 'data-revision'));
+  assert.equal(shown, (await s.loadPolicy()).revision);
+  // Nothing new: Reload says it is up to date and keeps the view.
+  await page.click('#uc-schedules-reload');
+  await page.waitForSelector(`#uc-schedules-sync [data-up-to-date="${shown}"]`);
+  const cardMode = (id) => page.getAttribute(`.uc-schedule-card[data-schedule="${id}"]`, 'data-mode');
+  assert.equal(await cardMode('weekly-externals'), 'run');
+
+  // Another admin saves weekly-externals as a dry run through the store (compare-and-set on the revision).
+  const otherSave = async (edit) => {
+    const cur = await s.loadPolicy();
+    const p = JSON.parse(cur.text);
+    edit(p.schedules.find((x) => x.id === 'weekly-externals'));
+    return s.savePolicy(p, { savedBy: 'other-admin', expectRevision: cur.revision });
+  };
+  const r1 = await otherSave((w) => { w.mode = 'preview'; });
+  assert.equal(r1.revision, shown + 1);
+  // The page becomes visible again (the admin comes back to the tab).
+  await page.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
+  await page.waitForSelector(`#uc-schedules-bar[data-revision="${r1.revision}"]`);
+  assert.equal(await settled(page), 'ready');
+  assert.equal(await cardMode('weekly-externals'), 'preview', 'the other admin\u2019s schedule is shown');
+  const note = await page.textContent(`#uc-schedules-sync [data-updated-revision="${r1.revision}"]`);
+  assert.match(note, /Saved in Jira by other-admin at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC since you opened this view/);
+  assert.ok(note.includes(r1.savedAt.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')), note);
+
+  // Saved again from outside: the Reload from Jira button picks it up.
+  const r2 = await otherSave((w) => { w.cron = '0 4 * * TUE'; delete w.mode; });
+  await page.click('#uc-schedules-reload');
+  await page.waitForSelector(`#uc-schedules-bar[data-revision="${r2.revision}"]`);
+  assert.equal(await settled(page), 'ready');
+  assert.equal(await cardMode('weekly-externals'), 'run');
+  assert.match(await page.textContent('.uc-schedule-card[data-schedule="weekly-externals"]'), /Cron 0 4 \* \* TUE in Europe\/Oslo/);
+  const oslo = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Oslo', weekday: 'short', hour: '2-digit', minute: '2-digit' });
+  const times = await page.locator('.uc-schedule-card[data-schedule="weekly-externals"] .uc-next-table tbody time').evaluateAll((ts) => ts.map((t) => t.getAttribute('datetime')));
+  assert.ok(times.length > 0);
+  for (const t of times) assert.equal(oslo.format(new Date(t)), 'Tue 04:00', 'next runs come from the newer schedule');
+
+  // One listener only: after leaving the view, visibilitychange draws nothing into another view.
+  await page.click('#uc-tab-history');
+  assert.equal(await settled(page), 'ready');
+  await otherSave((w) => { w.mode = 'preview'; });
+  await page.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
+  await sleep(1500);
+  assert.equal(await page.locator('#uc-schedules-bar').count(), 0, 'the Schedules view is not drawn over History');
+  assert.deepEqual(errors, []);
+  await page.context().close();
+});
