@@ -516,3 +516,54 @@ test('a trail that cannot be written stops the sending before the email leaves, 
     await w.close();
   }
 });
+
+test('CLI dashboard --jira: "Warnings: do they work?" from the record in Jira (--json `warnings`, text, --last-login-csv); --snapshot: not read', async () => {
+  const w = await world();
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'uc-dash-warn-'));
+  try {
+    await w.send(T0); // ann, bob, eve, fay warned
+    w.clock.now = Date.parse(at(2));
+    w.sb.state.recordLogin('ann'); // once after her warning
+    w.clock.now = Date.parse(at(7));
+    const policyFile = join(dir, 'policy.json');
+    writeFileSync(policyFile, POLICY_TEXT);
+    const { run } = await import('../../plugin-shim/src/cli/main.mjs');
+    const cli = async (args) => {
+      let out = '';
+      let err = '';
+      const code = await run(args, { stdout: { write: (s) => (out += s), isTTY: false }, stderr: { write: (s) => (err += s), isTTY: false }, stdin: { isTTY: false }, env: { NO_COLOR: '1', USER_CLEANUP_TOKEN: w.sb.token } });
+      return { code, out, err };
+    };
+    const args = ['dashboard', '--jira', w.sb.url, '--policy', policyFile, '--as-of', at(7)];
+    const j = await cli([...args, '--json']);
+    assert.equal(j.code, 0, j.err);
+    const { warnings, ...rest } = JSON.parse(j.out);
+    assert.deepEqual(warnings, { asOf: at(7), rules: [{ rule: 'idle-90d', warned: 4, loggedInAfter: 1, onlyOnce: 0, moreThanOnce: 0, notKnown: 1, lastLoginNotKnown: 0 }] });
+    // Every other field is the engine's Dashboard, unchanged.
+    const snapshot = await w.host.snapshot();
+    assert.deepEqual(rest, engine.dashboard(POLICY_TEXT, snapshot, { asOf: at(7) }).value);
+    const t = await cli(args);
+    assert.equal(t.code, 0, t.err);
+    assert.match(t.out, /Warnings: do they work\?\n/);
+    assert.match(t.out, /idle-90d +4 +1 +0 +0 +1\n/);
+    assert.match(t.out, /--last-login-csv/);
+    // With the export's previous_login: ann logged in only once.
+    const csvFile = join(dir, 'logins.csv');
+    writeFileSync(csvFile, w.sb.state.loginExportCsv());
+    const withCsv = await cli([...args, '--last-login-csv', csvFile, '--json']);
+    assert.equal(withCsv.code, 0, withCsv.err);
+    assert.deepEqual(JSON.parse(withCsv.out).warnings.rules[0], { rule: 'idle-90d', warned: 4, loggedInAfter: 1, onlyOnce: 1, moreThanOnce: 0, notKnown: 0, lastLoginNotKnown: 0 });
+    // From a file: no record of warnings sent.
+    const snapFile = join(dir, 'snapshot.json');
+    writeFileSync(snapFile, JSON.stringify(snapshot));
+    const file = await cli(['dashboard', '--snapshot', snapFile, '--policy', policyFile, '--as-of', at(7)]);
+    assert.equal(file.code, 0, file.err);
+    assert.match(file.out, /warnings sent: not read \(no Jira\)/);
+    assert.equal(JSON.parse((await cli(['dashboard', '--snapshot', snapFile, '--policy', policyFile, '--as-of', at(7), '--json'])).out).warnings, null);
+  } finally {
+    await w.close();
+  }
+});

@@ -46,10 +46,12 @@ export const COMMANDS = {
   },
   dashboard: {
     summary: 'how the licensed users are used: activity buckets, roles, groups, external domains',
-    synopsis: 'dashboard --snapshot FILE [--policy FILE] [--as-of INSTANT] [options]',
+    synopsis: 'dashboard (--snapshot FILE | --jira URL) [--policy FILE] [--as-of INSTANT] [options]',
     options: {
       snapshot,
-      policy: { ...policy, help: 'a policy, for protection and internal domains (optional)' },
+      jira: { type: 'string', arg: 'URL', help: 'read the users, and the record of warnings sent, from Jira DC instead of --snapshot (token in USER_CLEANUP_TOKEN)' },
+      'last-login-csv': { type: 'string', arg: 'FILE', help: 'with --jira: last logins (and previous_login, for "do warnings work?") exported with the SQL in docs/last-login-export.md' },
+      policy: { ...policy, help: 'a policy, for protection and internal domains, and its warn rules\' outcomes (optional)' },
       'as-of': asOf,
       actor,
       'low-usage-days': { type: 'string', arg: 'N', help: 'last login this many days ago or more is low usage (default 15)' },
@@ -58,7 +60,7 @@ export const COMMANDS = {
       json,
       help,
     },
-    examples: ['dashboard --snapshot snapshot.json --policy policy.json --inactive-days 90'],
+    examples: ['dashboard --snapshot snapshot.json --policy policy.json --inactive-days 90', 'dashboard --jira https://jira.example.com --policy policy.json   (USER_CLEANUP_TOKEN=<PAT>)'],
   },
   validate: {
     summary: 'check a policy (and a snapshot against it) and report every problem',
