@@ -75,7 +75,7 @@ export async function renderSchedules(panel, ctx, { updated = null } = {}) {
   panel.append(bar);
   if (updated) note.append(updatedNote(updated));
   let shown = 0;
-  let busy = false;
+  let busy = true; // until the view is drawn: a redraw must not race the first one
   // Reads the saved revision; draws the view again when it is not the one shown. `explicit`: the button (says "up to date").
   const check = async (explicit) => {
     if (busy || !bar.isConnected) return;
@@ -120,7 +120,15 @@ export async function renderSchedules(panel, ctx, { updated = null } = {}) {
   };
   listening = onVisible;
   document.addEventListener('visibilitychange', onVisible);
+  try {
+    await drawSchedules(panel, ctx, bar);
+  } finally {
+    shown = Number(bar.dataset.revision ?? 0);
+    busy = false;
+  }
+}
 
+async function drawSchedules(panel, ctx, bar) {
   ctx.state('loading');
   const loading = h('p', { class: 'uc-status', role: 'status' }, 'Reading the schedules and the daemons\u2019 heartbeats…');
   panel.append(loading);
@@ -133,8 +141,7 @@ export async function renderSchedules(panel, ctx, { updated = null } = {}) {
     ctx.state('error');
     return;
   }
-  shown = Number.isSafeInteger(policy?.saved?.revision) ? policy.saved.revision : 0;
-  bar.dataset.revision = String(shown);
+  bar.dataset.revision = String(Number.isSafeInteger(policy?.saved?.revision) ? policy.saved.revision : 0);
   if (policy?.source !== 'saved') {
     loading.remove();
     panel.append(h('div', { class: 'uc-message', role: 'status', id: 'uc-schedules-no-policy' }, h('p', { class: 'uc-message-title' }, 'No policy saved in Jira'),
