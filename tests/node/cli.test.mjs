@@ -398,3 +398,60 @@ test('sandbox: prints "ready URL token=PAT" once listening, serves Jira, stops c
   const { code } = await exited;
   assert.equal(code, 0);
 });
+
+test('snapshot --jira: adds creation dates from the audit log and project leads (as preview --jira does); --no-impact skips them; a plan over the file equals one over Jira', async () => {
+  const { mkdtempSync, readFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { startSandbox } = await import('../../plugin-shim/src/sandbox/index.mjs');
+  const { world, AS_OF: WORLD_AS_OF } = await import('../fixtures/runner/world.mjs');
+  const { runCli } = await import('../helpers/cli.mjs');
+  const policy = 'tests/fixtures/runner/policy.json';
+  const snap = world();
+  // bob is one the policy deactivates: as a project lead his action is blocked, in both plans.
+  snap.users.find((u) => u.name === 'bob').leads = { projects: [{ key: 'OPS', name: 'Operations' }], components: [] };
+  const sb = await startSandbox({ port: 0, jira: '10.3', snapshot: snap });
+  try {
+    const dir = mkdtempSync(join(tmpdir(), 'uc-cli-snap-'));
+    const withImpact = join(dir, 'with.json');
+    const without = join(dir, 'without.json');
+    const a = await runCli(['snapshot', '--jira', sb.url, '--out', withImpact], { token: sb.token });
+    assert.equal(a.code, 0, a.err);
+    const b = await runCli(['snapshot', '--jira', sb.url, '--out', without, '--no-impact'], { token: sb.token });
+    assert.equal(b.code, 0, b.err);
+    const got = JSON.parse(readFileSync(withImpact, 'utf8'));
+    const bare = JSON.parse(readFileSync(without, 'utf8'));
+    // Creation dates: exactly the users the sandbox's audit log has a "User created" event for.
+    const createdInLog = new Set(sb.state.auditEvents().filter((e) => e.type?.action === 'User created')
+      .flatMap((e) => e.affectedObjects.map((o) => String(o.name).toLowerCase())));
+    const withCreated = got.users.filter((u) => u.created).map((u) => u.name.toLowerCase());
+    assert.ok(withCreated.length > 0, 'some users have an audit-log creation date');
+    assert.deepEqual(new Set(withCreated), new Set([...createdInLog].filter((n) => got.users.some((u) => u.name.toLowerCase() === n))));
+    assert.ok(got.source.created, 'source.created says the audit log was read');
+    assert.deepEqual(got.users.find((u) => u.name === 'bob').leads?.projects?.map((p) => p.key), ['OPS']);
+    assert.ok(got.source.leads && !got.source.leads.error, JSON.stringify(got.source.leads));
+    // --no-impact: neither.
+    assert.equal(bare.users.length, got.users.length);
+    for (const u of bare.users) assert.ok(u.created === undefined && u.createdBefore === undefined && u.leads === undefined, u.name);
+    assert.equal(bare.source.created, undefined);
+    assert.equal(bare.source.leads, undefined);
+    assert.equal(bare.users.some((u) => u.openAssigned !== undefined) || got.users.some((u) => u.openAssigned !== undefined), false);
+    // The plan over the file is the plan over Jira (open assigned counts aside: a plan's own reads).
+    const args = ['--policy', policy, '--as-of', WORLD_AS_OF, '--actor', 'admin', '--json'];
+    const overJira = await runCli(['preview', '--jira', sb.url, ...args], { token: sb.token });
+    assert.equal(overJira.code, 0, overJira.err);
+    const overFile = await runCli(['preview', '--snapshot', withImpact, ...args]);
+    assert.equal(overFile.code, 0, overFile.err);
+    const decisions = (p) => p.actions.map((x) => JSON.stringify([x.user, x.action, x.groups ?? null, x.rule, x.status ?? null, x.blocked ?? null]));
+    const jiraPlan = JSON.parse(overJira.out);
+    assert.ok(jiraPlan.actions.length > 0);
+    assert.deepEqual(decisions(JSON.parse(overFile.out)), decisions(jiraPlan));
+    assert.ok(jiraPlan.actions.some((x) => x.user === 'bob' && JSON.stringify(x).includes('OPS')), 'bob is blocked as the lead of OPS');
+    // Over the file read with --no-impact the plan is not the same: that is what the option trades.
+    const overBare = await runCli(['preview', '--snapshot', without, ...args]);
+    assert.equal(overBare.code, 0, overBare.err);
+    assert.notDeepEqual(decisions(JSON.parse(overBare.out)), decisions(jiraPlan));
+  } finally {
+    await sb.close();
+  }
+});

@@ -90,7 +90,7 @@ export const COMMANDS = {
   },
   snapshot: {
     summary: 'read every user, group, last login and application role from Jira DC into a snapshot file',
-    synopsis: 'snapshot --jira URL [--policy FILE | --all-groups] [--out FILE] [--last-login-csv FILE] [--verbose]',
+    synopsis: 'snapshot --jira URL [--policy FILE | --all-groups] [--out FILE] [--last-login-csv FILE] [--audit-window-days N | --no-impact] [--verbose]',
     options: {
       jira,
       policy: { ...policy, help: 'read the members of only the groups this policy needs (completeGroups); faster on a large Jira' },
@@ -98,6 +98,8 @@ export const COMMANDS = {
       verbose: { type: 'boolean', help: 'print the requests made and the concurrency settled on (stderr)' },
       out: { type: 'string', arg: 'FILE', help: 'write the snapshot here (default: stdout)' },
       'last-login-csv': { type: 'string', arg: 'FILE', help: 'last logins and creation dates exported with the SQL in the README (Jira 9)' },
+      'audit-window-days': { type: 'string', arg: 'N', help: 'read creation dates from only the last N days of Jira\'s audit log (its retention; default: all of it)' },
+      'no-impact': { type: 'boolean', help: 'skip what preview --jira reads for a plan (creation dates from the audit log, project and component leads): a faster read, but a plan over the file may differ' },
       help,
     },
     examples: ['snapshot --jira https://jira.example.com --out snapshot.json', 'snapshot --jira https://jira.example.com --policy policy.json --out snapshot.json --verbose'],

@@ -1,7 +1,11 @@
 // snapshot: read the users, groups, last logins and roles from Jira DC into a Snapshot file.
+// By default it also reads what `preview --jira` and `run` read for a plan (creation dates from the
+// audit log, project and component leads: the host's impact reads), so a plan over the file equals
+// one over Jira; `--no-impact` skips those reads. Open assigned issue counts are left out: which
+// users need one is a plan's answer (host/plan-impact.mjs), and a snapshot has no plan.
 import { writeSecure } from '../../runner/files.mjs';
-import { parseCommand } from '../args.mjs';
-import { EXIT_OK } from '../errors.mjs';
+import { parseCommand, wholeNumber } from '../args.mjs';
+import { UsageError, EXIT_OK } from '../errors.mjs';
 import { readInput } from '../io.mjs';
 import { sanitize } from '../text.mjs';
 import { requireFlags, expectSuccess } from './shared.mjs';
@@ -10,6 +14,11 @@ import { connect } from '../runner.mjs';
 export async function snapshot(argv, ctx) {
   const { values } = parseCommand('snapshot', argv);
   requireFlags(values, ['jira'], 'snapshot');
+  const impact = !values['no-impact'];
+  if (!impact && values['audit-window-days'] !== undefined) {
+    throw new UsageError('--audit-window-days reads creation dates, which --no-impact skips: give one of them', 'snapshot');
+  }
+  const auditWindowDays = wholeNumber(values['audit-window-days'], 'audit-window-days', 'snapshot', { min: 1 });
   const csv = values['last-login-csv'] !== undefined ? readInput(values['last-login-csv'], 'last-login CSV') : undefined;
   // With a policy (and without --all-groups): only the groups it needs, as the engine says (policyGroups).
   let scope;
@@ -22,7 +31,10 @@ export async function snapshot(argv, ctx) {
   const { host, doneReading } = await connect(ctx, values.jira);
   await host.assertAdmin();
   const t0 = Date.now();
-  const snap = await host.snapshot({ ...(csv !== undefined ? { lastLoginCsv: csv } : {}), ...(scope ? { scope } : {}) });
+  // The same impact options as preview --jira (host snapshot → impact.mjs addImpact); leads are
+  // the host's default, so --no-impact has to turn them off.
+  const impactOpts = impact ? { creationDates: true, ...(auditWindowDays !== undefined ? { auditWindowDays } : {}) } : { leads: false, creationDates: false };
+  const snap = await host.snapshot({ ...(csv !== undefined ? { lastLoginCsv: csv } : {}), ...(scope ? { scope } : {}), ...impactOpts });
   doneReading();
   if (values.verbose) {
     const s = host.stats();
