@@ -91,6 +91,12 @@ pub struct DecideOptions<'a> {
 /// further ahead does not count as a warning (`options.sentInFuture`, see `warn::parse_sent`).
 pub const CAPTURE_SKEW_MINUTES: i64 = 5;
 
+/// Whether `at` lies more than [`CAPTURE_SKEW_MINUTES`] after `as_of`: an instant that has not come
+/// (a plan's `capturedAt`, a warning's `sentAt`). Saturating, so a forged far-future instant cannot overflow.
+pub(crate) fn beyond_skew(at: i64, as_of: i64) -> bool {
+    at.saturating_sub(as_of) > CAPTURE_SKEW_MINUTES.saturating_mul(60_000)
+}
+
 fn input_err(code: Code, path: impl Into<String>, msg: impl Into<String>) -> Problem {
     Problem::error(Source::Input, code, path, msg)
 }
@@ -475,14 +481,13 @@ pub fn decide(
         // A snapshot is read before it is decided on, so a capture instant after `asOf` is a
         // forged plan or two clocks that disagree; its age would be negative and never exceed
         // the limit, so such a plan would stay valid for ever. Refused beyond a small skew.
-        let ahead_ms = captured.saturating_sub(opts.as_of);
-        if ahead_ms > CAPTURE_SKEW_MINUTES.saturating_mul(60_000) {
+        if beyond_skew(captured, opts.as_of) {
             return skip(
                 Code::DecidePlanInFuture,
                 format!(
                     "the plan's snapshot was read at {}, {} minutes after now ({}); clocks may differ by at most {CAPTURE_SKEW_MINUTES} minutes: check the clocks, then make a new plan",
                     format_instant(captured),
-                    ahead_ms / 60_000,
+                    captured.saturating_sub(opts.as_of) / 60_000,
                     format_instant(opts.as_of)
                 ),
             );

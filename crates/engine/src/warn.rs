@@ -7,7 +7,7 @@
 //! same [`lifecycle`] to hold back (`status: "awaitingWarning"`) what may not happen yet.
 
 use crate::code::Code;
-use crate::decide::CAPTURE_SKEW_MINUTES;
+use crate::decide::{beyond_skew, CAPTURE_SKEW_MINUTES};
 use crate::json_words::unknown_fields;
 use crate::matcher::{Matcher, Selection};
 use crate::plan::{PlanOptions, Who};
@@ -79,7 +79,6 @@ pub fn parse_sent(v: &Value, as_of: i64) -> Result<(SentIndex, Vec<Problem>), Ve
         return Err(problems);
     }
     let mut index_ = SentIndex::default();
-    let latest_allowed = as_of.saturating_add(CAPTURE_SKEW_MINUTES.saturating_mul(60_000));
     let mut future = Vec::new();
     let mut future_count = 0usize;
     for (i, r) in list.iter().enumerate() {
@@ -119,7 +118,7 @@ pub fn parse_sent(v: &Value, as_of: i64) -> Result<(SentIndex, Vec<Problem>), Ve
             }
         });
         if let (Some(user), Some(rule), Some(at)) = (user, rule, at) {
-            if at > latest_allowed {
+            if beyond_skew(at, as_of) {
                 future_count += 1;
                 if future.len() < MAX_FUTURE_REPORTED {
                     future.push(Problem::warning(
