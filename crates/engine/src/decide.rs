@@ -231,7 +231,7 @@ fn instant(v: &Value, path: &str, nullable: bool, out: &mut Vec<Problem>) -> Opt
                     path,
                     format!(
                         "{path}: \"{}\" is not a timestamp (RFC 3339 like 2026-11-27T10:00:00Z)",
-                        s.chars().take(60).collect::<String>()
+                        json_words::clip(s)
                     ),
                 ));
                 None

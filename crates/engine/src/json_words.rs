@@ -17,6 +17,11 @@ pub(crate) fn kind(v: &Value) -> &'static str {
     }
 }
 
+/// Text from the input (untrusted) shown in a message: its first 60 characters.
+pub(crate) fn clip(s: &str) -> String {
+    s.chars().take(60).collect()
+}
+
 /// A value shown in a message, cut short.
 pub(crate) fn short(v: &Value) -> String {
     let s = v.to_string();

@@ -329,7 +329,7 @@ impl FilterWalker {
                     path,
                     format!(
                         "{path}: \"{}\" is not a date (YYYY-MM-DD) or an RFC 3339 instant",
-                        s.chars().take(60).collect::<String>()
+                        crate::json_words::clip(s)
                     ),
                 ));
                 None

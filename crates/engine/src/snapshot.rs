@@ -659,7 +659,7 @@ fn login_order(last: LastLogin, previous: LastLogin) -> Option<String> {
 }
 
 fn bad_time(path: &str, s: &str) -> Problem {
-    let shown: String = s.chars().take(60).collect();
+    let shown = crate::json_words::clip(s);
     Problem::error(
         Source::Snapshot,
         Code::SnapshotInvalidTimestamp,

@@ -8,7 +8,7 @@
 
 use crate::code::Code;
 use crate::decide::{beyond_skew, CAPTURE_SKEW_MINUTES};
-use crate::json_words::unknown_fields;
+use crate::json_words::{clip, unknown_fields};
 use crate::matcher::{Matcher, Selection};
 use crate::plan::{PlanOptions, Who};
 use crate::policy::{Action, Policy, Rule, Warn};
@@ -45,11 +45,6 @@ impl SentIndex {
     pub fn entries(&self) -> impl Iterator<Item = (&str, &str, i64)> {
         self.latest.iter().map(|((u, r), &at)| (u.as_str(), r.as_str(), at))
     }
-}
-
-/// A value from the record, short enough for a message (it is untrusted text).
-fn clip(s: &str) -> String {
-    s.chars().take(60).collect()
 }
 
 fn opt_err(code: Code, path: String, msg: String) -> Problem {
@@ -111,7 +106,7 @@ pub fn parse_sent(v: &Value, as_of: i64) -> Result<(SentIndex, Vec<Problem>), Ve
                     key(&path, "sentAt"),
                     format!(
                         "{path}.sentAt \"{}\" is not an RFC 3339 instant like 2026-11-27T00:00:00Z",
-                        s.chars().take(60).collect::<String>()
+                        clip(&s)
                     ),
                 ));
                 None

@@ -140,7 +140,7 @@ impl Walker {
                 self.err(
                     Code::PolicyInvalidDate,
                     path,
-                    format!("\"{}\" is not {want}", s.chars().take(60).collect::<String>()),
+                    format!("\"{}\" is not {want}", crate::json_words::clip(s)),
                 );
                 None
             }
