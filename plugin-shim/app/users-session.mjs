@@ -30,7 +30,7 @@ export async function usersSession(ctx) {
   const asOf = s.snap.capturedAt;
   const r = ctx.engine.openQuery(policy.text ?? null, text, { asOf, ...(actor ? { actor } : {}) });
   if (r?.type !== 'success') {
-    throw Object.assign(new Error(`The engine could not read the users: ${(r?.errors ?? []).map((e) => `${e.path ? `${e.path}: ` : ''}${e.message}`).join('; ')}`), { code: 'engine.query', errors: r?.errors });
+    throw Object.assign(new Error(`The engine could not read the users: ${problems(r)}`), { code: 'engine.query', errors: r?.errors });
   }
   try { current?.session?.free?.(); } catch { /* already freed */ }
   current = { session: r.value, snap: s.snap, snapshot: s, snapText: text, policyText: policy.text, policy, asOf, actor, allGroups };
@@ -40,9 +40,16 @@ export async function usersSession(ctx) {
 /** The session's answer for a filter (parsed), or throws with the engine's problems. */
 export function runQuery(sess, filter) {
   const r = JSON.parse(sess.session.queryJson(JSON.stringify(filter ?? {})));
-  if (r.type !== 'success') throw Object.assign(new Error((r.errors ?? []).map((e) => `${e.path ? `${e.path}: ` : ''}${e.message}`).join('; ')), { code: r.errors?.[0]?.code ?? 'engine.query', errors: r.errors });
+  if (r.type !== 'success') throw queryError(r);
   return r.value;
 }
+
+/** The engine's refusal of a filter as an Error: its problems as the message, the first one's code. */
+function queryError(r) {
+  return Object.assign(new Error(problems(r)), { code: r?.errors?.[0]?.code ?? 'engine.query', errors: r?.errors });
+}
+
+const problems = (r) => (r?.errors ?? []).map((e) => `${e.path ? `${e.path}: ` : ''}${e.message}`).join('; ');
 
 /**
  * Every user's row (the engine's brief answer for the empty filter), in the session's user order —
@@ -61,6 +68,6 @@ export function allRows(sess) {
 export function matchQuery(sess, filter) {
   if (typeof sess.session.matches !== 'function') throw Object.assign(new Error('The engine has no matches(): reload the page (an older engine is cached).'), { code: 'engine.tooOld' });
   const r = sess.session.matches(JSON.stringify(filter ?? {}));
-  if (r?.type !== 'success') throw Object.assign(new Error((r?.errors ?? []).map((e) => `${e.path ? `${e.path}: ` : ''}${e.message}`).join('; ')), { code: r?.errors?.[0]?.code ?? 'engine.query', errors: r?.errors });
+  if (r?.type !== 'success') throw queryError(r);
   return r.value;
 }
