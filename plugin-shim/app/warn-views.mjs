@@ -156,10 +156,13 @@ export function warningsDashboard(ctx) {
 
 /** Per rule (ids as the engine lists them): failed and maybe-sent warnings, from the record. */
 function recordFigures(rules, entries) {
-  const folded = foldWarnings(entries);
-  return rules.map((rule) => {
-    const lc = String(rule).toLowerCase();
-    const mine = [...folded.byId.values()].filter((w) => String(w.rule).toLowerCase() === lc);
-    return { failed: mine.filter((w) => w.state === 'failed').length, maybeSent: mine.filter((w) => w.state === 'intent').length };
-  });
+  // One walk over the record (not one per rule), counting by rule id, case ignored.
+  const by = new Map();
+  for (const w of foldWarnings(entries).byId.values()) {
+    const k = String(w.rule).toLowerCase();
+    if (!by.has(k)) by.set(k, { failed: 0, maybeSent: 0 });
+    if (w.state === 'failed') by.get(k).failed++;
+    else if (w.state === 'intent') by.get(k).maybeSent++;
+  }
+  return rules.map((rule) => by.get(String(rule).toLowerCase()) ?? { failed: 0, maybeSent: 0 });
 }
