@@ -1086,13 +1086,13 @@ impl Policy {
         self.max_snapshot_age.unwrap_or(DEFAULT_MAX_SNAPSHOT_AGE_MINUTES)
     }
 
-    /// The policy as a schedule runs it: only the rules the schedule names (in policy order,
-    /// compared case-insensitively), or every rule when it names none. `None`: no such schedule.
     /// The schedule with id `id` (ids compare case-insensitively).
     pub fn schedule(&self, id: &str) -> Option<&Schedule> {
         self.schedules.iter().find(|s| s.id.eq_ignore_ascii_case(id))
     }
 
+    /// The policy as a schedule runs it: only the rules the schedule names (in policy order,
+    /// compared case-insensitively), or every rule when it names none. `None`: no such schedule.
     pub fn for_schedule(&self, id: &str) -> Option<Policy> {
         let s = self.schedule(id)?;
         let mut p = self.clone();
