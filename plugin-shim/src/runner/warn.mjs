@@ -54,14 +54,14 @@ function warningsOutcome(engine, policyText, snapshot, { asOf, actor, schedule, 
 
 /**
  * The `sent` records the engine did not count because they are dated after now
- * (`options.sentInFuture`, path `sent[i].sentAt`): Set of `user\0rule\0sentAt` (lowercased names).
+ * (`options.sentInFuture`, path `sent[i].sentAt`): Set of `pairKey\0sentAt`.
  */
 function notCounted(r, sent) {
   const out = new Set();
   for (const w of r.warnings ?? []) {
     const m = w?.code === 'options.sentInFuture' ? /^sent\[(\d+)\]\.sentAt$/.exec(w.path ?? '') : null;
     const x = m ? sent[Number(m[1])] : null;
-    if (x) out.add(`${String(x.user).toLowerCase()}\0${String(x.rule).toLowerCase()}\0${x.sentAt}`);
+    if (x) out.add(`${pairKey(x.user, x.rule)}\0${x.sentAt}`);
   }
   return out;
 }
@@ -92,7 +92,7 @@ export function planWarnings({ engine, policyText, snapshot, asOf, actor, schedu
       maybeSent.push({ w, messageId, cycle, since: prior.at });
       continue;
     }
-    const refused = prior?.state === 'sent' && future.has(`${String(w.user).toLowerCase()}\0${String(w.rule).toLowerCase()}\0${prior.at}`);
+    const refused = prior?.state === 'sent' && future.has(`${pairKey(w.user, w.rule)}\0${prior.at}`);
     if (prior?.state === 'sent' && !refused) {
       // The record says sent and the engine still says warn: the record's entry was not passed
       // (e.g. another rule spelling); never send twice.
