@@ -56,3 +56,6 @@ export async function acquirePageLease(ctx, { runId = null, what = 'run', settle
     },
   };
 }
+
+/** The title of a run refused for the lease: another run holds it, or the store could not be asked. */
+export const leaseRefusalTitle = (e) => (e?.code === 'store.runBusy' ? 'Another run is in progress' : 'The run lease could not be taken');

@@ -13,7 +13,7 @@ import { loadPlan, jiraNow } from './saved-plan.mjs';
 import { runnerModules } from './runner-loader.mjs';
 import { progressMeter } from './progress.mjs';
 import { pageTrail, pageWho } from './page-trail.mjs';
-import { acquirePageLease } from './run-lease.mjs';
+import { acquirePageLease, leaseRefusalTitle } from './run-lease.mjs';
 import { pageEngine } from './engine-loader.mjs';
 
 const DEFAULT_MAX_AGE_MINUTES = 60;
@@ -207,7 +207,7 @@ export async function renderRun(panel, ctx, req = takeRequest(ctx)) {
     try {
       lease = await acquirePageLease(ctx, { runId });
     } catch (e) {
-      busyBox.append(refusal('uc-run-busy', e?.code === 'store.runBusy' ? 'Another run is in progress' : 'The run lease could not be taken', `${e?.message ?? e} Nothing was changed.`));
+      busyBox.append(refusal('uc-run-busy', leaseRefusalTitle(e), `${e?.message ?? e} Nothing was changed.`));
       busyBox.lastChild.dataset.code = e?.code ?? '';
       start.disabled = false;
       input.disabled = false;

@@ -6,7 +6,7 @@
 // changes Jira (page run and undo, `run --jira`, `bulk`, the daemon) it holds the run lease: one
 // run at a time per Jira.
 import { h, clear, num, errorBox } from './dom.mjs';
-import { acquirePageLease } from './run-lease.mjs';
+import { acquirePageLease, leaseRefusalTitle } from './run-lease.mjs';
 import { runnerModules } from './runner-loader.mjs';
 import { pageTrail, pageWho } from './page-trail.mjs';
 import { progressMeter } from './progress.mjs';
@@ -135,7 +135,7 @@ export function openBulk(box, ctx, o) {
         lease = await acquirePageLease(ctx, { runId, what: `bulk ${operation.type}` });
       } catch (e) {
         finished.append(h('div', { class: 'uc-message uc-message-error', role: 'alert', id: 'uc-bulk-run-busy', dataset: { code: e?.code ?? '' } },
-          h('p', { class: 'uc-message-title' }, e?.code === 'store.runBusy' ? 'Another run is in progress' : 'The run lease could not be taken'),
+          h('p', { class: 'uc-message-title' }, leaseRefusalTitle(e)),
           h('p', {}, `${e?.message ?? e} Nothing was changed; try again when it has finished.`)));
         start.disabled = !typed();
         input.disabled = false;
