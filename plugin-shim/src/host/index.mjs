@@ -7,7 +7,7 @@ import { createUserTable, listViaUserList, listViaUserSearch, sweepViaUserSearch
 import { listGroups, walkGroupMembers, GROUP_PAGE_ASK } from './groups.mjs';
 import { chooseGroups, mergeMemberships } from './scope.mjs';
 import { applicationRoles, licences } from './roles.mjs';
-import { parseLastLoginCsv, previousLoginFor } from './lastlogin-csv.mjs';
+import { parseLastLoginCsv, previousLoginFor, laterLogin } from './lastlogin-csv.mjs';
 import { createMutations, getUser } from './mutations.mjs';
 import { readAuditEvents } from './audit.mjs';
 import { projectLeads, componentLeads, leadsByUser, setProjectLead } from './projects.mjs';
@@ -246,8 +246,8 @@ export function createJiraHost(o) {
         if (iso) { ll = iso; llSet = true; }
       }
       if (row && row.lastLogin !== undefined) {
-        if (row.lastLogin && (!llSet || ll == null || Date.parse(row.lastLogin) > Date.parse(ll))) { ll = row.lastLogin; llSet = true; }
-        else if (!llSet) { ll = null; llSet = true; }
+        ll = laterLogin(llSet ? ll : undefined, row.lastLogin);
+        llSet = ll !== undefined;
       }
       if (!llSet && restHasLastLogin && u.llSeen) { ll = null; llSet = true; }
       if (llSet) out.lastLogin = ll;

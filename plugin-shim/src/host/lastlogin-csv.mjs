@@ -212,8 +212,9 @@ export function previousLoginFor(row, lastLogin) {
 }
 
 /** Of two last logins (instant, null = never, undefined = not known): a date beats null and
- *  not known, the later of two dates wins, null beats not known. */
-function laterLogin(a, b) {
+ *  not known, the later of two dates wins (`a` on a tie), null beats not known. The host adapter
+ *  (index.mjs) merges REST's and the export's with it too. */
+export function laterLogin(a, b) {
   if (a && b) return parseJiraTime(b) > parseJiraTime(a) ? b : a;
   if (a || b) return a || b;
   return a === null || b === null ? null : undefined;
