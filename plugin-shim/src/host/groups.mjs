@@ -121,13 +121,10 @@ export async function walkGroupMembers(http, groups, onMember, { pageSize = GROU
   // The first group's first page goes alone: whether Jira refuses the larger page is known before
   // the other groups' first pages are asked (one round trip, instead of one refusal per group).
   let probe = null;
-  const firstPage = async (group) => {
-    if (probe) await probe.catch(() => {});
-    else {
-      probe = askFirst(group);
-      return probe;
-    }
-    return askFirst(group);
+  const firstPage = (group) => {
+    if (!probe) return (probe = askFirst(group));
+    const again = () => askFirst(group);
+    return probe.then(again, again);
   };
   const askFirst = async (group) => {
     const size = ask;
