@@ -53,13 +53,13 @@ function warningsOutcome(engine, policyText, snapshot, { asOf, actor, schedule, 
 }
 
 /**
- * The `sent` records the engine did not count because they are dated after now
- * (`options.sentInFuture`, path `sent[i].sentAt`): Set of `pairKey\0sentAt`.
+ * The `sent` records the engine did not count because they are dated after now (its
+ * `options.sentInFuture` warnings, path `sent[i].sentAt`): Set of `pairKey\0sentAt`.
  */
-function notCounted(r, sent) {
+function notCounted(sentInFuture, sent) {
   const out = new Set();
-  for (const w of r.warnings ?? []) {
-    const m = w?.code === 'options.sentInFuture' ? /^sent\[(\d+)\]\.sentAt$/.exec(w.path ?? '') : null;
+  for (const w of sentInFuture) {
+    const m = /^sent\[(\d+)\]\.sentAt$/.exec(w.path ?? '');
     const x = m ? sent[Number(m[1])] : null;
     if (x) out.add(`${pairKey(x.user, x.rule)}\0${x.sentAt}`);
   }
@@ -76,8 +76,8 @@ export function planWarnings({ engine, policyText, snapshot, asOf, actor, schedu
   const warnings = outcome.value;
   // A "sent" dated after now cannot be true (forged, or a wrong clock): the engine does not count
   // it and says `warn`; the record's word "sent" is not taken either, so the user is warned now.
-  const future = notCounted(outcome, folded.sent);
   const sentInFuture = (outcome.warnings ?? []).filter((w) => w?.code === 'options.sentInFuture');
+  const future = notCounted(sentInFuture, folded.sent);
   const users = new Map((snapshot.users ?? []).map((u) => [String(u.name).toLowerCase(), u]));
   const todo = [];
   const maybeSent = [];
